@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI is compiled TypeScript under dist/ (built by `npm ci` via the prepare script).
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('ctdoctor: not built yet: run "npm ci" (or "npm run build") in the ctdoctor directory\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));

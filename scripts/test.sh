@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, type-check/build, unit + e2e tests, then the real-kernel tests.
+# Installs the Debian packages the kernel tests need when they are missing (root only).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v conntrack >/dev/null || need+=(conntrack)
+command -v nft >/dev/null || need+=(nftables)
+command -v iptables >/dev/null || need+=(iptables)
+command -v ipset >/dev/null || need+=(ipset)
+command -v ip >/dev/null || need+=(iproute2)
+command -v nsenter >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: kernel tests need root and these packages: ${need[*]}" >&2
+    exit 1
+  fi
+  echo "test.sh: installing ${need[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+[ -d node_modules ] || npm ci
+npx biome check src test bench scripts
+npx tsc -p tsconfig.json
+node --test --test-concurrency=1 dist/test/unit dist/test/e2e dist/test/kernel

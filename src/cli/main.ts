@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { checkCommand } from './check.js';
+import { EXIT, describeError, exitCodeFor } from './output.js';
+import { statusCommand } from './status.js';
+
+export const VERSION = '0.1.0';
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('ctdoctor')
+    .description(
+      'Diagnose and fix nf_conntrack table exhaustion ("nf_conntrack: table full, dropping packet")',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const command of [statusCommand(setExit), checkCommand(setExit)]) {
+    program.addCommand(command.exitOverride());
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; never throws. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (error.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage; // commander already printed the one-line message
+    }
+    process.stderr.write(`ctdoctor: ${describeError(error, debug)}\n`);
+    return exitCodeFor(error);
+  }
+}

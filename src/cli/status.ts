@@ -1,0 +1,67 @@
+import { Command } from 'commander';
+import type { StatusThresholds } from '../core/status.js';
+import { CtdoctorError } from '../core/errors.js';
+import { probeStatus } from '../measure/statusProbe.js';
+import { renderStatusText } from '../render/statusText.js';
+import {
+  type CommonOptions,
+  addCommonOptions,
+  openContext,
+  parsePercent,
+  parsePositiveNumber,
+} from './context.js';
+import { EXIT, printJson } from './output.js';
+
+interface StatusOptions extends CommonOptions {
+  interval: number;
+  warn: number;
+  crit: number;
+  watch?: boolean;
+}
+
+export function thresholdsFrom(options: { warn: number; crit: number }): StatusThresholds {
+  if (options.warn > options.crit) throw new CtdoctorError('usage', '--warn must not be above --crit');
+  return { warnUsage: options.warn, critUsage: options.crit };
+}
+
+export function addThresholdOptions(command: Command): Command {
+  return command
+    .option('--interval <seconds>', 'sampling window for rates', parsePositiveNumber('--interval'), 1)
+    .option('--warn <percent>', 'usage that makes the verdict warn', parsePercent('--warn'), 0.8)
+    .option('--crit <percent>', 'usage that makes the verdict crit', parsePercent('--crit'), 0.95);
+}
+
+export function statusCommand(setExit: (code: number) => void): Command {
+  const command = new Command('status').description(
+    'one screen: entries/max, buckets, memory, drop counters and rates, and a verdict',
+  );
+  addThresholdOptions(addCommonOptions(command)).option('--watch', 'refresh in place until interrupted');
+  return command.action(async (options: StatusOptions) => {
+    const context = await openContext(options);
+    const thresholds = thresholdsFrom(options);
+    const probe = () =>
+      probeStatus(context.files, context.facts, {
+        source: options.source,
+        netlinkAllowed: context.netlinkAllowed,
+        intervalSeconds: options.interval,
+        thresholds,
+      });
+    if (!options.watch) {
+      const report = await probe();
+      if (options.json) printJson(report);
+      else process.stdout.write(`${renderStatusText(report)}\n`);
+      setExit(EXIT.ok);
+      return;
+    }
+    for (;;) {
+      const report = await probe();
+      if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        const clear = process.stdout.isTTY ? '\x1b[H\x1b[2J' : '\n';
+        process.stdout.write(
+          `${clear}${renderStatusText(report)}\n  (refreshing every ${options.interval} s, Ctrl-C to stop)\n`,
+        );
+      }
+    }
+  });
+}

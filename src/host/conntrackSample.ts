@@ -1,0 +1,89 @@
+import type { ConntrackStats } from '../core/counters.js';
+import { CtdoctorError } from '../core/errors.js';
+import { parseConntrackDashC, parseConntrackDashS } from '../core/netlinkStats.js';
+import { parseStatFile } from '../core/statFile.js';
+import type { ConntrackSample } from '../core/status.js';
+import type { NetnsFiles } from './netnsFiles.js';
+
+export type StatsSourceChoice = 'auto' | 'procfs' | 'netlink';
+
+export const SYSCTL_DIR = 'sys/net/netfilter';
+export const STAT_FILE = 'net/stat/nf_conntrack';
+
+export interface SampleOptions {
+  source: StatsSourceChoice;
+  /** Netlink talks to the running kernel; it is wrong for a fixture tree or a foreign --proc-root. */
+  netlinkAllowed: boolean;
+}
+
+async function readSysctlNumber(files: NetnsFiles, key: string): Promise<number | undefined> {
+  const text = await files.readProcText(`${SYSCTL_DIR}/${key}`);
+  if (text === undefined) return undefined;
+  const value = Number(text.trim());
+  if (!Number.isFinite(value)) {
+    throw new CtdoctorError('bad-input', `/proc/${SYSCTL_DIR}/${key} holds "${text.trim()}", not a number`);
+  }
+  return value;
+}
+
+export function notLoadedError(): CtdoctorError {
+  return new CtdoctorError(
+    'not-loaded',
+    'nf_conntrack is not loaded: /proc/sys/net/netfilter/nf_conntrack_max is absent (modprobe nf_conntrack, or nothing here uses conntrack)',
+  );
+}
+
+async function readNetlinkStats(files: NetnsFiles): Promise<ConntrackStats> {
+  const result = await files.run('conntrack', ['-S']);
+  if (result.exitCode !== 0) {
+    throw new CtdoctorError(
+      /Operation not permitted/i.test(result.stderr) ? 'permission' : 'kernel',
+      `conntrack -S failed: ${result.stderr.trim().split('\n')[0]} (netlink needs root / CAP_NET_ADMIN)`,
+    );
+  }
+  return parseConntrackDashS(result.stdout);
+}
+
+async function readNetlinkCount(files: NetnsFiles): Promise<number> {
+  const result = await files.run('conntrack', ['-C']);
+  if (result.exitCode !== 0)
+    throw new CtdoctorError('kernel', `conntrack -C failed: ${result.stderr.trim()}`);
+  return parseConntrackDashC(result.stdout);
+}
+
+/** One reading of count, max, buckets and the per-CPU counters from the chosen source. */
+export async function readConntrackSample(
+  files: NetnsFiles,
+  options: SampleOptions,
+): Promise<ConntrackSample> {
+  const takenAtMs = Date.now();
+  const [max, buckets, sysctlCount] = await Promise.all([
+    readSysctlNumber(files, 'nf_conntrack_max'),
+    readSysctlNumber(files, 'nf_conntrack_buckets'),
+    readSysctlNumber(files, 'nf_conntrack_count'),
+  ]);
+  if (max === undefined) throw notLoadedError();
+
+  let stats: ConntrackStats | undefined;
+  let statsUnavailable: string | undefined;
+  if (options.source !== 'netlink') {
+    const text = await files.readProcText(STAT_FILE);
+    if (text !== undefined) stats = parseStatFile(text);
+    else if (options.source === 'procfs') {
+      throw new CtdoctorError(
+        'not-found',
+        '/proc/net/stat/nf_conntrack is absent (kernel built without CONFIG_NF_CONNTRACK_PROCFS): use --source netlink',
+      );
+    }
+  }
+  if (!stats) {
+    if (options.netlinkAllowed) stats = await readNetlinkStats(files);
+    else
+      statsUnavailable = '/proc/net/stat/nf_conntrack is absent and netlink cannot read a --proc-root tree';
+  }
+
+  let count = sysctlCount ?? stats?.entries;
+  if (count === undefined && options.netlinkAllowed) count = await readNetlinkCount(files);
+  if (count === undefined) throw notLoadedError();
+  return { takenAtMs, count, max, buckets: buckets ?? 0, stats, statsUnavailable };
+}

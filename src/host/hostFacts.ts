@@ -1,0 +1,52 @@
+import { parseKernelRelease, parseMemTotalBytes, parseSlabEntrySize } from '../core/kernelInfo.js';
+import { type EntrySize, FALLBACK_ENTRY_BYTES } from '../core/memory.js';
+import { CtdoctorError } from '../core/errors.js';
+import { readOptionalText } from './fileRead.js';
+import { type HostRoots, procPath, sysPath } from './roots.js';
+
+export interface HostFacts {
+  kernel: string;
+  kernelVersion: ReturnType<typeof parseKernelRelease>;
+  memTotalBytes: number | undefined;
+  entrySize: EntrySize;
+  /** Objects in the nf_conntrack slab across all namespaces, when slabinfo is readable. */
+  slabObjects: number | undefined;
+  /** `/sys/module/nf_conntrack/parameters/hashsize`, when readable. */
+  hashsizeParam: number | undefined;
+  /** nf_conntrack built in (no /sys/module/nf_conntrack/initstate) or a loadable module. */
+  conntrackBuiltIn: boolean | undefined;
+}
+
+async function readQuietly(path: string): Promise<string | undefined> {
+  try {
+    return await readOptionalText(path);
+  } catch (error) {
+    if (error instanceof CtdoctorError && error.kind === 'permission') return undefined;
+    throw error;
+  }
+}
+
+export async function readHostFacts(roots: HostRoots): Promise<HostFacts> {
+  const [release, meminfo, slabinfo, hashsize, moduleDir, initstate] = await Promise.all([
+    readQuietly(procPath(roots, 'sys/kernel/osrelease')),
+    readQuietly(procPath(roots, 'meminfo')),
+    readQuietly(procPath(roots, 'slabinfo')),
+    readQuietly(sysPath(roots, 'module/nf_conntrack/parameters/hashsize')),
+    readQuietly(sysPath(roots, 'module/nf_conntrack/parameters/expect_hashsize')),
+    readQuietly(sysPath(roots, 'module/nf_conntrack/initstate')),
+  ]);
+  const slab = slabinfo ? parseSlabEntrySize(slabinfo) : undefined;
+  const entrySize: EntrySize = slab
+    ? { bytes: slab.objectBytes, source: 'slabinfo' }
+    : { bytes: FALLBACK_ENTRY_BYTES, source: 'estimate' };
+  return {
+    kernel: release?.trim() ?? 'unknown',
+    kernelVersion: parseKernelRelease(release ?? ''),
+    memTotalBytes: meminfo ? parseMemTotalBytes(meminfo) : undefined,
+    entrySize,
+    slabObjects: slab?.activeObjects,
+    hashsizeParam: hashsize ? Number(hashsize.trim()) : undefined,
+    // A loadable module has /sys/module/<name>/initstate; a built-in one does not.
+    conntrackBuiltIn: moduleDir === undefined ? undefined : initstate === undefined,
+  };
+}

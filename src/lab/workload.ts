@@ -1,0 +1,181 @@
+/**
+ * Traffic generators run INSIDE a lab namespace (spawned via `ip netns exec`). Every address they
+ * send to or bind is loopback (127.0.0.0/8): the workplace rule and the only safe choice.
+ * Each prints one JSON summary line on stdout; long-running ones print {"ready":true} first.
+ */
+import { createSocket } from 'node:dgram';
+import { type Socket, connect, createServer } from 'node:net';
+import { loopbackAddress } from './loopback.js';
+
+type Args = Record<string, string>;
+
+function parseArgs(argv: string[]): { mode: string; args: Args } {
+  const [mode = '', ...rest] = argv;
+  const args: Args = {};
+  for (let i = 0; i < rest.length; i += 2) args[rest[i]!.replace(/^--/, '')] = rest[i + 1] ?? '';
+  return { mode, args };
+}
+
+const num = (args: Args, key: string, fallback: number) =>
+  args[key] === undefined ? fallback : Number(args[key]);
+const emit = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One socket, a datagram to each of `count` destinations (distinct 127.x addresses × ports). */
+async function udpSpread(args: Args): Promise<void> {
+  const count = num(args, 'count', 100);
+  const ports = num(args, 'ports', 1);
+  const basePort = num(args, 'port', 9000);
+  const offset = num(args, 'offset', 0);
+  const seconds = num(args, 'seconds', 0);
+  const ratePerSecond = num(args, 'rate', 0);
+  const socket = createSocket('udp4');
+  const payload = Buffer.from('ctdoctor-lab');
+  let sent = 0;
+  let eperm = 0;
+  let otherErrors = 0;
+  const sendOne = (index: number) =>
+    new Promise<void>((resolve) => {
+      const host = loopbackAddress(offset + Math.floor(index / ports));
+      socket.send(payload, basePort + (index % ports), host, (error) => {
+        if (!error) sent++;
+        else if ((error as NodeJS.ErrnoException).code === 'EPERM') eperm++;
+        else otherErrors++;
+        resolve();
+      });
+    });
+  const started = Date.now();
+  const total = seconds > 0 ? Number.MAX_SAFE_INTEGER : count;
+  const batch = 256;
+  for (let index = 0; index < total; index += batch) {
+    const jobs: Promise<void>[] = [];
+    for (let j = index; j < Math.min(index + batch, total); j++) jobs.push(sendOne(j % Math.max(count, 1)));
+    await Promise.all(jobs);
+    const elapsedMs = Date.now() - started;
+    if (seconds > 0 && elapsedMs >= seconds * 1000) break;
+    if (ratePerSecond > 0) {
+      const aheadMs = ((index + batch) / ratePerSecond) * 1000 - elapsedMs;
+      if (aheadMs > 0) await sleep(aheadMs);
+    }
+  }
+  socket.close();
+  emit({ mode: 'udp-spread', sent, eperm, otherErrors });
+}
+
+/** `count` distinct 127.x source addresses each send one datagram to one destination port. */
+async function udpSources(args: Args): Promise<void> {
+  const count = num(args, 'count', 100);
+  const offset = num(args, 'offset', 0);
+  const target = args.target ?? '127.0.0.1';
+  const port = num(args, 'port', 53);
+  const sourcePort = num(args, 'sport', 0);
+  let sent = 0;
+  let eperm = 0;
+  for (let index = 0; index < count; index++) {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(sourcePort, loopbackAddress(offset + index), () => resolve());
+    });
+    await new Promise<void>((resolve) =>
+      socket.send('ctdoctor-lab', port, target, (error) => {
+        if (!error) sent++;
+        else if ((error as NodeJS.ErrnoException).code === 'EPERM') eperm++;
+        resolve();
+      }),
+    );
+    socket.close();
+  }
+  emit({ mode: 'udp-sources', sent, eperm });
+}
+
+function listen(host: string, port: number): Promise<ReturnType<typeof createServer>> {
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.on('data', () => {});
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+function open(host: string, port: number, localAddress?: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, ...(localAddress ? { localAddress } : {}) });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Short connections, client closes first: each leaves a TIME_WAIT entry behind. */
+async function tcpChurn(args: Args): Promise<void> {
+  const count = num(args, 'count', 100);
+  const host = args.server ?? '127.0.0.1';
+  const port = num(args, 'port', 8080);
+  const server = await listen(host, port);
+  let done = 0;
+  for (let index = 0; index < count; index++) {
+    const socket = await open(host, port, args.client);
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end();
+    });
+    done++;
+  }
+  await sleep(200); // let the last FIN/ACKs cross before the server goes away
+  server.close();
+  emit({ mode: 'tcp-churn', done });
+}
+
+/** A connection pool that never closes: `count` ESTABLISHED flows held until the process is killed. */
+async function tcpHold(args: Args): Promise<void> {
+  const count = num(args, 'count', 100);
+  const host = args.server ?? '127.0.0.1';
+  const port = num(args, 'port', 5432);
+  await listen(host, port);
+  const sockets: Socket[] = [];
+  for (let index = 0; index < count; index++) sockets.push(await open(host, port, args.client));
+  emit({ ready: true, mode: 'tcp-hold', held: sockets.length });
+  await new Promise(() => {}); // held until killed
+}
+
+/** SYNs to many ports of a blackholed address: entries stay SYN_SENT [UNREPLIED]. */
+async function tcpScan(args: Args): Promise<void> {
+  const target = args.target ?? '127.0.0.9';
+  const [first, last] = (args.ports ?? '40000-40099').split('-').map(Number) as [number, number];
+  const source = args.source;
+  let attempted = 0;
+  const sockets: Socket[] = [];
+  for (let port = first; port <= last; port++) {
+    const socket = connect({ host: target, port, ...(source ? { localAddress: source } : {}) });
+    socket.on('error', () => {});
+    sockets.push(socket);
+    attempted++;
+  }
+  await sleep(num(args, 'wait-ms', 300));
+  for (const socket of sockets) socket.destroy();
+  emit({ mode: 'tcp-scan', attempted });
+}
+
+const MODES: Record<string, (args: Args) => Promise<void>> = {
+  'udp-spread': udpSpread,
+  'udp-sources': udpSources,
+  'tcp-churn': tcpChurn,
+  'tcp-hold': tcpHold,
+  'tcp-scan': tcpScan,
+};
+
+const { mode, args } = parseArgs(process.argv.slice(2));
+const run = MODES[mode];
+if (!run) {
+  process.stderr.write(`workload: unknown mode "${mode}" (${Object.keys(MODES).join(', ')})\n`);
+  process.exit(2);
+}
+run(args).then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`workload ${mode}: ${error.message}\n`);
+    process.exit(1);
+  },
+);

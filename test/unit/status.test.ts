@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parseStatFile } from '../../src/core/statFile.js';
+import { type ConntrackSample, evaluateStatus } from '../../src/core/status.js';
+import { renderCheckLine } from '../../src/render/checkLine.js';
+import { fixture } from '../support/paths.js';
+
+const full = parseStatFile(readFileSync(fixture('proc-6.18-full', 'net/stat/nf_conntrack'), 'utf8'));
+const facts = {
+  kernel: '6.18',
+  entrySize: { bytes: 256, source: 'slabinfo' as const },
+  netns: { inode: 4026532246, initial: false },
+};
+
+function sample(overrides: Partial<ConntrackSample>, takenAtMs: number): ConntrackSample {
+  return { takenAtMs, count: 200, max: 200, buckets: 262144, stats: full, ...overrides };
+}
+
+/** The captured stats with the drop counter moved by `extraDrops`. */
+function withDrops(extraDrops: number) {
+  return { ...full, totals: { ...full.totals, drop: (full.totals.drop ?? 0) + extraDrops } };
+}
+
+describe('evaluateStatus', () => {
+  it('is crit when the table is full and drops rise, with a rate per second', () => {
+    const report = evaluateStatus(sample({}, 0), sample({ stats: withDrops(862) }, 2000), facts);
+    assert.equal(report.verdict, 'crit');
+    assert.equal(report.usage, 1);
+    assert.equal(report.rates?.drop, 431);
+    assert.ok(report.reasons.some((reason) => reason.startsWith('drop rising: 431/s')));
+  });
+
+  it('is warn between the thresholds and ok below them', () => {
+    const warn = evaluateStatus(sample({ count: 170 }, 0), sample({ count: 170 }, 1000), facts);
+    assert.equal(warn.verdict, 'warn');
+    const ok = evaluateStatus(sample({ count: 10 }, 0), sample({ count: 10 }, 1000), facts);
+    assert.equal(ok.verdict, 'ok');
+    assert.deepEqual(ok.reasons, []);
+  });
+
+  it('is crit on drops even when usage is low (another namespace may have been full)', () => {
+    const report = evaluateStatus(
+      sample({ count: 10 }, 0),
+      sample({ count: 10, stats: withDrops(5) }, 1000),
+      facts,
+    );
+    assert.equal(report.verdict, 'crit');
+  });
+
+  it('computes memory from the measured entry size and 8-byte buckets', () => {
+    const report = evaluateStatus(sample({}, 0), sample({}, 1000), facts);
+    assert.equal(report.memory.usedBytes, 200 * 256 + 262144 * 8);
+    assert.equal(report.loadFactor, 200 / 262144);
+  });
+
+  it('reports missing counters instead of inventing them', () => {
+    const noStats = evaluateStatus(
+      sample({ stats: undefined, statsUnavailable: 'absent' }, 0),
+      sample({ stats: undefined, statsUnavailable: 'absent' }, 1000),
+      facts,
+    );
+    assert.equal(noStats.counters, null);
+    assert.equal(noStats.rates, null);
+    assert.equal(noStats.verdict, 'crit'); // usage alone is 100%
+  });
+});
+
+describe('renderCheckLine', () => {
+  it('follows the monitoring-plugin format with perfdata', () => {
+    const thresholds = { warnUsage: 0.8, critUsage: 0.95 };
+    const report = evaluateStatus(sample({}, 0), sample({ stats: withDrops(431) }, 1000), facts, thresholds);
+    assert.equal(
+      renderCheckLine(report, thresholds),
+      'CONNTRACK CRITICAL - 100% used (200/200), 431 drops/s | entries=200;160;190;0;200 usage=100.00%;80;95;0;100 drops_per_s=431;;0;0 early_drop_per_s=0;;0;0 insert_failed_per_s=0;;0;0',
+    );
+  });
+});
