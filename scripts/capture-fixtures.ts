@@ -89,6 +89,222 @@ async function deriveVariants(): Promise<void> {
   );
 }
 
+/** Inserted entries that traffic on loopback cannot make: IPv6, NAT, every protocol, marks, zones. */
+const PROTOCOL_ENTRIES: string[][] = [
+  [
+    '-s',
+    '2001:db8::1',
+    '-d',
+    '2001:db8::2',
+    '-p',
+    'tcp',
+    '--sport',
+    '1234',
+    '--dport',
+    '443',
+    '--state',
+    'ESTABLISHED',
+    '-t',
+    '300',
+    '-u',
+    'ASSURED',
+  ],
+  [
+    '-s',
+    '10.1.1.1',
+    '-d',
+    '10.2.2.2',
+    '-r',
+    '10.2.2.2',
+    '-q',
+    '192.0.2.7',
+    '-p',
+    'tcp',
+    '--sport',
+    '5555',
+    '--dport',
+    '80',
+    '--reply-port-src',
+    '80',
+    '--reply-port-dst',
+    '5555',
+    '--state',
+    'ESTABLISHED',
+    '-t',
+    '300',
+  ],
+  [
+    '-s',
+    '10.1.1.1',
+    '-d',
+    '10.2.2.3',
+    '-r',
+    '10.8.8.8',
+    '-q',
+    '10.1.1.1',
+    '-p',
+    'tcp',
+    '--sport',
+    '5556',
+    '--dport',
+    '80',
+    '--reply-port-src',
+    '8080',
+    '--reply-port-dst',
+    '5556',
+    '--state',
+    'ESTABLISHED',
+    '-t',
+    '300',
+  ],
+  [
+    '-s',
+    '10.1.1.1',
+    '-d',
+    '10.9.9.9',
+    '-p',
+    'icmp',
+    '--icmp-type',
+    '8',
+    '--icmp-code',
+    '0',
+    '--icmp-id',
+    '77',
+    '-t',
+    '30',
+  ],
+  [
+    '-s',
+    '2001:db8::1',
+    '-d',
+    '2001:db8::9',
+    '-p',
+    'icmpv6',
+    '--icmpv6-type',
+    '128',
+    '--icmpv6-code',
+    '0',
+    '--icmpv6-id',
+    '5',
+    '-t',
+    '30',
+  ],
+  [
+    '-s',
+    '10.1.1.1',
+    '-d',
+    '10.3.3.3',
+    '-p',
+    'sctp',
+    '--sport',
+    '100',
+    '--dport',
+    '200',
+    '--state',
+    'ESTABLISHED',
+    '--orig-vtag',
+    '1',
+    '--reply-vtag',
+    '2',
+    '-t',
+    '100',
+  ],
+  ['-s', '10.1.1.1', '-d', '10.4.4.4', '-p', 'udplite', '--sport', '100', '--dport', '200', '-t', '100'],
+  [
+    '-s',
+    '10.1.1.1',
+    '-d',
+    '10.5.5.5',
+    '-p',
+    'dccp',
+    '--sport',
+    '100',
+    '--dport',
+    '200',
+    '--state',
+    'OPEN',
+    '--role',
+    'client',
+    '-t',
+    '100',
+  ],
+  ['-s', '10.1.1.1', '-d', '10.6.6.6', '-p', 'gre', '--srckey', '0x10', '--dstkey', '0x20', '-t', '100'],
+  ['-s', '10.1.1.2', '-d', '10.6.6.7', '-p', '99', '-t', '100'],
+  [
+    '-s',
+    '10.1.1.3',
+    '-d',
+    '10.6.6.8',
+    '-p',
+    'udp',
+    '--sport',
+    '1',
+    '--dport',
+    '2',
+    '-t',
+    '100',
+    '-m',
+    '42',
+    '-w',
+    '7',
+  ],
+  ['-s', '::ffff:10.0.0.1', '-d', '2001:db8::2', '-p', 'udp', '--sport', '1', '--dport', '53', '-t', '30'],
+];
+
+/** Each pattern ctdoctor analyze must recognise, made for real in its own namespace. */
+const TABLE_SCENARIOS: Record<string, (lab: LabNamespace) => Promise<unknown>> = {
+  scan: async (lab) => {
+    await lab.runWorkload('udp-answered', { count: 20 });
+    await lab.runWorkload('tcp-scan', { ports: '20000-20199', source: '127.0.0.66' });
+  },
+  'udp-flood': (lab) =>
+    lab.runWorkload('udp-sources', { count: 300, offset: 500, target: '127.0.0.1', port: 53 }),
+  'time-wait': (lab) => lab.runWorkload('tcp-churn', { count: 300, port: 8080 }),
+  pool: async (lab) => {
+    await lab.startWorkload('tcp-hold', {
+      count: 300,
+      client: '127.0.0.50',
+      server: '127.0.0.60',
+      port: 5432,
+    }).ready;
+  },
+  healthy: async (lab) => {
+    await lab.startWorkload('tcp-hold', {
+      count: 200,
+      clients: 50,
+      offset: 100,
+      server: '127.0.0.60',
+      port: 5432,
+    }).ready;
+    await lab.runWorkload('tcp-churn', { count: 60, port: 8080 });
+    await lab.runWorkload('udp-answered', { count: 150 });
+  },
+  protocols: async (lab) => {
+    await lab.setSysctl('nf_conntrack_acct', 1);
+    await lab.setSysctl('nf_conntrack_timestamp', 1);
+    await lab.runWorkload('udp-answered', { count: 5 });
+    await lab.runWorkload('tcp-churn', { count: 5, port: 8080 });
+    for (const args of PROTOCOL_ENTRIES) await lab.execChecked('conntrack', ['-I', ...args]);
+  },
+};
+
+async function captureTables(): Promise<void> {
+  const dir = join(FIXTURES, 'tables');
+  await rm(dir, { recursive: true, force: true });
+  for (const [name, scenario] of Object.entries(TABLE_SCENARIOS)) {
+    await withLabNamespace(async (lab) => {
+      await scenario(lab);
+      await put(join(dir, `${name}.procfs.txt`), await lab.execChecked('cat', ['/proc/net/nf_conntrack']));
+      await put(join(dir, `${name}.conntrack.txt`), await lab.execChecked('conntrack', ['-L']));
+      await put(
+        join(dir, `${name}.extended.txt`),
+        await lab.execChecked('conntrack', ['-L', '-o', 'extended']),
+      );
+    }, 'ctdfix');
+  }
+}
+
 await captureFullTable();
 await deriveVariants();
+await captureTables();
 process.stdout.write(`fixtures written to ${FIXTURES}\n`);

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { analyzeCommand } from './analyze.js';
 import { checkCommand } from './check.js';
 import { EXIT, describeError, exitCodeFor } from './output.js';
 import { statusCommand } from './status.js';
@@ -13,7 +14,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [statusCommand(setExit), checkCommand(setExit)]) {
+  for (const command of [statusCommand(setExit), checkCommand(setExit), analyzeCommand(setExit)]) {
     program.addCommand(command.exitOverride());
   }
   return program;

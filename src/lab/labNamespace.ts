@@ -7,8 +7,13 @@ import { IP_NETNS_DIR } from '../host/netns.js';
 
 const WORKLOAD_SCRIPT = fileURLToPath(new URL('./workload.js', import.meta.url));
 
-/** TCP ports the lab's input hook drops, so SYNs to them stay SYN_SENT [UNREPLIED] (a scan target). */
-export const BLACKHOLE_PORTS = { first: 40000, last: 40999 } as const;
+/**
+ * Loopback addresses whose new flows the lab's input hook drops, so they stay SYN_SENT / UNREPLIED
+ * (a scan target). An address range, not a port range: a port rule would also drop SYN-ACKs to
+ * clients whose ephemeral port happens to fall inside it.
+ */
+export const BLACKHOLE_NET = '127.99.0.0/16';
+export const BLACKHOLE_HOST = '127.99.0.1';
 
 /**
  * The ruleset that makes conntrack track this namespace: a fresh namespace tracks nothing until a
@@ -18,7 +23,7 @@ function labRuleset(): string {
   return [
     'table inet ctdoctor_lab {',
     '  chain output { type filter hook output priority 0; policy accept; ct state new counter accept; }',
-    `  chain input { type filter hook input priority 0; policy accept; tcp dport ${BLACKHOLE_PORTS.first}-${BLACKHOLE_PORTS.last} drop; }`,
+    `  chain input { type filter hook input priority 0; policy accept; ip daddr ${BLACKHOLE_NET} ct state new drop; }`,
     '}',
     '',
   ].join('\n');

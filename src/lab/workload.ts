@@ -128,21 +128,29 @@ async function tcpChurn(args: Args): Promise<void> {
   emit({ mode: 'tcp-churn', done });
 }
 
-/** A connection pool that never closes: `count` ESTABLISHED flows held until the process is killed. */
+/**
+ * A connection pool that never closes: `count` ESTABLISHED flows held until the process is killed,
+ * from one `client` address, or spread over `clients` distinct loopback addresses (healthy fan-in).
+ */
 async function tcpHold(args: Args): Promise<void> {
   const count = num(args, 'count', 100);
   const host = args.server ?? '127.0.0.1';
   const port = num(args, 'port', 5432);
+  const clients = num(args, 'clients', 0);
+  const clientOffset = num(args, 'offset', 0);
   await listen(host, port);
   const sockets: Socket[] = [];
-  for (let index = 0; index < count; index++) sockets.push(await open(host, port, args.client));
+  for (let index = 0; index < count; index++) {
+    const client = clients > 0 ? loopbackAddress(clientOffset + (index % clients)) : args.client;
+    sockets.push(await open(host, port, client));
+  }
   emit({ ready: true, mode: 'tcp-hold', held: sockets.length });
   await new Promise(() => {}); // held until killed
 }
 
-/** SYNs to many ports of a blackholed address: entries stay SYN_SENT [UNREPLIED]. */
+/** SYNs to many ports of a blackholed address (BLACKHOLE_HOST): entries stay SYN_SENT [UNREPLIED]. */
 async function tcpScan(args: Args): Promise<void> {
-  const target = args.target ?? '127.0.0.9';
+  const target = args.target ?? '127.99.0.1';
   const [first, last] = (args.ports ?? '40000-40099').split('-').map(Number) as [number, number];
   const source = args.source;
   let attempted = 0;
@@ -158,7 +166,34 @@ async function tcpScan(args: Args): Promise<void> {
   emit({ mode: 'tcp-scan', attempted });
 }
 
+/** A replying UDP service (DNS-like): `count` queries from distinct source ports, each answered. */
+async function udpAnswered(args: Args): Promise<void> {
+  const count = num(args, 'count', 100);
+  const host = args.server ?? '127.0.0.53';
+  const port = num(args, 'port', 53);
+  const server = createSocket('udp4');
+  server.on('message', (message, peer) => server.send(message, peer.port, peer.address));
+  await new Promise<void>((resolve) => server.bind(port, host, () => resolve()));
+  let answered = 0;
+  for (let index = 0; index < count; index++) {
+    const client = createSocket('udp4');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 500);
+      client.once('message', () => {
+        answered++;
+        clearTimeout(timer);
+        resolve();
+      });
+      client.send('query', port, host);
+    });
+    client.close();
+  }
+  server.close();
+  emit({ mode: 'udp-answered', answered });
+}
+
 const MODES: Record<string, (args: Args) => Promise<void>> = {
+  'udp-answered': udpAnswered,
   'udp-spread': udpSpread,
   'udp-sources': udpSources,
   'tcp-churn': tcpChurn,

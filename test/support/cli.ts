@@ -10,7 +10,7 @@ export interface CliResult {
 /** Runs ctdoctor as a user would: a separate process, real exit code, real output. */
 export function runCli(
   args: string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {

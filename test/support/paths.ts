@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,4 +9,13 @@ export const CLI = join(REPO_ROOT, 'bin', 'ctdoctor.js');
 
 export function fixture(...parts: string[]): string {
   return join(FIXTURES, ...parts);
+}
+
+/** Total of one counter in a captured `conntrack -S` (an independent reading taken with the tree). */
+export function capturedNetlinkTotal(tree: string, counter: string): number {
+  const text = readFileSync(fixture(tree, 'conntrack-S.txt'), 'utf8');
+  return [...text.matchAll(new RegExp(`\\b${counter}=(\\d+)`, 'g'))].reduce(
+    (sum, match) => sum + Number(match[1]),
+    0,
+  );
 }

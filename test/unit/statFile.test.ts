@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { CtdoctorError } from '../../src/core/errors.js';
 import { parseConntrackDashC, parseConntrackDashS } from '../../src/core/netlinkStats.js';
 import { parseStatFile } from '../../src/core/statFile.js';
-import { fixture } from '../support/paths.js';
+import { capturedNetlinkTotal, fixture } from '../support/paths.js';
 
 const read = (...parts: string[]) => readFileSync(fixture(...parts), 'utf8');
 
@@ -18,8 +18,9 @@ describe('parseStatFile (real 6.18 capture of a full table)', () => {
   });
 
   it('sums per-CPU counters by header name', () => {
-    assert.equal(stats.totals.drop, 348);
-    assert.equal(stats.totals.early_drop, 2);
+    assert.equal(stats.totals.drop, capturedNetlinkTotal('proc-6.18-full', 'drop'));
+    assert.equal(stats.totals.early_drop, capturedNetlinkTotal('proc-6.18-full', 'early_drop'));
+    assert.ok((stats.totals.drop ?? 0) > 0, 'the capture saw drops');
     assert.equal(stats.totals.insert_failed, 0);
   });
 
@@ -45,7 +46,7 @@ describe('parseStatFile on an older kernel header', () => {
     assert.ok(stats.counterNames.includes('searched'));
     assert.ok(stats.counterNames.includes('delete_list'));
     assert.ok(!stats.counterNames.includes('clash_resolve'));
-    assert.equal(stats.totals.drop, 348);
+    assert.equal(stats.totals.drop, capturedNetlinkTotal('proc-6.18-full', 'drop'));
   });
 });
 

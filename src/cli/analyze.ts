@@ -1,0 +1,134 @@
+import { Command } from 'commander';
+import { type FieldName, isFieldName } from '../core/analysis/entryFields.js';
+import { parseEntryFilter } from '../core/analysis/entryFilter.js';
+import type { DetectorContext } from '../core/analysis/tableDetectors.js';
+import { CtdoctorError } from '../core/errors.js';
+import { readConntrackSettings } from '../host/conntrackSettings.js';
+import {
+  type TableSource,
+  openNetlinkTable,
+  openProcfsTable,
+  openStdinTable,
+  openTableFile,
+  procfsTableExists,
+} from '../host/tableSource.js';
+import { buildAnalysisReport } from '../measure/analysisReport.js';
+import { analyzeSource } from '../measure/tableAnalysis.js';
+import { renderAnalyzeText } from '../render/analyzeText.js';
+import {
+  type CommandContext,
+  type CommonOptions,
+  addCommonOptions,
+  openContext,
+  parsePositiveNumber,
+} from './context.js';
+import { EXIT, printJson } from './output.js';
+import { progressReporter } from './progress.js';
+
+interface AnalyzeOptions extends CommonOptions {
+  top: number;
+  groupBy?: string;
+  filter?: string;
+  sample?: number;
+  capacity: number;
+}
+
+/** Bytes per entry line, roughly, for a progress percentage on live tables. */
+const BYTES_PER_LINE = 165;
+
+function parseGroupBy(text: string | undefined): FieldName[] | undefined {
+  if (!text) return undefined;
+  const fields = text.split(',').map((field) => field.trim());
+  for (const field of fields) {
+    if (!isFieldName(field))
+      throw new CtdoctorError(
+        'usage',
+        `--group-by: unknown field "${field}" (src, dst, dport, sport, proto, state, flag, src-prefix, zone, mark, nat)`,
+      );
+  }
+  return fields as FieldName[];
+}
+
+/** Live table of the selected namespace: procfs when the kernel has it, else netlink. */
+export async function openLiveTable(
+  context: CommandContext,
+  source: CommonOptions['source'],
+): Promise<TableSource> {
+  if (source === 'netlink') return openNetlinkTable(context.files);
+  const procfs = await procfsTableExists(context.roots);
+  if (procfs) return openProcfsTable(context.files);
+  if (source === 'procfs') {
+    throw new CtdoctorError(
+      'not-found',
+      '/proc/net/nf_conntrack is absent (kernel built without CONFIG_NF_CONNTRACK_PROCFS): use --source netlink',
+    );
+  }
+  if (!context.netlinkAllowed)
+    throw new CtdoctorError(
+      'not-found',
+      `no ${context.roots.procRoot}/net/nf_conntrack in this tree: pass a dump file instead`,
+    );
+  return openNetlinkTable(context.files);
+}
+
+export function analyzeCommand(setExit: (code: number) => void): Command {
+  const command = new Command('analyze')
+    .description('who fills the table: breakdowns, top talkers, scans, floods, TIME_WAIT piles, leaked pools')
+    .argument(
+      '[dump]',
+      'a saved table (procfs, conntrack -L or -o extended; gzip ok), or - for stdin; default: the live table',
+    );
+  addCommonOptions(command)
+    .option('--top <n>', 'rows per top list', parsePositiveNumber('--top'), 10)
+    .option('--group-by <fields>', 'extra top list over composite keys, e.g. src,dport')
+    .option(
+      '--filter <expr>',
+      'only entries matching, e.g. "proto=udp flag=UNREPLIED dport=53 src=10.0.0.0/8"',
+    )
+    .option(
+      '--sample <entries>',
+      'stop after this many entries (huge tables)',
+      parsePositiveNumber('--sample'),
+    )
+    .option(
+      '--capacity <keys>',
+      'keys counted exactly per top list before Space-Saving bounds memory',
+      parsePositiveNumber('--capacity'),
+      32768,
+    );
+  return command.action(async (dump: string | undefined, options: AnalyzeOptions) => {
+    const groupBy = parseGroupBy(options.groupBy);
+    if (options.filter) parseEntryFilter(options.filter); // report a bad filter before reading anything
+    const analysisOptions = {
+      capacity: Math.floor(options.capacity),
+      groupBy,
+      filter: options.filter,
+      sampleEntries: options.sample,
+    };
+    let source: TableSource;
+    const detectorContext: DetectorContext = {};
+    let expectedBytes: number | undefined;
+    if (dump === '-') source = openStdinTable();
+    else if (dump !== undefined) {
+      source = await openTableFile(dump);
+      expectedBytes = source.sizeBytes;
+    } else {
+      const context = await openContext(options);
+      const settings = await readConntrackSettings(context.files);
+      detectorContext.max = settings.max;
+      detectorContext.timeouts = settings.timeouts;
+      expectedBytes = settings.count * BYTES_PER_LINE;
+      source = await openLiveTable(context, options.source);
+    }
+    const progress = progressReporter('ctdoctor: analysing', expectedBytes);
+    const run = await analyzeSource(source, analysisOptions, progress.update).finally(progress.done);
+    const report = buildAnalysisReport(run, source, {
+      limit: Math.floor(options.top),
+      filter: options.filter,
+      context: detectorContext,
+    });
+    if (options.json) printJson(report);
+    else process.stdout.write(`${renderAnalyzeText(report)}\n`);
+    setExit(EXIT.ok);
+  });
+}

@@ -1,0 +1,327 @@
+import { type AddressKey, formatAddress, prefixKey } from '../table/address.js';
+import {
+  type ConntrackEntry,
+  FLAG,
+  FLAG_NAMES,
+  type NatKind,
+  natKind,
+  protocolName,
+} from '../table/entry.js';
+import { type FieldName, fieldText } from './entryFields.js';
+import { hashKey, mix32 } from './hash.js';
+import { HyperLogLog } from './hyperLogLog.js';
+import { TopK, type TopKState } from './topK.js';
+
+/** Remaining-timeout histogram buckets (upper bounds, seconds) and their labels. */
+export const TIMEOUT_BUCKETS: ReadonlyArray<[number, string]> = [
+  [10, '<10s'],
+  [60, '10s-1m'],
+  [300, '1m-5m'],
+  [3600, '5m-1h'],
+  [86400, '1h-1d'],
+  [Number.POSITIVE_INFINITY, '>1d'],
+];
+
+/** UDP services abused for reflection/amplification: chargen, DNS, NTP, CLDAP, SSDP, memcached. */
+export const REFLECTION_PORTS: readonly number[] = [19, 53, 123, 389, 1900, 11211];
+
+/** An ESTABLISHED entry with more than this left is "long-lived" (idle pool, leak). */
+export const LONG_REMAINING_SECONDS = 3600;
+const ESTABLISHED_HOUR_BUCKETS = 121; // remaining timeout in hours, 0..120 (the 5-day default)
+
+const NAT_INDEX: Record<NatKind, number> = { none: 0, snat: 1, dnat: 2, both: 3 };
+
+/** Source port → 1 + index in REFLECTION_PORTS (0 = not a reflection port): no search per entry. */
+const REFLECTION_INDEX = new Uint8Array(65536);
+REFLECTION_PORTS.forEach((port, index) => {
+  REFLECTION_INDEX[port] = index + 1;
+});
+const SPREAD_PRECISION = 8; // 256-register sketches per tracked source: ±6.5 %
+
+export interface AggregatorOptions {
+  /** Keys counted exactly per top-K table before Space-Saving starts evicting (2× this are kept). */
+  capacity: number;
+  groupBy?: FieldName[];
+}
+
+export interface StateTally {
+  entries: number;
+  remaining: Float64Array;
+}
+
+interface SourceSpread {
+  ports: HyperLogLog;
+  hosts: HyperLogLog;
+}
+
+interface PairStats {
+  longLived: number;
+  remainingSum: number;
+}
+
+export interface AggregatorState {
+  entries: number;
+  l3: number[];
+  proto: Float64Array;
+  states: [string, number, Float64Array][];
+  flags: Float64Array;
+  nat: number[];
+  tcpDport: Float64Array;
+  udpDport: Float64Array;
+  otherDport: [string, number][];
+  hllSrc: Uint8Array;
+  hllDst: Uint8Array;
+  zones: TopKState<number>;
+  marks: TopKState<number>;
+  src: TopKState<AddressKey>;
+  dst: TopKState<AddressKey>;
+  srcPrefix: TopKState<AddressKey>;
+  groups: TopKState<string> | null;
+  scan: TopKState<AddressKey>;
+  scanSpread: [AddressKey, Uint8Array, Uint8Array][];
+  udpUnrepliedDport: Float64Array;
+  hllUdpUnrepliedSrc: Uint8Array;
+  reflectionSport: Float64Array;
+  reflectionSrc: TopKState<AddressKey>;
+  established: TopKState<string>;
+  pairStats: [string, number, number][];
+  establishedRemainingHours: Float64Array;
+}
+
+/** One pass over a table: every breakdown, top list, distinct count and detector signal at once. */
+export class TableAggregator {
+  entries = 0;
+  readonly l3 = [0, 0];
+  readonly proto = new Float64Array(256);
+  /** Per state (or protocol name for stateless protocols): entries and remaining-timeout histogram. */
+  readonly states = new Map<string, StateTally>();
+  private lastState = '';
+  private lastTally: StateTally | null = null;
+  readonly flags = new Float64Array(16);
+  readonly nat = [0, 0, 0, 0];
+  readonly tcpDport = new Float64Array(65536);
+  readonly udpDport = new Float64Array(65536);
+  readonly otherDport = new Map<string, number>();
+  readonly hllSrc = new HyperLogLog(14);
+  readonly hllDst = new HyperLogLog(14);
+  readonly zones = new TopK<number>(1024);
+  readonly marks = new TopK<number>(1024);
+  readonly src: TopK<AddressKey>;
+  readonly dst: TopK<AddressKey>;
+  readonly srcPrefix: TopK<AddressKey>;
+  readonly groups: TopK<string> | null;
+  // Detector signals.
+  readonly scan = new TopK<AddressKey>(4096);
+  readonly scanSpread = new Map<AddressKey, SourceSpread>();
+  readonly udpUnrepliedDport = new Float64Array(65536);
+  readonly hllUdpUnrepliedSrc = new HyperLogLog(12);
+  readonly reflectionSport = new Float64Array(REFLECTION_PORTS.length);
+  readonly reflectionSrc = new TopK<AddressKey>(4096);
+  readonly established = new TopK<string>(4096);
+  readonly pairStats = new Map<string, PairStats>();
+  readonly establishedRemainingHours = new Float64Array(ESTABLISHED_HOUR_BUCKETS);
+
+  constructor(readonly options: AggregatorOptions) {
+    this.src = new TopK(options.capacity);
+    this.dst = new TopK(options.capacity);
+    this.srcPrefix = new TopK(options.capacity);
+    this.groups = options.groupBy && options.groupBy.length > 0 ? new TopK(options.capacity) : null;
+    this.scan.onEvict = (key) => this.scanSpread.delete(key);
+    this.established.onEvict = (key) => this.pairStats.delete(key);
+  }
+
+  add(entry: ConntrackEntry): void {
+    this.entries++;
+    const { orig } = entry;
+    const protoNum = entry.protoNum;
+    this.l3[entry.l3 === 6 ? 1 : 0]!++;
+    this.proto[protoNum]!++;
+    const state = entry.state || protocolName(protoNum);
+    const tally = this.stateTally(state);
+    tally.entries++;
+
+    this.flags[entry.flags & 15]!++;
+    this.nat[NAT_INDEX[natKind(entry)]]!++;
+    this.zones.add(Math.max(entry.zone, 0));
+    this.marks.add(Math.max(entry.mark, 0));
+
+    this.src.add(orig.src);
+    this.dst.add(orig.dst);
+    this.srcPrefix.add(prefixKey(orig.src));
+    const srcHash = typeof orig.src === 'number' ? mix32(orig.src) : hashKey(orig.src);
+    const dstHash = typeof orig.dst === 'number' ? mix32(orig.dst) : hashKey(orig.dst);
+    this.hllSrc.addHash(srcHash);
+    this.hllDst.addHash(dstHash);
+    if (protoNum === 6) this.tcpDport[orig.dport]!++;
+    else if (protoNum === 17) this.udpDport[orig.dport]!++;
+    else if (orig.dport >= 0 && protoNum !== 1 && protoNum !== 58 && protoNum !== 47) {
+      const key = `${protocolName(protoNum)}/${orig.dport}`;
+      this.otherDport.set(key, (this.otherDport.get(key) ?? 0) + 1);
+    }
+
+    if (entry.timeoutSeconds >= 0) {
+      let bucket = 0;
+      while (entry.timeoutSeconds >= TIMEOUT_BUCKETS[bucket]![0]) bucket++;
+      tally.remaining[bucket]!++;
+    }
+    if (this.groups) this.groups.add(this.options.groupBy!.map((field) => fieldText(entry, field)).join(' '));
+
+    const unreplied = (entry.flags & FLAG.UNREPLIED) !== 0;
+    if (unreplied || (protoNum === 6 && entry.state === 'SYN_SENT')) this.addScanSignal(entry, dstHash);
+    if (protoNum === 17 && unreplied) this.addUdpSignal(entry, srcHash);
+    if (protoNum === 6 && entry.state === 'ESTABLISHED') this.addEstablished(entry);
+  }
+
+  private stateTally(state: string): StateTally {
+    if (state === this.lastState && this.lastTally) return this.lastTally;
+    let tally = this.states.get(state);
+    if (!tally) {
+      tally = { entries: 0, remaining: new Float64Array(TIMEOUT_BUCKETS.length) };
+      this.states.set(state, tally);
+    }
+    this.lastState = state;
+    this.lastTally = tally;
+    return tally;
+  }
+
+  private addScanSignal(entry: ConntrackEntry, dstHash: number): void {
+    const src = entry.orig.src;
+    this.scan.add(src);
+    let spread = this.scanSpread.get(src);
+    if (!spread) {
+      spread = { ports: new HyperLogLog(SPREAD_PRECISION), hosts: new HyperLogLog(SPREAD_PRECISION) };
+      this.scanSpread.set(src, spread);
+    }
+    spread.ports.addHash(mix32(entry.orig.dport * 257 + entry.protoNum));
+    spread.hosts.addHash(dstHash);
+  }
+
+  private addUdpSignal(entry: ConntrackEntry, srcHash: number): void {
+    const { src, sport, dport } = entry.orig;
+    this.hllUdpUnrepliedSrc.addHash(srcHash);
+    this.udpUnrepliedDport[dport]!++;
+    const reflection = REFLECTION_INDEX[sport]! - 1;
+    if (reflection >= 0) {
+      this.reflectionSport[reflection]!++;
+      this.reflectionSrc.add(src);
+    }
+  }
+
+  private addEstablished(entry: ConntrackEntry): void {
+    const { src, dst, dport } = entry.orig;
+    const key = `${formatAddress(src)} ${formatAddress(dst)} ${dport}`;
+    this.established.add(key);
+    let stats = this.pairStats.get(key);
+    if (!stats) {
+      stats = { longLived: 0, remainingSum: 0 };
+      this.pairStats.set(key, stats);
+    }
+    const remaining = Math.max(entry.timeoutSeconds, 0);
+    stats.remainingSum += remaining;
+    if (remaining > LONG_REMAINING_SECONDS) stats.longLived++;
+    this.establishedRemainingHours[Math.min(Math.floor(remaining / 3600), ESTABLISHED_HOUR_BUCKETS - 1)]!++;
+  }
+
+  toState(): AggregatorState {
+    return {
+      entries: this.entries,
+      l3: [...this.l3],
+      proto: this.proto,
+      states: [...this.states].map(([state, tally]) => [state, tally.entries, tally.remaining]),
+      flags: this.flags,
+      nat: [...this.nat],
+      tcpDport: this.tcpDport,
+      udpDport: this.udpDport,
+      otherDport: [...this.otherDport],
+      hllSrc: this.hllSrc.registers,
+      hllDst: this.hllDst.registers,
+      zones: this.zones.toState(),
+      marks: this.marks.toState(),
+      src: this.src.toState(),
+      dst: this.dst.toState(),
+      srcPrefix: this.srcPrefix.toState(),
+      groups: this.groups?.toState() ?? null,
+      scan: this.scan.toState(),
+      scanSpread: [...this.scanSpread].map(([key, spread]) => [
+        key,
+        spread.ports.registers,
+        spread.hosts.registers,
+      ]),
+      udpUnrepliedDport: this.udpUnrepliedDport,
+      hllUdpUnrepliedSrc: this.hllUdpUnrepliedSrc.registers,
+      reflectionSport: this.reflectionSport,
+      reflectionSrc: this.reflectionSrc.toState(),
+      established: this.established.toState(),
+      pairStats: [...this.pairStats].map(([key, stats]) => [key, stats.longLived, stats.remainingSum]),
+      establishedRemainingHours: this.establishedRemainingHours,
+    };
+  }
+
+  /** Adds the state of an aggregator that saw another part of the same table. */
+  merge(other: AggregatorState): void {
+    this.entries += other.entries;
+    addInto(this.l3, other.l3);
+    addInto(this.proto, other.proto);
+    for (const [state, entries, remaining] of other.states) {
+      const tally = this.stateTally(state);
+      tally.entries += entries;
+      addInto(tally.remaining, remaining);
+    }
+    addInto(this.flags, other.flags);
+    addInto(this.nat, other.nat);
+    addInto(this.tcpDport, other.tcpDport);
+    addInto(this.udpDport, other.udpDport);
+    for (const [key, count] of other.otherDport)
+      this.otherDport.set(key, (this.otherDport.get(key) ?? 0) + count);
+    this.hllSrc.merge(new HyperLogLog(14, other.hllSrc));
+    this.hllDst.merge(new HyperLogLog(14, other.hllDst));
+    this.zones.mergeState(other.zones);
+    this.marks.mergeState(other.marks);
+    this.src.mergeState(other.src);
+    this.dst.mergeState(other.dst);
+    this.srcPrefix.mergeState(other.srcPrefix);
+    if (this.groups && other.groups) this.groups.mergeState(other.groups);
+    for (const [key, ports, hosts] of other.scanSpread) {
+      const mine = this.scanSpread.get(key);
+      if (mine) {
+        mine.ports.merge(new HyperLogLog(SPREAD_PRECISION, ports));
+        mine.hosts.merge(new HyperLogLog(SPREAD_PRECISION, hosts));
+      } else {
+        this.scanSpread.set(key, {
+          ports: new HyperLogLog(SPREAD_PRECISION, Uint8Array.from(ports)),
+          hosts: new HyperLogLog(SPREAD_PRECISION, Uint8Array.from(hosts)),
+        });
+      }
+    }
+    this.scan.mergeState(other.scan);
+    addInto(this.udpUnrepliedDport, other.udpUnrepliedDport);
+    this.hllUdpUnrepliedSrc.merge(new HyperLogLog(12, other.hllUdpUnrepliedSrc));
+    addInto(this.reflectionSport, other.reflectionSport);
+    this.reflectionSrc.mergeState(other.reflectionSrc);
+    for (const [key, longLived, remainingSum] of other.pairStats) {
+      const mine = this.pairStats.get(key);
+      if (mine) {
+        mine.longLived += longLived;
+        mine.remainingSum += remainingSum;
+      } else this.pairStats.set(key, { longLived, remainingSum });
+    }
+    this.established.mergeState(other.established);
+    addInto(this.establishedRemainingHours, other.establishedRemainingHours);
+  }
+}
+
+function addInto(target: { [index: number]: number; length: number }, source: ArrayLike<number>): void {
+  for (let i = 0; i < source.length; i++) target[i] = (target[i] ?? 0) + source[i]!;
+}
+
+/** Flag combinations counted as single flags ("how many entries are UNREPLIED"). */
+export function flagTotals(flags: Float64Array): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const [bit, name] of FLAG_NAMES) {
+    let sum = 0;
+    for (let combo = 0; combo < flags.length; combo++) if (combo & bit) sum += flags[combo]!;
+    if (sum > 0) totals[name] = sum;
+  }
+  if (flags[0]! > 0) totals.none = flags[0]!;
+  return totals;
+}

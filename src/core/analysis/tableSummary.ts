@@ -1,0 +1,192 @@
+import { type AddressKey, formatAddress, formatPrefix } from '../table/address.js';
+import { protocolName } from '../table/entry.js';
+import { REFLECTION_PORTS, TIMEOUT_BUCKETS, type TableAggregator, flagTotals } from './tableAggregator.js';
+import type { TopItem, TopK } from './topK.js';
+
+export interface RankedKey {
+  key: string;
+  count: number;
+  /** Present when the count is an upper bound from Space-Saving: the true count is ≥ count − error. */
+  error?: number;
+}
+
+export interface ScanCandidate {
+  src: string;
+  /** Entries of this source that are UNREPLIED or SYN_SENT. */
+  entries: number;
+  /** All entries of this source, 0 if it fell out of the top-source sketch. */
+  totalEntries: number;
+  distinctPorts: number;
+  distinctHosts: number;
+}
+
+export interface EstablishedPair {
+  client: string;
+  server: string;
+  port: number;
+  entries: number;
+  longLived: number;
+  meanRemainingSeconds: number;
+}
+
+/** What the detectors read; also printed under `signals` in JSON for anyone who wants to dig. */
+export interface TableSignals {
+  unreplied: number;
+  scanCandidates: ScanCandidate[];
+  udpUnreplied: number;
+  udpUnrepliedDistinctSources: number;
+  udpUnrepliedPorts: RankedKey[];
+  reflection: { bySourcePort: Record<string, number>; topSources: RankedKey[] };
+  establishedPairs: EstablishedPair[];
+  /** ESTABLISHED entries by whole hours of remaining timeout (index = hours, last bucket = 120+). */
+  establishedRemainingHours: number[];
+}
+
+export interface TableSummary {
+  entries: number;
+  by: {
+    l3: Record<string, number>;
+    proto: Record<string, number>;
+    state: Record<string, number>;
+    flags: Record<string, number>;
+    nat: Record<string, number>;
+    zone: Record<string, number>;
+    mark: Record<string, number>;
+  };
+  top: {
+    src: RankedKey[];
+    dst: RankedKey[];
+    dport: RankedKey[];
+    srcPrefix: RankedKey[];
+    groupBy?: RankedKey[];
+  };
+  distinct: { src: number; dst: number; dport: number };
+  /** True when every top list is exact (no key was ever evicted). */
+  exact: boolean;
+  timeouts: Record<string, Record<string, number>>;
+  signals: TableSignals;
+}
+
+const ranked = <K>(items: TopItem<K>[], format: (key: K) => string): RankedKey[] =>
+  items.map(({ key, count, error }) =>
+    error > 0 ? { key: format(key), count, error } : { key: format(key), count },
+  );
+
+function sortedRecord(entries: Iterable<[string, number]>): Record<string, number> {
+  return Object.fromEntries([...entries].filter(([, count]) => count > 0).sort((a, b) => b[1] - a[1]));
+}
+
+function topRecord(topK: TopK<number>, format: (key: number) => string = String): Record<string, number> {
+  return Object.fromEntries(topK.top(20).map(({ key, count }) => [format(key), count]));
+}
+
+function topPorts(arrays: [string, Float64Array][], other: Map<string, number>, limit: number): RankedKey[] {
+  const all: RankedKey[] = [];
+  for (const [proto, counts] of arrays) {
+    for (let port = 0; port < counts.length; port++)
+      if (counts[port]! > 0) all.push({ key: `${proto}/${port}`, count: counts[port]! });
+  }
+  for (const [key, count] of other) all.push({ key, count });
+  return all.sort((a, b) => b.count - a.count).slice(0, limit);
+}
+
+function nonZero(counts: Float64Array): number {
+  let distinct = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) distinct++;
+  return distinct;
+}
+
+const address = (key: AddressKey) => formatAddress(key);
+
+/** Turns the aggregator's sketches into a plain, JSON-ready summary with `limit` rows per list. */
+export function summarizeTable(agg: TableAggregator, limit: number): TableSummary {
+  const tops = [agg.src, agg.dst, agg.srcPrefix, ...(agg.groups ? [agg.groups] : [])];
+  const proto = sortedRecord([...agg.proto].map((count, num) => [protocolName(num), count]));
+  const timeouts: Record<string, Record<string, number>> = {};
+  for (const [state, tally] of agg.states) {
+    if (tally.remaining.some((count) => count > 0)) {
+      timeouts[state] = Object.fromEntries(
+        TIMEOUT_BUCKETS.map(([, label], i) => [label, tally.remaining[i]!]),
+      );
+    }
+  }
+  const scanCandidates = agg.scan.top(limit).map(({ key, count }) => {
+    const spread = agg.scanSpread.get(key);
+    return {
+      src: formatAddress(key),
+      entries: count,
+      totalEntries: agg.src.countOf(key),
+      distinctPorts: spread ? Math.min(spread.ports.estimate(), count) : 0,
+      distinctHosts: spread ? Math.min(spread.hosts.estimate(), count) : 0,
+    };
+  });
+  const establishedPairs = agg.established.top(limit).map(({ key, count }) => {
+    const [client = '', server = '', port = '0'] = key.split(' ');
+    const stats = agg.pairStats.get(key);
+    return {
+      client,
+      server,
+      port: Number(port),
+      entries: count,
+      longLived: stats?.longLived ?? 0,
+      meanRemainingSeconds: stats && count > 0 ? Math.round(stats.remainingSum / count) : 0,
+    };
+  });
+  const flags = flagTotals(agg.flags);
+  let udpUnreplied = 0;
+  for (let port = 0; port < agg.udpUnrepliedDport.length; port++)
+    udpUnreplied += agg.udpUnrepliedDport[port]!;
+  return {
+    entries: agg.entries,
+    by: {
+      l3: sortedRecord([
+        ['ipv4', agg.l3[0]!],
+        ['ipv6', agg.l3[1]!],
+      ]),
+      proto,
+      state: sortedRecord([...agg.states].map(([state, tally]) => [state, tally.entries])),
+      flags,
+      nat: sortedRecord(['none', 'snat', 'dnat', 'both'].map((kind, i) => [kind, agg.nat[i]!])),
+      zone: topRecord(agg.zones),
+      mark: topRecord(agg.marks),
+    },
+    top: {
+      src: ranked(agg.src.top(limit), address),
+      dst: ranked(agg.dst.top(limit), address),
+      dport: topPorts(
+        [
+          ['tcp', agg.tcpDport],
+          ['udp', agg.udpDport],
+        ],
+        agg.otherDport,
+        limit,
+      ),
+      srcPrefix: ranked(agg.srcPrefix.top(limit), formatPrefix),
+      ...(agg.groups ? { groupBy: ranked(agg.groups.top(limit), (key) => key) } : {}),
+    },
+    distinct: {
+      src: agg.hllSrc.estimate(),
+      dst: agg.hllDst.estimate(),
+      dport: nonZero(agg.tcpDport) + nonZero(agg.udpDport) + agg.otherDport.size,
+    },
+    exact: tops.every((top) => top.exact),
+    timeouts,
+    signals: {
+      unreplied: flags.UNREPLIED ?? 0,
+      scanCandidates,
+      udpUnreplied,
+      udpUnrepliedDistinctSources: agg.hllUdpUnrepliedSrc.estimate(),
+      udpUnrepliedPorts: topPorts([['udp', agg.udpUnrepliedDport]], new Map(), limit),
+      reflection: {
+        bySourcePort: Object.fromEntries(
+          REFLECTION_PORTS.map((port, i) => [String(port), agg.reflectionSport[i]!]).filter(
+            ([, count]) => Number(count) > 0,
+          ),
+        ),
+        topSources: ranked(agg.reflectionSrc.top(limit), address),
+      },
+      establishedPairs,
+      establishedRemainingHours: Array.from(agg.establishedRemainingHours),
+    },
+  };
+}

@@ -1,0 +1,213 @@
+import { mix32 } from './hash.js';
+
+/**
+ * Heavy hitters in bounded memory: Space-Saving (Metwally, Agrawal, El Abbadi 2005) with batched
+ * eviction. Up to 2 × capacity keys are counted exactly; when that fills, the `capacity` largest
+ * are kept and the largest evicted count becomes the floor. A key first seen after that starts at
+ * the floor, so every reported count is an upper bound and `count − error` a lower bound, with
+ * error ≤ floor ≤ N / capacity for N additions. While nothing was evicted, every count is exact.
+ */
+export interface TopItem<K> {
+  key: K;
+  count: number;
+  /** Maximum overestimate; 0 means exact. */
+  error: number;
+}
+
+export interface TopKState<K> {
+  capacity: number;
+  floor: number;
+  keys: K[];
+  counts: number[];
+  errors: number[];
+}
+
+export class TopK<K extends number | string> {
+  // One lookup per add gives a slot; counts live in typed arrays. Integer keys (IPv4 addresses,
+  // ports, marks) use an open-addressing table of slot+1 values, several times faster than a Map;
+  // other keys use a Map. Both are rebuilt on prune, so neither ever needs tombstones.
+  private slotOf = new Map<K, number>();
+  private intTable: Int32Array;
+  private readonly intMask: number;
+  private keys: K[] = [];
+  private counts = new Float64Array(64);
+  private errors = new Float64Array(64);
+  /** Largest count ever evicted; 0 while exact. */
+  floor = 0;
+  private lastKey: K | undefined = undefined;
+  private lastSlot = 0;
+  /** Called with each key evicted, so callers can drop data they attached to it. */
+  onEvict: ((key: K) => void) | null = null;
+
+  constructor(readonly capacity: number) {
+    let size = 16;
+    while (size < 4 * capacity) size *= 2;
+    this.intTable = new Int32Array(size);
+    this.intMask = size - 1;
+  }
+
+  get exact(): boolean {
+    return this.floor === 0;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  private slotOfKey(key: K): number | undefined {
+    if (typeof key !== 'number' || (key | 0) !== key) return this.slotOf.get(key);
+    const table = this.intTable;
+    for (let h = mix32(key) & this.intMask; ; h = (h + 1) & this.intMask) {
+      const entry = table[h]!;
+      if (entry === 0) return undefined;
+      if (this.keys[entry - 1] === key) return entry - 1;
+    }
+  }
+
+  add(key: K, weight = 1): void {
+    // Runs of one key (a single zone, mark or client) skip the lookup entirely.
+    if (key === this.lastKey) {
+      this.counts[this.lastSlot]! += weight;
+      return;
+    }
+    const slot = this.slotOfKey(key);
+    if (slot !== undefined) {
+      this.counts[slot]! += weight;
+      this.lastKey = key;
+      this.lastSlot = slot;
+      return;
+    }
+    if (this.keys.length >= 2 * this.capacity) this.prune();
+    this.insert(key, this.floor + weight, this.floor);
+  }
+
+  has(key: K): boolean {
+    return this.slotOfKey(key) !== undefined;
+  }
+
+  countOf(key: K): number {
+    const slot = this.slotOfKey(key);
+    return slot === undefined ? 0 : this.counts[slot]!;
+  }
+
+  private insert(key: K, count: number, error: number): void {
+    const slot = this.keys.length;
+    if (slot >= this.counts.length) {
+      const grown = Math.min(this.counts.length * 2, 2 * this.capacity + 1);
+      this.counts = growTo(this.counts, grown);
+      this.errors = growTo(this.errors, grown);
+    }
+    this.keys.push(key);
+    this.counts[slot] = count;
+    this.errors[slot] = error;
+    if (typeof key !== 'number' || (key | 0) !== key) {
+      this.slotOf.set(key, slot);
+      return;
+    }
+    const table = this.intTable;
+    let h = mix32(key) & this.intMask;
+    while (table[h] !== 0) h = (h + 1) & this.intMask;
+    table[h] = slot + 1;
+  }
+
+  /** Keeps the `capacity` largest counts; rebuilding is cheaper than deleting half a Map. */
+  private prune(): void {
+    const size = this.keys.length;
+    const threshold = kthLargest(this.counts.slice(0, size), this.capacity);
+    let room = this.capacity;
+    for (let i = 0; i < size; i++) if (this.counts[i]! > threshold) room--;
+    const keys = this.keys;
+    const counts = this.counts;
+    const errors = this.errors;
+    this.keys = [];
+    this.counts = new Float64Array(counts.length);
+    this.errors = new Float64Array(errors.length);
+    this.slotOf = new Map();
+    this.intTable.fill(0);
+    this.lastKey = undefined;
+    for (let i = 0; i < size; i++) {
+      const count = counts[i]!;
+      if (count > threshold || (count === threshold && room-- > 0)) {
+        this.insert(keys[i]!, count, errors[i]!);
+        continue;
+      }
+      if (count > this.floor) this.floor = count;
+      this.onEvict?.(keys[i]!);
+    }
+  }
+
+  top(limit: number): TopItem<K>[] {
+    const order = Array.from(this.keys.keys()).sort((a, b) => this.counts[b]! - this.counts[a]!);
+    return order
+      .slice(0, limit)
+      .map((slot) => ({ key: this.keys[slot]!, count: this.counts[slot]!, error: this.errors[slot]! }));
+  }
+
+  toState(): TopKState<K> {
+    const size = this.keys.length;
+    return {
+      capacity: this.capacity,
+      floor: this.floor,
+      keys: [...this.keys],
+      counts: Array.from(this.counts.subarray(0, size)),
+      errors: Array.from(this.errors.subarray(0, size)),
+    };
+  }
+
+  /**
+   * Adds another summary (Agarwal et al. 2012, mergeable summaries): a key the other side did not
+   * keep may have had up to its floor there, which is added to both count and error.
+   */
+  mergeState(other: TopKState<K>): void {
+    const inOther = new Set(other.keys);
+    for (let slot = 0; slot < this.keys.length; slot++) {
+      if (inOther.has(this.keys[slot]!)) continue;
+      this.counts[slot]! += other.floor;
+      this.errors[slot]! += other.floor;
+    }
+    other.keys.forEach((key, i) => {
+      const slot = this.slotOfKey(key);
+      if (slot !== undefined) {
+        this.counts[slot]! += other.counts[i]!;
+        this.errors[slot]! += other.errors[i]!;
+      } else {
+        if (this.keys.length >= 2 * this.capacity) this.prune();
+        this.insert(key, this.floor + other.counts[i]!, this.floor + other.errors[i]!);
+      }
+    });
+    this.floor += other.floor;
+  }
+}
+
+function growTo(array: Float64Array, length: number): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(length);
+  grown.set(array);
+  return grown;
+}
+
+/** The k-th largest value (1-based) by quickselect; mutates `values`. */
+export function kthLargest(values: Float64Array, k: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  const target = Math.min(Math.max(k - 1, 0), high);
+  while (low < high) {
+    const pivot = values[(low + high) >>> 1]!;
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
+      if (i <= j) {
+        const swap = values[i]!;
+        values[i] = values[j]!;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) high = j;
+    else if (target >= i) low = i;
+    else break;
+  }
+  return values[target]!;
+}

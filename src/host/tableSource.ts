@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { CtdoctorError } from '../core/errors.js';
+import { toolError } from './childProcess.js';
+import type { NetnsFiles } from './netnsFiles.js';
+import { type HostRoots, procPath } from './roots.js';
+
+export type TableSourceKind = 'procfs' | 'netlink' | 'file' | 'stdin';
+
+export interface TableSource {
+  kind: TableSourceKind;
+  /** What was read, for the report: a path or the command. */
+  description: string;
+  stream: Readable;
+  /** Uncompressed byte size when known up front (files), for progress. */
+  sizeBytes?: number;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const READ_CHUNK_BYTES = 4 << 20; // large reads let the kernel's dump run ahead of the parser
+
+export const TABLE_FILE = 'net/nf_conntrack';
+
+/** /proc/net/nf_conntrack exists only with CONFIG_NF_CONNTRACK_PROCFS (same kernel for every netns). */
+export async function procfsTableExists(roots: HostRoots): Promise<boolean> {
+  try {
+    await stat(procPath(roots, 'self/net/nf_conntrack'));
+    return true;
+  } catch {
+    try {
+      await stat(procPath(roots, TABLE_FILE));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export function openProcfsTable(files: NetnsFiles): TableSource {
+  return { kind: 'procfs', description: `/proc/${TABLE_FILE}`, stream: files.streamProc(TABLE_FILE) };
+}
+
+/** `conntrack -L -o extended`: the netlink dump, same line format as procfs. */
+export function openNetlinkTable(files: NetnsFiles): TableSource {
+  const argv = [...files.enterPrefix, 'conntrack', '-L', '-o', 'extended'];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.on('error', (error) =>
+    child.stdout.destroy(toolError(argv[0] === 'nsenter' ? 'nsenter' : 'conntrack', error)),
+  );
+  child.on('close', (code) => {
+    if (code === 0) return;
+    const message =
+      stderr
+        .trim()
+        .split('\n')
+        .find((line) => !line.includes('flow entries have been shown')) ?? `exit ${code}`;
+    const missing = /No such file or directory.*conntrack|exec.*conntrack/i.test(message);
+    child.stdout.destroy(
+      missing
+        ? new CtdoctorError('missing-tool', 'conntrack is not installed: apt-get install conntrack')
+        : new CtdoctorError('kernel', `conntrack -L failed: ${message} (netlink needs root / CAP_NET_ADMIN)`),
+    );
+  });
+  return { kind: 'netlink', description: argv.join(' '), stream: child.stdout };
+}
+
+async function isGzipFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === GZIP_MAGIC[0] && buffer[1] === GZIP_MAGIC[1];
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A saved dump: procfs lines, `conntrack -L` or `-o extended`, optionally gzip-compressed. */
+export async function openTableFile(path: string): Promise<TableSource & { gzip: boolean }> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new CtdoctorError('usage', `${path} is a directory, not a conntrack dump`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof CtdoctorError) throw error;
+    throw new CtdoctorError(
+      'not-found',
+      `cannot read dump ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  const gzip = size >= 2 && (await isGzipFile(path));
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const stream = gzip ? Readable.from(gunzipIfCompressed(raw, path)) : raw;
+  return { kind: 'file', description: path, stream, gzip, ...(gzip ? {} : { sizeBytes: size }) };
+}
+
+/** Standard input, gunzipped when it starts with the gzip magic. */
+export function openStdinTable(input: Readable = process.stdin): TableSource {
+  return { kind: 'stdin', description: 'stdin', stream: Readable.from(gunzipIfCompressed(input, 'stdin')) };
+}
+
+function isGzipHead(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+}
+
+async function* gunzipIfCompressed(input: Readable, label: string): AsyncGenerator<Buffer> {
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await chunks.next();
+  if (first.done) return;
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => chunks };
+  if (!isGzipHead(first.value)) {
+    yield first.value;
+    yield* rest;
+    return;
+  }
+  const gunzip = createGunzip();
+  const feed = (async () => {
+    gunzip.write(first.value);
+    for await (const chunk of rest) if (!gunzip.write(chunk)) await once(gunzip, 'drain');
+    gunzip.end();
+  })();
+  feed.catch((error: Error) => gunzip.destroy(error));
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (error) {
+    throw new CtdoctorError('bad-input', `${label}: bad gzip data (${(error as Error).message})`);
+  }
+}
+
+/** Byte offsets that split a file into `parts` ranges on line boundaries. */
+export async function lineAlignedRanges(
+  path: string,
+  size: number,
+  parts: number,
+): Promise<[number, number][]> {
+  const handle = await open(path, 'r');
+  try {
+    const cuts = [0];
+    const probe = Buffer.alloc(8192);
+    for (let part = 1; part < parts; part++) {
+      let offset = Math.floor((size * part) / parts);
+      for (;;) {
+        const { bytesRead } = await handle.read(probe, 0, probe.length, offset);
+        if (bytesRead === 0) {
+          offset = size;
+          break;
+        }
+        const newline = probe.subarray(0, bytesRead).indexOf(0x0a);
+        if (newline >= 0) {
+          offset += newline + 1;
+          break;
+        }
+        offset += bytesRead;
+      }
+      cuts.push(Math.max(offset, cuts[cuts.length - 1]!));
+    }
+    cuts.push(size);
+    return cuts
+      .slice(0, -1)
+      .map((start, i) => [start, cuts[i + 1]!] as [number, number])
+      .filter(([s, e]) => e > s);
+  } finally {
+    await handle.close();
+  }
+}
+
+export function openFileRange(path: string, start: number, endExclusive: number): Readable {
+  return createReadStream(path, { start, end: endExclusive - 1, highWaterMark: READ_CHUNK_BYTES });
+}

@@ -1,0 +1,43 @@
+import type { Finding } from '../core/analysis/findings.js';
+import { type DetectorContext, detectTableFindings } from '../core/analysis/tableDetectors.js';
+import { type TableSummary, summarizeTable } from '../core/analysis/tableSummary.js';
+import type { TableSource } from '../host/tableSource.js';
+import type { AnalysisRun } from './tableAnalysis.js';
+
+export interface AnalysisReport extends TableSummary {
+  schema: 'ctdoctor.analyze/v1';
+  source: { kind: TableSource['kind']; description: string };
+  /** Lines that were not valid entries: counted and skipped. */
+  malformed: { count: number; example: string | null };
+  /** Entries read before --filter; equals `entries` without a filter. */
+  scanned: number;
+  filter: string | null;
+  /** True when the read stopped early (--sample): shares are of the sample. */
+  sampled: boolean;
+  /** Table size when known (live), for shares of the limit. */
+  max: number | null;
+  durationMs: number;
+  workers: number;
+  findings: Finding[];
+}
+
+export function buildAnalysisReport(
+  run: AnalysisRun,
+  source: TableSource,
+  options: { limit: number; filter?: string; context: DetectorContext },
+): AnalysisReport {
+  const summary = summarizeTable(run.aggregator, options.limit);
+  return {
+    schema: 'ctdoctor.analyze/v1',
+    source: { kind: source.kind, description: source.description },
+    ...summary,
+    malformed: { count: run.counts.malformed, example: run.counts.malformedExample },
+    scanned: run.scanned,
+    filter: options.filter ?? null,
+    sampled: run.sampled,
+    max: options.context.max ?? null,
+    durationMs: Math.round(run.durationMs),
+    workers: run.workers,
+    findings: detectTableFindings(summary, options.context),
+  };
+}

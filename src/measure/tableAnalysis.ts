@@ -1,0 +1,158 @@
+import { availableParallelism } from 'node:os';
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { type EntryPredicate, parseEntryFilter } from '../core/analysis/entryFilter.js';
+import type { FieldName } from '../core/analysis/entryFields.js';
+import { type AggregatorState, TableAggregator } from '../core/analysis/tableAggregator.js';
+import { CtdoctorError } from '../core/errors.js';
+import { EntryStreamParser, type ParseCounts } from '../core/table/entryStream.js';
+import { type TableSource, lineAlignedRanges, openFileRange } from '../host/tableSource.js';
+
+export interface AnalysisOptions {
+  /** Keys counted exactly per top list before Space-Saving evicts. */
+  capacity: number;
+  groupBy?: FieldName[];
+  filter?: string;
+  /** Stop after this many entries (doctor on huge tables); undefined = all. */
+  sampleEntries?: number;
+}
+
+export interface AnalysisRun {
+  aggregator: TableAggregator;
+  counts: ParseCounts;
+  /** Entries seen before the filter. */
+  scanned: number;
+  bytes: number;
+  sampled: boolean;
+  workers: number;
+  durationMs: number;
+}
+
+/** Files smaller than this are not worth starting worker threads for. */
+const PARALLEL_MIN_BYTES = 16 << 20;
+
+export type ProgressListener = (bytes: number) => void;
+
+function consumer(options: AnalysisOptions) {
+  const aggregator = new TableAggregator({ capacity: options.capacity, groupBy: options.groupBy });
+  const predicate: EntryPredicate | null = options.filter ? parseEntryFilter(options.filter) : null;
+  let scanned = 0;
+  const parser = new EntryStreamParser((entry) => {
+    scanned++;
+    if (!predicate || predicate(entry)) aggregator.add(entry);
+  });
+  return { aggregator, parser, scanned: () => scanned };
+}
+
+/** Parses and aggregates a byte stream as it arrives, overlapping the kernel's (or tool's) dump. */
+export async function analyzeStream(
+  stream: Readable,
+  options: AnalysisOptions,
+  onProgress?: ProgressListener,
+): Promise<AnalysisRun> {
+  const started = performance.now();
+  const { aggregator, parser, scanned } = consumer(options);
+  let bytes = 0;
+  let sampled = false;
+  try {
+    for await (const chunk of stream) {
+      parser.push(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      onProgress?.(bytes);
+      if (options.sampleEntries !== undefined && scanned() >= options.sampleEntries) {
+        sampled = true;
+        stream.destroy();
+        break;
+      }
+    }
+  } catch (error) {
+    if (error instanceof CtdoctorError) throw error;
+    throw new CtdoctorError('kernel', `reading the table failed: ${(error as Error).message}`);
+  }
+  const counts = parser.end();
+  return {
+    aggregator,
+    counts,
+    scanned: scanned(),
+    bytes,
+    sampled,
+    workers: 1,
+    durationMs: performance.now() - started,
+  };
+}
+
+interface WorkerResult {
+  state: AggregatorState;
+  counts: ParseCounts;
+  scanned: number;
+  bytes: number;
+}
+
+/** Worker-thread body: one byte range of a file. */
+export async function analyzeFileRange(
+  path: string,
+  start: number,
+  end: number,
+  options: AnalysisOptions,
+): Promise<WorkerResult> {
+  const run = await analyzeStream(openFileRange(path, start, end), options);
+  return { state: run.aggregator.toState(), counts: run.counts, scanned: run.scanned, bytes: run.bytes };
+}
+
+function runWorker(path: string, range: [number, number], options: AnalysisOptions): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./tableAnalysisWorker.js', import.meta.url), {
+      workerData: { path, start: range[0], end: range[1], options },
+    });
+    worker.once('message', (message: { result?: WorkerResult; error?: string }) => {
+      if (message.result) resolve(message.result);
+      else reject(new CtdoctorError('kernel', message.error ?? 'analysis worker failed'));
+    });
+    worker.once('error', reject);
+  });
+}
+
+/**
+ * A saved uncompressed dump is split on line boundaries across the CPUs; each part is parsed and
+ * aggregated in its own thread and the mergeable summaries are added up.
+ */
+export async function analyzeSource(
+  source: TableSource,
+  options: AnalysisOptions,
+  onProgress?: ProgressListener,
+): Promise<AnalysisRun> {
+  const workers = Math.min(availableParallelism(), 8);
+  const parallel =
+    source.kind === 'file' &&
+    source.sizeBytes !== undefined &&
+    source.sizeBytes >= PARALLEL_MIN_BYTES &&
+    workers > 1 &&
+    options.sampleEntries === undefined;
+  if (!parallel) return analyzeStream(source.stream, options, onProgress);
+  source.stream.destroy();
+  const started = performance.now();
+  const ranges = await lineAlignedRanges(source.description, source.sizeBytes!, workers);
+  const results = await Promise.all(ranges.map((range) => runWorker(source.description, range, options)));
+  const aggregator = new TableAggregator({ capacity: options.capacity, groupBy: options.groupBy });
+  const counts: ParseCounts = { entries: 0, malformed: 0, malformedExample: null };
+  let scanned = 0;
+  let bytes = 0;
+  for (const result of results) {
+    aggregator.merge(result.state);
+    counts.entries += result.counts.entries;
+    counts.malformed += result.counts.malformed;
+    counts.malformedExample ??= result.counts.malformedExample;
+    scanned += result.scanned;
+    bytes += result.bytes;
+  }
+  onProgress?.(bytes);
+  return {
+    aggregator,
+    counts,
+    scanned,
+    bytes,
+    sampled: false,
+    workers: ranges.length,
+    durationMs: performance.now() - started,
+  };
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import type { AnalysisReport } from '../../src/measure/analysisReport.js';
+import { hasStackTrace, runCli, runCliJson } from '../support/cli.js';
+import { fixture } from '../support/paths.js';
+
+describe('ctdoctor analyze on saved dumps', () => {
+  it('reports the stable JSON schema for a dump file', async () => {
+    const { result, json } = await runCliJson<AnalysisReport>([
+      'analyze',
+      fixture('tables', 'scan.extended.txt'),
+    ]);
+    assert.equal(result.code, 0);
+    assert.equal(json.schema, 'ctdoctor.analyze/v1');
+    assert.equal(json.entries, 220);
+    assert.deepEqual(json.malformed, { count: 0, example: null });
+    assert.equal(json.source.kind, 'file');
+    for (const key of ['proto', 'state', 'flags', 'nat', 'zone', 'mark']) assert.ok(key in json.by, key);
+    for (const key of ['src', 'dst', 'dport', 'srcPrefix'])
+      assert.ok(Array.isArray(json.top[key as 'src']), key);
+    const scan = json.findings.find((finding) => finding.kind === 'port-scan');
+    assert.equal(scan?.subject, '127.0.0.66');
+    for (const field of ['kind', 'severity', 'subject', 'evidence', 'advice', 'commands'])
+      assert.ok(scan && field in scan);
+  });
+
+  it('reads gzip and stdin (format detected, not asked for)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-'));
+    const gz = join(dir, 'pool.txt.gz');
+    writeFileSync(gz, gzipSync(readFileSync(fixture('tables', 'pool.conntrack.txt'))));
+    const fromGzip = await runCliJson<AnalysisReport>(['analyze', gz]);
+    assert.equal(fromGzip.json.entries, 300);
+    const fromStdin = await runCli(['analyze', '-', '--json'], {
+      input: readFileSync(fixture('tables', 'pool.procfs.txt'), 'utf8'),
+    });
+    assert.equal(JSON.parse(fromStdin.stdout).entries, 300);
+    const gzStdin = await runCli(['analyze', '-', '--json'], {
+      input: gzipSync(readFileSync(fixture('tables', 'pool.procfs.txt'))),
+    });
+    assert.equal(JSON.parse(gzStdin.stdout).findings[0].kind, 'established-leak');
+  });
+
+  it('filters and groups', async () => {
+    const { json } = await runCliJson<AnalysisReport>([
+      'analyze',
+      fixture('tables', 'healthy.procfs.txt'),
+      '--filter',
+      'state=TIME_WAIT',
+      '--group-by',
+      'dst,dport',
+    ]);
+    assert.equal(json.entries, 60);
+    assert.equal(json.scanned, 410);
+    assert.deepEqual(json.top.groupBy?.[0], { key: '127.0.0.1 8080', count: 60 });
+  });
+
+  it('prints text ordered by findings, with the exact commands', async () => {
+    const result = await runCli(['analyze', fixture('tables', 'time-wait.procfs.txt')]);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /WARN time-wait-pile: TIME_WAIT|CRIT time-wait-pile: TIME_WAIT/);
+    assert.match(result.stdout, /\$ sysctl -w net\.netfilter\.nf_conntrack_tcp_timeout_time_wait=30/);
+  });
+
+  it('counts garbage as malformed and still succeeds', async () => {
+    const result = await runCli(['analyze', '-', '--json'], {
+      input: 'not a conntrack line\n\x00\x01\x02\n',
+    });
+    assert.equal(result.code, 0);
+    assert.deepEqual(JSON.parse(result.stdout).malformed.count, 2);
+  });
+
+  it('fails with one line for a missing file, a bad filter or a bad group key', async () => {
+    for (const [args, pattern, code] of [
+      [['analyze', '/nonexistent/dump'], /cannot read dump \/nonexistent\/dump: ENOENT/, 1],
+      [
+        ['analyze', fixture('tables', 'pool.procfs.txt'), '--filter', 'src=999.1.1.1'],
+        /is not an IPv4 or IPv6 address/,
+        2,
+      ],
+      [
+        ['analyze', fixture('tables', 'pool.procfs.txt'), '--group-by', 'colour'],
+        /unknown field "colour"/,
+        2,
+      ],
+    ] as const) {
+      const result = await runCli([...args]);
+      assert.equal(result.code, code, result.stderr);
+      assert.match(result.stderr, pattern);
+      assert.equal(result.stderr.trim().split('\n').length, 1);
+      assert.ok(!hasStackTrace(result.stderr));
+    }
+  });
+});

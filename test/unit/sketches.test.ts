@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { hashKey } from '../../src/core/analysis/hash.js';
+import { HyperLogLog } from '../../src/core/analysis/hyperLogLog.js';
+import { TopK, kthLargest } from '../../src/core/analysis/topK.js';
+
+describe('TopK (Space-Saving)', () => {
+  it('is exact while the keys fit', () => {
+    const top = new TopK<number>(4);
+    for (const key of [1, 2, 2, 3, 3, 3]) top.add(key);
+    assert.ok(top.exact);
+    assert.deepEqual(top.top(2), [
+      { key: 3, count: 3, error: 0 },
+      { key: 2, count: 2, error: 0 },
+    ]);
+  });
+
+  it('bounds every count: count − error ≤ true ≤ count, and keeps every key above N/capacity', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constantFrom('a', 'b', 'c')), {
+          minLength: 1,
+          maxLength: 800,
+        }),
+        (keys) => {
+          const capacity = 8;
+          const top = new TopK<number | string>(capacity);
+          const truth = new Map<number | string, number>();
+          for (const key of keys) {
+            top.add(key);
+            truth.set(key, (truth.get(key) ?? 0) + 1);
+          }
+          for (const item of top.top(1000)) {
+            const real = truth.get(item.key) ?? 0;
+            assert.ok(
+              item.count >= real && item.count - item.error <= real,
+              `${item.key}: ${item.count}±${item.error} vs ${real}`,
+            );
+          }
+          for (const [key, count] of truth)
+            if (count > keys.length / capacity) assert.ok(top.has(key), `lost heavy key ${key}`);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('merges two halves within the summed error bound', () => {
+    const left = new TopK<number>(4);
+    const right = new TopK<number>(4);
+    const truth = new Map<number, number>();
+    for (let i = 0; i < 2000; i++) {
+      const key = i % 7 === 0 ? 1 : i % 13;
+      (i < 1000 ? left : right).add(key);
+      truth.set(key, (truth.get(key) ?? 0) + 1);
+    }
+    left.mergeState(right.toState());
+    const first = left.top(1)[0]!;
+    assert.equal(first.key, 1);
+    assert.ok(first.count >= truth.get(1)! && first.count - first.error <= truth.get(1)!);
+  });
+
+  it('kthLargest selects like a sort', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 60 }),
+        fc.nat(),
+        (values, k) => {
+          const index = (k % values.length) + 1;
+          const sorted = [...values].sort((a, b) => b - a);
+          assert.equal(kthLargest(Float64Array.from(values), index), sorted[index - 1]);
+        },
+      ),
+    );
+  });
+});
+
+describe('HyperLogLog', () => {
+  it('estimates within 3 % at precision 14 for 10 and 200k distinct keys', () => {
+    for (const n of [10, 200_000]) {
+      const hll = new HyperLogLog(14);
+      for (let i = 0; i < n; i++) hll.addHash(hashKey(i * 7919));
+      assert.ok(Math.abs(hll.estimate() - n) <= Math.max(1, n * 0.03), `${n}: ${hll.estimate()}`);
+    }
+  });
+
+  it('merging equals adding to one sketch', () => {
+    const a = new HyperLogLog(10);
+    const b = new HyperLogLog(10);
+    const both = new HyperLogLog(10);
+    for (let i = 0; i < 5000; i++) {
+      (i % 2 ? a : b).addHash(hashKey(`k${i}`));
+      both.addHash(hashKey(`k${i}`));
+    }
+    a.merge(b);
+    assert.equal(a.estimate(), both.estimate());
+  });
+});

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parseEntryFilter } from '../../src/core/analysis/entryFilter.js';
+import { TableAggregator } from '../../src/core/analysis/tableAggregator.js';
+import { detectTableFindings } from '../../src/core/analysis/tableDetectors.js';
+import { summarizeTable } from '../../src/core/analysis/tableSummary.js';
+import { CtdoctorError } from '../../src/core/errors.js';
+import { cloneEntry, type ConntrackEntry } from '../../src/core/table/entry.js';
+import { EntryStreamParser } from '../../src/core/table/entryStream.js';
+import { fixture } from '../support/paths.js';
+
+function entriesOf(name: string): ConntrackEntry[] {
+  const entries: ConntrackEntry[] = [];
+  const parser = new EntryStreamParser((entry) => entries.push(cloneEntry(entry)));
+  parser.push(readFileSync(fixture('tables', name)));
+  parser.end();
+  return entries;
+}
+
+function summarize(entries: ConntrackEntry[], capacity = 1024) {
+  const aggregator = new TableAggregator({ capacity, groupBy: ['src', 'dport'] });
+  for (const entry of entries) aggregator.add(entry);
+  return { aggregator, summary: summarizeTable(aggregator, 10) };
+}
+
+const EXPECTED: Record<string, [string, string][]> = {
+  scan: [['port-scan', '127.0.0.66']],
+  'udp-flood': [['udp-flood', '127.0.0.1:53/udp']],
+  'time-wait': [['time-wait-pile', 'TIME_WAIT']],
+  pool: [['established-leak', '127.0.0.50 -> 127.0.0.60:5432']],
+  healthy: [],
+};
+
+describe('detectors on tables captured from the real kernel', () => {
+  for (const [scenario, expected] of Object.entries(EXPECTED)) {
+    for (const format of ['procfs', 'conntrack', 'extended']) {
+      it(`${scenario} (${format}) → ${expected.map(([kind]) => kind).join(', ') || 'no findings'}`, () => {
+        const { summary } = summarize(entriesOf(`${scenario}.${format}.txt`));
+        const findings = detectTableFindings(summary).filter((finding) => finding.kind !== 'unreplied-heavy');
+        assert.deepEqual(
+          findings.map((finding) => [finding.kind, finding.subject]),
+          expected,
+        );
+      });
+    }
+  }
+
+  it('the scan finding carries its evidence and commands', () => {
+    const { summary } = summarize(entriesOf('scan.procfs.txt'));
+    const scan = detectTableFindings(summary).find((finding) => finding.kind === 'port-scan')!;
+    assert.equal(scan.evidence.entries, 200);
+    assert.ok(Number(scan.evidence.distinctPorts) >= 180, String(scan.evidence.distinctPorts));
+    assert.ok(scan.commands.some((command) => command.includes('127.0.0.66')));
+  });
+
+  it('severity follows pressure: the same pool is only a warning in a table far from its limit', () => {
+    const { summary } = summarize(entriesOf('pool.procfs.txt'));
+    assert.equal(detectTableFindings(summary, { max: 300 })[0]!.severity, 'crit');
+    assert.equal(detectTableFindings(summary, { max: 262144 })[0]!.severity, 'warn');
+  });
+});
+
+describe('aggregation', () => {
+  it('counts breakdowns exactly and groups by composite keys', () => {
+    const { summary } = summarize(entriesOf('healthy.procfs.txt'));
+    assert.equal(summary.entries, 410);
+    assert.equal(summary.by.state.ESTABLISHED, 200);
+    assert.equal(summary.by.state.TIME_WAIT, 60);
+    assert.equal(summary.top.dport[0]!.key, 'tcp/5432');
+    assert.ok(summary.exact);
+    assert.ok(summary.top.groupBy!.length > 0);
+  });
+
+  it('merging two halves gives the same summary as one pass', () => {
+    const entries = entriesOf('scan.procfs.txt');
+    const whole = summarize(entries).summary;
+    const left = new TableAggregator({ capacity: 1024, groupBy: ['src', 'dport'] });
+    const right = new TableAggregator({ capacity: 1024, groupBy: ['src', 'dport'] });
+    for (const [i, entry] of entries.entries()) (i % 2 ? left : right).add(entry);
+    left.merge(right.toState());
+    const merged = summarizeTable(left, 10);
+    assert.deepEqual(merged.by, whole.by);
+    assert.deepEqual(merged.top.src, whole.top.src);
+    assert.deepEqual(merged.top.dport, whole.top.dport);
+    assert.deepEqual(detectTableFindings(merged), detectTableFindings(whole));
+  });
+
+  it('stays within its error bound when the keys do not fit', () => {
+    const { summary } = summarize(entriesOf('udp-flood.procfs.txt'), 16);
+    assert.equal(summary.exact, false);
+    assert.equal(summary.top.dst[0]!.key, '127.0.0.1');
+    assert.equal(summary.top.dst[0]!.count, 300);
+  });
+});
+
+describe('filters', () => {
+  const entries = entriesOf('protocols.procfs.txt');
+  const count = (expression: string) => entries.filter(parseEntryFilter(expression)).length;
+
+  it('matches fields, CIDRs, flags, lists and negation', () => {
+    assert.equal(count('proto=icmp'), 1);
+    assert.equal(count('src=2001:db8::/32'), 2);
+    assert.equal(count('src=10.1.1.0/24 proto=tcp'), 2);
+    assert.equal(count('state=UNREPLIED proto=udp'), count('flag=UNREPLIED proto=udp'));
+    assert.equal(
+      count('dport=53,80'),
+      entries.filter((e) => e.orig.dport === 53 || e.orig.dport === 80).length,
+    );
+    assert.equal(count('proto!=tcp') + count('proto=tcp'), entries.length);
+    assert.equal(count('mark=42 zone=7'), 1);
+    assert.equal(count('nat=dnat'), 1);
+  });
+
+  it('rejects bad expressions with a usage error', () => {
+    for (const bad of ['bogus=1', 'src=300.1.1.1', 'dport=70000', 'justaword', 'src=10.0.0.0/40']) {
+      assert.throws(
+        () => parseEntryFilter(bad),
+        (error: unknown) => error instanceof CtdoctorError && error.kind === 'usage',
+        bad,
+      );
+    }
+  });
+});
