@@ -12,6 +12,8 @@ export interface NetnsTarget extends NetnsIdentity {
   path: string;
   /** True when it is the namespace this process runs in: read files directly, no nsenter. */
   isSelf: boolean;
+  /** A process known to live in it (--netns PID): its /proc/PID/net files are the namespace's. */
+  pid?: number;
 }
 
 async function inodeOf(path: string): Promise<number | undefined> {
@@ -29,10 +31,12 @@ export async function resolveNetns(spec: string | undefined, roots: HostRoots): 
   const initialInode = await inodeOf(procPath(roots, '1/ns/net'));
   let path: string;
   let name: string | undefined;
+  let pid: number | undefined;
   if (spec === undefined) {
     path = selfPath;
   } else if (/^\d+$/.test(spec)) {
     path = procPath(roots, join(spec, 'ns/net'));
+    pid = Number(spec);
   } else if (spec.includes('/')) {
     path = spec;
   } else {
@@ -59,5 +63,6 @@ export async function resolveNetns(spec: string | undefined, roots: HostRoots): 
     name,
     initial: initialInode === undefined ? spec === undefined : inode === initialInode,
     isSelf: inode === selfInode,
+    ...(pid !== undefined ? { pid } : {}),
   };
 }

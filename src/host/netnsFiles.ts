@@ -1,11 +1,11 @@
-import { readdir } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { CtdoctorError } from '../core/errors.js';
 import { type RunResult, runTool, toolError } from './childProcess.js';
 import { readOptionalText } from './fileRead.js';
 import type { NetnsTarget } from './netns.js';
+import { readProcInThread } from './procReader.js';
 import { type HostRoots, procPath } from './roots.js';
 
 /**
@@ -57,9 +57,43 @@ function localFiles(target: NetnsTarget, roots: HostRoots): NetnsFiles {
       );
       return values;
     },
-    streamProc: (relative) => createReadStream(procPath(roots, relative), { highWaterMark: 1 << 20 }),
+    streamProc: (relative) => readProcInThread(procPath(roots, relative)),
     run: (command, args, input) => runTool(command, args, { input }),
   };
+}
+
+const HOLDER_START_TIMEOUT_MS = 5000;
+
+/** Starts `sleep` inside the namespace and reads the file through its /proc/PID entry. */
+async function* readThroughHolder(target: NetnsTarget, relative: string): AsyncGenerator<Buffer> {
+  const holder = spawn('nsenter', [`--net=${target.path}`, '--', 'sleep', '3600'], { stdio: 'ignore' });
+  const failed = new Promise<never>((_, reject) =>
+    holder.once('error', (error) => reject(toolError('nsenter', error))),
+  );
+  failed.catch(() => {});
+  try {
+    const deadline = Date.now() + HOLDER_START_TIMEOUT_MS;
+    // nsenter switches namespace, then execs sleep under the same pid: wait for the switch.
+    while ((await inodeOfPidNetns(holder.pid)) !== target.inode) {
+      if (holder.exitCode !== null || Date.now() > deadline) {
+        await Promise.race([failed, Promise.resolve()]);
+        throw new CtdoctorError('permission', `cannot enter network namespace ${target.path}: run as root`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    yield* readProcInThread(`/proc/${holder.pid}/${relative}`);
+  } finally {
+    holder.kill('SIGKILL');
+  }
+}
+
+async function inodeOfPidNetns(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    return (await stat(`/proc/${pid}/ns/net`)).ino;
+  } catch {
+    return undefined;
+  }
 }
 
 function enteredFiles(target: NetnsTarget): NetnsFiles {
@@ -92,19 +126,10 @@ function enteredFiles(target: NetnsTarget): NetnsFiles {
       return values;
     },
     streamProc(relative) {
-      const child = spawn(prefix[0]!, [...prefix.slice(1), 'cat', `/proc/${relative}`], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('error', (error) => child.stdout.destroy(toolError('nsenter', error)));
-      child.on('close', (code) => {
-        if (code !== 0)
-          child.stdout.destroy(new CtdoctorError('kernel', `cat /proc/${relative}: ${stderr.trim()}`));
-      });
-      return child.stdout;
+      // /proc/PID/net/* of a process inside the namespace is that namespace's file, read here at
+      // full speed with no pipe; a bare `ip netns` name gets a short-lived holder process.
+      if (target.pid !== undefined) return readProcInThread(`/proc/${target.pid}/${relative}`);
+      return Readable.from(readThroughHolder(target, relative));
     },
     run: runIn,
   };

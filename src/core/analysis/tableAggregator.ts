@@ -37,6 +37,12 @@ REFLECTION_PORTS.forEach((port, index) => {
   REFLECTION_INDEX[port] = index + 1;
 });
 const SPREAD_PRECISION = 8; // 256-register sketches per tracked source: ±6.5 %
+/**
+ * Spread sketches are attached to a source from its SPREAD_AFTER-th unreplied entry on: a table of
+ * millions of one-off sources would otherwise allocate two sketches per entry. A scanner passes this
+ * at once; its first few ports are missed, far below the port-scan threshold of 50.
+ */
+const SPREAD_AFTER = 4;
 
 export interface AggregatorOptions {
   /** Keys counted exactly per top-K table before Space-Saving starts evicting (2× this are kept). */
@@ -189,6 +195,7 @@ export class TableAggregator {
     this.scan.add(src);
     let spread = this.scanSpread.get(src);
     if (!spread) {
+      if (this.scan.guaranteedCountOf(src) < SPREAD_AFTER) return;
       spread = { ports: new HyperLogLog(SPREAD_PRECISION), hosts: new HyperLogLog(SPREAD_PRECISION) };
       this.scanSpread.set(src, spread);
     }

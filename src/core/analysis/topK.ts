@@ -28,6 +28,8 @@ export class TopK<K extends number | string> {
   // other keys use a Map. Both are rebuilt on prune, so neither ever needs tombstones.
   private slotOf = new Map<K, number>();
   private intTable: Int32Array;
+  /** The integer key of each slot, so probes compare typed-array values, not boxed JS array items. */
+  private intKeys: Int32Array;
   private readonly intMask: number;
   private keys: K[] = [];
   private counts = new Float64Array(64);
@@ -43,6 +45,7 @@ export class TopK<K extends number | string> {
     let size = 16;
     while (size < 4 * capacity) size *= 2;
     this.intTable = new Int32Array(size);
+    this.intKeys = new Int32Array(64);
     this.intMask = size - 1;
   }
 
@@ -60,7 +63,7 @@ export class TopK<K extends number | string> {
     for (let h = mix32(key) & this.intMask; ; h = (h + 1) & this.intMask) {
       const entry = table[h]!;
       if (entry === 0) return undefined;
-      if (this.keys[entry - 1] === key) return entry - 1;
+      if (this.intKeys[entry - 1] === key) return entry - 1;
     }
   }
 
@@ -90,12 +93,21 @@ export class TopK<K extends number | string> {
     return slot === undefined ? 0 : this.counts[slot]!;
   }
 
+  /** count − error: what the key certainly had (0 if not tracked). */
+  guaranteedCountOf(key: K): number {
+    const slot = this.slotOfKey(key);
+    return slot === undefined ? 0 : this.counts[slot]! - this.errors[slot]!;
+  }
+
   private insert(key: K, count: number, error: number): void {
     const slot = this.keys.length;
     if (slot >= this.counts.length) {
       const grown = Math.min(this.counts.length * 2, 2 * this.capacity + 1);
       this.counts = growTo(this.counts, grown);
       this.errors = growTo(this.errors, grown);
+      const intKeys = new Int32Array(grown);
+      intKeys.set(this.intKeys);
+      this.intKeys = intKeys;
     }
     this.keys.push(key);
     this.counts[slot] = count;
@@ -104,6 +116,7 @@ export class TopK<K extends number | string> {
       this.slotOf.set(key, slot);
       return;
     }
+    this.intKeys[slot] = key;
     const table = this.intTable;
     let h = mix32(key) & this.intMask;
     while (table[h] !== 0) h = (h + 1) & this.intMask;
@@ -122,6 +135,7 @@ export class TopK<K extends number | string> {
     this.keys = [];
     this.counts = new Float64Array(counts.length);
     this.errors = new Float64Array(errors.length);
+    this.intKeys = new Int32Array(counts.length);
     this.slotOf = new Map();
     this.intTable.fill(0);
     this.lastKey = undefined;

@@ -1,0 +1,45 @@
+/**
+ * Worker body for readProcInThread: blocking reads of a /proc file, batched into large chunks that
+ * are transferred (not copied) to the parsing thread. `window` counts chunks in flight; the reader
+ * sleeps on it so it never runs more than MAX_IN_FLIGHT chunks ahead of the parser.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { path, chunkBytes, window, maxInFlight } = workerData as {
+  path: string;
+  chunkBytes: number;
+  window: Int32Array;
+  maxInFlight: number;
+};
+
+try {
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      while (Atomics.load(window, 0) >= maxInFlight) Atomics.wait(window, 0, maxInFlight, 1000);
+      const chunk = new Uint8Array(chunkBytes);
+      let filled = 0;
+      let eof = false;
+      // seq_file returns about a page per read(): gather many reads into one chunk.
+      while (filled < chunkBytes - 65536) {
+        const bytes = readSync(fd, chunk, filled, chunkBytes - filled, null);
+        if (bytes === 0) {
+          eof = true;
+          break;
+        }
+        filled += bytes;
+      }
+      if (filled > 0) {
+        Atomics.add(window, 0, 1);
+        parentPort!.postMessage({ chunk, length: filled }, [chunk.buffer]);
+      }
+      if (eof) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  parentPort!.postMessage({ done: true });
+} catch (error) {
+  parentPort!.postMessage({ error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+}
