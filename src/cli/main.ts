@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { checkCommand } from './check.js';
+import { mitigateCommand } from './mitigate.js';
+import { rollbackCommand } from './rollback.js';
 import { EXIT, describeError, exitCodeFor } from './output.js';
 import { statusCommand } from './status.js';
 
@@ -14,7 +16,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [statusCommand(setExit), checkCommand(setExit), analyzeCommand(setExit)]) {
+  const commands = [
+    statusCommand(setExit),
+    checkCommand(setExit),
+    analyzeCommand(setExit),
+    mitigateCommand(setExit),
+    rollbackCommand(setExit),
+  ];
+  for (const command of commands) {
     program.addCommand(command.exitOverride());
   }
   return program;

@@ -1,0 +1,37 @@
+import { CtdoctorError } from '../core/errors.js';
+import type { MitigationPlan } from '../core/plan/mitigationPlan.js';
+import type { SysctlAccess } from '../host/sysctlAccess.js';
+import { type LossWindow, lossTotal } from '../measure/lossWindow.js';
+import { withChangeLock } from './changeLock.js';
+import type { Journal } from './journal.js';
+import { applySysctls } from './sysctlTransaction.js';
+
+export interface MitigationResult {
+  applied: boolean;
+  journalId: string | null;
+  /** Loss over the verification window after the change; null when nothing was changed. */
+  after: LossWindow | null;
+  relieved: boolean | null;
+}
+
+/** Executes exactly the plan's changes (buckets first when growing), journals them, then verifies relief. */
+export async function applyMitigation(
+  plan: MitigationPlan,
+  access: SysctlAccess,
+  journal: Journal,
+  verify: () => Promise<LossWindow>,
+): Promise<MitigationResult> {
+  if (plan.refusal) throw new CtdoctorError('refused', plan.refusal);
+  if (plan.changes.length === 0) return { applied: false, journalId: null, after: null, relieved: null };
+  const journalId = journal.newId();
+  await withChangeLock(journal.stateDir, async () => {
+    const changes = await applySysctls(
+      access,
+      plan.changes.map((change) => ({ key: change.key, to: String(change.to) })),
+    );
+    if (changes.length > 0)
+      await journal.record({ id: journalId, time: new Date().toISOString(), command: 'mitigate', changes });
+  });
+  const after = await verify();
+  return { applied: true, journalId, after, relieved: lossTotal(after) === 0 };
+}

@@ -1,0 +1,99 @@
+import { copyFile, readFile, unlink } from 'node:fs/promises';
+import { CtdoctorError } from '../core/errors.js';
+import { runTool } from '../host/childProcess.js';
+import type { SysctlAccess } from '../host/sysctlAccess.js';
+import { sha256, writeFileAtomic } from '../host/atomicFile.js';
+import { withChangeLock } from './changeLock.js';
+import type { Journal, JournalChange, JournalEntry } from './journal.js';
+
+export interface RollbackOptions {
+  /** Undo every change back to and including this one; default: only the newest. */
+  toId?: string;
+  force: boolean;
+  /** Sysctl access for a namespace path (undefined: ctdoctor's own). */
+  accessFor: (netns: string | undefined) => Promise<SysctlAccess>;
+  /** Maps a journaled absolute path to where it is on this run (--root). */
+  realPath: (path: string) => string;
+}
+
+export interface RollbackResult {
+  undone: JournalEntry[];
+  warnings: string[];
+}
+
+async function undoChange(
+  change: JournalChange,
+  options: RollbackOptions,
+  warnings: string[],
+): Promise<void> {
+  if (change.kind === 'sysctl') {
+    let access: SysctlAccess;
+    try {
+      access = await options.accessFor(change.netns);
+    } catch (error) {
+      if (change.netns && error instanceof CtdoctorError && error.kind === 'not-found') {
+        warnings.push(`${change.key}: namespace ${change.netns} is gone, and its setting with it`);
+        return;
+      }
+      throw error;
+    }
+    const now = await access.read(change.key);
+    if (now !== change.after && !options.force) {
+      throw new CtdoctorError(
+        'refused',
+        `${change.key} is ${now}, not ${change.after} as ctdoctor left it: something else changed it (use --force to restore ${change.before} anyway)`,
+      );
+    }
+    await access.write(change.key, change.before);
+    return;
+  }
+  if (change.kind === 'file') {
+    const path = options.realPath(change.path);
+    const current = await readFile(path).catch(() => null);
+    const currentHash = current ? sha256(current) : null;
+    if (currentHash !== change.afterSha256 && !options.force) {
+      throw new CtdoctorError(
+        'refused',
+        `${change.path} was modified after ctdoctor wrote it (use --force to restore the backup anyway)`,
+      );
+    }
+    if (change.backup) {
+      await writeFileAtomic(path, await readFile(change.backup, 'utf8'));
+      await copyFile(change.backup, `${change.backup}.restored`).catch(() => {});
+    } else await unlink(path).catch(() => {});
+    return;
+  }
+  const [command, ...args] = change.undo;
+  const result = await runTool(command!, args);
+  if (result.exitCode !== 0)
+    warnings.push(`${change.description}: undo "${change.undo.join(' ')}" failed: ${result.stderr.trim()}`);
+}
+
+/** Undoes journaled changes newest first, each change of an entry in reverse order. */
+export async function rollbackChanges(journal: Journal, options: RollbackOptions): Promise<RollbackResult> {
+  return withChangeLock(journal.stateDir, async () => {
+    const active = await journal.active();
+    if (active.length === 0)
+      throw new CtdoctorError(
+        'not-found',
+        `nothing to roll back: the journal ${journal.path} has no active changes`,
+      );
+    let start = active.length - 1;
+    if (options.toId) {
+      start = active.findIndex((entry) => entry.id === options.toId);
+      if (start < 0)
+        throw new CtdoctorError(
+          'not-found',
+          `no active change ${options.toId} in ${journal.path} (see: ctdoctor rollback --list)`,
+        );
+    }
+    const warnings: string[] = [];
+    const undone: JournalEntry[] = [];
+    for (const entry of active.slice(start).reverse()) {
+      for (const change of [...entry.changes].reverse()) await undoChange(change, options, warnings);
+      await journal.recordRollback(entry.id);
+      undone.push(entry);
+    }
+    return { undone, warnings };
+  });
+}

@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import pc from 'picocolors';
+import { rollbackChanges } from '../actions/rollback.js';
+import { CtdoctorError } from '../core/errors.js';
+import { underRoot } from '../host/confTree.js';
+import { resolveNetns } from '../host/netns.js';
+import { netnsFiles } from '../host/netnsFiles.js';
+import { DEFAULT_ROOTS } from '../host/roots.js';
+import { sysctlAccess } from '../host/sysctlAccess.js';
+import { EXIT, printJson } from './output.js';
+import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
+
+interface RollbackCliOptions extends StateOptions {
+  to?: string;
+  list?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+function describe(change: { kind: string } & Record<string, unknown>): string {
+  if (change.kind === 'sysctl')
+    return `${change.key}: ${change.before} → ${change.after}${change.netns ? ` (in ${change.netns})` : ''}`;
+  if (change.kind === 'file') return `${change.path}${change.backup ? ' (backup kept)' : ' (new file)'}`;
+  return String(change.description);
+}
+
+export function rollbackCommand(setExit: (code: number) => void): Command {
+  const command = new Command('rollback').description(
+    'undo the last change ctdoctor applied (or back to --to ID); --list shows the journal',
+  );
+  addStateOptions(command)
+    .option('--to <id>', 'undo every change back to and including this journal id')
+    .option('--list', 'list the journal instead')
+    .option('--force', 'restore even if something else changed the value or file since')
+    .option('--json', 'print JSON');
+  return command.action(async (options: RollbackCliOptions) => {
+    const journal = journalFor(options);
+    if (options.list) {
+      const entries = await journal.all();
+      if (options.json) printJson({ schema: 'ctdoctor.journal/v1', path: journal.path, entries });
+      else if (entries.length === 0) process.stdout.write(`no changes journaled in ${journal.path}\n`);
+      else {
+        for (const entry of entries) {
+          process.stdout.write(
+            `${pc.bold(entry.id)}  ${entry.time}  ${entry.command}${entry.rolledBack ? pc.dim('  (rolled back)') : ''}\n`,
+          );
+          for (const change of entry.changes) process.stdout.write(`    ${describe(change)}\n`);
+        }
+      }
+      setExit(EXIT.ok);
+      return;
+    }
+    if (process.getuid?.() !== 0 && options.root === '/')
+      throw new CtdoctorError('permission', 'rollback changes the system: run with sudo');
+    const result = await rollbackChanges(journal, {
+      toId: options.to,
+      force: Boolean(options.force),
+      realPath: (path) => underRoot(options.root, path),
+      accessFor: async (netns) =>
+        sysctlAccess(netnsFiles(await resolveNetns(netns, DEFAULT_ROOTS), DEFAULT_ROOTS), DEFAULT_ROOTS),
+    });
+    if (options.json) printJson({ schema: 'ctdoctor.rollback/v1', ...result });
+    else {
+      for (const entry of result.undone) {
+        process.stdout.write(`rolled back ${pc.bold(entry.id)} (${entry.command})\n`);
+        for (const change of entry.changes) process.stdout.write(`    ${describe(change)}  restored\n`);
+      }
+      for (const warning of result.warnings) process.stdout.write(pc.yellow(`warning: ${warning}\n`));
+    }
+    setExit(EXIT.ok);
+  });
+}

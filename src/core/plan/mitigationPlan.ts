@@ -1,0 +1,155 @@
+import { kernelAtLeast, type KernelVersion } from '../kernelInfo.js';
+import { tableMemoryBytes } from '../memory.js';
+import { ONE_TO_ONE_SINCE, kernelDefaults, nextPowerOfTwo } from './tableSizing.js';
+
+export const MAX_KEY = 'net.netfilter.nf_conntrack_max';
+export const BUCKETS_KEY = 'net.netfilter.nf_conntrack_buckets';
+
+/** Default memory budget for the table at its new max: a tenth of RAM. */
+export const DEFAULT_MEMORY_BUDGET_SHARE = 0.1;
+export const DEFAULT_HEADROOM = 2;
+
+export interface MitigationInput {
+  count: number;
+  /** Highest count seen recently (the peak), when known; else count. */
+  peakCount?: number;
+  max: number;
+  buckets: number;
+  /** Loss counters per second right now (drop + early_drop + insert_failed). */
+  lossPerSecond: number;
+  kernel: KernelVersion;
+  memTotalBytes: number;
+  entryBytes: number;
+  hashsizeOption?: number;
+  requestedMax?: number;
+  requestedBuckets?: number;
+  headroom: number;
+  memoryBudgetBytes: number;
+  force: boolean;
+}
+
+export interface SettingChange {
+  key: string;
+  from: number;
+  to: number;
+}
+
+export interface MitigationPlan {
+  schema: 'ctdoctor.mitigate-plan/v1';
+  /** Changes in the order they are applied: buckets first when growing, so chains stay short. */
+  changes: SettingChange[];
+  target: { max: number; buckets: number };
+  memory: {
+    entryBytes: number;
+    nowBytes: number;
+    atMaxBytes: number;
+    budgetBytes: number;
+    memTotalBytes: number;
+  };
+  /** Why these numbers, in words. */
+  reasons: string[];
+  warnings: string[];
+  /** Set when a guard refuses the plan (without --force). */
+  refusal: string | null;
+}
+
+export function planMitigation(input: MitigationInput): MitigationPlan {
+  const reasons: string[] = [];
+  const warnings: string[] = [];
+  const peak = Math.max(input.count, input.peakCount ?? 0);
+  let targetMax: number;
+  if (input.requestedMax !== undefined) {
+    targetMax = input.requestedMax;
+    reasons.push(`max ${targetMax} as requested (--max)`);
+  } else {
+    const needed = nextPowerOfTwo(Math.ceil(Math.max(peak, 1) * input.headroom));
+    const dropping = input.lossPerSecond > 0;
+    // Never lower the limit unasked; while packets are lost, at least double it.
+    const floor = dropping ? input.max * 2 : input.max;
+    targetMax = Math.max(needed, floor);
+    if (targetMax === needed) {
+      reasons.push(
+        `max ${targetMax}: peak ${peak} entries × headroom ${input.headroom}, rounded up to a power of two`,
+      );
+    } else if (dropping) {
+      reasons.push(
+        `max ${targetMax}: double the current ${input.max}, since packets are being lost now (peak ${peak} × headroom ${input.headroom} = ${needed})`,
+      );
+    } else {
+      reasons.push(
+        `max ${targetMax}: the current limit already covers peak ${peak} × headroom ${input.headroom} = ${needed}`,
+      );
+    }
+  }
+
+  const modern = kernelAtLeast(input.kernel, ...ONE_TO_ONE_SINCE);
+  let targetBuckets: number;
+  if (input.requestedBuckets !== undefined) {
+    targetBuckets = input.requestedBuckets;
+    reasons.push(`buckets ${targetBuckets} as requested (--buckets)`);
+  } else {
+    const ruleBuckets = modern ? targetMax : Math.ceil(targetMax / 4);
+    // Never shrink the hash: a resize rehashes every entry with bottom halves off.
+    targetBuckets = Math.max(input.buckets, ruleBuckets);
+    reasons.push(
+      modern
+        ? `buckets ${targetBuckets}: this kernel (${input.kernel.release}) defaults to 1 bucket per entry since 5.15; every entry is hashed twice (original and reply), so at a full 1:1 table chains average 2. A bucket costs 8 B and an entry ~${input.entryBytes} B, so 1:1 adds only ${((8 / input.entryBytes) * 100).toFixed(1)}% memory. The playbook's max/4 was the pre-5.15 default ratio and would mean chains of 8.`
+        : `buckets ${targetBuckets}: max / 4, the default ratio of kernels before 5.15 (this one is ${input.kernel.release})`,
+    );
+  }
+  if (targetBuckets < input.buckets)
+    warnings.push(
+      `buckets ${targetBuckets} is below the current ${input.buckets}: shrinking the hash makes chains longer`,
+    );
+
+  const defaults = kernelDefaults(input.memTotalBytes, input.kernel, input.hashsizeOption);
+  reasons.push(
+    `kernel default on this machine: max ${defaults.max}, buckets ${defaults.buckets} (${defaults.rule})`,
+  );
+
+  const memory = {
+    entryBytes: input.entryBytes,
+    nowBytes: tableMemoryBytes(input.count, input.buckets, input.entryBytes),
+    atMaxBytes: tableMemoryBytes(targetMax, targetBuckets, input.entryBytes),
+    budgetBytes: input.memoryBudgetBytes,
+    memTotalBytes: input.memTotalBytes,
+  };
+
+  let refusal: string | null = null;
+  if (!Number.isInteger(targetMax) || targetMax < 1)
+    refusal = `max must be a positive integer (0 meant "unlimited" on old kernels; new ones reject it)`;
+  else if (!Number.isInteger(targetBuckets) || targetBuckets < 1)
+    refusal = 'buckets must be a positive integer';
+  else if (memory.atMaxBytes > memory.budgetBytes) {
+    refusal = `a full table at max ${targetMax} would use ${formatMiB(memory.atMaxBytes)}, above the memory budget ${formatMiB(memory.budgetBytes)} (${((memory.budgetBytes / input.memTotalBytes) * 100).toFixed(0)}% of RAM): find what fills the table (ctdoctor analyze), or raise --memory-budget`;
+  } else if (targetMax < input.count) {
+    refusal = `max ${targetMax} is below the ${input.count} entries in the table now: every new flow would be dropped`;
+  }
+  if (refusal && input.force) {
+    warnings.push(`--force: ${refusal}`);
+    refusal = refusal.startsWith('max must') || refusal.startsWith('buckets must') ? refusal : null;
+  }
+
+  const changes: SettingChange[] = [];
+  const bucketChange =
+    targetBuckets !== input.buckets ? { key: BUCKETS_KEY, from: input.buckets, to: targetBuckets } : null;
+  const maxChange = targetMax !== input.max ? { key: MAX_KEY, from: input.max, to: targetMax } : null;
+  const growing = targetBuckets > input.buckets;
+  for (const change of growing ? [bucketChange, maxChange] : [maxChange, bucketChange])
+    if (change) changes.push(change);
+  if (targetMax < input.max) warnings.push(`max ${targetMax} is lower than the current ${input.max}`);
+
+  return {
+    schema: 'ctdoctor.mitigate-plan/v1',
+    changes,
+    target: { max: targetMax, buckets: targetBuckets },
+    memory,
+    reasons,
+    warnings,
+    refusal,
+  };
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
+}
