@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { checkCommand } from './check.js';
 import { mitigateCommand } from './mitigate.js';
+import { persistCommand } from './persist.js';
 import { rollbackCommand } from './rollback.js';
 import { EXIT, describeError, exitCodeFor } from './output.js';
 import { statusCommand } from './status.js';
@@ -21,6 +22,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     checkCommand(setExit),
     analyzeCommand(setExit),
     mitigateCommand(setExit),
+    persistCommand(setExit),
     rollbackCommand(setExit),
   ];
   for (const command of commands) {

@@ -1,5 +1,5 @@
 import { lstat, readFile, readdir, readlink, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type ConfFile, SYSCTL_CONF, SYSCTL_DIRS } from '../core/plan/sysctlPrecedence.js';
 
 /** An absolute system path under --root (a chroot-like prefix for tests and image builds). */
@@ -10,15 +10,20 @@ export function underRoot(root: string, path: string): string {
 async function readConf(root: string, dir: string, name: string): Promise<ConfFile> {
   const path = join(dir, name);
   const real = underRoot(root, path);
-  let text: string | null;
+  let text: string | null = null;
+  let realPath: string | undefined;
   try {
     const info = await lstat(real);
-    if (info.isSymbolicLink() && (await readlink(real)) === '/dev/null') text = null;
-    else text = await readFile(real, 'utf8');
+    if (info.isSymbolicLink()) {
+      const link = await readlink(real);
+      if (link === '/dev/null') return { dir, name, path, text: null };
+      realPath = link.startsWith('/') ? link : resolve(dir, link);
+    }
+    text = await readFile(real, 'utf8');
   } catch {
     text = null;
   }
-  return { dir, name, path, text };
+  return { dir, name, path, text, ...(realPath ? { realPath } : {}) };
 }
 
 /**

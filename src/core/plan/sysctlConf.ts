@@ -14,6 +14,8 @@ export interface SysctlAssignment {
   /** `-key` with no value: excluded from glob matches. */
   excludeFromGlobs: boolean;
   ignoreFailure: boolean;
+  /** Written `- key` (space after the dash): systemd accepts it, procps does not. */
+  spacedDash: boolean;
   path: string;
   line: number;
 }
@@ -45,8 +47,10 @@ export function parseSysctlConf(text: string, path: string): SysctlAssignment[] 
     if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
     let body = line;
     let dash = false;
+    let spacedDash = false;
     if (body.startsWith('-')) {
       dash = true;
+      spacedDash = /^-\s/.test(body);
       body = body.slice(1).trimStart();
     }
     const equals = body.indexOf('=');
@@ -60,6 +64,7 @@ export function parseSysctlConf(text: string, path: string): SysctlAssignment[] 
       glob: isGlobKey(key),
       excludeFromGlobs: dash && value === null,
       ignoreFailure: dash,
+      spacedDash,
       path,
       line: index + 1,
     });

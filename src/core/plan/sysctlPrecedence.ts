@@ -20,8 +20,10 @@ export interface ConfFile {
   dir: string;
   name: string;
   path: string;
-  /** null: a symlink to /dev/null (a mask) or an empty/unreadable file. */
+  /** null: a symlink to /dev/null (a mask) or an unreadable file. */
   text: string | null;
+  /** For a symlink: the file it names (e.g. 99-sysctl.conf → /etc/sysctl.conf); edits go there. */
+  realPath?: string;
 }
 
 /** Files in the order the applier reads them, after masking by name. */
@@ -49,25 +51,22 @@ export interface KeyResolution {
 }
 
 /**
- * The value each key gets. systemd-sysctl keeps the last explicit assignment of a key and never lets
- * a glob override an explicit key; procps applies line by line, so the last line read wins.
+ * The value each key gets. Both appliers keep the last explicit assignment of a key, never let a glob
+ * override an explicit key, and honour `-key` (exclude from globs); only systemd-sysctl accepts the
+ * spaced `- key = v`. Verified against systemd 252 and procps-ng 4.0.2 by
+ * test/kernel/sysctlPrecedence.test.ts.
  */
 export function resolveKeys(files: ConfFile[], keys: string[], applier: SysctlApplier): KeyResolution[] {
-  const assignments = files.flatMap((file) =>
-    file.text === null ? [] : parseSysctlConf(file.text, file.path),
-  );
+  const assignments = files
+    .flatMap((file) => (file.text === null ? [] : parseSysctlConf(file.text, file.path)))
+    .filter((a) => applier === 'systemd-sysctl' || !a.spacedDash);
   return keys.map((key) => {
     const relevant = assignments.filter(
       (a) => a.value !== null && (a.glob ? globMatches(a.key, key) : a.key === key),
     );
-    let winner: SysctlAssignment | null = null;
-    if (applier === 'systemd-sysctl') {
-      const explicit = relevant.filter((a) => !a.glob);
-      const excluded = assignments.some((a) => a.excludeFromGlobs && a.key === key);
-      winner = explicit.at(-1) ?? (excluded ? null : (relevant.filter((a) => a.glob).at(-1) ?? null));
-    } else {
-      winner = relevant.at(-1) ?? null;
-    }
+    const explicit = relevant.filter((a) => !a.glob).at(-1);
+    const excluded = assignments.some((a) => a.excludeFromGlobs && a.key === key);
+    const winner = explicit ?? (excluded ? null : (relevant.filter((a) => a.glob).at(-1) ?? null));
     return { key, value: winner?.value ?? null, winner, assignments: relevant };
   });
 }

@@ -1,0 +1,195 @@
+import { availableParallelism } from 'node:os';
+import { Command } from 'commander';
+import { applyPersist, pendingWrites } from '../actions/persist.js';
+import { CtdoctorError } from '../core/errors.js';
+import { compareDrift } from '../core/plan/persistDrift.js';
+import { kernelDefaults } from '../core/plan/tableSizing.js';
+import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
+import { CTDOCTOR_MARK, planPersist } from '../core/plan/persistPlan.js';
+import { parseSysctlConf } from '../core/plan/sysctlConf.js';
+import { effectiveFiles, resolveKeys } from '../core/plan/sysctlPrecedence.js';
+import { readSysctlTree, underRoot } from '../host/confTree.js';
+import { detectKeyOwners } from '../host/keyOwners.js';
+import { resolveNetns } from '../host/netns.js';
+import { netnsFiles } from '../host/netnsFiles.js';
+import { sysctlAccess } from '../host/sysctlAccess.js';
+import { renderDrift, renderPersist } from '../render/persistText.js';
+import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
+import { EXIT, printJson } from './output.js';
+import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
+
+interface PersistOptions extends CommonOptions, StateOptions {
+  max?: number;
+  buckets?: number;
+  timeout: string[];
+  file?: string;
+  fixConflicts?: boolean;
+  reload?: boolean;
+  check?: boolean;
+  apply?: boolean;
+}
+
+const MAX_KEY = 'net.netfilter.nf_conntrack_max';
+const BUCKETS_KEY = 'net.netfilter.nf_conntrack_buckets';
+/** persist --check exit codes: 0 in sync, 1 drift, 3 could not check. */
+export const CHECK_EXIT = { inSync: 0, drift: 1, unknown: 3 } as const;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function persistCommand(setExit: (code: number) => void): Command {
+  const command = new Command('persist').description(
+    'make the table size (and timeouts) survive reboots: a sysctl.d drop-in that wins at boot, boot-order fixes, drift check',
+  );
+  addStateOptions(addCommonOptions(command))
+    .option(
+      '--max <entries>',
+      'nf_conntrack_max to persist (default: the running value)',
+      parsePositiveNumber('--max'),
+    )
+    .option(
+      '--buckets <n>',
+      'nf_conntrack_buckets to persist (default: the running value)',
+      parsePositiveNumber('--buckets'),
+    )
+    .option(
+      '--timeout <name=seconds>',
+      'also persist a timeout, e.g. tcp_timeout_established=86400 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--file <path>', 'write into /etc/sysctl.conf instead of a drop-in')
+    .option(
+      '--fix-conflicts',
+      'comment out lines in /etc that would override ctdoctor at boot (backups kept)',
+    )
+    .option('--reload', 'also apply the persisted values now, as the init system would')
+    .option('--check', 'compare runtime, boot and ctdoctor values; exit 0 in sync, 1 drift, 3 unknown')
+    .option('--apply', 'write the files (without it, only the plan is printed)');
+  return command.action(async (options: PersistOptions) => {
+    const context = await openContext(options);
+    const root = options.root;
+    const realPath = (path: string) => underRoot(root, path);
+    const access = sysctlAccess(context.files, context.roots);
+    const tree = await readSysctlTree(root);
+
+    if (options.check) {
+      try {
+        const ours = tree.files.find((f) => f.text?.startsWith(CTDOCTOR_MARK));
+        const ourValues = new Map(
+          (ours ? parseSysctlConf(ours.text!, ours.path) : []).map((a) => [a.key, a.value]),
+        );
+        const keys = ourValues.size > 0 ? [...ourValues.keys()] : [MAX_KEY, BUCKETS_KEY];
+        const boot = resolveKeys(effectiveFiles(tree.files, 'systemd-sysctl'), keys, 'systemd-sysctl');
+        const defaults = kernelDefaults(
+          context.facts.memTotalBytes ?? 0,
+          context.facts.kernelVersion,
+          undefined,
+        );
+        const defaultOf = (key: string): string | null => {
+          if (key === MAX_KEY) return context.facts.memTotalBytes ? String(defaults.max) : null;
+          if (key === BUCKETS_KEY) return context.facts.memTotalBytes ? String(defaults.buckets) : null;
+          const timeout = KERNEL_DEFAULT_TIMEOUTS[key.replace('net.netfilter.nf_conntrack_', '')];
+          return timeout === undefined ? null : String(timeout);
+        };
+        const rows = await Promise.all(
+          keys.map(async (key, i) => {
+            const winner = boot[i]!.winner;
+            const bootValue = {
+              value: boot[i]!.value,
+              from: winner ? `${winner.path}:${winner.line}` : null,
+            };
+            return compareDrift(
+              key,
+              (await access.read(key)) ?? null,
+              bootValue,
+              ourValues.get(key) ?? null,
+              defaultOf(key),
+            );
+          }),
+        );
+        const inSync = rows.every((row) => row.inSync);
+        if (options.json)
+          printJson({ schema: 'ctdoctor.persist-check/v1', inSync, file: ours?.path ?? null, rows });
+        else process.stdout.write(`${renderDrift(rows, ours?.path ?? null)}\n`);
+        setExit(inSync ? CHECK_EXIT.inSync : CHECK_EXIT.drift);
+      } catch (error) {
+        process.stderr.write(`ctdoctor: ${(error as Error).message}\n`);
+        setExit(CHECK_EXIT.unknown);
+      }
+      return;
+    }
+
+    const values: Record<string, string> = {};
+    values[MAX_KEY] = String(options.max ?? (await access.read(MAX_KEY)) ?? '');
+    values[BUCKETS_KEY] = String(options.buckets ?? (await access.read(BUCKETS_KEY)) ?? '');
+    if (!values[MAX_KEY] || !values[BUCKETS_KEY])
+      throw new CtdoctorError(
+        'not-loaded',
+        'nf_conntrack is not loaded: nothing to read the running values from (give --max and --buckets)',
+      );
+    for (const spec of options.timeout) {
+      const match = /^(?:net\.netfilter\.)?(?:nf_conntrack_)?([a-z0-9_]+)=(\d+)$/.exec(spec);
+      if (!match || !match[1]!.includes('timeout'))
+        throw new CtdoctorError(
+          'usage',
+          `--timeout "${spec}" is not NAME=SECONDS (e.g. tcp_timeout_established=86400)`,
+        );
+      const key = `net.netfilter.nf_conntrack_${match[1]}`;
+      if ((await access.read(key)) === undefined)
+        throw new CtdoctorError('usage', `${key} does not exist on this kernel`);
+      values[key] = match[2]!;
+    }
+    if (options.file && options.file !== '/etc/sysctl.conf')
+      throw new CtdoctorError(
+        'usage',
+        '--file takes /etc/sysctl.conf (drop-ins are named by ctdoctor so they win)',
+      );
+
+    const plan = planPersist({
+      values,
+      files: tree.files,
+      sysctlConf: tree.sysctlConf,
+      target: options.file ? 'sysctl.conf' : 'dropin',
+      fixConflicts: Boolean(options.fixConflicts),
+      conntrackBuiltIn: context.facts.conntrackBuiltIn,
+      hashsize: Number(values[BUCKETS_KEY]),
+    });
+    const self = await resolveNetns(undefined, context.roots);
+    const owners = await detectKeyOwners(root, context.roots, availableParallelism(), self.initial);
+    const pending = await pendingWrites(plan, realPath);
+
+    if (!options.apply) {
+      if (options.json)
+        printJson({
+          schema: 'ctdoctor.persist/v1',
+          plan,
+          pending: pending.map((w) => w.path),
+          owners,
+          applied: false,
+        });
+      else process.stdout.write(`${renderPersist(plan, pending, owners, null)}\n`);
+      setExit(EXIT.ok);
+      return;
+    }
+    if (process.getuid?.() !== 0 && root === '/')
+      throw new CtdoctorError('permission', 'writing /etc needs root: run with sudo');
+    const result = await applyPersist(pending, values, {
+      journal: journalFor(options),
+      realPath,
+      reload: options.reload ? sysctlAccess(netnsFiles(self, context.roots), context.roots) : null,
+    });
+    if (options.json)
+      printJson({
+        schema: 'ctdoctor.persist/v1',
+        plan,
+        pending: pending.map((w) => w.path),
+        owners,
+        applied: true,
+        ...result,
+      });
+    else process.stdout.write(`${renderPersist(plan, pending, owners, result)}\n`);
+    setExit(EXIT.ok);
+  });
+}
