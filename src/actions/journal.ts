@@ -6,7 +6,7 @@ import { join } from 'node:path';
 export type JournalChange =
   | { kind: 'sysctl'; key: string; before: string; after: string; netns?: string }
   | { kind: 'file'; path: string; backup: string | null; afterSha256: string | null }
-  | { kind: 'command'; description: string; undo: string[] };
+  | { kind: 'command'; description: string; undo: string[]; input?: string };
 
 export interface JournalEntry {
   id: string;

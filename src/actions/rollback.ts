@@ -64,7 +64,7 @@ async function undoChange(
     return;
   }
   const [command, ...args] = change.undo;
-  const result = await runTool(command!, args);
+  const result = await runTool(command!, args, { input: change.input });
   if (result.exitCode !== 0)
     warnings.push(`${change.description}: undo "${change.undo.join(' ')}" failed: ${result.stderr.trim()}`);
 }

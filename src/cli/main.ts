@@ -1,11 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
+import { blockCommand } from './block.js';
 import { checkCommand } from './check.js';
+import { helpersCommand } from './helpers.js';
 import { mitigateCommand } from './mitigate.js';
+import { notrackCommand } from './notrack.js';
 import { persistCommand } from './persist.js';
 import { rollbackCommand } from './rollback.js';
 import { EXIT, describeError, exitCodeFor } from './output.js';
 import { statusCommand } from './status.js';
+import { timeoutsCommand } from './timeouts.js';
 
 export const VERSION = '0.1.0';
 
@@ -23,6 +27,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     analyzeCommand(setExit),
     mitigateCommand(setExit),
     persistCommand(setExit),
+    notrackCommand(setExit),
+    blockCommand(setExit),
+    helpersCommand(setExit),
+    timeoutsCommand(setExit),
     rollbackCommand(setExit),
   ];
   for (const command of commands) {

@@ -21,7 +21,7 @@ const num = (args: Args, key: string, fallback: number) =>
 const emit = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One socket, a datagram to each of `count` destinations (distinct 127.x addresses × ports). */
+/** One socket (bound to `source` if given), a datagram to each of `count` destinations (distinct 127.x addresses × ports). */
 async function udpSpread(args: Args): Promise<void> {
   const count = num(args, 'count', 100);
   const ports = num(args, 'ports', 1);
@@ -30,6 +30,7 @@ async function udpSpread(args: Args): Promise<void> {
   const seconds = num(args, 'seconds', 0);
   const ratePerSecond = num(args, 'rate', 0);
   const socket = createSocket('udp4');
+  if (args.source) await new Promise<void>((resolve) => socket.bind(0, args.source, () => resolve()));
   const payload = Buffer.from('ctdoctor-lab');
   let sent = 0;
   let eperm = 0;

@@ -1,0 +1,181 @@
+import { Command } from 'commander';
+import pc from 'picocolors';
+import { withChangeLock } from '../actions/changeLock.js';
+import { applySysctls } from '../actions/sysctlTransaction.js';
+import { CtdoctorError } from '../core/errors.js';
+import { PROTECTED_PORTS } from '../core/plan/timeoutImpact.js';
+import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
+import { runConntrackBatch } from '../host/conntrackBatch.js';
+import { readConntrackSettings } from '../host/conntrackSettings.js';
+import { sysctlAccess } from '../host/sysctlAccess.js';
+import { scanTimeoutImpact } from '../measure/timeoutImpactScan.js';
+import { formatCount } from '../render/format.js';
+import { openLiveTable } from './analyze.js';
+import { type CommonOptions, addCommonOptions, openContext } from './context.js';
+import { EXIT, printJson } from './output.js';
+import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
+
+interface TimeoutsOptions extends CommonOptions, StateOptions {
+  set: string[];
+  protect: string[];
+  force?: boolean;
+  apply?: boolean;
+  flushIdle?: boolean;
+}
+
+/**
+ * The recommended profile and its basis: kube-proxy's default tcp_timeout_established (24 h, a
+ * fifth of the kernel's 5 days), which large fleets run; every other timeout stays at the kernel
+ * default, whose values are already short.
+ */
+export const RECOMMENDED_TIMEOUTS: Readonly<Record<string, number>> = { tcp_timeout_established: 86400 };
+const RECOMMENDATION_BASIS = 'kube-proxy default for established (24 h); kernel defaults elsewhere';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function timeoutsCommand(setExit: (code: number) => void): Command {
+  const command = new Command('timeouts').description(
+    'every conntrack timeout (current, default, recommended) and, with --set, the impact on the live table before changing it',
+  );
+  addStateOptions(addCommonOptions(command))
+    .option(
+      '--set <name=seconds>',
+      'proposed value, e.g. tcp_timeout_established=43200 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--protect <port>', 'also treat this port as long-lived (repeatable)', collect, [])
+    .option('--force', 'apply even when long-lived SSH/database flows would be cut')
+    .option(
+      '--flush-idle',
+      'with --apply: delete TCP/UDP entries already idle longer than the new timeout (existing timers do not shrink by themselves)',
+    )
+    .option('--apply', 'write the values in this namespace (without it, only the plan is printed)');
+  return command.action(async (options: TimeoutsOptions) => {
+    const context = await openContext(options);
+    const settings = await readConntrackSettings(context.files);
+    // frag6_timeout is IPv6 reassembly, not the lifetime of a table entry.
+    const rows = Object.keys(settings.timeouts)
+      .filter((name) => !name.startsWith('frag'))
+      .sort()
+      .map((name) => ({
+        name,
+        current: settings.timeouts[name]!,
+        default: KERNEL_DEFAULT_TIMEOUTS[name] ?? null,
+        recommended: RECOMMENDED_TIMEOUTS[name] ?? KERNEL_DEFAULT_TIMEOUTS[name] ?? null,
+      }));
+    const changes = options.set.map((spec) => {
+      const match = /^(?:net\.netfilter\.)?(?:nf_conntrack_)?([a-z0-9_]+)=(\d+)$/.exec(spec);
+      const name = match?.[1] ?? '';
+      if (!match || settings.timeouts[name] === undefined)
+        throw new CtdoctorError(
+          'usage',
+          `--set "${spec}": not NAME=SECONDS for a timeout this kernel has (see ctdoctor timeouts)`,
+        );
+      return { name, currentSeconds: settings.timeouts[name]!, newSeconds: Number(match[2]) };
+    });
+    const protectedPorts: Record<number, string> = { ...PROTECTED_PORTS };
+    for (const port of options.protect) {
+      if (!/^\d+$/.test(port) || Number(port) > 65535)
+        throw new CtdoctorError('usage', `--protect ${port} is not a port`);
+      protectedPorts[Number(port)] = `port ${port}`;
+    }
+    const scan =
+      changes.length > 0
+        ? await scanTimeoutImpact(await openLiveTable(context, options.source), changes, protectedPorts)
+        : null;
+    const blocking = (scan?.impacts ?? []).filter(
+      (impact) =>
+        impact.newSeconds < impact.currentSeconds &&
+        Object.keys(impact.protectedFlows).length > 0 &&
+        impact.name.startsWith('tcp_timeout_established'),
+    );
+    const refusal =
+      blocking.length > 0 && !options.force
+        ? `shorter ${blocking.map((b) => b.name).join(', ')} would cut idle long-lived flows: ${blocking.flatMap((b) => Object.entries(b.protectedFlows).map(([service, count]) => `${count} ${service}`)).join(', ')} (--force to apply anyway)`
+        : null;
+
+    let applied: { journalId: string | null; flushed: number } | null = null;
+    if (options.apply && changes.length > 0 && !refusal) {
+      const journal = journalFor(options);
+      applied = await withChangeLock(journal.stateDir, async () => {
+        const journalChanges = await applySysctls(
+          sysctlAccess(context.files, context.roots),
+          changes.map((change) => ({
+            key: `net.netfilter.nf_conntrack_${change.name}`,
+            to: String(change.newSeconds),
+          })),
+        );
+        let flushed = 0;
+        if (options.flushIdle && scan && scan.flushLines.length > 0) {
+          const before = settings.count;
+          await runConntrackBatch(context.files, scan.flushLines);
+          const after = (await readConntrackSettings(context.files)).count;
+          flushed = Math.max(0, before - after);
+        }
+        const journalId = journalChanges.length > 0 ? journal.newId() : null;
+        if (journalId)
+          await journal.record({
+            id: journalId,
+            time: new Date().toISOString(),
+            command: 'timeouts',
+            changes: journalChanges,
+          });
+        return { journalId, flushed };
+      });
+    }
+    const persistCommand =
+      changes.length > 0
+        ? `ctdoctor persist ${changes.map((c) => `--timeout ${c.name}=${c.newSeconds}`).join(' ')} --apply`
+        : null;
+    if (options.json) {
+      printJson({
+        schema: 'ctdoctor.timeouts/v1',
+        basis: RECOMMENDATION_BASIS,
+        timeouts: rows,
+        impacts: scan?.impacts ?? [],
+        entries: scan?.entries ?? null,
+        refusal,
+        applied: applied !== null,
+        ...(applied ?? {}),
+        persistCommand,
+      });
+    } else {
+      const lines = [
+        pc.bold(
+          `${'timeout'.padEnd(32)} ${'current'.padStart(9)} ${'default'.padStart(9)} ${'recommended'.padStart(12)}`,
+        ),
+      ];
+      for (const row of rows) {
+        const differs = row.default !== null && row.current !== row.default;
+        lines.push(
+          `${row.name.padEnd(32)} ${String(row.current).padStart(9)} ${String(row.default ?? '-').padStart(9)} ${String(row.recommended ?? '-').padStart(12)}${differs ? pc.yellow('  (changed)') : ''}${row.recommended !== null && row.recommended !== row.current ? pc.cyan('  ←') : ''}`,
+        );
+      }
+      lines.push(pc.dim(`recommended: ${RECOMMENDATION_BASIS}`));
+      for (const impact of scan?.impacts ?? []) {
+        lines.push('');
+        lines.push(pc.bold(`${impact.name}: ${impact.currentSeconds} → ${impact.newSeconds} s`));
+        lines.push(
+          `  governs ${formatCount(impact.governed)} of ${formatCount(scan!.entries)} entries; ${formatCount(impact.idleBeyondNew)} are already idle longer than ${impact.newSeconds} s`,
+        );
+        lines.push(
+          "  existing timers do not shrink: the new value applies at each entry's next packet; --flush-idle deletes the idle ones now",
+        );
+        for (const [service, count] of Object.entries(impact.protectedFlows))
+          lines.push(pc.yellow(`  ${count} ${service} flows are governed by it`));
+      }
+      if (refusal) lines.push(pc.red(`REFUSED: ${refusal}`));
+      if (applied)
+        lines.push(
+          pc.green(
+            `applied${applied.flushed ? `, ${applied.flushed} idle entries flushed` : ''}; journal ${applied.journalId}: undo with ctdoctor rollback`,
+          ),
+        );
+      else if (changes.length > 0 && !refusal) lines.push('plan only: add --apply');
+      if (persistCommand) lines.push(`to make it stick: ${persistCommand}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    setExit(refusal && options.apply ? EXIT.failure : EXIT.ok);
+  });
+}
