@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { blockCommand } from './block.js';
 import { checkCommand } from './check.js';
+import { doctorCommand } from './doctor.js';
 import { helpersCommand } from './helpers.js';
 import { mitigateCommand } from './mitigate.js';
 import { notrackCommand } from './notrack.js';
@@ -22,6 +23,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const commands = [
+    doctorCommand(setExit),
     statusCommand(setExit),
     checkCommand(setExit),
     analyzeCommand(setExit),

@@ -2,17 +2,13 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { applyPersist, pendingWrites } from '../actions/persist.js';
 import { CtdoctorError } from '../core/errors.js';
-import { compareDrift } from '../core/plan/persistDrift.js';
-import { kernelDefaults } from '../core/plan/tableSizing.js';
-import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
-import { CTDOCTOR_MARK, planPersist } from '../core/plan/persistPlan.js';
-import { parseSysctlConf } from '../core/plan/sysctlConf.js';
-import { effectiveFiles, resolveKeys } from '../core/plan/sysctlPrecedence.js';
+import { planPersist } from '../core/plan/persistPlan.js';
 import { readSysctlTree, underRoot } from '../host/confTree.js';
 import { detectKeyOwners } from '../host/keyOwners.js';
 import { resolveNetns } from '../host/netns.js';
 import { netnsFiles } from '../host/netnsFiles.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
+import { BUCKETS_KEY, MAX_KEY, auditPersistence } from '../measure/persistAudit.js';
 import { renderDrift, renderPersist } from '../render/persistText.js';
 import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
 import { EXIT, printJson } from './output.js';
@@ -29,8 +25,6 @@ interface PersistOptions extends CommonOptions, StateOptions {
   apply?: boolean;
 }
 
-const MAX_KEY = 'net.netfilter.nf_conntrack_max';
-const BUCKETS_KEY = 'net.netfilter.nf_conntrack_buckets';
 /** persist --check exit codes: 0 in sync, 1 drift, 3 could not check. */
 export const CHECK_EXIT = { inSync: 0, drift: 1, unknown: 3 } as const;
 
@@ -76,43 +70,17 @@ export function persistCommand(setExit: (code: number) => void): Command {
 
     if (options.check) {
       try {
-        const ours = tree.files.find((f) => f.text?.startsWith(CTDOCTOR_MARK));
-        const ourValues = new Map(
-          (ours ? parseSysctlConf(ours.text!, ours.path) : []).map((a) => [a.key, a.value]),
-        );
-        const keys = ourValues.size > 0 ? [...ourValues.keys()] : [MAX_KEY, BUCKETS_KEY];
-        const boot = resolveKeys(effectiveFiles(tree.files, 'systemd-sysctl'), keys, 'systemd-sysctl');
-        const defaults = kernelDefaults(
-          context.facts.memTotalBytes ?? 0,
-          context.facts.kernelVersion,
-          undefined,
-        );
-        const defaultOf = (key: string): string | null => {
-          if (key === MAX_KEY) return context.facts.memTotalBytes ? String(defaults.max) : null;
-          if (key === BUCKETS_KEY) return context.facts.memTotalBytes ? String(defaults.buckets) : null;
-          const timeout = KERNEL_DEFAULT_TIMEOUTS[key.replace('net.netfilter.nf_conntrack_', '')];
-          return timeout === undefined ? null : String(timeout);
-        };
-        const rows = await Promise.all(
-          keys.map(async (key, i) => {
-            const winner = boot[i]!.winner;
-            const bootValue = {
-              value: boot[i]!.value,
-              from: winner ? `${winner.path}:${winner.line}` : null,
-            };
-            return compareDrift(
-              key,
-              (await access.read(key)) ?? null,
-              bootValue,
-              ourValues.get(key) ?? null,
-              defaultOf(key),
-            );
-          }),
-        );
-        const inSync = rows.every((row) => row.inSync);
+        const audit = await auditPersistence(root, access, context.facts);
+        const inSync = audit.rows.every((row) => row.inSync);
         if (options.json)
-          printJson({ schema: 'ctdoctor.persist-check/v1', inSync, file: ours?.path ?? null, rows });
-        else process.stdout.write(`${renderDrift(rows, ours?.path ?? null)}\n`);
+          printJson({
+            schema: 'ctdoctor.persist-check/v1',
+            inSync,
+            file: audit.file,
+            rows: audit.rows,
+            overridden: audit.overridden,
+          });
+        else process.stdout.write(`${renderDrift(audit.rows, audit.file)}\n`);
         setExit(inSync ? CHECK_EXIT.inSync : CHECK_EXIT.drift);
       } catch (error) {
         process.stderr.write(`ctdoctor: ${(error as Error).message}\n`);

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
 import type { NetnsIdentity } from '../core/status.js';
+import { initialNetnsInode } from './initialNetns.js';
 import { type HostRoots, procPath } from './roots.js';
 
 /** `ip netns add NAME` bind-mounts the namespace here (iproute2). */
@@ -28,7 +29,7 @@ async function inodeOf(path: string): Promise<number | undefined> {
 export async function resolveNetns(spec: string | undefined, roots: HostRoots): Promise<NetnsTarget> {
   const selfPath = procPath(roots, 'self/ns/net');
   const selfInode = await inodeOf(selfPath);
-  const initialInode = await inodeOf(procPath(roots, '1/ns/net'));
+  const initialInode = await initialNetnsInode(roots);
   let path: string;
   let name: string | undefined;
   let pid: number | undefined;

@@ -104,6 +104,9 @@ function enteredFiles(target: NetnsTarget): NetnsFiles {
     target,
     enterPrefix: prefix,
     async readProcText(relative) {
+      // A process's /proc/PID/net/* is its namespace's: no child process needed for those.
+      if (target.pid !== undefined && relative.startsWith('net/'))
+        return readOptionalText(`/proc/${target.pid}/${relative}`);
       const result = await runIn('cat', [`/proc/${relative}`]);
       if (result.exitCode === 0) return result.stdout;
       if (/No such file|not a directory/i.test(result.stderr)) return undefined;

@@ -1,0 +1,68 @@
+import { Command } from 'commander';
+import { CHECK_EXIT } from '../render/checkLine.js';
+import { buildDoctorReport } from '../measure/doctorReport.js';
+import { probeDoctor } from '../measure/doctorProbe.js';
+import { renderDoctorMarkdown } from '../render/doctorMarkdown.js';
+import { renderDoctorText } from '../render/doctorText.js';
+import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
+import { describeError, printJson } from './output.js';
+import { addThresholdOptions, thresholdsFrom } from './status.js';
+
+interface DoctorOptions extends CommonOptions {
+  root: string;
+  markdown?: boolean;
+  fast?: boolean;
+  sample: number;
+  analyzeTop: number;
+  since: number;
+  interval: number;
+  warn: number;
+  crit: number;
+}
+
+export function doctorCommand(setExit: (code: number) => void): Command {
+  const command = new Command('doctor').description(
+    'the whole incident in one report, across every network namespace: what is wrong, why, and the exact fix (exit 0 ok, 1 warn, 2 crit, 3 error)',
+  );
+  addThresholdOptions(addCommonOptions(command))
+    .option('--root <dir>', 'where /etc is (for the persistence audit)', '/')
+    .option('--markdown', 'print Markdown for an incident ticket')
+    .option('--fast', 'skip table analysis')
+    .option(
+      '--sample <entries>',
+      'analyse at most this many entries per namespace',
+      parsePositiveNumber('--sample'),
+      200_000,
+    )
+    .option('--analyze-top <n>', 'analyse the N fullest namespaces', parsePositiveNumber('--analyze-top'), 5)
+    .option(
+      '--since <minutes>',
+      'kernel-log messages from the last N minutes',
+      parsePositiveNumber('--since'),
+      60,
+    );
+  return command.action(async (options: DoctorOptions) => {
+    try {
+      const context = await openContext({ ...options, netns: undefined });
+      const data = await probeDoctor(context.facts, {
+        roots: context.roots,
+        root: options.root,
+        netns: options.netns,
+        intervalSeconds: options.interval,
+        thresholds: thresholdsFrom(options),
+        sampleEntries: Math.floor(options.sample),
+        fast: Boolean(options.fast),
+        analyzeTop: Math.floor(options.analyzeTop),
+        logSinceMs: Date.now() - options.since * 60_000,
+      });
+      const report = buildDoctorReport(data);
+      if (options.json) printJson(report);
+      else if (options.markdown) process.stdout.write(`${renderDoctorMarkdown(report)}\n`);
+      else process.stdout.write(`${renderDoctorText(report)}\n`);
+      setExit(CHECK_EXIT[report.summary.verdict]);
+    } catch (error) {
+      process.stderr.write(`ctdoctor: ${describeError(error, Boolean(options.debug))}\n`);
+      setExit(CHECK_EXIT.unknown);
+    }
+  });
+}

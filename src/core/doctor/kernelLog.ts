@@ -1,0 +1,89 @@
+/**
+ * The kernel's table-full messages in every form it has printed:
+ * - `nf_conntrack: nf_conntrack: table full, dropping packet` (net_warn_ratelimited with pr_fmt: doubled prefix)
+ * - `nf_conntrack: table full, dropping packet` (older printk)
+ * - `nf_conntrack: nf_conntrack: table full in netns 4026532246, dropping packet` (non-initial netns, 2025+)
+ * - `ip_conntrack: table full, dropping packet.` (2.6 era)
+ * and the ratelimit notices `net_ratelimit: N callbacks suppressed` (shared by all net messages).
+ */
+const TABLE_FULL = /(?:nf|ip)_conntrack: (?:nf_conntrack: )?table full(?: in netns (\d+))?, dropping packet/;
+const SUPPRESSED = /net_ratelimit: (\d+) callbacks suppressed/;
+
+export interface KernelLogRecord {
+  /** Milliseconds since the epoch (from the record's boot-relative time). */
+  timeMs: number;
+  message: string;
+}
+
+export interface TableFullSummary {
+  /** Namespace inode from the message; null for the initial namespace or kernels that do not say. */
+  netnsInode: number | null;
+  messages: number;
+  firstMs: number;
+  lastMs: number;
+}
+
+export interface KernelLogSummary {
+  source: string;
+  tableFull: TableFullSummary[];
+  /** Messages the kernel suppressed by rate limiting: some may be table-full messages. */
+  suppressed: number;
+  /** Records examined, and since when. */
+  records: number;
+  sinceMs: number | null;
+}
+
+/** `prio,seq,usec,flags;message` (/dev/kmsg) → record; `bootMs` is the epoch time of boot. */
+export function parseKmsgRecord(line: string, bootMs: number): KernelLogRecord | null {
+  const semicolon = line.indexOf(';');
+  if (semicolon < 0) return null;
+  const fields = line.slice(0, semicolon).split(',');
+  const usec = Number(fields[2]);
+  if (!Number.isFinite(usec)) return null;
+  return {
+    timeMs: bootMs + usec / 1000,
+    message: line
+      .slice(semicolon + 1)
+      .split('\n')[0]!
+      .trimEnd(),
+  };
+}
+
+export function summarizeKernelLog(
+  records: KernelLogRecord[],
+  source: string,
+  sinceMs: number | null,
+): KernelLogSummary {
+  const byNetns = new Map<string, TableFullSummary>();
+  let suppressed = 0;
+  let examined = 0;
+  for (const record of records) {
+    if (sinceMs !== null && record.timeMs < sinceMs) continue;
+    examined++;
+    const full = TABLE_FULL.exec(record.message);
+    if (full) {
+      const inode = full[1] ? Number(full[1]) : null;
+      const key = String(inode);
+      const summary = byNetns.get(key) ?? {
+        netnsInode: inode,
+        messages: 0,
+        firstMs: record.timeMs,
+        lastMs: record.timeMs,
+      };
+      summary.messages++;
+      summary.firstMs = Math.min(summary.firstMs, record.timeMs);
+      summary.lastMs = Math.max(summary.lastMs, record.timeMs);
+      byNetns.set(key, summary);
+      continue;
+    }
+    const quiet = SUPPRESSED.exec(record.message);
+    if (quiet) suppressed += Number(quiet[1]);
+  }
+  return {
+    source,
+    tableFull: [...byNetns.values()].sort((a, b) => b.lastMs - a.lastMs),
+    suppressed,
+    records: examined,
+    sinceMs,
+  };
+}

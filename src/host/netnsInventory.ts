@@ -1,0 +1,84 @@
+import { readFile, readdir, readlink, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type WorkloadIdentity, identifyWorkload } from '../core/doctor/workloadIdentity.js';
+import { IP_NETNS_DIR } from './netns.js';
+import { initialNetnsInode } from './initialNetns.js';
+import type { HostRoots } from './roots.js';
+
+export interface NetnsProcess {
+  pid: number;
+  command: string;
+  workload: WorkloadIdentity;
+}
+
+export interface NetnsInfo {
+  inode: number;
+  initial: boolean;
+  /** `ip netns` names bound to it. */
+  names: string[];
+  /** A path that refers to it (for nsenter / ctdoctor --netns). */
+  path: string;
+  /** A process in it, whose /proc/PID/net files are the namespace's. */
+  pid: number | null;
+  processes: NetnsProcess[];
+}
+
+const MAX_PROCESSES_LISTED = 8;
+
+/**
+ * Every distinct network namespace: those of running processes (/proc/PID/ns/net) and those bound
+ * by `ip netns` (/run/netns), deduplicated by inode.
+ */
+export async function listNetworkNamespaces(roots: HostRoots): Promise<NetnsInfo[]> {
+  const byInode = new Map<number, NetnsInfo>();
+  const initialInode = (await initialNetnsInode(roots)) ?? null;
+  const pids = (await readdir(roots.procRoot).catch(() => [] as string[])).filter((name) =>
+    /^\d+$/.test(name),
+  );
+  for (const pidText of pids) {
+    const link = await readlink(join(roots.procRoot, pidText, 'ns/net')).catch(() => null);
+    const inode = Number(/net:\[(\d+)\]/.exec(link ?? '')?.[1]);
+    if (!inode) continue;
+    let info = byInode.get(inode);
+    if (!info) {
+      info = {
+        inode,
+        initial: inode === initialInode,
+        names: [],
+        path: join(roots.procRoot, pidText, 'ns/net'),
+        pid: Number(pidText),
+        processes: [],
+      };
+      byInode.set(inode, info);
+    }
+    if (info.processes.length < MAX_PROCESSES_LISTED) {
+      // Kernel threads have an empty cmdline and say nothing about who uses the namespace.
+      const cmdline = await readFile(join(roots.procRoot, pidText, 'cmdline'), 'utf8').catch(() => '');
+      if (cmdline === '') continue;
+      const [comm, cgroup] = await Promise.all([
+        readFile(join(roots.procRoot, pidText, 'comm'), 'utf8').catch(() => '?'),
+        readFile(join(roots.procRoot, pidText, 'cgroup'), 'utf8').catch(() => ''),
+      ]);
+      info.processes.push({ pid: Number(pidText), command: comm.trim(), workload: identifyWorkload(cgroup) });
+    }
+  }
+  for (const name of await readdir(IP_NETNS_DIR).catch(() => [] as string[])) {
+    const path = join(IP_NETNS_DIR, name);
+    const inode = await stat(path).then(
+      (s) => s.ino,
+      () => null,
+    );
+    if (!inode) continue;
+    const info = byInode.get(inode) ?? {
+      inode,
+      initial: inode === initialInode,
+      names: [],
+      path,
+      pid: null,
+      processes: [],
+    };
+    info.names.push(name);
+    byInode.set(inode, info);
+  }
+  return [...byInode.values()].sort((a, b) => Number(b.initial) - Number(a.initial) || a.inode - b.inode);
+}

@@ -1,0 +1,223 @@
+import { readdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { type KernelLogSummary, summarizeKernelLog } from '../core/doctor/kernelLog.js';
+import type { HelperStatus } from '../core/plan/conntrackHelpers.js';
+import { parseStatFile } from '../core/statFile.js';
+import {
+  type ConntrackSample,
+  type StatusReport,
+  type StatusThresholds,
+  evaluateStatus,
+} from '../core/status.js';
+import { type ConntrackSettings, readConntrackSettings } from '../host/conntrackSettings.js';
+import { STAT_FILE } from '../host/conntrackSample.js';
+import type { HostFacts } from '../host/hostFacts.js';
+import { readHelperStatus } from '../host/helperStatus.js';
+import { type KeyOwner, detectKeyOwners } from '../host/keyOwners.js';
+import { readKernelLog } from '../host/kernelLogSource.js';
+import { type NetnsTarget, resolveNetns } from '../host/netns.js';
+import { type NetnsInfo, listNetworkNamespaces } from '../host/netnsInventory.js';
+import { type NetnsFiles, netnsFiles } from '../host/netnsFiles.js';
+import { type HostRoots, sysPath } from '../host/roots.js';
+import { sysctlAccess } from '../host/sysctlAccess.js';
+import { openNetlinkTable, openProcfsTable, procfsTableExists } from '../host/tableSource.js';
+import { type AnalysisReport, buildAnalysisReport } from './analysisReport.js';
+import { type PersistAudit, auditPersistence } from './persistAudit.js';
+import { analyzeSource } from './tableAnalysis.js';
+import { readConntrackSample } from '../host/conntrackSample.js';
+
+export interface DoctorOptions {
+  roots: HostRoots;
+  root: string;
+  netns?: string;
+  intervalSeconds: number;
+  thresholds: StatusThresholds;
+  /** Entries read per analysed namespace; the rest of a bigger table is skipped. */
+  sampleEntries: number;
+  /** Skip table analysis entirely. */
+  fast: boolean;
+  /** How many of the fullest namespaces get a table analysis. */
+  analyzeTop: number;
+  /** Kernel-log messages older than this are ignored. */
+  logSinceMs: number;
+}
+
+export interface NamespaceHealth {
+  info: NetnsInfo;
+  status: StatusReport | null;
+  error: string | null;
+  analysis: AnalysisReport | null;
+}
+
+export interface DoctorData {
+  facts: HostFacts;
+  settings: ConntrackSettings;
+  namespaces: NamespaceHealth[];
+  kernelLog: KernelLogSummary | null;
+  persist: PersistAudit | null;
+  helpers: HelperStatus[];
+  owners: KeyOwner[];
+  numaNodes: number;
+  root: boolean;
+  selfInitial: boolean;
+  skipped: string[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function targetOf(info: NetnsInfo, self: NetnsTarget): NetnsTarget {
+  return {
+    path: info.path,
+    inode: info.inode,
+    initial: info.initial,
+    isSelf: info.inode === self.inode,
+    ...(info.names[0] ? { name: info.names[0] } : {}),
+    ...(info.pid !== null ? { pid: info.pid } : {}),
+  };
+}
+
+/** Count and counters of one namespace; max and buckets are global and come from ctdoctor's own. */
+async function sampleNamespace(
+  files: NetnsFiles,
+  settings: ConntrackSettings,
+  netlink: boolean,
+): Promise<ConntrackSample> {
+  if (files.target.isSelf) return readConntrackSample(files, { source: 'auto', netlinkAllowed: netlink });
+  const text = await files.readProcText(STAT_FILE);
+  if (text !== undefined) {
+    const stats = parseStatFile(text);
+    return {
+      takenAtMs: Date.now(),
+      count: stats.entries ?? 0,
+      max: settings.max,
+      buckets: settings.buckets,
+      stats,
+    };
+  }
+  return readConntrackSample(files, { source: 'netlink', netlinkAllowed: netlink });
+}
+
+async function countNumaNodes(roots: HostRoots): Promise<number> {
+  const names = await readdir(sysPath(roots, 'devices/system/node')).catch(() => [] as string[]);
+  return names.filter((name) => /^node\d+$/.test(name)).length || 1;
+}
+
+export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Promise<DoctorData> {
+  const { roots } = options;
+  const skipped: string[] = [];
+  const self = await resolveNetns(undefined, roots);
+  const selfFiles = netnsFiles(self, roots);
+  const settings = await readConntrackSettings(selfFiles);
+  const live = roots.procRoot === '/proc';
+  const isRoot = process.getuid?.() === 0;
+
+  let infos = await listNetworkNamespaces(roots);
+  if (options.netns) {
+    const wanted = await resolveNetns(options.netns, roots);
+    infos = infos.filter((info) => info.inode === wanted.inode);
+    if (infos.length === 0)
+      infos = [
+        {
+          inode: wanted.inode,
+          initial: wanted.initial,
+          names: wanted.name ? [wanted.name] : [],
+          path: wanted.path,
+          pid: wanted.pid ?? null,
+          processes: [],
+        },
+      ];
+  }
+  if (!isRoot) skipped.push('not root: other namespaces, the kernel log and slabinfo may be unreadable');
+
+  const filesOf = new Map(infos.map((info) => [info.inode, netnsFiles(targetOf(info, self), roots)]));
+  const sampleAll = () =>
+    Promise.all(
+      infos.map((info) =>
+        sampleNamespace(filesOf.get(info.inode)!, settings, live).then(
+          (sample) => ({ sample, error: null as string | null }),
+          (error: Error) => ({ sample: null, error: error.message }),
+        ),
+      ),
+    );
+  const first = await sampleAll();
+  await sleep(options.intervalSeconds * 1000);
+  const second = await sampleAll();
+  const namespaces: NamespaceHealth[] = infos.map((info, i) => {
+    const before = first[i]!;
+    const after = second[i]!;
+    if (!before.sample || !after.sample)
+      return { info, status: null, error: after.error ?? before.error, analysis: null };
+    const status = evaluateStatus(
+      before.sample,
+      after.sample,
+      {
+        kernel: facts.kernel,
+        entrySize: facts.entrySize,
+        netns: {
+          inode: info.inode,
+          initial: info.initial,
+          ...(info.names[0] ? { name: info.names[0] } : {}),
+        },
+      },
+      options.thresholds,
+    );
+    return { info, status, error: null, analysis: null };
+  });
+
+  if (options.fast) skipped.push('table analysis (--fast)');
+  else {
+    const candidates = namespaces
+      .filter((ns) => ns.status && ns.status.count > 0)
+      .sort((a, b) => b.status!.count - a.status!.count)
+      .slice(0, options.analyzeTop);
+    const procfs = await procfsTableExists(roots);
+    for (const ns of candidates) {
+      const files = filesOf.get(ns.info.inode)!;
+      try {
+        const source = procfs ? openProcfsTable(files) : openNetlinkTable(files);
+        const run = await analyzeSource(source, { capacity: 32768, sampleEntries: options.sampleEntries });
+        ns.analysis = buildAnalysisReport(run, source, {
+          limit: 5,
+          context: { max: settings.max, timeouts: settings.timeouts },
+        });
+        if (run.sampled)
+          skipped.push(
+            `netns ${ns.info.inode}: analysed the first ${run.scanned} of ${ns.status!.count} entries`,
+          );
+      } catch (error) {
+        skipped.push(`netns ${ns.info.inode}: table analysis failed (${(error as Error).message})`);
+      }
+    }
+    const rest = namespaces.filter(
+      (ns) => ns.status && ns.status.count > 0 && !candidates.includes(ns),
+    ).length;
+    if (rest > 0)
+      skipped.push(`${rest} smaller namespaces not analysed (--analyze-top ${options.analyzeTop})`);
+  }
+
+  const log = live ? await readKernelLog(roots).catch(() => null) : null;
+  const kernelLog = log ? summarizeKernelLog(log.records, log.source, options.logSinceMs) : null;
+  if (!kernelLog) skipped.push('kernel log (no /dev/kmsg, dmesg or journalctl access)');
+
+  const persist = await auditPersistence(options.root, sysctlAccess(selfFiles, roots), facts).catch(
+    (error: Error) => {
+      skipped.push(`persistence audit (${error.message})`);
+      return null;
+    },
+  );
+  const helpers = live ? await readHelperStatus(selfFiles, roots).catch(() => []) : [];
+  const owners = await detectKeyOwners(options.root, roots, availableParallelism(), self.initial);
+  return {
+    facts,
+    settings,
+    namespaces,
+    kernelLog,
+    persist,
+    helpers,
+    owners,
+    numaNodes: await countNumaNodes(roots),
+    root: isRoot,
+    selfInitial: self.initial,
+    skipped,
+  };
+}

@@ -1,0 +1,153 @@
+import { entriesIdleLongerThan } from '../core/analysis/tableDetectors.js';
+import { type DoctorFinding, type DoctorInput, buildDoctorFindings } from '../core/doctor/doctorFindings.js';
+import type { Verdict } from '../core/status.js';
+import type { DoctorData } from './doctorProbe.js';
+
+export interface DoctorReport {
+  schema: 'ctdoctor.doctor/v1';
+  generatedAt: string;
+  summary: { verdict: Verdict; line: string; findings: { crit: number; warn: number; info: number } };
+  host: {
+    kernel: string;
+    memTotalBytes: number | null;
+    entryBytes: number;
+    entryBytesSource: string;
+    max: number;
+    buckets: number;
+    numaNodes: number;
+    root: boolean;
+    initialNetns: boolean;
+  };
+  namespaces: {
+    inode: number;
+    initial: boolean;
+    names: string[];
+    path: string;
+    processes: {
+      pid: number;
+      command: string;
+      runtime: string | null;
+      containerId: string | null;
+      podUid: string | null;
+    }[];
+    count: number | null;
+    usage: number | null;
+    verdict: Verdict | null;
+    rates: Record<string, number> | null;
+    counters: Record<string, number> | null;
+    kernelLogMessages: number;
+    analysed: boolean;
+    error: string | null;
+  }[];
+  findings: DoctorFinding[];
+  kernelLog: {
+    source: string;
+    tableFull: { netnsInode: number | null; messages: number; first: string; last: string }[];
+    suppressed: number;
+  } | null;
+  skipped: string[];
+}
+
+const LABEL: Record<Verdict, string> = { ok: 'OK', warn: 'WARNING', crit: 'CRITICAL' };
+
+export function buildDoctorReport(data: DoctorData): DoctorReport {
+  const establishedTimeout = data.settings.timeouts.tcp_timeout_established ?? 432000;
+  const input: DoctorInput = {
+    kernel: data.facts.kernelVersion,
+    memTotalBytes: data.facts.memTotalBytes ?? 0,
+    entryBytes: data.facts.entrySize.bytes,
+    max: data.settings.max,
+    buckets: data.settings.buckets,
+    timeouts: data.settings.timeouts,
+    namespaces: data.namespaces.map((ns) => {
+      const analysis = ns.analysis;
+      const udp53 = analysis?.top.dport.find((row) => row.key === 'udp/53')?.count ?? 0;
+      return {
+        inode: ns.info.inode,
+        initial: ns.info.initial,
+        names: ns.info.names,
+        path: ns.info.path,
+        processes: ns.info.processes,
+        status: ns.status,
+        error: ns.error,
+        tableFindings: analysis?.findings ?? [],
+        dnsShare: analysis && analysis.entries > 0 ? udp53 / analysis.entries : null,
+        establishedIdleOverDay: analysis
+          ? entriesIdleLongerThan(analysis.signals.establishedRemainingHours, establishedTimeout, 86400)
+          : null,
+        zones: analysis ? Object.keys(analysis.by.zone) : [],
+      };
+    }),
+    kernelLog: data.kernelLog,
+    persist: data.persist,
+    helpers: data.helpers,
+    owners: data.owners,
+    numaNodes: data.numaNodes,
+    root: data.root,
+    selfInitial: data.selfInitial,
+  };
+  const findings = buildDoctorFindings(input);
+  const counts = { crit: 0, warn: 0, info: 0 };
+  for (const finding of findings) counts[finding.severity]++;
+  const verdict: Verdict = counts.crit > 0 ? 'crit' : counts.warn > 0 ? 'warn' : 'ok';
+  const worstUsage = data.namespaces.reduce((worst, ns) => Math.max(worst, ns.status?.usage ?? 0), 0);
+  const line =
+    verdict === 'ok'
+      ? `OK: ${data.namespaces.length} network namespaces, fullest table at ${(worstUsage * 100).toFixed(0)}%, no drops`
+      : `${LABEL[verdict]}: ${findings[0]!.title}`;
+  const messagesFor = (inode: number, initial: boolean) =>
+    data.kernelLog?.tableFull
+      .filter((e) => e.netnsInode === inode || (initial && e.netnsInode === null))
+      .reduce((sum, e) => sum + e.messages, 0) ?? 0;
+  return {
+    schema: 'ctdoctor.doctor/v1',
+    generatedAt: new Date().toISOString(),
+    summary: { verdict, line, findings: counts },
+    host: {
+      kernel: data.facts.kernel,
+      memTotalBytes: data.facts.memTotalBytes ?? null,
+      entryBytes: data.facts.entrySize.bytes,
+      entryBytesSource: data.facts.entrySize.source,
+      max: data.settings.max,
+      buckets: data.settings.buckets,
+      numaNodes: data.numaNodes,
+      root: data.root,
+      initialNetns: data.selfInitial,
+    },
+    namespaces: data.namespaces.map((ns) => ({
+      inode: ns.info.inode,
+      initial: ns.info.initial,
+      names: ns.info.names,
+      path: ns.info.path,
+      processes: ns.info.processes.map((p) => ({
+        pid: p.pid,
+        command: p.command,
+        runtime: p.workload.runtime,
+        containerId: p.workload.containerId,
+        podUid: p.workload.podUid,
+      })),
+      count: ns.status?.count ?? null,
+      usage: ns.status?.usage ?? null,
+      verdict: ns.status?.verdict ?? null,
+      rates: ns.status?.rates ?? null,
+      counters: ns.status?.counters ?? null,
+      kernelLogMessages: messagesFor(ns.info.inode, ns.info.initial),
+      analysed: ns.analysis !== null,
+      error: ns.error,
+    })),
+    findings,
+    kernelLog: data.kernelLog
+      ? {
+          source: data.kernelLog.source,
+          tableFull: data.kernelLog.tableFull.map((e) => ({
+            netnsInode: e.netnsInode,
+            messages: e.messages,
+            first: new Date(e.firstMs).toISOString(),
+            last: new Date(e.lastMs).toISOString(),
+          })),
+          suppressed: data.kernelLog.suppressed,
+        }
+      : null,
+    skipped: data.skipped,
+  };
+}
