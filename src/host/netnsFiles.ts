@@ -64,6 +64,20 @@ function localFiles(target: NetnsTarget, roots: HostRoots): NetnsFiles {
 
 const HOLDER_START_TIMEOUT_MS = 5000;
 
+async function* readFromNamespace(target: NetnsTarget, relative: string): AsyncGenerator<Buffer> {
+  if (
+    target.pid !== undefined &&
+    (await stat(`/proc/${target.pid}/${relative}`).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    yield* readProcInThread(`/proc/${target.pid}/${relative}`);
+    return;
+  }
+  yield* readThroughHolder(target, relative);
+}
+
 /** Starts `sleep` inside the namespace and reads the file through its /proc/PID entry. */
 async function* readThroughHolder(target: NetnsTarget, relative: string): AsyncGenerator<Buffer> {
   const holder = spawn('nsenter', [`--net=${target.path}`, '--', 'sleep', '3600'], { stdio: 'ignore' });
@@ -105,8 +119,10 @@ function enteredFiles(target: NetnsTarget): NetnsFiles {
     enterPrefix: prefix,
     async readProcText(relative) {
       // A process's /proc/PID/net/* is its namespace's: no child process needed for those.
-      if (target.pid !== undefined && relative.startsWith('net/'))
-        return readOptionalText(`/proc/${target.pid}/${relative}`);
+      if (target.pid !== undefined && relative.startsWith('net/')) {
+        const direct = await readOptionalText(`/proc/${target.pid}/${relative}`);
+        if (direct !== undefined) return direct; // else the process may have exited: enter by path
+      }
       const result = await runIn('cat', [`/proc/${relative}`]);
       if (result.exitCode === 0) return result.stdout;
       if (/No such file|not a directory/i.test(result.stderr)) return undefined;
@@ -130,9 +146,8 @@ function enteredFiles(target: NetnsTarget): NetnsFiles {
     },
     streamProc(relative) {
       // /proc/PID/net/* of a process inside the namespace is that namespace's file, read here at
-      // full speed with no pipe; a bare `ip netns` name gets a short-lived holder process.
-      if (target.pid !== undefined) return readProcInThread(`/proc/${target.pid}/${relative}`);
-      return Readable.from(readThroughHolder(target, relative));
+      // full speed with no pipe; without a live process, a short-lived holder process is entered.
+      return Readable.from(readFromNamespace(target, relative));
     },
     run: runIn,
   };

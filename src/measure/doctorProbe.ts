@@ -1,6 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { type KernelLogSummary, summarizeKernelLog } from '../core/doctor/kernelLog.js';
+import {
+  type KernelLogSummary,
+  type TableFullSummary,
+  summarizeKernelLog,
+} from '../core/doctor/kernelLog.js';
 import type { HelperStatus } from '../core/plan/conntrackHelpers.js';
 import { parseStatFile } from '../core/statFile.js';
 import {
@@ -47,6 +51,8 @@ export interface NamespaceHealth {
   status: StatusReport | null;
   error: string | null;
   analysis: AnalysisReport | null;
+  /** Table-full messages that name this namespace, since it surely existed. */
+  tableFull: TableFullSummary | null;
 }
 
 export interface DoctorData {
@@ -124,6 +130,7 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
           path: wanted.path,
           pid: wanted.pid ?? null,
           processes: [],
+          existsSinceMs: null,
         },
       ];
   }
@@ -146,7 +153,7 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
     const before = first[i]!;
     const after = second[i]!;
     if (!before.sample || !after.sample)
-      return { info, status: null, error: after.error ?? before.error, analysis: null };
+      return { info, status: null, error: after.error ?? before.error, analysis: null, tableFull: null };
     const status = evaluateStatus(
       before.sample,
       after.sample,
@@ -161,7 +168,7 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
       },
       options.thresholds,
     );
-    return { info, status, error: null, analysis: null };
+    return { info, status, error: null, analysis: null, tableFull: null };
   });
 
   if (options.fast) skipped.push('table analysis (--fast)');
@@ -174,11 +181,13 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
     for (const ns of candidates) {
       const files = filesOf.get(ns.info.inode)!;
       try {
+        // Timeouts are per namespace: advice must quote the namespace's own.
+        const own = files.target.isSelf ? settings : await readConntrackSettings(files);
         const source = procfs ? openProcfsTable(files) : openNetlinkTable(files);
         const run = await analyzeSource(source, { capacity: 32768, sampleEntries: options.sampleEntries });
         ns.analysis = buildAnalysisReport(run, source, {
           limit: 5,
-          context: { max: settings.max, timeouts: settings.timeouts },
+          context: { max: settings.max, timeouts: own.timeouts },
         });
         if (run.sampled)
           skipped.push(
@@ -197,6 +206,16 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
 
   const log = live ? await readKernelLog(roots).catch(() => null) : null;
   const kernelLog = log ? summarizeKernelLog(log.records, log.source, options.logSinceMs) : null;
+  for (const ns of namespaces) {
+    if (!log) break;
+    // Inodes are reused: only lines from after this namespace surely existed are its own.
+    const since = Math.max(options.logSinceMs, ns.info.initial ? 0 : (ns.info.existsSinceMs ?? 0) - 1000);
+    const own = summarizeKernelLog(log.records, log.source, since).tableFull;
+    ns.tableFull =
+      own.find(
+        (entry) => entry.netnsInode === ns.info.inode || (ns.info.initial && entry.netnsInode === null),
+      ) ?? null;
+  }
   if (!kernelLog) skipped.push('kernel log (no /dev/kmsg, dmesg or journalctl access)');
 
   const persist = await auditPersistence(options.root, sysctlAccess(selfFiles, roots), facts).catch(

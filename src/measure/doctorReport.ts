@@ -76,6 +76,7 @@ export function buildDoctorReport(data: DoctorData): DoctorReport {
           ? entriesIdleLongerThan(analysis.signals.establishedRemainingHours, establishedTimeout, 86400)
           : null,
         zones: analysis ? Object.keys(analysis.by.zone) : [],
+        tableFull: ns.tableFull,
       };
     }),
     kernelLog: data.kernelLog,
@@ -95,10 +96,6 @@ export function buildDoctorReport(data: DoctorData): DoctorReport {
     verdict === 'ok'
       ? `OK: ${data.namespaces.length} network namespaces, fullest table at ${(worstUsage * 100).toFixed(0)}%, no drops`
       : `${LABEL[verdict]}: ${findings[0]!.title}`;
-  const messagesFor = (inode: number, initial: boolean) =>
-    data.kernelLog?.tableFull
-      .filter((e) => e.netnsInode === inode || (initial && e.netnsInode === null))
-      .reduce((sum, e) => sum + e.messages, 0) ?? 0;
   return {
     schema: 'ctdoctor.doctor/v1',
     generatedAt: new Date().toISOString(),
@@ -131,7 +128,7 @@ export function buildDoctorReport(data: DoctorData): DoctorReport {
       verdict: ns.status?.verdict ?? null,
       rates: ns.status?.rates ?? null,
       counters: ns.status?.counters ?? null,
-      kernelLogMessages: messagesFor(ns.info.inode, ns.info.initial),
+      kernelLogMessages: ns.tableFull?.messages ?? 0,
       analysed: ns.analysis !== null,
       error: ns.error,
     })),

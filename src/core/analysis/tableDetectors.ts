@@ -117,14 +117,14 @@ export function detectTableFindings(summary: TableSummary, context: DetectorCont
           entries: topPort.count,
           shareOfTable: percent(topPort.count, total),
           distinctSources: signals.udpUnrepliedDistinctSources,
-          topSources: sources.join(', '),
+          topSourcesOverall: sources.join(', '),
           udpTimeoutSeconds: timeout('udp_timeout'),
         },
-        advice: `${topPort.count} unanswered UDP flows to ${subject} from ~${signals.udpUnrepliedDistinctSources} sources. If the service is stateless, exempt it from tracking; rate-limit or block the top sources; each lingers nf_conntrack_udp_timeout (${timeout('udp_timeout')} s).`,
+        advice: `${topPort.count} unanswered UDP flows to ${subject} from ~${signals.udpUnrepliedDistinctSources} sources (the loudest sources in the table are listed). If the service is stateless, exempt it from tracking; rate-limit or block the top sources; each lingers nf_conntrack_udp_timeout (${timeout('udp_timeout')} s).`,
         commands: [
           `ctdoctor notrack --port ${port} --proto udp`,
           `ctdoctor block --from-findings`,
-          `nft add rule inet raw prerouting udp dport ${port} notrack`,
+          `iptables -t raw -A PREROUTING -p udp --dport ${port} -j CT --notrack`,
         ],
       });
     }
@@ -140,10 +140,7 @@ export function detectTableFindings(summary: TableSummary, context: DetectorCont
       subject: `udp source port ${port} (reflection)`,
       evidence: { entries: count, shareOfTable: percent(count, total), topSources: reflectors.join(', ') },
       advice: `${count} unanswered UDP entries come FROM port ${port}: responses nobody asked for, typical of a reflection/amplification attack on this host. Drop them before conntrack and ask upstream to filter.`,
-      commands: [
-        `nft add rule inet raw prerouting udp sport ${port} drop`,
-        `iptables -t raw -I PREROUTING -p udp --sport ${port} -j DROP`,
-      ],
+      commands: [`iptables -t raw -I PREROUTING -p udp --sport ${port} -j DROP`],
     });
   });
 

@@ -5,7 +5,7 @@ import type { DriftRow } from '../plan/persistDrift.js';
 import type { KernelVersion } from '../kernelInfo.js';
 import { planMitigation, DEFAULT_HEADROOM, DEFAULT_MEMORY_BUDGET_SHARE } from '../plan/mitigationPlan.js';
 import type { StatusReport } from '../status.js';
-import type { KernelLogSummary } from './kernelLog.js';
+import type { KernelLogSummary, TableFullSummary } from './kernelLog.js';
 import type { WorkloadIdentity } from './workloadIdentity.js';
 
 /** What doctor knows, as plain data (the host layer fills it in). */
@@ -28,6 +28,8 @@ export interface DoctorInput {
     dnsShare: number | null;
     establishedIdleOverDay: number | null;
     zones: string[];
+    /** Table-full kernel messages that are this namespace's own (inode reuse filtered out). */
+    tableFull: TableFullSummary | null;
   }[];
   kernelLog: KernelLogSummary | null;
   persist: {
@@ -81,15 +83,11 @@ function lossRate(status: StatusReport): number {
 
 export function buildDoctorFindings(input: DoctorInput): DoctorFinding[] {
   const findings: DoctorFinding[] = [];
-  const logFor = (inode: number, initial: boolean) =>
-    input.kernelLog?.tableFull.find(
-      (entry) => entry.netnsInode === inode || (initial && entry.netnsInode === null),
-    );
 
   for (const ns of input.namespaces) {
     const status = ns.status;
     const where = describeNamespace(ns);
-    const log = logFor(ns.inode, ns.initial);
+    const log = ns.tableFull;
     if (status && status.verdict !== 'ok') {
       const loss = lossRate(status);
       const plan = planMitigation({
