@@ -113,7 +113,7 @@ async function main(): Promise<void> {
         rows.push(
           row(
             `${label} (${count} entries, ${(statSync(file).size / 1e6).toFixed(0)} MB)`,
-            'awk|sort|uniq|sort',
+            'playbook pipeline (awk \\| sort \\| uniq -c \\| sort -nr)',
             measure(pipeline(file)),
             measure(analyze(file)),
             '≤ 0.50×',
