@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withGlobalMax } from '../src/lab/globalMax.js';
 import { type LabNamespace, withLabNamespace } from '../src/lab/labNamespace.js';
+import { TABLE_SCENARIOS } from '../src/lab/tableScenarios.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures');
 
@@ -251,49 +252,22 @@ const PROTOCOL_ENTRIES: string[][] = [
   ['-s', '::ffff:10.0.0.1', '-d', '2001:db8::2', '-p', 'udp', '--sport', '1', '--dport', '53', '-t', '30'],
 ];
 
-/** Each pattern ctdoctor analyze must recognise, made for real in its own namespace. */
-const TABLE_SCENARIOS: Record<string, (lab: LabNamespace) => Promise<unknown>> = {
-  scan: async (lab) => {
-    await lab.runWorkload('udp-answered', { count: 20 });
-    await lab.runWorkload('tcp-scan', { ports: '20000-20199', source: '127.0.0.66' });
-  },
-  'udp-flood': (lab) =>
-    lab.runWorkload('udp-sources', { count: 300, offset: 500, target: '127.0.0.1', port: 53 }),
-  'time-wait': (lab) => lab.runWorkload('tcp-churn', { count: 300, port: 8080 }),
-  pool: async (lab) => {
-    await lab.startWorkload('tcp-hold', {
-      count: 300,
-      client: '127.0.0.50',
-      server: '127.0.0.60',
-      port: 5432,
-    }).ready;
-  },
-  healthy: async (lab) => {
-    await lab.startWorkload('tcp-hold', {
-      count: 200,
-      clients: 50,
-      offset: 100,
-      server: '127.0.0.60',
-      port: 5432,
-    }).ready;
-    await lab.runWorkload('tcp-churn', { count: 60, port: 8080 });
-    await lab.runWorkload('udp-answered', { count: 150 });
-  },
-  protocols: async (lab) => {
-    await lab.setSysctl('nf_conntrack_acct', 1);
-    await lab.setSysctl('nf_conntrack_timestamp', 1);
-    await lab.runWorkload('udp-answered', { count: 5 });
-    await lab.runWorkload('tcp-churn', { count: 5, port: 8080 });
-    for (const args of PROTOCOL_ENTRIES) await lab.execChecked('conntrack', ['-I', ...args]);
-  },
-};
+/** The protocol-coverage table: real traffic plus the inserted entries above, with accounting and timestamps on. */
+async function makeProtocolTable(lab: LabNamespace): Promise<void> {
+  await lab.setSysctl('nf_conntrack_acct', 1);
+  await lab.setSysctl('nf_conntrack_timestamp', 1);
+  await lab.runWorkload('udp-answered', { count: 5 });
+  await lab.runWorkload('tcp-churn', { count: 5, port: 8080 });
+  for (const args of PROTOCOL_ENTRIES) await lab.execChecked('conntrack', ['-I', ...args]);
+}
 
 async function captureTables(): Promise<void> {
   const dir = join(FIXTURES, 'tables');
   await rm(dir, { recursive: true, force: true });
-  for (const [name, scenario] of Object.entries(TABLE_SCENARIOS)) {
+  const tables = [...TABLE_SCENARIOS, { name: 'protocols', make: makeProtocolTable }];
+  for (const { name, make } of tables) {
     await withLabNamespace(async (lab) => {
-      await scenario(lab);
+      await make(lab);
       await put(join(dir, `${name}.procfs.txt`), await lab.execChecked('cat', ['/proc/net/nf_conntrack']));
       await put(join(dir, `${name}.conntrack.txt`), await lab.execChecked('conntrack', ['-L']));
       await put(

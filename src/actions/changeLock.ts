@@ -1,15 +1,7 @@
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../host/processAlive.js';
 
 /** One ctdoctor changes the system at a time; a lock left by a dead process is taken over. */
 export async function withChangeLock<T>(stateDir: string, body: () => Promise<T>): Promise<T> {
@@ -24,7 +16,7 @@ export async function withChangeLock<T>(stateDir: string, body: () => Promise<T>
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (holder && alive(holder) && holder !== process.pid) {
+      if (holder && processAlive(holder) && holder !== process.pid) {
         throw new CtdoctorError(
           'busy',
           `another ctdoctor (pid ${holder}) is changing the system; retry when it is done (lock ${path})`,

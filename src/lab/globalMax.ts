@@ -1,4 +1,5 @@
 import { open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { processAlive } from '../host/processAlive.js';
 import { DEFAULT_ROOTS } from '../host/roots.js';
 import { readSysctl, writeSysctl } from '../host/sysctlWrite.js';
 
@@ -6,15 +7,6 @@ const MAX_KEY = 'net.netfilter.nf_conntrack_max';
 /** Holds "pid original-max": a crashed holder's value can still be restored by the next one. */
 export const GLOBAL_MAX_LOCK = '/run/ctdoctor-lab-global-max.lock';
 const LOCK_WAIT_MS = 120_000;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function acquireLock(): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;

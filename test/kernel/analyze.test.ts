@@ -1,61 +1,16 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
+import { withLabNamespace } from '../../src/lab/labNamespace.js';
+import { TABLE_SCENARIOS } from '../../src/lab/tableScenarios.js';
 import type { AnalysisReport } from '../../src/measure/analysisReport.js';
 import { runCliJson } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 
-interface Scenario {
-  name: string;
-  make: (lab: LabNamespace) => Promise<unknown>;
-  expected: [string, string][];
-}
-
-const SCENARIOS: Scenario[] = [
-  {
-    name: 'a TCP port scan from one source',
-    make: (lab) => lab.runWorkload('tcp-scan', { ports: '20000-20249', source: '127.0.0.66' }),
-    expected: [['port-scan', '127.0.0.66']],
-  },
-  {
-    name: 'a UDP flood from many 127.x sources to one port',
-    make: (lab) => lab.runWorkload('udp-sources', { count: 400, offset: 500, target: '127.0.0.1', port: 53 }),
-    expected: [['udp-flood', '127.0.0.1:53/udp']],
-  },
-  {
-    name: 'a TIME_WAIT pile from short TCP connections',
-    make: (lab) => lab.runWorkload('tcp-churn', { count: 300, port: 8080 }),
-    expected: [['time-wait-pile', 'TIME_WAIT']],
-  },
-  {
-    name: 'a held-open pool of ESTABLISHED connections',
-    make: (lab) =>
-      lab.startWorkload('tcp-hold', { count: 300, client: '127.0.0.50', server: '127.0.0.60', port: 5432 })
-        .ready,
-    expected: [['established-leak', '127.0.0.50 -> 127.0.0.60:5432']],
-  },
-  {
-    name: 'a healthy mix',
-    make: async (lab) => {
-      await lab.startWorkload('tcp-hold', {
-        count: 200,
-        clients: 50,
-        offset: 100,
-        server: '127.0.0.60',
-        port: 5432,
-      }).ready;
-      await lab.runWorkload('tcp-churn', { count: 60, port: 8080 });
-      await lab.runWorkload('udp-answered', { count: 150 });
-    },
-    expected: [],
-  },
-];
-
 describe('analyze on live tables', () => {
   before(requireKernelLab);
 
-  for (const scenario of SCENARIOS) {
-    it(`names ${scenario.name} (procfs and netlink agree)`, async () => {
+  for (const scenario of TABLE_SCENARIOS) {
+    it(`names ${scenario.description} (procfs and netlink agree)`, async () => {
       await withLabNamespace(async (lab) => {
         await scenario.make(lab);
         const count = await lab.count();

@@ -9,6 +9,7 @@ import { readKernelLog } from '../../src/host/kernelLogSource.js';
 import { DEFAULT_ROOTS } from '../../src/host/roots.js';
 import { withGlobalMax } from '../../src/lab/globalMax.js';
 import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
+import { scenario } from '../../src/lab/tableScenarios.js';
 import type { DoctorReport } from '../../src/measure/doctorReport.js';
 import { runCli, runCliJson } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
@@ -91,13 +92,8 @@ describe('doctor on the real kernel', () => {
 
   it('names the scanner and the pool in one namespace', async () => {
     await withLabNamespace(async (lab) => {
-      await lab.runWorkload('tcp-scan', { ports: '20000-20249', source: '127.0.0.66' });
-      await lab.startWorkload('tcp-hold', {
-        count: 300,
-        client: '127.0.0.50',
-        server: '127.0.0.60',
-        port: 5432,
-      }).ready;
+      await scenario('scan').make(lab);
+      await scenario('pool').make(lab);
       const { json } = await runCliJson<DoctorReport>(['doctor', '--netns', lab.name]);
       const titles = json.findings.map((f) => f.title);
       assert.ok(

@@ -8,6 +8,7 @@ import { summarizeTable } from '../../src/core/analysis/tableSummary.js';
 import { CtdoctorError } from '../../src/core/errors.js';
 import { cloneEntry, type ConntrackEntry } from '../../src/core/table/entry.js';
 import { EntryStreamParser } from '../../src/core/table/entryStream.js';
+import { TABLE_SCENARIOS } from '../../src/lab/tableScenarios.js';
 import { fixture } from '../support/paths.js';
 
 function entriesOf(name: string): ConntrackEntry[] {
@@ -24,13 +25,7 @@ function summarize(entries: ConntrackEntry[], capacity = 1024) {
   return { aggregator, summary: summarizeTable(aggregator, 10) };
 }
 
-const EXPECTED: Record<string, [string, string][]> = {
-  scan: [['port-scan', '127.0.0.66']],
-  'udp-flood': [['udp-flood', '127.0.0.1:53/udp']],
-  'time-wait': [['time-wait-pile', 'TIME_WAIT']],
-  pool: [['established-leak', '127.0.0.50 -> 127.0.0.60:5432']],
-  healthy: [],
-};
+const EXPECTED = Object.fromEntries(TABLE_SCENARIOS.map((scenario) => [scenario.name, scenario.expected]));
 
 describe('detectors on tables captured from the real kernel', () => {
   for (const [scenario, expected] of Object.entries(EXPECTED)) {

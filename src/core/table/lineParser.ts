@@ -195,20 +195,8 @@ export function parseEntryLine(
       expect = EXPECT_BODY;
     }
 
-    if (byte0 === OPEN_BRACKET) {
-      const length = tokenEnd - tokenStart;
-      const b1 = buf[tokenStart + 1];
-      if (length === 11 && b1 === 0x55)
-        entry.flags |= FLAG.UNREPLIED; // [UNREPLIED]
-      else if (length === 9 && b1 === 0x41)
-        entry.flags |= FLAG.ASSURED; // [ASSURED]
-      else if (length === 9 && b1 === 0x4f)
-        entry.flags |= FLAG.OFFLOAD; // [OFFLOAD]
-      else if (length === 12 && b1 === 0x48) entry.flags |= FLAG.HW_OFFLOAD; // [HW_OFFLOAD]
-      continue; // other bracketed annotations ([start=..], [id=..]) carry nothing we aggregate
-    }
-    if (eq < 0) return false; // a bare word where key=value belongs: not an entry line
-    // The first tuple key ends the header; from here on, body() reads key=value in one pass.
+    if (eq < 0 && byte0 !== OPEN_BRACKET) return false; // a bare word where key=value belongs
+    // The first tuple key or flag ends the header; from here on, parseBody reads it all in one pass.
     pos = tokenStart;
     break;
   }
