@@ -1,5 +1,5 @@
 /**
- * Captures fixture trees from the real kernel (run as root: `npm run build && node dist/scripts/capture-fixtures.js`).
+ * Captures fixture trees from the real kernel (run as root: `npm run build && node dist/scripts/capture-fixtures.js [status] [tables] [kmsg]`).
  * Every fixture under test/fixtures comes from here; none is typed by hand. Variants that this kernel
  * cannot produce (an older stat header, procfs compiled out, conntrack not loaded) are derived from a
  * real capture by the smallest edit that models them, and say so in their README.
@@ -278,7 +278,35 @@ async function captureTables(): Promise<void> {
   }
 }
 
-await captureFullTable();
-await deriveVariants();
-await captureTables();
+/** Raw /dev/kmsg records of a table filling up in a namespace: table-full lines and ratelimit notices. */
+async function captureKernelLog(): Promise<void> {
+  await withLabNamespace(async (lab) => {
+    await lab.setSysctl('nf_conntrack_udp_timeout', 60);
+    await lab.runWorkload('udp-spread', { count: 150, port: 9000 });
+    await withGlobalMax(200, async () => {
+      await lab.runWorkload('udp-spread', { count: 3000, port: 9001, offset: 1000, rate: 1000 });
+    });
+    // dd stops with EAGAIN (a non-zero exit) once the buffer is read: that is the end, not an error.
+    const kmsg = (
+      await lab.exec('dd', ['if=/dev/kmsg', 'iflag=nonblock', 'bs=8192', 'count=100000', 'status=none'])
+    ).stdout;
+    const records = kmsg
+      .split('\n')
+      .filter((line) => line.includes(`netns ${lab.inode}`) || /callbacks suppressed/.test(line));
+    await put(join(FIXTURES, 'kmsg', 'conntrack.txt'), `${records.slice(-40).join('\n')}\n`);
+    await put(
+      join(FIXTURES, 'kmsg', 'README'),
+      `Captured from /dev/kmsg while netns ${lab.inode} was full (prio,seq,usec,flags;message).\n`,
+    );
+  }, 'ctdfix');
+}
+
+const parts = process.argv.slice(2);
+const wanted = (part: string) => parts.length === 0 || parts.includes(part);
+if (wanted('status')) {
+  await captureFullTable();
+  await deriveVariants();
+}
+if (wanted('tables')) await captureTables();
+if (wanted('kmsg')) await captureKernelLog();
 process.stdout.write(`fixtures written to ${FIXTURES}\n`);

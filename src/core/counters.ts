@@ -35,9 +35,6 @@ export const STATUS_COUNTERS = [
   'found',
 ] as const;
 
-/** procfs prints literal 0 for these on new kernels; they carry no information there. */
-export const ALWAYS_ZERO_ON_NEW_KERNELS = new Set(['new', 'ignore', 'delete']);
-
 export type CounterTotals = Record<string, number>;
 
 export interface ConntrackStats {

@@ -62,11 +62,3 @@ export async function backupFile(path: string, backupDir: string): Promise<strin
   await copyFile(path, backup);
   return backup;
 }
-
-export async function readTextOrNull(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
