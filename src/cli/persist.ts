@@ -1,14 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { applyPersist, pendingWrites } from '../actions/persist.js';
+import { parseTimeoutSpec, planPersistRequest } from '../actions/persistValues.js';
+import { BUCKETS_KEY, MAX_KEY } from '../core/plan/mitigationPlan.js';
 import { CtdoctorError } from '../core/errors.js';
-import { planPersist } from '../core/plan/persistPlan.js';
-import { readSysctlTree, underRoot } from '../host/confTree.js';
+import { underRoot } from '../host/confTree.js';
 import { detectKeyOwners } from '../host/keyOwners.js';
 import { resolveNetns } from '../host/netns.js';
 import { netnsFiles } from '../host/netnsFiles.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
-import { BUCKETS_KEY, MAX_KEY, auditPersistence } from '../measure/persistAudit.js';
+import { auditPersistence } from '../measure/persistAudit.js';
 import { renderDrift, renderPersist } from '../render/persistText.js';
 import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
 import { EXIT, printJson } from './output.js';
@@ -66,7 +67,6 @@ export function persistCommand(setExit: (code: number) => void): Command {
     const root = options.root;
     const realPath = (path: string) => underRoot(root, path);
     const access = sysctlAccess(context.files, context.roots);
-    const tree = await readSysctlTree(root);
 
     if (options.check) {
       try {
@@ -89,41 +89,27 @@ export function persistCommand(setExit: (code: number) => void): Command {
       return;
     }
 
-    const values: Record<string, string> = {};
-    values[MAX_KEY] = String(options.max ?? (await access.read(MAX_KEY)) ?? '');
-    values[BUCKETS_KEY] = String(options.buckets ?? (await access.read(BUCKETS_KEY)) ?? '');
-    if (!values[MAX_KEY] || !values[BUCKETS_KEY])
-      throw new CtdoctorError(
-        'not-loaded',
-        'nf_conntrack is not loaded: nothing to read the running values from (give --max and --buckets)',
-      );
-    for (const spec of options.timeout) {
-      const match = /^(?:net\.netfilter\.)?(?:nf_conntrack_)?([a-z0-9_]+)=(\d+)$/.exec(spec);
-      if (!match || !match[1]!.includes('timeout'))
-        throw new CtdoctorError(
-          'usage',
-          `--timeout "${spec}" is not NAME=SECONDS (e.g. tcp_timeout_established=86400)`,
-        );
-      const key = `net.netfilter.nf_conntrack_${match[1]}`;
-      if ((await access.read(key)) === undefined)
-        throw new CtdoctorError('usage', `${key} does not exist on this kernel`);
-      values[key] = match[2]!;
-    }
-    if (options.file && options.file !== '/etc/sysctl.conf')
+    if (options.file && options.file !== '/etc/sysctl.conf') {
       throw new CtdoctorError(
         'usage',
         '--file takes /etc/sysctl.conf (drop-ins are named by ctdoctor so they win)',
       );
-
-    const plan = planPersist({
-      values,
-      files: tree.files,
-      sysctlConf: tree.sysctlConf,
-      target: options.file ? 'sysctl.conf' : 'dropin',
-      fixConflicts: Boolean(options.fixConflicts),
-      conntrackBuiltIn: context.facts.conntrackBuiltIn,
-      hashsize: Number(values[BUCKETS_KEY]),
-    });
+    }
+    const overrides: Record<string, string> = Object.fromEntries(
+      options.timeout.map((spec) => parseTimeoutSpec(spec, '--timeout')),
+    );
+    if (options.max !== undefined) overrides[MAX_KEY] = String(options.max);
+    if (options.buckets !== undefined) overrides[BUCKETS_KEY] = String(options.buckets);
+    const { plan, values } = await planPersistRequest(
+      {
+        root,
+        overrides,
+        target: options.file ? 'sysctl.conf' : 'dropin',
+        fixConflicts: Boolean(options.fixConflicts),
+        conntrackBuiltIn: context.facts.conntrackBuiltIn,
+      },
+      access,
+    );
     const self = await resolveNetns(undefined, context.roots);
     const owners = await detectKeyOwners(root, context.roots, availableParallelism(), self.initial);
     const pending = await pendingWrites(plan, realPath);

@@ -1,12 +1,15 @@
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { withChangeLock } from '../actions/changeLock.js';
+import { applyPersist, pendingWrites } from '../actions/persist.js';
+import { planPersistRequest } from '../actions/persistValues.js';
 import { applySysctls } from '../actions/sysctlTransaction.js';
 import { CtdoctorError } from '../core/errors.js';
 import { PROTECTED_PORTS } from '../core/plan/timeoutImpact.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
 import { runConntrackBatch } from '../host/conntrackBatch.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
+import { underRoot } from '../host/confTree.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { scanTimeoutImpact } from '../measure/timeoutImpactScan.js';
 import { formatCount } from '../render/format.js';
@@ -17,6 +20,7 @@ import { type StateOptions, addStateOptions, journalFor } from './stateOptions.j
 
 interface TimeoutsOptions extends CommonOptions, StateOptions {
   set: string[];
+  persist?: boolean;
   protect: string[];
   force?: boolean;
   apply?: boolean;
@@ -49,6 +53,10 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
     .option(
       '--flush-idle',
       'with --apply: delete TCP/UDP entries already idle longer than the new timeout (existing timers do not shrink by themselves)',
+    )
+    .option(
+      '--persist',
+      "with --apply: also persist the values in ctdoctor's sysctl.d drop-in (host namespace only)",
     )
     .option('--apply', 'write the values in this namespace (without it, only the plan is printed)');
   return command.action(async (options: TimeoutsOptions) => {
@@ -95,7 +103,13 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
         ? `shorter ${blocking.map((b) => b.name).join(', ')} would cut idle long-lived flows: ${blocking.flatMap((b) => Object.entries(b.protectedFlows).map(([service, count]) => `${count} ${service}`)).join(', ')} (--force to apply anyway)`
         : null;
 
-    let applied: { journalId: string | null; flushed: number } | null = null;
+    if (options.persist && !context.files.target.initial) {
+      throw new CtdoctorError(
+        'usage',
+        "--persist writes the host's sysctl.d, which configures only its initial namespace; set a container's timeouts through its runtime (docker --sysctl, pod securityContext.sysctls)",
+      );
+    }
+    let applied: { journalId: string | null; flushed: number; persisted: string[] } | null = null;
     if (options.apply && changes.length > 0 && !refusal) {
       const journal = journalFor(options);
       applied = await withChangeLock(journal.stateDir, async () => {
@@ -121,11 +135,33 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
             command: 'timeouts',
             changes: journalChanges,
           });
-        return { journalId, flushed };
+        return { journalId, flushed, persisted: [] as string[] };
       });
     }
+    if (applied && options.persist) {
+      const overrides = Object.fromEntries(
+        changes.map((c) => [`net.netfilter.nf_conntrack_${c.name}`, String(c.newSeconds)]),
+      );
+      const { plan, values } = await planPersistRequest(
+        {
+          root: options.root,
+          overrides,
+          target: 'dropin',
+          fixConflicts: false,
+          conntrackBuiltIn: context.facts.conntrackBuiltIn,
+        },
+        sysctlAccess(context.files, context.roots),
+      );
+      const realPath = (path: string) => underRoot(options.root, path);
+      const result = await applyPersist(await pendingWrites(plan, realPath), values, {
+        journal: journalFor(options),
+        realPath,
+        reload: null,
+      });
+      applied.persisted = result.written.map((write) => write.path);
+    }
     const persistCommand =
-      changes.length > 0
+      changes.length > 0 && !options.persist
         ? `ctdoctor persist ${changes.map((c) => `--timeout ${c.name}=${c.newSeconds}`).join(' ')} --apply`
         : null;
     if (options.json) {
@@ -173,6 +209,7 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
           ),
         );
       else if (changes.length > 0 && !refusal) lines.push('plan only: add --apply');
+      if (applied?.persisted.length) lines.push(pc.green(`persisted in ${applied.persisted.join(', ')}`));
       if (persistCommand) lines.push(`to make it stick: ${persistCommand}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     }

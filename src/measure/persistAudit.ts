@@ -1,3 +1,4 @@
+import { BUCKETS_KEY, MAX_KEY } from '../core/plan/mitigationPlan.js';
 import { type DriftRow, compareDrift } from '../core/plan/persistDrift.js';
 import { CTDOCTOR_MARK } from '../core/plan/persistPlan.js';
 import { parseSysctlConf } from '../core/plan/sysctlConf.js';
@@ -7,9 +8,6 @@ import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
 import { readSysctlTree } from '../host/confTree.js';
 import type { HostFacts } from '../host/hostFacts.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
-
-export const MAX_KEY = 'net.netfilter.nf_conntrack_max';
-export const BUCKETS_KEY = 'net.netfilter.nf_conntrack_buckets';
 
 export interface OverriddenAssignment {
   key: string;

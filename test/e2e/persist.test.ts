@@ -146,3 +146,24 @@ describe('atomic writes', () => {
     assert.deepEqual(readdirSync(dir), ['x.conf']);
   });
 });
+
+describe('persist keeps what it persisted before', () => {
+  it('a second --timeout adds to the drop-in instead of replacing the first', async () => {
+    const tree = makeTree({});
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    await runCli([
+      'persist',
+      '--root',
+      tree,
+      '--state-dir',
+      state,
+      '--timeout',
+      'tcp_timeout_established=86400',
+      '--apply',
+    ]);
+    await runCli(['persist', '--root', tree, '--state-dir', state, '--timeout', 'udp_timeout=20', '--apply']);
+    const content = readFileSync(join(tree, 'etc/sysctl.d/90-ctdoctor.conf'), 'utf8');
+    assert.match(content, /^net\.netfilter\.nf_conntrack_tcp_timeout_established = 86400$/m);
+    assert.match(content, /^net\.netfilter\.nf_conntrack_udp_timeout = 20$/m);
+  });
+});

@@ -88,7 +88,7 @@ describe('notrack on the real kernel', () => {
 describe('block on the real kernel', () => {
   before(requireKernelLab);
 
-  for (const backend of ['nft', 'iptables-nft']) {
+  for (const backend of ['nft', 'iptables-nft', 'iptables-legacy']) {
     it(`${backend}: stops a flooding source, flushes its entries, --remove undoes it; SSH client refused`, async () => {
       await withLabNamespace(async (lab) => {
         const stateDir = state();
