@@ -5,7 +5,8 @@ import { CtdoctorError } from '../core/errors.js';
 const CHUNK_BYTES = 1 << 20;
 const MAX_IN_FLIGHT = 4;
 
-type ReaderMessage = { chunk: Uint8Array; length: number } | { done: true } | { error: string };
+type ChunkMessage = { chunk: Uint8Array; length: number } | { done: true } | { error: string };
+type ReaderMessage = ChunkMessage | { opened: true };
 
 /**
  * Streams a /proc file read by a dedicated thread. seq_file hands out about one page per read(),
@@ -17,16 +18,36 @@ export function readProcInThread(path: string): Readable {
   return Readable.from(chunksFromThread(path), { objectMode: false });
 }
 
-async function* chunksFromThread(path: string): AsyncGenerator<Buffer> {
+/**
+ * The same reader thread on a FIFO: `onOpened` runs once the read end exists, so the writer can open
+ * its end and start; the thread then drains the FIFO as fast as the writer fills it.
+ */
+export function chunksFromFifo(path: string, onOpened: () => void): AsyncGenerator<Buffer> {
+  return chunksFromThread(path, onOpened);
+}
+
+async function* chunksFromThread(path: string, onFifoOpened?: () => void): AsyncGenerator<Buffer> {
   const window = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL('./procReaderThread.js', import.meta.url), {
-    workerData: { path, chunkBytes: CHUNK_BYTES, window, maxInFlight: MAX_IN_FLIGHT },
+    workerData: {
+      path,
+      chunkBytes: CHUNK_BYTES,
+      window,
+      maxInFlight: MAX_IN_FLIGHT,
+      fifo: onFifoOpened !== undefined,
+    },
   });
-  const queue: ReaderMessage[] = [];
+  const queue: ChunkMessage[] = [];
   let wake: (() => void) | null = null;
   let failure: Error | null = null;
   worker.on('message', (message: ReaderMessage) => {
-    queue.push(message);
+    if ('opened' in message) {
+      try {
+        onFifoOpened?.();
+      } catch (error) {
+        failure = error as Error;
+      }
+    } else queue.push(message);
     wake?.();
   });
   worker.on('error', (error) => {
@@ -35,7 +56,7 @@ async function* chunksFromThread(path: string): AsyncGenerator<Buffer> {
   });
   try {
     for (;;) {
-      if (queue.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      while (queue.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
       if (failure) throw failure;
       const message = queue.shift()!;

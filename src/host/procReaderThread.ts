@@ -3,18 +3,31 @@
  * are transferred (not copied) to the parsing thread. `window` counts chunks in flight; the reader
  * sleeps on it so it never runs more than MAX_IN_FLIGHT chunks ahead of the parser.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { path, chunkBytes, window, maxInFlight } = workerData as {
+const { path, chunkBytes, window, maxInFlight, fifo } = workerData as {
   path: string;
   chunkBytes: number;
   window: Int32Array;
   maxInFlight: number;
+  fifo: boolean;
 };
 
+/**
+ * A FIFO's read end: opened non-blocking first so the writer can open its end at once (it is told
+ * by the `opened` message), then blocking, for plain blocking reads until the writer closes.
+ */
+function openFifo(): number {
+  const probe = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  parentPort!.postMessage({ opened: true });
+  const fd = openSync(path, constants.O_RDONLY);
+  closeSync(probe);
+  return fd;
+}
+
 try {
-  const fd = openSync(path, 'r');
+  const fd = fifo ? openFifo() : openSync(path, 'r');
   try {
     for (;;) {
       while (Atomics.load(window, 0) >= maxInFlight) Atomics.wait(window, 0, maxInFlight, 1000);
