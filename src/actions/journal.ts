@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appendPrivateLine, ensurePrivateDir, readBytesOrNull } from '../host/stateFiles.js';
 
 /** One undoable change. Values are kept as the kernel printed them. */
 export type JournalChange =
@@ -65,12 +65,7 @@ export class Journal {
   }
 
   private async records(): Promise<JournalRecord[]> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch {
-      return [];
-    }
+    const text = (await readBytesOrNull(this.path))?.toString('utf8') ?? '';
     // A torn last line (crash mid-append) is skipped, not fatal.
     return text.split('\n').flatMap((line) => {
       try {
@@ -82,8 +77,8 @@ export class Journal {
   }
 
   private async append(record: JournalRecord): Promise<void> {
-    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
-    await appendFile(this.path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    await ensurePrivateDir(this.stateDir);
+    await appendPrivateLine(this.path, JSON.stringify(record));
   }
 }
 

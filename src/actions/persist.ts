@@ -1,6 +1,6 @@
-import { readFile, unlink } from 'node:fs/promises';
 import type { FileWrite, PersistPlan } from '../core/plan/persistPlan.js';
 import { backupFile, sha256, writeFileAtomic } from '../host/atomicFile.js';
+import { readBytesOrNull, removeIfPresent } from '../host/stateFiles.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import { withChangeLock } from './changeLock.js';
 import type { Journal, JournalChange } from './journal.js';
@@ -13,7 +13,7 @@ export async function pendingWrites(
 ): Promise<FileWrite[]> {
   const pending: FileWrite[] = [];
   for (const write of plan.writes) {
-    const current = await readFile(realPath(write.path), 'utf8').catch(() => null);
+    const current = (await readBytesOrNull(realPath(write.path)))?.toString('utf8') ?? null;
     if (current !== write.content) pending.push(write);
   }
   return pending;
@@ -38,7 +38,7 @@ export async function applyPersist(
     for (const write of writes) {
       const path = realPath(write.path);
       const backup = await backupFile(path, journal.backupDir(id));
-      if (write.content === null) await unlink(path);
+      if (write.content === null) await removeIfPresent(path);
       else await writeFileAtomic(path, write.content);
       changes.push({
         kind: 'file',

@@ -1,6 +1,6 @@
-import { copyFile, readFile, unlink } from 'node:fs/promises';
 import { CtdoctorError } from '../core/errors.js';
 import { runTool } from '../host/childProcess.js';
+import { copy, readBytesOrNull, removeIfPresent } from '../host/stateFiles.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import { sha256, writeFileAtomic } from '../host/atomicFile.js';
 import { withChangeLock } from './changeLock.js';
@@ -49,7 +49,7 @@ async function undoChange(
   }
   if (change.kind === 'file') {
     const path = options.realPath(change.path);
-    const current = await readFile(path).catch(() => null);
+    const current = await readBytesOrNull(path);
     const currentHash = current ? sha256(current) : null;
     if (currentHash !== change.afterSha256 && !options.force) {
       throw new CtdoctorError(
@@ -58,9 +58,15 @@ async function undoChange(
       );
     }
     if (change.backup) {
-      await writeFileAtomic(path, await readFile(change.backup, 'utf8'));
-      await copyFile(change.backup, `${change.backup}.restored`).catch(() => {});
-    } else await unlink(path).catch(() => {});
+      const backup = await readBytesOrNull(change.backup);
+      if (backup === null)
+        throw new CtdoctorError(
+          'not-found',
+          `backup ${change.backup} is gone: cannot restore ${change.path}`,
+        );
+      await writeFileAtomic(path, backup.toString('utf8'));
+      await copy(change.backup, `${change.backup}.restored`).catch(() => {});
+    } else await removeIfPresent(path);
     return;
   }
   const [command, ...args] = change.undo;

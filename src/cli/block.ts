@@ -1,16 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { applyBlock, listBlocked, planBlock, removeBlock } from '../actions/block.js';
 import { CtdoctorError } from '../core/errors.js';
-import {
-  LOOPBACK,
-  type ProtectedAddress,
-  parseNetwork,
-  parseTtl,
-  sshProtected,
-} from '../core/firewall/blockGuards.js';
-import { underRoot } from '../host/confTree.js';
+import { LOOPBACK, parseNetwork, parseTtl, sshProtected } from '../core/firewall/blockGuards.js';
+import { ALLOWLIST_FILE, readAllowlist } from '../host/allowlist.js';
 import { type BackendChoice, Firewall, detectBackend } from '../host/firewall.js';
 import { localProtectedAddresses } from '../host/hostAddresses.js';
 import { buildAnalysisReport } from '../measure/analysisReport.js';
@@ -33,23 +26,7 @@ interface BlockOptions extends CommonOptions, StateOptions {
   backend: BackendChoice;
 }
 
-const ALLOWLIST_FILE = '/etc/ctdoctor/allowlist';
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-async function allowlist(root: string, extra: string[]): Promise<ProtectedAddress[]> {
-  const file = await readFile(underRoot(root, ALLOWLIST_FILE), 'utf8').catch(() => '');
-  const entries = [
-    ...file
-      .split('\n')
-      .map((line) => line.replace(/#.*/, '').trim())
-      .filter(Boolean),
-    ...extra,
-  ];
-  return entries.map((text) => ({
-    network: parseNetwork(text),
-    why: `allowlisted (${ALLOWLIST_FILE} or --allow)`,
-  }));
-}
 
 export function blockCommand(setExit: (code: number) => void): Command {
   const command = new Command('block').description(
@@ -117,7 +94,7 @@ export function blockCommand(setExit: (code: number) => void): Command {
       ...LOOPBACK,
       ...sshProtected(process.env.SSH_CONNECTION),
       ...(await localProtectedAddresses(context.files)),
-      ...(await allowlist(options.root, options.allow)),
+      ...(await readAllowlist(options.root, options.allow)),
     ];
     const ttlSeconds = options.ttl ? parseTtl(options.ttl) : null;
     const plan = planBlock(targets, ttlSeconds, protectedAddresses, Boolean(options.force));

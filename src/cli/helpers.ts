@@ -1,11 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import pc from 'picocolors';
-import { applyPersist } from '../actions/persist.js';
+import { unloadHelpers } from '../actions/helpers.js';
 import { CtdoctorError } from '../core/errors.js';
-import { HELPER_BLACKLIST_FILE, planHelpers } from '../core/plan/conntrackHelpers.js';
-import { runTool } from '../host/childProcess.js';
-import { underRoot } from '../host/confTree.js';
+import { planHelpers } from '../core/plan/conntrackHelpers.js';
 import { readHelperStatus } from '../host/helperStatus.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
 import { EXIT, printJson } from './output.js';
@@ -32,23 +29,7 @@ export function helpersCommand(setExit: (code: number) => void): Command {
     if (options.apply && toUnload.length > 0) {
       if (process.getuid?.() !== 0 && options.root === '/')
         throw new CtdoctorError('permission', 'unloading modules needs root: run with sudo');
-      for (const item of toUnload) {
-        const result = await runTool('modprobe', ['-r', `nf_conntrack_${item.name}`]);
-        if (result.exitCode !== 0)
-          throw new CtdoctorError('kernel', `modprobe -r nf_conntrack_${item.name}: ${result.stderr.trim()}`);
-      }
-      const path = underRoot(options.root, HELPER_BLACKLIST_FILE);
-      const current = await readFile(path, 'utf8').catch(() => '');
-      const lines = toUnload
-        .map((item) => `install nf_conntrack_${item.name} /bin/false`)
-        .filter((line) => !current.includes(line));
-      const content = `${current || '# Written by ctdoctor helpers: conntrack helpers nothing here uses.\n'}${lines.map((line) => `${line}\n`).join('')}`;
-      const result = await applyPersist(
-        [{ path: HELPER_BLACKLIST_FILE, content, why: 'keep unused helpers unloaded' }],
-        {},
-        { journal: journalFor(options), realPath: (p) => underRoot(options.root, p), reload: null },
-      );
-      journalId = result.journalId;
+      journalId = await unloadHelpers(toUnload, options.root, journalFor(options));
     }
     if (options.json)
       printJson({

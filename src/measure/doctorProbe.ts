@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import {
   type KernelLogSummary,
@@ -22,7 +21,8 @@ import { readKernelLog } from '../host/kernelLogSource.js';
 import { type NetnsTarget, resolveNetns } from '../host/netns.js';
 import { type NetnsInfo, listNetworkNamespaces } from '../host/netnsInventory.js';
 import { type NetnsFiles, netnsFiles } from '../host/netnsFiles.js';
-import { type HostRoots, sysPath } from '../host/roots.js';
+import { countNumaNodes } from '../host/numaNodes.js';
+import type { HostRoots } from '../host/roots.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { openNetlinkTable, openProcfsTable, procfsTableExists } from '../host/tableSource.js';
 import { type AnalysisReport, buildAnalysisReport } from './analysisReport.js';
@@ -101,11 +101,6 @@ async function sampleNamespace(
     };
   }
   return readConntrackSample(files, { source: 'netlink', netlinkAllowed: netlink });
-}
-
-async function countNumaNodes(roots: HostRoots): Promise<number> {
-  const names = await readdir(sysPath(roots, 'devices/system/node')).catch(() => [] as string[]);
-  return names.filter((name) => /^node\d+$/.test(name)).length || 1;
 }
 
 export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Promise<DoctorData> {
