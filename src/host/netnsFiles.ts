@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { CtdoctorError } from '../core/errors.js';
 import { type RunResult, runTool, toolError } from './childProcess.js';
 import { readOptionalText } from './fileRead.js';
@@ -20,7 +19,7 @@ export interface NetnsFiles {
   /** name → trimmed value for every readable file in a /proc/sys directory. */
   readSysctlDir(relative: string): Promise<Record<string, string>>;
   /** A byte stream of a /proc file (for the table dump); errors surface as stream errors. */
-  streamProc(relative: string): Readable;
+  streamProc(relative: string): AsyncIterable<Buffer>;
   /** Runs a tool in the namespace (conntrack, nft, ...). */
   run(command: string, args: readonly string[], input?: string): Promise<RunResult>;
   /** The argv prefix that runs a command inside the namespace ([] for our own). */
@@ -147,7 +146,7 @@ function enteredFiles(target: NetnsTarget): NetnsFiles {
     streamProc(relative) {
       // /proc/PID/net/* of a process inside the namespace is that namespace's file, read here at
       // full speed with no pipe; without a live process, a short-lived holder process is entered.
-      return Readable.from(readFromNamespace(target, relative));
+      return readFromNamespace(target, relative);
     },
     run: runIn,
   };

@@ -4,7 +4,7 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CtdoctorError } from '../core/errors.js';
 import { runTool, toolError } from './childProcess.js';
@@ -18,7 +18,8 @@ export interface TableSource {
   kind: TableSourceKind;
   /** What was read, for the report: a path or the command. */
   description: string;
-  stream: Readable;
+  /** The table's bytes; breaking out of the iteration stops the read and releases everything. */
+  stream: AsyncIterable<Buffer>;
   /** Uncompressed byte size when known up front (files), for progress. */
   sizeBytes?: number;
 }
@@ -50,7 +51,7 @@ export function openProcfsTable(files: NetnsFiles): TableSource {
 /** `conntrack -L -o extended`: the netlink dump, same line format as procfs. */
 export function openNetlinkTable(files: NetnsFiles): TableSource {
   const argv = [...files.enterPrefix, 'conntrack', '-L', '-o', 'extended'];
-  return { kind: 'netlink', description: argv.join(' '), stream: Readable.from(netlinkChunks(argv)) };
+  return { kind: 'netlink', description: argv.join(' '), stream: netlinkChunks(argv) };
 }
 
 function conntrackFailure(code: number | null, stderr: string): CtdoctorError {
@@ -133,14 +134,29 @@ export async function openTableFile(path: string): Promise<TableSource & { gzip:
     );
   }
   const gzip = size >= 2 && (await isGzipFile(path));
+  return {
+    kind: 'file',
+    description: path,
+    stream: fileChunks(path, gzip),
+    gzip,
+    ...(gzip ? {} : { sizeBytes: size }),
+  };
+}
+
+/** Opened on first read: a dump split across worker threads is never opened here at all. */
+async function* fileChunks(path: string, gzip: boolean): AsyncGenerator<Buffer> {
   const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-  const stream = gzip ? Readable.from(gunzipIfCompressed(raw, path)) : raw;
-  return { kind: 'file', description: path, stream, gzip, ...(gzip ? {} : { sizeBytes: size }) };
+  try {
+    if (gzip) yield* gunzipIfCompressed(raw, path);
+    else for await (const chunk of raw) yield chunk as Buffer;
+  } finally {
+    raw.destroy();
+  }
 }
 
 /** Standard input, gunzipped when it starts with the gzip magic. */
 export function openStdinTable(input: Readable = process.stdin): TableSource {
-  return { kind: 'stdin', description: 'stdin', stream: Readable.from(gunzipIfCompressed(input, 'stdin')) };
+  return { kind: 'stdin', description: 'stdin', stream: gunzipIfCompressed(input, 'stdin') };
 }
 
 function isGzipHead(head: Buffer): boolean {

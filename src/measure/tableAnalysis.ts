@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { type EntryPredicate, parseEntryFilter } from '../core/analysis/entryFilter.js';
 import type { FieldName } from '../core/analysis/entryFields.js';
@@ -48,7 +47,7 @@ function consumer(options: AnalysisOptions) {
 
 /** Parses and aggregates a byte stream as it arrives, overlapping the kernel's (or tool's) dump. */
 export async function analyzeStream(
-  stream: Readable,
+  stream: AsyncIterable<Buffer>,
   options: AnalysisOptions,
   onProgress?: ProgressListener,
 ): Promise<AnalysisRun> {
@@ -58,13 +57,12 @@ export async function analyzeStream(
   let sampled = false;
   try {
     for await (const chunk of stream) {
-      parser.push(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
+      parser.push(chunk);
+      bytes += chunk.length;
       onProgress?.(bytes);
       if (options.sampleEntries !== undefined && scanned() >= options.sampleEntries) {
         sampled = true;
-        stream.destroy();
-        break;
+        break; // ends the iteration: the source closes its file, thread or process
       }
     }
   } catch (error) {
@@ -133,7 +131,6 @@ export async function analyzeSource(
     workers > 1 &&
     options.sampleEntries === undefined;
   if (!parallel) return analyzeStream(source.stream, options, onProgress);
-  source.stream.destroy();
   const started = performance.now();
   const ranges = await lineAlignedRanges(source.description, source.sizeBytes!, workers);
   const results = await Promise.all(ranges.map((range) => runWorker(source.description, range, options)));

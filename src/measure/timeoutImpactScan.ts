@@ -37,7 +37,7 @@ export async function scanTimeoutImpact(
       if (line) flushLines.push(line);
     }
   });
-  for await (const chunk of source.stream) parser.push(chunk as Buffer);
+  for await (const chunk of source.stream) parser.push(chunk);
   const counts = parser.end();
   return { impacts: counters.map((counter) => counter.impact), flushLines, entries: counts.entries };
 }
