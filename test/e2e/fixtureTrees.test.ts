@@ -69,3 +69,35 @@ describe('status and check on fixture trees', () => {
     assert.ok(!hasStackTrace(result.stderr));
   });
 });
+
+describe('status --watch', () => {
+  it('refreshes until stopped, one JSON object per sample with --json', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('../support/paths.js');
+    const child = spawn(
+      process.execPath,
+      [CLI, 'status', '--watch', '--json', ...rootArgs('proc-6.18-full')],
+      { env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error(`only got: ${output}`)), 5000);
+      child.stdout.on('data', () => {
+        if (output.split('\n').filter(Boolean).length >= 3) {
+          clearTimeout(deadline);
+          resolve();
+        }
+      });
+    });
+    child.kill();
+    const samples = output
+      .trim()
+      .split('\n')
+      .slice(0, 3)
+      .map((line) => JSON.parse(line) as StatusReport);
+    assert.ok(samples.every((sample) => sample.count === 200 && sample.schema === 'ctdoctor.status/v1'));
+  });
+});

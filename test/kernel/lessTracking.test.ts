@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
+import { SCANNER, scenario } from '../../src/lab/tableScenarios.js';
 import { runCli, runCliJson } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 
@@ -224,5 +225,94 @@ describe('helpers on the real kernel', () => {
     assert.ok(['built-in', 'module-loaded', 'absent'].includes(ftp.presence));
     for (const item of json.plan)
       assert.notEqual(item.action === 'unload' && ftp.presence === 'built-in', true);
+  });
+});
+
+describe('paths that act on findings and on iptables rulesets', () => {
+  before(requireKernelLab);
+
+  it('block --from-findings blocks the scanner analyze names and frees its entries', async () => {
+    await withLabNamespace(async (lab) => {
+      await scenario('scan').make(lab);
+      const before = await lab.count();
+      // The lab's scanner is a loopback address, protected without --force.
+      const refused = await runCli([
+        'block',
+        '--netns',
+        lab.name,
+        '--from-findings',
+        '--backend',
+        'nft',
+        '--state-dir',
+        state(),
+        '--apply',
+      ]);
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        new RegExp(`refusing to block ${SCANNER}: it covers 127\\.0\\.0\\.0/8 \\(loopback\\)`),
+      );
+      const { json } = await runCliJson<{ blocked: string[]; flushed: Record<string, number> }>([
+        'block',
+        '--netns',
+        lab.name,
+        '--from-findings',
+        '--force',
+        '--backend',
+        'nft',
+        '--state-dir',
+        state(),
+        '--apply',
+      ]);
+      assert.deepEqual(json.blocked, [SCANNER]);
+      assert.equal(json.flushed[SCANNER], 200);
+      assert.equal(await lab.count(), before - 200);
+    });
+  });
+
+  it('notrack reviews an iptables ruleset: a DROP policy relying on conntrack state is refused with the rule to add', async () => {
+    await withLabNamespace(async (lab) => {
+      await lab.execChecked('iptables-nft', [
+        '-A',
+        'INPUT',
+        '-m',
+        'conntrack',
+        '--ctstate',
+        'ESTABLISHED,RELATED',
+        '-j',
+        'ACCEPT',
+      ]);
+      await lab.execChecked('iptables-nft', ['-P', 'INPUT', 'DROP']);
+      const { result, json } = await runCliJson<{ refused: boolean; concerns: { fix: string }[] }>([
+        'notrack',
+        '--netns',
+        lab.name,
+        '--port',
+        '8080',
+        '--backend',
+        'iptables-nft',
+        '--state-dir',
+        state(),
+        '--apply',
+      ]);
+      assert.equal(result.code, 1);
+      assert.equal(json.refused, true);
+      assert.equal(json.concerns[0]?.fix, 'iptables-nft -I INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT');
+      await lab.execChecked('iptables-nft', json.concerns[0]!.fix.split(' ').slice(1));
+      const accepted = await runCliJson<{ refused: boolean; changed: string[] }>([
+        'notrack',
+        '--netns',
+        lab.name,
+        '--port',
+        '8080',
+        '--backend',
+        'iptables-nft',
+        '--state-dir',
+        state(),
+        '--apply',
+      ]);
+      assert.equal(accepted.json.refused, false, 'with the rule in place it applies');
+      assert.ok(accepted.json.changed.length > 0);
+    });
   });
 });
