@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
-import { applyPersist, pendingWrites } from '../actions/persist.js';
+import { type PersistResult, applyPersist, pendingWrites } from '../actions/persist.js';
 import { parseTimeoutSpec, planPersistRequest } from '../actions/persistValues.js';
 import { BUCKETS_KEY, MAX_KEY } from '../core/plan/mitigationPlan.js';
 import { CtdoctorError } from '../core/errors.js';
@@ -114,36 +114,26 @@ export function persistCommand(setExit: (code: number) => void): Command {
     const owners = await detectKeyOwners(root, context.roots, availableParallelism(), self.initial);
     const pending = await pendingWrites(plan, realPath);
 
-    if (!options.apply) {
-      if (options.json)
-        printJson({
-          schema: 'ctdoctor.persist/v1',
-          plan,
-          pending: pending.map((w) => w.path),
-          owners,
-          applied: false,
-        });
-      else process.stdout.write(`${renderPersist(plan, pending, owners, null)}\n`);
-      setExit(EXIT.ok);
-      return;
+    let result: PersistResult | null = null;
+    if (options.apply) {
+      if (process.getuid?.() !== 0 && root === '/')
+        throw new CtdoctorError('permission', 'writing /etc needs root: run with sudo');
+      result = await applyPersist(pending, values, {
+        journal: journalFor(options),
+        realPath,
+        reload: options.reload ? sysctlAccess(netnsFiles(self, context.roots), context.roots) : null,
+      });
     }
-    if (process.getuid?.() !== 0 && root === '/')
-      throw new CtdoctorError('permission', 'writing /etc needs root: run with sudo');
-    const result = await applyPersist(pending, values, {
-      journal: journalFor(options),
-      realPath,
-      reload: options.reload ? sysctlAccess(netnsFiles(self, context.roots), context.roots) : null,
-    });
-    if (options.json)
+    if (options.json) {
       printJson({
         schema: 'ctdoctor.persist/v1',
         plan,
         pending: pending.map((w) => w.path),
         owners,
-        applied: true,
-        ...result,
+        applied: result !== null,
+        ...(result ?? {}),
       });
-    else process.stdout.write(`${renderPersist(plan, pending, owners, result)}\n`);
+    } else process.stdout.write(`${renderPersist(plan, pending, owners, result)}\n`);
     setExit(EXIT.ok);
   });
 }
