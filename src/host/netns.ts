@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
 import type { NetnsIdentity } from '../core/status.js';
-import { initialNetnsInode } from './initialNetns.js';
+import { hasFixedInitialInode, initialNetnsInode } from './initialNetns.js';
 import { type HostRoots, procPath } from './roots.js';
 
 /** `ip netns add NAME` bind-mounts the namespace here (iproute2). */
@@ -62,7 +62,8 @@ export async function resolveNetns(spec: string | undefined, roots: HostRoots): 
     path,
     inode,
     name,
-    initial: initialInode === undefined ? spec === undefined : inode === initialInode,
+    initial:
+      initialInode === undefined ? hasFixedInitialInode(inode) || spec === undefined : inode === initialInode,
     isSelf: inode === selfInode,
     ...(pid !== undefined ? { pid } : {}),
   };

@@ -2,7 +2,7 @@ import { lstat, readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type WorkloadIdentity, identifyWorkload } from '../core/doctor/workloadIdentity.js';
 import { IP_NETNS_DIR } from './netns.js';
-import { initialNetnsInode } from './initialNetns.js';
+import { hasFixedInitialInode, initialNetnsInode } from './initialNetns.js';
 import type { HostRoots } from './roots.js';
 
 export interface NetnsProcess {
@@ -68,7 +68,7 @@ export async function listNetworkNamespaces(roots: HostRoots): Promise<NetnsInfo
     if (!info) {
       info = {
         inode,
-        initial: inode === initialInode,
+        initial: initialInode === null ? hasFixedInitialInode(inode) : inode === initialInode,
         names: [],
         path: join(roots.procRoot, pidText, 'ns/net'),
         pid: Number(pidText),
@@ -100,7 +100,7 @@ export async function listNetworkNamespaces(roots: HostRoots): Promise<NetnsInfo
     if (!inode) continue;
     const info = byInode.get(inode) ?? {
       inode,
-      initial: inode === initialInode,
+      initial: initialInode === null ? hasFixedInitialInode(inode) : inode === initialInode,
       names: [],
       path,
       pid: null,

@@ -217,3 +217,12 @@ describe('renderers', () => {
     assert.equal(tokens[0]!.type, 'heading');
   });
 });
+
+describe('initial namespace without a reference process', () => {
+  it('recognises the fixed init inode range and nothing dynamic', async () => {
+    const { hasFixedInitialInode } = await import('../../src/host/initialNetns.js');
+    assert.equal(hasFixedInitialInode(4026531833), true); // init_net on 6.18 (0xEFFFFFF9)
+    assert.equal(hasFixedInitialInode(4026532177), false); // a namespace made by `ip netns add`
+    assert.equal(hasFixedInitialInode(0), false);
+  });
+});
