@@ -158,7 +158,7 @@ describe('timeouts on the real kernel', () => {
       const stateDir = state();
       await lab.setSysctl('nf_conntrack_udp_timeout', 30);
       await lab.runWorkload('udp-spread', { count: 200, port: 9000 });
-      await sleep(3500);
+      await sleep(6500); // idle ~6.5 s against a new timeout of 4 s; the fresh flows below stay well under it
       await lab.runWorkload('udp-spread', { count: 100, port: 9001, offset: 5000 });
       const { result, json } = await runCliJson<{
         impacts: { name: string; governed: number; idleBeyondNew: number }[];
@@ -169,7 +169,7 @@ describe('timeouts on the real kernel', () => {
         '--netns',
         lab.name,
         '--set',
-        'udp_timeout=2',
+        'udp_timeout=4',
         '--apply',
         '--flush-idle',
         '--state-dir',
@@ -182,7 +182,7 @@ describe('timeouts on the real kernel', () => {
       );
       assert.equal(json.flushed, 200);
       assert.equal(await lab.count(), 100, 'the entries estimated idle are gone, the fresh ones stay');
-      assert.equal(await lab.readSysctl('nf_conntrack_udp_timeout'), '2');
+      assert.equal(await lab.readSysctl('nf_conntrack_udp_timeout'), '4');
       assert.equal(
         readFileSync('/proc/sys/net/netfilter/nf_conntrack_udp_timeout', 'utf8').trim(),
         hostUdpTimeout,
