@@ -193,3 +193,22 @@ describe('entry parser round trip (property)', () => {
     });
   }
 });
+
+describe('IPv6 from bytes', () => {
+  it('agrees with the string canonicaliser on every valid form, and rejects what it rejects', async () => {
+    const { ipv6FromBytes } = await import('../../src/core/table/ipv6Bytes.js');
+    const candidates = fc.oneof(
+      fc.ipV6(),
+      fc.ipV6().map((text) => text.toUpperCase()),
+      fc.string({ unit: fc.constantFrom('0', '1', 'a', 'F', ':', '.', '9'), maxLength: 45 }),
+    );
+    fc.assert(
+      fc.property(candidates, (text) => {
+        const bytes = Buffer.from(text, 'latin1');
+        assert.equal(ipv6FromBytes(bytes, 0, bytes.length), canonicalIPv6(text), text);
+        assert.equal(ipv6FromBytes(bytes, 0, bytes.length), canonicalIPv6(text), `${text} (cached)`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -23,7 +23,11 @@ export function parseIPv4(text: string): number | undefined {
 /** RFC 5952 text of an IPv6 address given in any valid form; undefined if it is not one. */
 export function canonicalIPv6(text: string): string | undefined {
   const groups = expandIPv6(text);
-  if (!groups) return undefined;
+  return groups ? formatIPv6Groups(groups) : undefined;
+}
+
+/** RFC 5952 text of eight 16-bit groups: lowercase, no leading zeros, the longest zero run as `::`. */
+export function formatIPv6Groups(groups: ArrayLike<number>): string {
   let bestStart = -1;
   let bestLength = 1; // a single zero group is not compressed (RFC 5952 4.2.2)
   for (let index = 0; index < 8; ) {
@@ -39,13 +43,28 @@ export function canonicalIPv6(text: string): string | undefined {
     }
     index = end;
   }
-  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+  if (
+    groups[0] === 0 &&
+    groups[1] === 0 &&
+    groups[2] === 0 &&
+    groups[3] === 0 &&
+    groups[4] === 0 &&
+    groups[5] === 0xffff
+  ) {
     // IPv4-mapped: RFC 5952 section 5 keeps the dotted quad, as inet_ntop prints it.
     return `::ffff:${groups[6]! >>> 8}.${groups[6]! & 255}.${groups[7]! >>> 8}.${groups[7]! & 255}`;
   }
-  const hex = groups.map((group) => group.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  let text = '';
+  for (let index = 0; index < 8; index++) {
+    if (index === bestStart) {
+      text += index === 0 ? '::' : ':';
+      index += bestLength - 1;
+      continue;
+    }
+    text += groups[index]!.toString(16);
+    if (index < 7) text += ':';
+  }
+  return text;
 }
 
 /** The eight 16-bit groups of an IPv6 address (embedded IPv4 allowed), or undefined. */
@@ -84,12 +103,20 @@ export function formatAddress(key: AddressKey): string {
   return typeof key === 'number' ? ipv4ToString(key) : key;
 }
 
+const PREFIX_CACHE_LIMIT = 1 << 16;
+const prefixCache = new Map<string, string>();
+
 /** /24 for IPv4, /64 for IPv6: the prefix a botnet or a tenant usually shares. */
 export function prefixKey(key: AddressKey): AddressKey {
   if (typeof key === 'number') return key & ~0xff;
+  const cached = prefixCache.get(key);
+  if (cached !== undefined) return cached;
   const groups = expandIPv6(key);
   if (!groups) return key;
-  return `${canonicalIPv6([...groups.slice(0, 4), 0, 0, 0, 0].map((g) => g.toString(16)).join(':'))}/64`;
+  const prefix = `${formatIPv6Groups([...groups.slice(0, 4), 0, 0, 0, 0])}/64`;
+  if (prefixCache.size >= PREFIX_CACHE_LIMIT) prefixCache.clear();
+  prefixCache.set(key, prefix);
+  return prefix;
 }
 
 export function formatPrefix(key: AddressKey): string {

@@ -1,4 +1,4 @@
-import { canonicalIPv6 } from './address.js';
+import { ipv6FromBytes } from './ipv6Bytes.js';
 import { type ConntrackEntry, FLAG, type Tuple } from './entry.js';
 
 /**
@@ -269,7 +269,7 @@ function readAddress(buf: Uint8Array, pos: number, end: number, tuple: Tuple, fi
     return pos;
   }
   const tokenEnd = skipToken(buf, pos, end);
-  const v6 = canonicalIPv6(latin1(buf, start, tokenEnd));
+  const v6 = ipv6FromBytes(buf, start, tokenEnd);
   if (v6 === undefined) return -1;
   tuple[field] = v6;
   return tokenEnd;
