@@ -22,7 +22,7 @@ export function helpersCommand(setExit: (code: number) => void): Command {
   );
   return command.action(async (options: HelpersOptions) => {
     const context = await openContext(options);
-    const statuses = await readHelperStatus(context.files, context.roots);
+    const statuses = await readHelperStatus(context.files, context.roots, true);
     const plan = planHelpers(statuses);
     const toUnload = plan.filter((item) => item.action === 'unload');
     let journalId: string | null = null;

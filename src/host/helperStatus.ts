@@ -10,11 +10,19 @@ const exists = (path: string) =>
   );
 
 /** Loaded as a module, built in, or absent; and whether anything uses each helper. */
-export async function readHelperStatus(files: NetnsFiles, roots: HostRoots): Promise<HelperStatus[]> {
+/**
+ * `scanEntries` lists the whole table to find entries with `helper=`: right for `ctdoctor helpers`,
+ * too slow for doctor on a big table, which relies on expectations and rules instead.
+ */
+export async function readHelperStatus(
+  files: NetnsFiles,
+  roots: HostRoots,
+  scanEntries: boolean,
+): Promise<HelperStatus[]> {
   const modules = (await readFile(procPath(roots, 'modules'), 'utf8').catch(() => ''))
     .split('\n')
     .map((line) => line.split(' ')[0]);
-  const listing = await files.run('conntrack', ['-L']).catch(() => null);
+  const listing = scanEntries ? await files.run('conntrack', ['-L']).catch(() => null) : null;
   const expectations = await files.run('conntrack', ['-L', 'expect']).catch(() => null);
   const nft = await files.run('nft', ['list', 'ruleset']).catch(() => null);
   const iptables = await files.run('iptables-save', []).catch(() => null);

@@ -219,7 +219,7 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
       return null;
     },
   );
-  const helpers = live ? await readHelperStatus(selfFiles, roots).catch(() => []) : [];
+  const helpers = live ? await readHelperStatus(selfFiles, roots, false).catch(() => []) : [];
   const owners = await detectKeyOwners(options.root, roots, availableParallelism(), self.initial);
   return {
     facts,
