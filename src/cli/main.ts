@@ -42,7 +42,20 @@ function buildProgram(setExit: (code: number) => void): Command {
 }
 
 /** Runs the CLI and returns the process exit code; never throws. */
+/**
+ * `ctdoctor analyze | head` closes our stdout early: that is the reader's choice, not a failure,
+ * and must not end in an unhandled EPIPE stack trace.
+ */
+function exitQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    process.stderr.write(`ctdoctor: cannot write output: ${error.message}\n`);
+    process.exit(EXIT.failure);
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyWhenStdoutCloses();
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;

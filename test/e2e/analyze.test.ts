@@ -95,3 +95,34 @@ describe('ctdoctor analyze on saved dumps', () => {
     }
   });
 });
+
+describe('output closed early', () => {
+  it('`ctdoctor analyze | head -1` ends quietly: no EPIPE stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('../support/paths.js');
+    // 20,000 flows made from one captured line: a JSON report far larger than a pipe's buffer.
+    const line = readFileSync(fixture('tables', 'pool.procfs.txt'), 'utf8').split('\n')[0]!;
+    const input = Array.from({ length: 20000 }, (_, i) =>
+      line.replace(/sport=\d+/, `sport=${10000 + i}`),
+    ).join('\n');
+    const child = spawn(process.execPath, [
+      CLI,
+      'analyze',
+      '-',
+      '--top',
+      '20000',
+      '--group-by',
+      'src,sport',
+      '--json',
+    ]);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.stdout.once('data', () => child.stdout.destroy()); // the reader goes away after one chunk
+    child.stdin.end(input);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  });
+});
