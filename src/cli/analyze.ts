@@ -4,24 +4,11 @@ import { parseEntryFilter } from '../core/analysis/entryFilter.js';
 import type { DetectorContext } from '../core/analysis/tableDetectors.js';
 import { CtdoctorError } from '../core/errors.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
-import {
-  type TableSource,
-  openNetlinkTable,
-  openProcfsTable,
-  openStdinTable,
-  openTableFile,
-  procfsTableExists,
-} from '../host/tableSource.js';
+import { type TableSource, openLiveTable, openStdinTable, openTableFile } from '../host/tableSource.js';
 import { buildAnalysisReport } from '../measure/analysisReport.js';
 import { analyzeSource } from '../measure/tableAnalysis.js';
 import { renderAnalyzeText } from '../render/analyzeText.js';
-import {
-  type CommandContext,
-  type CommonOptions,
-  addCommonOptions,
-  openContext,
-  parsePositiveNumber,
-} from './context.js';
+import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
 import { EXIT, printJson } from './output.js';
 import { progressReporter } from './progress.js';
 
@@ -47,28 +34,6 @@ function parseGroupBy(text: string | undefined): FieldName[] | undefined {
       );
   }
   return fields as FieldName[];
-}
-
-/** Live table of the selected namespace: procfs when the kernel has it, else netlink. */
-export async function openLiveTable(
-  context: CommandContext,
-  source: CommonOptions['source'],
-): Promise<TableSource> {
-  if (source === 'netlink') return openNetlinkTable(context.files);
-  const procfs = await procfsTableExists(context.roots);
-  if (procfs) return openProcfsTable(context.files);
-  if (source === 'procfs') {
-    throw new CtdoctorError(
-      'not-found',
-      '/proc/net/nf_conntrack is absent (kernel built without CONFIG_NF_CONNTRACK_PROCFS): use --source netlink',
-    );
-  }
-  if (!context.netlinkAllowed)
-    throw new CtdoctorError(
-      'not-found',
-      `no ${context.roots.procRoot}/net/nf_conntrack in this tree: pass a dump file instead`,
-    );
-  return openNetlinkTable(context.files);
 }
 
 export function analyzeCommand(setExit: (code: number) => void): Command {
@@ -118,7 +83,7 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
       detectorContext.max = settings.max;
       detectorContext.timeouts = settings.timeouts;
       expectedBytes = settings.count * BYTES_PER_LINE;
-      source = await openLiveTable(context, options.source);
+      source = await openLiveTable(context.files, context.roots, options.source, context.netlinkAllowed);
     }
     const progress = progressReporter('ctdoctor: analysing', expectedBytes);
     const run = await analyzeSource(source, analysisOptions, progress.update).finally(progress.done);

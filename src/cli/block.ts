@@ -8,7 +8,7 @@ import { type BackendChoice, Firewall, detectBackend } from '../host/firewall.js
 import { localProtectedAddresses } from '../host/hostAddresses.js';
 import { buildAnalysisReport } from '../measure/analysisReport.js';
 import { analyzeSource } from '../measure/tableAnalysis.js';
-import { openLiveTable } from './analyze.js';
+import { openLiveTable } from '../host/tableSource.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
 import { addBackendOption } from './firewallOptions.js';
 import { EXIT, printJson } from './output.js';
@@ -61,7 +61,12 @@ export function blockCommand(setExit: (code: number) => void): Command {
     }
     const targets = options.ip.map(parseNetwork);
     if (options.fromFindings) {
-      const source = await openLiveTable(context, options.source);
+      const source = await openLiveTable(
+        context.files,
+        context.roots,
+        options.source,
+        context.netlinkAllowed,
+      );
       const report = buildAnalysisReport(await analyzeSource(source, { capacity: 32768 }), source, {
         limit: 20,
         context: {},

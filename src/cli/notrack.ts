@@ -7,7 +7,7 @@ import { type NotrackSpec, notrackTag, parsePortSpec } from '../core/firewall/no
 import { type BackendChoice, Firewall, detectBackend } from '../host/firewall.js';
 import { measureShare } from '../measure/portShare.js';
 import { formatCount, formatPercent } from '../render/format.js';
-import { openLiveTable } from './analyze.js';
+import { openLiveTable } from '../host/tableSource.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
 import { addBackendOption } from './firewallOptions.js';
 import { EXIT, printJson } from './output.js';
@@ -47,7 +47,7 @@ export function notrackCommand(setExit: (code: number) => void): Command {
       spec.direction === 'in' ? ['input'] : spec.direction === 'out' ? ['output'] : ['input', 'output'];
     const plan = await planNotrack(firewall, spec, hooks);
     const effect = await measureShare(
-      await openLiveTable(context, options.source),
+      await openLiveTable(context.files, context.roots, options.source, context.netlinkAllowed),
       `proto=${spec.proto} dport=${spec.port}`,
     ).catch(() => null);
     const refusals = plan.concerns.filter((concern) => concern.severity === 'refuse');

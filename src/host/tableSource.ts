@@ -44,6 +44,33 @@ export async function procfsTableExists(roots: HostRoots): Promise<boolean> {
   }
 }
 
+/**
+ * The live table of a namespace: procfs when the kernel has it (the faster dump), else netlink.
+ * `netlinkAllowed` is false for a fixture tree or another machine's /proc, where netlink would
+ * answer for this kernel instead.
+ */
+export async function openLiveTable(
+  files: NetnsFiles,
+  roots: HostRoots,
+  choice: 'auto' | 'procfs' | 'netlink',
+  netlinkAllowed: boolean,
+): Promise<TableSource> {
+  if (choice === 'netlink') return openNetlinkTable(files);
+  if (await procfsTableExists(roots)) return openProcfsTable(files);
+  if (choice === 'procfs') {
+    throw new CtdoctorError(
+      'not-found',
+      '/proc/net/nf_conntrack is absent (kernel built without CONFIG_NF_CONNTRACK_PROCFS): use --source netlink',
+    );
+  }
+  if (!netlinkAllowed)
+    throw new CtdoctorError(
+      'not-found',
+      `no ${roots.procRoot}/net/nf_conntrack in this tree: pass a dump file instead`,
+    );
+  return openNetlinkTable(files);
+}
+
 export function openProcfsTable(files: NetnsFiles): TableSource {
   return { kind: 'procfs', description: `/proc/${TABLE_FILE}`, stream: files.streamProc(TABLE_FILE) };
 }

@@ -24,7 +24,7 @@ import { type NetnsFiles, netnsFiles } from '../host/netnsFiles.js';
 import { countNumaNodes } from '../host/numaNodes.js';
 import type { HostRoots } from '../host/roots.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
-import { openNetlinkTable, openProcfsTable, procfsTableExists } from '../host/tableSource.js';
+import { openLiveTable } from '../host/tableSource.js';
 import { type AnalysisReport, buildAnalysisReport } from './analysisReport.js';
 import { type PersistAudit, auditPersistence } from './persistAudit.js';
 import { analyzeSource } from './tableAnalysis.js';
@@ -172,13 +172,12 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
       .filter((ns) => ns.status && ns.status.count > 0)
       .sort((a, b) => b.status!.count - a.status!.count)
       .slice(0, options.analyzeTop);
-    const procfs = await procfsTableExists(roots);
     for (const ns of candidates) {
       const files = filesOf.get(ns.info.inode)!;
       try {
         // Timeouts are per namespace: advice must quote the namespace's own.
         const own = files.target.isSelf ? settings : await readConntrackSettings(files);
-        const source = procfs ? openProcfsTable(files) : openNetlinkTable(files);
+        const source = await openLiveTable(files, roots, 'auto', live);
         const run = await analyzeSource(source, { capacity: 32768, sampleEntries: options.sampleEntries });
         ns.analysis = buildAnalysisReport(run, source, {
           limit: 5,
