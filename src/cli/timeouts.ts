@@ -1,19 +1,17 @@
 import { Command } from 'commander';
 import pc from 'picocolors';
-import { withChangeLock } from '../actions/changeLock.js';
 import { applyPersist, pendingWrites } from '../actions/persist.js';
 import { planPersistRequest } from '../actions/persistValues.js';
-import { applySysctls } from '../actions/sysctlTransaction.js';
+import { applyTimeouts } from '../actions/timeouts.js';
 import { CtdoctorError } from '../core/errors.js';
-import { PROTECTED_PORTS } from '../core/plan/timeoutImpact.js';
+import { PROTECTED_PORTS, protectedFlowRefusal } from '../core/plan/timeoutImpact.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
-import { runConntrackBatch } from '../host/conntrackBatch.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import { underRoot } from '../host/confTree.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { scanTimeoutImpact } from '../measure/timeoutImpactScan.js';
 import { formatCount } from '../render/format.js';
-import { openLiveTable } from './analyze.js';
+import { openLiveTable } from '../host/tableSource.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
 import { EXIT, printJson } from './output.js';
 import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
@@ -90,18 +88,14 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
     }
     const scan =
       changes.length > 0
-        ? await scanTimeoutImpact(await openLiveTable(context, options.source), changes, protectedPorts)
+        ? await scanTimeoutImpact(
+            await openLiveTable(context.files, context.roots, options.source, context.netlinkAllowed),
+            changes,
+            protectedPorts,
+          )
         : null;
-    const blocking = (scan?.impacts ?? []).filter(
-      (impact) =>
-        impact.newSeconds < impact.currentSeconds &&
-        Object.keys(impact.protectedFlows).length > 0 &&
-        impact.name.startsWith('tcp_timeout_established'),
-    );
-    const refusal =
-      blocking.length > 0 && !options.force
-        ? `shorter ${blocking.map((b) => b.name).join(', ')} would cut idle long-lived flows: ${blocking.flatMap((b) => Object.entries(b.protectedFlows).map(([service, count]) => `${count} ${service}`)).join(', ')} (--force to apply anyway)`
-        : null;
+    const risk = protectedFlowRefusal(scan?.impacts ?? []);
+    const refusal = risk && !options.force ? risk : null;
 
     if (options.persist && !context.files.target.initial) {
       throw new CtdoctorError(
@@ -111,32 +105,14 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
     }
     let applied: { journalId: string | null; flushed: number; persisted: string[] } | null = null;
     if (options.apply && changes.length > 0 && !refusal) {
-      const journal = journalFor(options);
-      applied = await withChangeLock(journal.stateDir, async () => {
-        const journalChanges = await applySysctls(
-          sysctlAccess(context.files, context.roots),
-          changes.map((change) => ({
-            key: `net.netfilter.nf_conntrack_${change.name}`,
-            to: String(change.newSeconds),
-          })),
-        );
-        let flushed = 0;
-        if (options.flushIdle && scan && scan.flushLines.length > 0) {
-          const before = settings.count;
-          await runConntrackBatch(context.files, scan.flushLines);
-          const after = (await readConntrackSettings(context.files)).count;
-          flushed = Math.max(0, before - after);
-        }
-        const journalId = journalChanges.length > 0 ? journal.newId() : null;
-        if (journalId)
-          await journal.record({
-            id: journalId,
-            time: new Date().toISOString(),
-            command: 'timeouts',
-            changes: journalChanges,
-          });
-        return { journalId, flushed, persisted: [] as string[] };
-      });
+      const result = await applyTimeouts(
+        context.files,
+        context.roots,
+        changes,
+        options.flushIdle && scan ? scan.flushLines : null,
+        journalFor(options),
+      );
+      applied = { ...result, persisted: [] };
     }
     if (applied && options.persist) {
       const overrides = Object.fromEntries(

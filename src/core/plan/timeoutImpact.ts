@@ -74,3 +74,21 @@ export class TimeoutImpactCounter {
     return false;
   }
 }
+
+/**
+ * Why shortening would be refused: a lower tcp_timeout_established while SSH, database or broker
+ * flows exist would cut them once they sit idle that long. null when nothing protected is at risk.
+ */
+export function protectedFlowRefusal(impacts: TimeoutImpact[]): string | null {
+  const risky = impacts.filter(
+    (impact) =>
+      impact.name === 'tcp_timeout_established' &&
+      impact.newSeconds < impact.currentSeconds &&
+      Object.keys(impact.protectedFlows).length > 0,
+  );
+  if (risky.length === 0) return null;
+  const flows = risky.flatMap((impact) =>
+    Object.entries(impact.protectedFlows).map(([service, count]) => `${count} ${service}`),
+  );
+  return `shorter ${risky.map((impact) => impact.name).join(', ')} would cut idle long-lived flows: ${flows.join(', ')} (--force to apply anyway)`;
+}
