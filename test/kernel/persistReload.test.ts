@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { runTool } from '../../src/host/childProcess.js';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { runCli } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
@@ -81,38 +81,19 @@ describe('persist --reload, timeouts --persist, and errors that name the fix', (
   });
 
   it('mitigate --apply: one line naming the fix when not root, or in a child namespace', async () => {
-    const asNobody = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      const child = spawn('setpriv', [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        CLI,
-        'mitigate',
-        '--max',
-        '300000',
-        '--apply',
-        '--interval',
-        '0.1',
-      ]);
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk;
-      });
-      child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
-    });
-    assert.equal(asNobody.code, 1, asNobody.stderr);
+    const mitigate = ['mitigate', '--max', '300000', '--apply', '--interval', '0.1'];
+    const asNobody = await runTool('setpriv', [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      CLI,
+      ...mitigate,
+    ]);
+    assert.equal(asNobody.exitCode, 1, asNobody.stderr);
     assert.match(asNobody.stderr, /^ctdoctor: changing nf_conntrack_max needs root: run with sudo\n$/);
     await withLabNamespace(async (lab) => {
-      const inChild = await lab.exec(process.execPath, [
-        CLI,
-        'mitigate',
-        '--max',
-        '300000',
-        '--apply',
-        '--interval',
-        '0.1',
-      ]);
+      const inChild = await lab.exec(process.execPath, [CLI, ...mitigate]);
       assert.equal(inChild.exitCode, 1);
       assert.match(
         inChild.stderr,

@@ -80,12 +80,14 @@ describe('status on the real kernel', () => {
           '--interval',
           '1',
         ]);
-        assert.equal(full.usage, 1);
+        // At ≥ 95 % the GC worker evicts unassured entries, so a sample may catch the count a few
+        // entries under the limit: the table is full for the operator, not necessarily to the entry.
+        assert.ok(full.usage >= 0.95, `usage ${full.usage}`);
         assert.ok((full.rates?.drop ?? 0) > 0, `drop rate ${full.rates?.drop}`);
         assert.equal(full.verdict, 'crit');
         const fullCheck = await runCli(['check', '--netns', lab.name, '--interval', '0.5']);
         assert.equal(fullCheck.code, 2, fullCheck.stdout);
-        assert.match(fullCheck.stdout, /^CONNTRACK CRITICAL - 100% used \(400\/400\), \d+ drops\/s/);
+        assert.match(fullCheck.stdout, /^CONNTRACK CRITICAL - (9[5-9]|100)% used \(\d+\/400\), \d+ drops\/s/);
 
         await withGlobalMaxRaised(originalMax);
         const after = await runCliJson<StatusReport>(['status', '--netns', lab.name, '--interval', '1']);

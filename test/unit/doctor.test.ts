@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { marked } from 'marked';
 import { type DoctorInput, buildDoctorFindings } from '../../src/core/doctor/doctorFindings.js';
 import { parseKmsgRecord, summarizeKernelLog } from '../../src/core/doctor/kernelLog.js';
 import { identifyWorkload } from '../../src/core/doctor/workloadIdentity.js';
@@ -210,11 +209,6 @@ describe('renderers', () => {
     const line = renderCheckLine(fullStatus, { warnUsage: 0.8, critUsage: 0.95 });
     // label=value[UOM];[warn];[crit];[min];[max], trailing fields optional (plugin guidelines)
     assert.match(line, /^CONNTRACK CRITICAL - [^|]+ \| ([a-z_]+=[\d.]+%?(;[\d.]*){0,4} ?)+$/);
-  });
-
-  it('doctor findings survive a Markdown round trip', () => {
-    const tokens = marked.lexer(`### ${buildDoctorFindings(input())[0]!.title}`);
-    assert.equal(tokens[0]!.type, 'heading');
   });
 });
 
