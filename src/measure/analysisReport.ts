@@ -17,6 +17,8 @@ export interface AnalysisReport extends TableSummary {
   /** Table size when known (live), for shares of the limit. */
   max: number | null;
   durationMs: number;
+  /** `wasm` (the fast path, with TypeScript for lines it leaves) or `typescript` (--filter, --group-by). */
+  engine: AnalysisRun['engine'];
   workers: number;
   findings: Finding[];
 }
@@ -37,6 +39,7 @@ export function buildAnalysisReport(
     sampled: run.sampled,
     max: options.context.max ?? null,
     durationMs: Math.round(run.durationMs),
+    engine: run.engine,
     workers: run.workers,
     findings: detectTableFindings(summary, options.context),
   };

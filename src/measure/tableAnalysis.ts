@@ -5,6 +5,8 @@ import type { FieldName } from '../core/analysis/entryFields.js';
 import { type AggregatorState, TableAggregator } from '../core/analysis/tableAggregator.js';
 import { CtdoctorError } from '../core/errors.js';
 import { EntryStreamParser, type ParseCounts } from '../core/table/entryStream.js';
+import { TableEngine } from '../core/analysis/tableEngine.js';
+import { tableEngineModule } from '../host/tableEngineModule.js';
 import { type TableSource, lineAlignedRanges, openFileRange } from '../host/tableSource.js';
 
 export interface AnalysisOptions {
@@ -14,10 +16,13 @@ export interface AnalysisOptions {
   filter?: string;
   /** Stop after this many entries (doctor on huge tables); undefined = all. */
   sampleEntries?: number;
+  /** `typescript` forces the reference parser; by default the WebAssembly engine runs when it can. */
+  engine?: AnalysisEngine;
 }
 
 export interface AnalysisRun {
   aggregator: TableAggregator;
+  engine: AnalysisEngine;
   counts: ParseCounts;
   /** Entries seen before the filter. */
   scanned: number;
@@ -34,15 +39,37 @@ const PARALLEL_MIN_BYTES = 16 << 20;
 
 export type ProgressListener = (bytes: number) => void;
 
+export type AnalysisEngine = 'wasm' | 'typescript';
+
+/**
+ * Parser and aggregator for one stream. Without --filter or --group-by the WebAssembly engine takes
+ * the lines it can (IPv4 tcp/udp/icmp) and hands the rest to the TypeScript parser; its summary is
+ * merged in at the end.
+ */
 function consumer(options: AnalysisOptions) {
   const aggregator = new TableAggregator({ capacity: options.capacity, groupBy: options.groupBy });
   const predicate: EntryPredicate | null = options.filter ? parseEntryFilter(options.filter) : null;
-  let scanned = 0;
+  let parsed = 0;
   const parser = new EntryStreamParser((entry) => {
-    scanned++;
+    parsed++;
     if (!predicate || predicate(entry)) aggregator.add(entry);
   });
-  return { aggregator, parser, scanned: () => scanned };
+  const eligible = !predicate && !options.groupBy?.length && options.engine !== 'typescript';
+  const module = eligible ? tableEngineModule() : null;
+  const engine = module ? new TableEngine(module, options.capacity, parser) : null;
+  return {
+    aggregator,
+    engine: (engine ? 'wasm' : 'typescript') as AnalysisEngine,
+    push: (chunk: Buffer) => (engine ? engine.push(chunk) : parser.push(chunk)),
+    scanned: () => parsed + (engine?.entries ?? 0),
+    end: (): ParseCounts => {
+      engine?.finish();
+      const counts = parser.end();
+      if (!engine) return counts;
+      aggregator.merge(engine.toState());
+      return { ...counts, entries: counts.entries + engine.entries };
+    },
+  };
 }
 
 /** Parses and aggregates a byte stream as it arrives, overlapping the kernel's (or tool's) dump. */
@@ -52,12 +79,12 @@ export async function analyzeStream(
   onProgress?: ProgressListener,
 ): Promise<AnalysisRun> {
   const started = performance.now();
-  const { aggregator, parser, scanned } = consumer(options);
+  const { aggregator, engine, push, scanned, end } = consumer(options);
   let bytes = 0;
   let sampled = false;
   try {
     for await (const chunk of stream) {
-      parser.push(chunk);
+      push(chunk);
       bytes += chunk.length;
       onProgress?.(bytes);
       if (options.sampleEntries !== undefined && scanned() >= options.sampleEntries) {
@@ -69,9 +96,10 @@ export async function analyzeStream(
     if (error instanceof CtdoctorError) throw error;
     throw new CtdoctorError('kernel', `reading the table failed: ${(error as Error).message}`);
   }
-  const counts = parser.end();
+  const counts = end();
   return {
     aggregator,
+    engine,
     counts,
     scanned: scanned(),
     bytes,
@@ -83,6 +111,7 @@ export async function analyzeStream(
 
 interface WorkerResult {
   state: AggregatorState;
+  engine: AnalysisEngine;
   counts: ParseCounts;
   scanned: number;
   bytes: number;
@@ -96,7 +125,13 @@ export async function analyzeFileRange(
   options: AnalysisOptions,
 ): Promise<WorkerResult> {
   const run = await analyzeStream(openFileRange(path, start, end), options);
-  return { state: run.aggregator.toState(), counts: run.counts, scanned: run.scanned, bytes: run.bytes };
+  return {
+    state: run.aggregator.toState(),
+    engine: run.engine,
+    counts: run.counts,
+    scanned: run.scanned,
+    bytes: run.bytes,
+  };
 }
 
 function runWorker(path: string, range: [number, number], options: AnalysisOptions): Promise<WorkerResult> {
@@ -149,6 +184,7 @@ export async function analyzeSource(
   onProgress?.(bytes);
   return {
     aggregator,
+    engine: results[0]!.engine,
     counts,
     scanned,
     bytes,

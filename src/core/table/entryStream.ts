@@ -76,7 +76,9 @@ export class EntryStreamParser {
     if (this.skippingLongLine) return;
     const carried = this.carry ? this.carry.length : 0;
     if (carried + part.length > MAX_LINE_BYTES) {
-      this.malformed(this.carry ?? part, 0, Math.min(carried || part.length, EXAMPLE_CHARS));
+      // The whole start of the line, so the example reads the same however the reads were cut.
+      const head = this.carry ? Buffer.concat([this.carry, part]) : part;
+      this.malformed(head, 0, head.length);
       this.carry = null;
       this.skippingLongLine = true;
       return;

@@ -1,0 +1,259 @@
+import { ipv4ToString } from '../table/address.js';
+import { type EntryStreamParser, MAX_LINE_BYTES } from '../table/entryStream.js';
+import { TIMEOUT_BUCKETS, type AggregatorState } from './tableAggregator.js';
+import type { TopKState } from './topK.js';
+
+/**
+ * The WebAssembly fast path of table analysis (native/table-engine.c). It parses and aggregates the
+ * IPv4 tcp/udp/icmp lines it can read with certainty, exactly as EntryStreamParser + TableAggregator
+ * would; every other line goes, as bytes, to the TypeScript parser given as `fallback`. Its summary
+ * is an AggregatorState, merged like any other part of a table.
+ */
+interface EngineExports {
+  memory: WebAssembly.Memory;
+  engine_init(capacity: number): number;
+  input_buffer(bytes: number): number;
+  scan(start: number, end: number): number;
+  fallback_list(): number;
+  fallback_length(): number;
+  entry_count(): number;
+  result(what: number): number;
+  top_field(which: number, field: number): number;
+  top_floor(which: number): number;
+}
+
+/** Must match the enums in native/table-engine.c. */
+const RESULT = {
+  proto: 0,
+  flags: 1,
+  nat: 2,
+  tcpDport: 3,
+  udpDport: 4,
+  udpUnrepliedDport: 5,
+  hllSrc: 6,
+  hllDst: 7,
+  hllUdpUnrepliedSrc: 8,
+  reflectionSport: 9,
+  establishedHours: 10,
+  stateCount: 11,
+  stateOrder: 12,
+  stateNames: 13,
+  stateLengths: 14,
+  stateEntries: 15,
+  stateRemaining: 16,
+  spreadRegisters: 17,
+  pairLongLived: 18,
+  pairRemainingSum: 19,
+} as const;
+const TOP = { src: 0, dst: 1, srcPrefix: 2, zones: 3, marks: 4, scan: 5, reflectionSrc: 6, established: 7 };
+const TOP_FIELD = { capacity: 0, size: 1, keys: 2, counts: 3, errors: 4, attached: 5 };
+const MAX_STATE_BYTES = 32;
+const SPREAD_REGISTERS = 256;
+const ESTABLISHED_HOUR_BUCKETS = 121;
+const REFLECTION_PORT_COUNT = 6;
+/** Room for a 4 MiB read plus the partial line carried over from the previous one. */
+const INPUT_BYTES = 8 << 20;
+
+export class TableEngine {
+  private readonly wasm: EngineExports;
+  private readonly input: number;
+  private filled = 0;
+  /** A line longer than any entry is being passed to the fallback parser up to its newline. */
+  private longLineToFallback = false;
+
+  constructor(
+    module: WebAssembly.Module,
+    capacity: number,
+    private readonly fallback: EntryStreamParser,
+  ) {
+    this.wasm = new WebAssembly.Instance(module).exports as unknown as EngineExports;
+    if (!this.wasm.engine_init(capacity))
+      throw new RangeError(`table engine: no memory for capacity ${capacity}`);
+    this.input = this.wasm.input_buffer(INPUT_BYTES);
+    if (this.input === 0) throw new RangeError('table engine: no memory for its input buffer');
+  }
+
+  /** Entries the engine took itself (the fallback parser counts its own). */
+  get entries(): number {
+    return this.wasm.entry_count();
+  }
+
+  push(bytes: Uint8Array): void {
+    let offset = 0;
+    if (this.longLineToFallback) {
+      const newline = bytes.indexOf(0x0a);
+      if (newline < 0) {
+        this.fallback.push(bytes);
+        return;
+      }
+      this.fallback.push(bytes.subarray(0, newline + 1));
+      this.longLineToFallback = false;
+      offset = newline + 1;
+    }
+    while (offset < bytes.length) {
+      const take = Math.min(INPUT_BYTES - this.filled, bytes.length - offset);
+      this.bytes().set(bytes.subarray(offset, offset + take), this.input + this.filled);
+      this.filled += take;
+      offset += take;
+      this.drain();
+      if (this.longLineToFallback) {
+        this.push(bytes.subarray(offset));
+        return;
+      }
+    }
+  }
+
+  /** Ends the input: a last line without a newline is still the engine's to read. */
+  finish(): void {
+    if (this.longLineToFallback || this.filled === 0) return;
+    this.bytes()[this.input + this.filled] = 0x0a;
+    this.filled++;
+    this.drain();
+  }
+
+  private bytes(): Uint8Array {
+    return new Uint8Array(this.wasm.memory.buffer);
+  }
+
+  private drain(): void {
+    const { wasm } = this;
+    let position = 0;
+    for (;;) {
+      const next = wasm.scan(position, this.filled);
+      this.passFallbackLines();
+      if (next === position) break;
+      position = next;
+    }
+    const tail = this.filled - position;
+    const memory = this.bytes();
+    if (tail > MAX_LINE_BYTES) {
+      // Not an entry whatever follows: the fallback parser counts it as malformed and skips to its newline.
+      this.fallback.push(memory.subarray(this.input + position, this.input + this.filled));
+      this.longLineToFallback = true;
+      this.filled = 0;
+      return;
+    }
+    memory.copyWithin(this.input, this.input + position, this.input + this.filled);
+    this.filled = tail;
+  }
+
+  private passFallbackLines(): void {
+    const count = this.wasm.fallback_length();
+    if (count === 0) return;
+    const ranges = new Uint32Array(this.wasm.memory.buffer, this.wasm.fallback_list(), 2 * count);
+    const memory = this.bytes();
+    // Adjacent lines (an all-IPv6 table) go over as one run.
+    let runStart = ranges[0]!;
+    let runEnd = ranges[1]! + 1;
+    for (let i = 1; i < count; i++) {
+      const start = ranges[2 * i]!;
+      if (start !== runEnd) {
+        this.fallback.push(memory.subarray(this.input + runStart, this.input + runEnd));
+        runStart = start;
+      }
+      runEnd = ranges[2 * i + 1]! + 1;
+    }
+    this.fallback.push(memory.subarray(this.input + runStart, this.input + runEnd));
+  }
+
+  toState(): AggregatorState {
+    const { wasm } = this;
+    const buffer = wasm.memory.buffer;
+    const f64 = (what: number, length: number) => new Float64Array(buffer, wasm.result(what), length).slice();
+    const u8 = (what: number, length: number) => new Uint8Array(buffer, wasm.result(what), length).slice();
+    const entries = wasm.entry_count();
+    const stateCount = wasm.result(RESULT.stateCount);
+    const stateOrder = new Uint32Array(buffer, wasm.result(RESULT.stateOrder), stateCount);
+    const stateLengths = new Uint32Array(buffer, wasm.result(RESULT.stateLengths), 64);
+    const stateEntries = new Float64Array(buffer, wasm.result(RESULT.stateEntries), 64);
+    const stateRemaining = new Float64Array(
+      buffer,
+      wasm.result(RESULT.stateRemaining),
+      64 * TIMEOUT_BUCKETS.length,
+    );
+    const names = new Uint8Array(buffer, wasm.result(RESULT.stateNames), 64 * MAX_STATE_BYTES);
+    const states: AggregatorState['states'] = Array.from(stateOrder, (id) => {
+      const name = Buffer.from(
+        names.subarray(id * MAX_STATE_BYTES, id * MAX_STATE_BYTES + stateLengths[id]!),
+      ).toString('latin1');
+      const remaining = stateRemaining.slice(id * TIMEOUT_BUCKETS.length, (id + 1) * TIMEOUT_BUCKETS.length);
+      return [name, stateEntries[id]!, remaining];
+    });
+
+    const scan = this.topState(TOP.scan, (keys, slot) => keys[3 * slot]! | 0);
+    const spreadRegisters = new Uint8Array(buffer, wasm.result(RESULT.spreadRegisters));
+    const scanSpread: AggregatorState['scanSpread'] = [];
+    this.forAttached(TOP.scan, (slot, index) => {
+      const base = index * 2 * SPREAD_REGISTERS;
+      scanSpread.push([
+        scan.keys[slot]!,
+        spreadRegisters.slice(base, base + SPREAD_REGISTERS),
+        spreadRegisters.slice(base + SPREAD_REGISTERS, base + 2 * SPREAD_REGISTERS),
+      ]);
+    });
+    const established = this.topState(
+      TOP.established,
+      (keys, slot) =>
+        `${ipv4ToString(keys[3 * slot]!)} ${ipv4ToString(keys[3 * slot + 1]!)} ${keys[3 * slot + 2]!}`,
+    );
+    const longLived = new Float64Array(buffer, wasm.result(RESULT.pairLongLived));
+    const remainingSum = new Float64Array(buffer, wasm.result(RESULT.pairRemainingSum));
+    const pairStats: AggregatorState['pairStats'] = [];
+    this.forAttached(TOP.established, (slot, index) => {
+      pairStats.push([established.keys[slot]!, longLived[index]!, remainingSum[index]!]);
+    });
+
+    const address = (keys: Uint32Array, slot: number) => keys[3 * slot]! | 0;
+    const unsigned = (keys: Uint32Array, slot: number) => keys[3 * slot]!;
+    return {
+      entries,
+      l3: [entries, 0],
+      proto: f64(RESULT.proto, 256),
+      states,
+      flags: f64(RESULT.flags, 16),
+      nat: Array.from(f64(RESULT.nat, 4)),
+      tcpDport: f64(RESULT.tcpDport, 65536),
+      udpDport: f64(RESULT.udpDport, 65536),
+      otherDport: [],
+      hllSrc: u8(RESULT.hllSrc, 1 << 14),
+      hllDst: u8(RESULT.hllDst, 1 << 14),
+      zones: this.topState(TOP.zones, unsigned),
+      marks: this.topState(TOP.marks, unsigned),
+      src: this.topState(TOP.src, address),
+      dst: this.topState(TOP.dst, address),
+      srcPrefix: this.topState(TOP.srcPrefix, address),
+      groups: null,
+      scan,
+      scanSpread,
+      udpUnrepliedDport: f64(RESULT.udpUnrepliedDport, 65536),
+      hllUdpUnrepliedSrc: u8(RESULT.hllUdpUnrepliedSrc, 1 << 12),
+      reflectionSport: f64(RESULT.reflectionSport, REFLECTION_PORT_COUNT),
+      reflectionSrc: this.topState(TOP.reflectionSrc, address),
+      established,
+      pairStats,
+      establishedRemainingHours: f64(RESULT.establishedHours, ESTABLISHED_HOUR_BUCKETS),
+    };
+  }
+
+  private topState<K>(which: number, key: (keys: Uint32Array, slot: number) => K): TopKState<K> {
+    const { wasm } = this;
+    const buffer = wasm.memory.buffer;
+    const size = wasm.top_field(which, TOP_FIELD.size);
+    const keys = new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.keys), 3 * size);
+    return {
+      capacity: wasm.top_field(which, TOP_FIELD.capacity),
+      floor: wasm.top_floor(which),
+      keys: Array.from({ length: size }, (_, slot) => key(keys, slot)),
+      counts: Array.from(new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.counts), size)),
+      errors: Array.from(new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.errors), size)),
+    };
+  }
+
+  /** Calls back with (slot, pool index) for each tracked key that has data attached. */
+  private forAttached(which: number, visit: (slot: number, index: number) => void): void {
+    const { wasm } = this;
+    const size = wasm.top_field(which, TOP_FIELD.size);
+    const attached = new Int32Array(wasm.memory.buffer, wasm.top_field(which, TOP_FIELD.attached), size);
+    for (let slot = 0; slot < size; slot++) if (attached[slot]! >= 0) visit(slot, attached[slot]!);
+  }
+}

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { summarizeTable } from '../../src/core/analysis/tableSummary.js';
+import { type ConntrackEntry, FLAG, createEntry } from '../../src/core/table/entry.js';
+import { tableEngineModule } from '../../src/host/tableEngineModule.js';
+import { type AnalysisEngine, analyzeStream } from '../../src/measure/tableAnalysis.js';
+import { formatEntryLine } from '../support/entryLine.js';
+import { fixture } from '../support/paths.js';
+
+/**
+ * The WebAssembly engine must give exactly the summary of the TypeScript reference: same counts,
+ * same sketches, same keys surviving Space-Saving's evictions, same malformed example.
+ */
+async function analyze(input: Uint8Array, engine: AnalysisEngine, capacity: number, chunkBytes: number) {
+  async function* chunks() {
+    for (let offset = 0; offset < input.length; offset += chunkBytes)
+      yield Buffer.from(input.subarray(offset, offset + chunkBytes));
+  }
+  const run = await analyzeStream(chunks(), { capacity, engine });
+  assert.equal(run.engine, engine);
+  return { counts: run.counts, summary: summarizeTable(run.aggregator, 10_000) };
+}
+
+async function assertSameAnalysis(input: Uint8Array, capacity = 32768, chunkBytes = 4 << 20) {
+  const reference = await analyze(input, 'typescript', capacity, 1 << 20);
+  const fast = await analyze(input, 'wasm', capacity, chunkBytes);
+  assert.deepEqual(fast, reference);
+  return reference;
+}
+
+/** Small pools, so that keys repeat, counts tie and Space-Saving evicts at a small capacity. */
+const address = fc.constantFrom(
+  0x7f000001,
+  0x7f000042,
+  0x0a000001,
+  0x0a0000fe,
+  0x0a000101,
+  -0x3f57fefe,
+  0x64400001,
+);
+const entryArbitrary = fc
+  .record({
+    proto: fc.constantFrom(6, 17, 1),
+    timeout: fc.oneof(fc.integer({ min: 0, max: 432000 }), fc.constant(-1)),
+    state: fc.constantFrom('ESTABLISHED', 'SYN_SENT', 'TIME_WAIT', 'CLOSE_WAIT'),
+    addresses: fc.tuple(address, address, address, address),
+    ports: fc.tuple(fc.constantFrom(53, 123, 443, 40000), fc.constantFrom(22, 53, 80, 5432), fc.nat(65535)),
+    nat: fc.boolean(),
+    flags: fc.constantFrom(0, FLAG.UNREPLIED, FLAG.ASSURED, FLAG.OFFLOAD, FLAG.HW_OFFLOAD),
+    mark: fc.constantFrom(-1, 0, 7, 2 ** 32 - 1),
+    zone: fc.constantFrom(-1, 0, 3),
+    packets: fc.constantFrom(-1, 5),
+  })
+  .map((r): ConntrackEntry => {
+    const entry = createEntry();
+    entry.protoNum = r.proto;
+    entry.timeoutSeconds = r.timeout;
+    entry.state = r.proto === 6 ? r.state : '';
+    const [src, dst, natSrc, natDst] = r.addresses;
+    const [sport, dport, natPort] = r.ports;
+    const icmp = r.proto === 1;
+    Object.assign(entry.orig, { src, dst, sport: icmp ? 8 : sport, dport: icmp ? 0 : dport });
+    Object.assign(entry.reply, {
+      src: r.nat ? natSrc : dst,
+      dst: r.nat ? natDst : src,
+      sport: icmp ? 0 : dport,
+      dport: icmp ? 0 : r.nat ? natPort : sport,
+    });
+    if (icmp) entry.orig.icmpId = entry.reply.icmpId = 77;
+    if (r.packets >= 0)
+      for (const tuple of [entry.orig, entry.reply]) Object.assign(tuple, { packets: 5, bytes: 300 });
+    entry.flags = r.flags;
+    entry.mark = r.mark;
+    entry.zone = r.zone;
+    entry.use = 2;
+    return entry;
+  });
+
+/** Lines that are not entries: garbage, truncations, tool summaries, blank and overlong lines. */
+const junkLine = fc.oneof(
+  fc
+    .uint8Array({ maxLength: 200 })
+    .map((bytes) => Buffer.from(bytes).toString('latin1').replaceAll('\n', ' ')),
+  fc.constant('conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.'),
+  fc.constant(''),
+  fc.constant(`tcp      6 300 ESTABLISHED src=10.0.0.1 ${'x'.repeat(5000)}`),
+);
+
+/** Entries the engine leaves to the reference parser. */
+const otherEntry = fc.constantFrom(
+  'ipv6     10 udp      17 29 src=2001:0db8:0000:0000:0000:0000:0000:0001 dst=2001:0db8:0000:0000:0000:0000:0000:0002 sport=5353 dport=53 [UNREPLIED] src=2001:0db8:0000:0000:0000:0000:0000:0002 dst=2001:0db8:0000:0000:0000:0000:0000:0001 sport=53 dport=5353 mark=0 zone=0 use=2',
+  'gre      47 179 src=10.0.0.1 dst=10.0.0.2 srckey=0x0 dstkey=0x0 src=10.0.0.2 dst=10.0.0.1 srckey=0x0 dstkey=0x0 mark=0 use=1',
+  'tcp      6 300 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=99999999999 use=1',
+);
+
+const entryLine = fc
+  .tuple(entryArbitrary, fc.constantFrom('procfs', 'conntrack') as fc.Arbitrary<'procfs' | 'conntrack'>)
+  .map(([entry, style]) => formatEntryLine(entry, style));
+
+/** Cut anywhere, with CRLF or a stray word after the cut. */
+const truncatedLine = fc
+  .tuple(entryArbitrary, fc.nat(150), fc.constantFrom('', '\r', ' x', ' [ASSURED]\r'))
+  .map(([entry, cut, tail]) => formatEntryLine(entry, 'conntrack').slice(0, 40 + cut) + tail);
+
+const tableText = (lines: fc.Arbitrary<string[]>) =>
+  fc.tuple(lines, fc.boolean()).map(([list, newline]) => list.join('\n') + (newline ? '\n' : ''));
+
+/** Arrays sorted by their JSON and objects by key: the same content whatever the order of ties. */
+function sortedDeep(value: unknown): unknown {
+  if (Array.isArray(value))
+    return value.map(sortedDeep).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, inner]) => [key, sortedDeep(inner)]),
+    );
+  return value;
+}
+
+describe('WebAssembly table engine agrees with the TypeScript reference', () => {
+  it('is built and loads', () => {
+    assert.ok(tableEngineModule(), 'native/table-engine.wasm is missing: run npm run build:engine');
+  });
+
+  it('on every table captured from the real kernel (all three formats)', async () => {
+    const files = readdirSync(fixture('tables')).filter((name) => !/protocols/.test(name));
+    assert.ok(files.length >= 15);
+    for (const name of files) {
+      const { counts } = await assertSameAnalysis(readFileSync(fixture('tables', name)));
+      assert.ok(counts.entries > 0, name);
+    }
+  });
+
+  it('on random tables with garbage, evictions and arbitrary read sizes (property)', async () => {
+    const lines = fc.array(
+      fc.oneof(
+        { weight: 8, arbitrary: entryLine },
+        { weight: 1, arbitrary: junkLine },
+        { weight: 1, arbitrary: truncatedLine },
+      ),
+      { maxLength: 120 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        tableText(lines),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 700 }),
+        async (text, capacity, chunkBytes) => {
+          await assertSameAnalysis(Buffer.from(text, 'latin1'), capacity, chunkBytes);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it('merges the entries it leaves to the reference parser (property)', async () => {
+    // Two summaries merged: the same counts, with ties possibly in another order.
+    const lines = fc.array(fc.oneof(entryLine, otherEntry, junkLine), { maxLength: 80 });
+    await fc.assert(
+      fc.asyncProperty(tableText(lines), fc.integer({ min: 1, max: 700 }), async (text, chunkBytes) => {
+        const input = Buffer.from(text, 'latin1');
+        const reference = await analyze(input, 'typescript', 32768, 1 << 20);
+        const fast = await analyze(input, 'wasm', 32768, chunkBytes);
+        assert.deepEqual(fast.counts, reference.counts);
+        assert.deepEqual(sortedDeep(fast.summary), sortedDeep(reference.summary));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('hands IPv6 and other protocols to the reference parser and merges both parts', async () => {
+    const input = readFileSync(fixture('tables', 'protocols.procfs.txt'));
+    const reference = await analyze(input, 'typescript', 32768, 1 << 20);
+    const fast = await analyze(input, 'wasm', 32768, 4 << 20);
+    assert.deepEqual(fast.counts, reference.counts);
+    assert.deepEqual(fast.summary.by, reference.summary.by);
+    assert.deepEqual(fast.summary.distinct, reference.summary.distinct);
+    const byKey = (list: { key: string; count: number }[]) =>
+      [...list].sort((a, b) => a.key.localeCompare(b.key));
+    for (const list of ['src', 'dst', 'dport', 'srcPrefix'] as const)
+      assert.deepEqual(byKey(fast.summary.top[list]), byKey(reference.summary.top[list]), list);
+    assert.ok(reference.summary.by.l3.ipv6! > 0 && reference.summary.by.l3.ipv4! > 0);
+  });
+});
