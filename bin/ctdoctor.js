@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled TypeScript under dist/ (built by `npm ci` via the prepare script).
+// Thin launcher: the CLI is compiled TypeScript under dist/, bundled into one module (both built by
+// `npm ci` via the prepare script, or `npm run build`).
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+const entry = new URL('../dist/src/cli/main.bundle.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('ctdoctor: not built yet: run "npm ci" (or "npm run build") in the ctdoctor directory\n');
   process.exit(1);

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clang --target=wasm32 -O3 -nostdlib -ffreestanding -fno-builtin-memset \
-  -mbulk-memory -mnontrapping-fptoint -msign-ext \
+  -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext \
   -Wall -Wextra -Werror -Wno-unused-parameter \
-  -Wl,--no-entry -Wl,--export-dynamic -Wl,--strip-all -Wl,-z,stack-size=65536 \
+  -Wl,--no-entry -Wl,--export-dynamic -Wl,--strip-debug -Wl,-z,stack-size=65536 \
   -o native/table-engine.wasm native/table-engine.c
 echo "native/table-engine.wasm: $(stat -c %s native/table-engine.wasm) bytes, sha256 $(sha256sum native/table-engine.wasm | cut -c1-16)"

@@ -25,7 +25,7 @@ fi
 
 [ -d node_modules ] || npm ci
 npx biome check src test bench scripts
-npx tsc -p tsconfig.json
+npm run --silent build
 # Renderers are tested as plain text; picocolors would colour them whenever CI is set.
 export NO_COLOR=1
 node --test --test-concurrency=1 dist/test/unit dist/test/e2e dist/test/kernel

@@ -27,7 +27,7 @@ export function chunksFromFifo(path: string, onOpened: () => void): AsyncGenerat
 
 async function* chunksFromThread(path: string, onFifoOpened?: () => void): AsyncGenerator<Buffer> {
   const window = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('./procReaderThread.js', import.meta.url), {
+  const worker = new Worker(new URL('../host/procReaderThread.js', import.meta.url), {
     workerData: {
       path,
       chunkBytes: CHUNK_BYTES,

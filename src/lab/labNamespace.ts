@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type RunResult, runTool, runToolChecked } from '../host/childProcess.js';
 import { IP_NETNS_DIR } from '../host/netns.js';
 
-const WORKLOAD_SCRIPT = fileURLToPath(new URL('./workload.js', import.meta.url));
+const WORKLOAD_SCRIPT = fileURLToPath(new URL('../lab/workload.js', import.meta.url));
 
 /**
  * Loopback addresses whose new flows the lab's input hook drops, so they stay SYN_SENT / UNREPLIED

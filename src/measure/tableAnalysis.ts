@@ -18,6 +18,8 @@ export interface AnalysisOptions {
   sampleEntries?: number;
   /** `typescript` forces the reference parser; by default the WebAssembly engine runs when it can. */
   engine?: AnalysisEngine;
+  /** Threads for a saved dump (default: one per CPU but one, at most 4); live tables use one. */
+  threads?: number;
 }
 
 export interface AnalysisRun {
@@ -32,7 +34,7 @@ export interface AnalysisRun {
   durationMs: number;
 }
 
-const MAX_WORKERS = 4;
+const MAX_THREADS = 4;
 
 /** Files smaller than this are not worth starting worker threads for. */
 const PARALLEL_MIN_BYTES = 16 << 20;
@@ -136,7 +138,7 @@ export async function analyzeFileRange(
 
 function runWorker(path: string, range: [number, number], options: AnalysisOptions): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./tableAnalysisWorker.js', import.meta.url), {
+    const worker = new Worker(new URL('../measure/tableAnalysisWorker.js', import.meta.url), {
       workerData: { path, start: range[0], end: range[1], options },
     });
     worker.once('message', (message: { result?: WorkerResult; error?: string }) => {
@@ -147,32 +149,42 @@ function runWorker(path: string, range: [number, number], options: AnalysisOptio
   });
 }
 
+/** Threads for a source: only a saved, uncompressed, large-enough dump read in full is split. */
+function threadsFor(source: TableSource, options: AnalysisOptions): number {
+  const splittable =
+    source.kind === 'file' &&
+    source.sizeBytes !== undefined &&
+    source.sizeBytes >= PARALLEL_MIN_BYTES &&
+    options.sampleEntries === undefined;
+  if (!splittable) return 1;
+  // By default one CPU is left to the host, which may be the one in trouble: on two CPUs a second
+  // thread also measured slower overall (+25 % per-thread time from sharing, plus start and merge).
+  return Math.max(1, Math.min(options.threads ?? availableParallelism() - 1, MAX_THREADS));
+}
+
 /**
- * A saved uncompressed dump is split on line boundaries across the CPUs; each part is parsed and
- * aggregated in its own thread and the mergeable summaries are added up.
+ * A saved uncompressed dump is split on line boundaries: this thread reads the first part while
+ * worker threads read the others, and the mergeable summaries are added up.
  */
 export async function analyzeSource(
   source: TableSource,
   options: AnalysisOptions,
   onProgress?: ProgressListener,
 ): Promise<AnalysisRun> {
-  // Leave one CPU to the host in trouble; two threads on a two-CPU machine also fight V8's own GC
-  // threads (measured: +10–20 % speed for 2× memory), so parallel runs need three or more CPUs.
-  const workers = Math.min(availableParallelism() - 1, MAX_WORKERS);
-  const parallel =
-    source.kind === 'file' &&
-    source.sizeBytes !== undefined &&
-    source.sizeBytes >= PARALLEL_MIN_BYTES &&
-    workers > 1 &&
-    options.sampleEntries === undefined;
-  if (!parallel) return analyzeStream(source.stream, options, onProgress);
+  const threads = threadsFor(source, options);
+  if (threads === 1) return analyzeStream(source.stream, options, onProgress);
   const started = performance.now();
-  const ranges = await lineAlignedRanges(source.description, source.sizeBytes!, workers);
-  const results = await Promise.all(ranges.map((range) => runWorker(source.description, range, options)));
-  const aggregator = new TableAggregator({ capacity: options.capacity, groupBy: options.groupBy });
-  const counts: ParseCounts = { entries: 0, malformed: 0, malformedExample: null };
-  let scanned = 0;
-  let bytes = 0;
+  const path = source.description;
+  const [own, ...others] = await lineAlignedRanges(path, source.sizeBytes!, threads);
+  const pending = others.map((range) => runWorker(path, range, options));
+  // Progress is this thread's share, scaled: the parts are the same size.
+  const parts = others.length + 1;
+  const mine = await analyzeStream(openFileRange(path, own![0], own![1]), options, (bytes) =>
+    onProgress?.(Math.min(bytes * parts, source.sizeBytes!)),
+  );
+  const results = await Promise.all(pending);
+  const { aggregator, counts } = mine;
+  let { scanned, bytes } = mine;
   for (const result of results) {
     aggregator.merge(result.state);
     counts.entries += result.counts.entries;
@@ -184,12 +196,12 @@ export async function analyzeSource(
   onProgress?.(bytes);
   return {
     aggregator,
-    engine: results[0]!.engine,
+    engine: mine.engine,
     counts,
     scanned,
     bytes,
     sampled: false,
-    workers: ranges.length,
+    workers: parts,
     durationMs: performance.now() - started,
   };
 }

@@ -317,7 +317,12 @@ export class TableAggregator {
   }
 }
 
-function addInto(target: { [index: number]: number; length: number }, source: ArrayLike<number>): void {
+function addInto(target: Float64Array | number[], source: ArrayLike<number>): void {
+  // 64k-slot port arrays: a typed loop is several times faster than the generic one.
+  if (target instanceof Float64Array && source instanceof Float64Array) {
+    for (let i = 0; i < source.length; i++) target[i]! += source[i]!;
+    return;
+  }
   for (let i = 0; i < source.length; i++) target[i] = (target[i] ?? 0) + source[i]!;
 }
 

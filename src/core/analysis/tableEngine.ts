@@ -180,7 +180,7 @@ export class TableEngine {
       return [name, stateEntries[id]!, remaining];
     });
 
-    const scan = this.topState(TOP.scan, (keys, slot) => keys[3 * slot]! | 0);
+    const scan = this.wordTopState(TOP.scan, true);
     const spreadRegisters = new Uint8Array(buffer, wasm.result(RESULT.spreadRegisters));
     const scanSpread: AggregatorState['scanSpread'] = [];
     this.forAttached(TOP.scan, (slot, index) => {
@@ -203,8 +203,6 @@ export class TableEngine {
       pairStats.push([established.keys[slot]!, longLived[index]!, remainingSum[index]!]);
     });
 
-    const address = (keys: Uint32Array, slot: number) => keys[3 * slot]! | 0;
-    const unsigned = (keys: Uint32Array, slot: number) => keys[3 * slot]!;
     return {
       entries,
       l3: [entries, 0],
@@ -217,18 +215,18 @@ export class TableEngine {
       otherDport: [],
       hllSrc: u8(RESULT.hllSrc, 1 << 14),
       hllDst: u8(RESULT.hllDst, 1 << 14),
-      zones: this.topState(TOP.zones, unsigned),
-      marks: this.topState(TOP.marks, unsigned),
-      src: this.topState(TOP.src, address),
-      dst: this.topState(TOP.dst, address),
-      srcPrefix: this.topState(TOP.srcPrefix, address),
+      zones: this.wordTopState(TOP.zones, false),
+      marks: this.wordTopState(TOP.marks, false),
+      src: this.wordTopState(TOP.src, true),
+      dst: this.wordTopState(TOP.dst, true),
+      srcPrefix: this.wordTopState(TOP.srcPrefix, true),
       groups: null,
       scan,
       scanSpread,
       udpUnrepliedDport: f64(RESULT.udpUnrepliedDport, 65536),
       hllUdpUnrepliedSrc: u8(RESULT.hllUdpUnrepliedSrc, 1 << 12),
       reflectionSport: f64(RESULT.reflectionSport, REFLECTION_PORT_COUNT),
-      reflectionSrc: this.topState(TOP.reflectionSrc, address),
+      reflectionSrc: this.wordTopState(TOP.reflectionSrc, true),
       established,
       pairStats,
       establishedRemainingHours: f64(RESULT.establishedHours, ESTABLISHED_HOUR_BUCKETS),
@@ -236,16 +234,29 @@ export class TableEngine {
   }
 
   private topState<K>(which: number, key: (keys: Uint32Array, slot: number) => K): TopKState<K> {
+    const { keys, size, ...rest } = this.topArrays(which);
+    return { ...rest, keys: Array.from({ length: size }, (_, slot) => key(keys, slot)) };
+  }
+
+  /** A top list of one-word keys, as signed (IPv4 addresses, like the reference) or unsigned integers. */
+  private wordTopState(which: number, signed: boolean): TopKState<number> {
+    const { keys, size, ...rest } = this.topArrays(which);
+    const words = signed ? new Int32Array(size) : new Uint32Array(size);
+    for (let slot = 0; slot < size; slot++) words[slot] = keys[3 * slot]!;
+    return { ...rest, keys: words };
+  }
+
+  private topArrays(which: number) {
     const { wasm } = this;
     const buffer = wasm.memory.buffer;
     const size = wasm.top_field(which, TOP_FIELD.size);
-    const keys = new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.keys), 3 * size);
     return {
+      size,
+      keys: new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.keys), 3 * size),
       capacity: wasm.top_field(which, TOP_FIELD.capacity),
       floor: wasm.top_floor(which),
-      keys: Array.from({ length: size }, (_, slot) => key(keys, slot)),
-      counts: Array.from(new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.counts), size)),
-      errors: Array.from(new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.errors), size)),
+      counts: new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.counts), size).slice(),
+      errors: new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.errors), size).slice(),
     };
   }
 

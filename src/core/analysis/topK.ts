@@ -17,9 +17,10 @@ export interface TopItem<K> {
 export interface TopKState<K> {
   capacity: number;
   floor: number;
-  keys: K[];
-  counts: number[];
-  errors: number[];
+  /** In slot order; typed arrays pass between threads and out of the WebAssembly engine without copies. */
+  keys: ArrayLike<K>;
+  counts: ArrayLike<number>;
+  errors: ArrayLike<number>;
 }
 
 export class TopK<K extends number | string> {
@@ -109,9 +110,14 @@ export class TopK<K extends number | string> {
       intKeys.set(this.intKeys);
       this.intKeys = intKeys;
     }
-    this.keys.push(key);
     this.counts[slot] = count;
     this.errors[slot] = error;
+    this.index(key, slot);
+  }
+
+  /** Appends the key at `slot` (the next one) and makes it findable. */
+  private index(key: K, slot: number): void {
+    this.keys.push(key);
     if (typeof key !== 'number' || (key | 0) !== key) {
       this.slotOf.set(key, slot);
       return;
@@ -151,8 +157,15 @@ export class TopK<K extends number | string> {
   }
 
   top(limit: number): TopItem<K>[] {
-    const order = Array.from(this.keys.keys()).sort((a, b) => this.counts[b]! - this.counts[a]!);
-    return order
+    const size = this.keys.length;
+    let slots = Array.from(this.keys.keys());
+    if (size > 4 * limit && limit > 0) {
+      // Only slots at or above the limit-th count can make the list; same order as sorting them all.
+      const threshold = kthLargest(this.counts.slice(0, size), limit);
+      slots = slots.filter((slot) => this.counts[slot]! >= threshold);
+    }
+    return slots
+      .sort((a, b) => this.counts[b]! - this.counts[a]!)
       .slice(0, limit)
       .map((slot) => ({ key: this.keys[slot]!, count: this.counts[slot]!, error: this.errors[slot]! }));
   }
@@ -163,8 +176,8 @@ export class TopK<K extends number | string> {
       capacity: this.capacity,
       floor: this.floor,
       keys: [...this.keys],
-      counts: Array.from(this.counts.subarray(0, size)),
-      errors: Array.from(this.errors.subarray(0, size)),
+      counts: this.counts.slice(0, size),
+      errors: this.errors.slice(0, size),
     };
   }
 
@@ -173,13 +186,18 @@ export class TopK<K extends number | string> {
    * keep may have had up to its floor there, which is added to both count and error.
    */
   mergeState(other: TopKState<K>): void {
-    const inOther = new Set(other.keys);
+    if (this.keys.length === 0 && this.floor === 0 && other.keys.length <= 2 * this.capacity) {
+      this.adopt(other);
+      return;
+    }
+    const inOther = new Set(Array.from(other.keys));
     for (let slot = 0; slot < this.keys.length; slot++) {
       if (inOther.has(this.keys[slot]!)) continue;
       this.counts[slot]! += other.floor;
       this.errors[slot]! += other.floor;
     }
-    other.keys.forEach((key, i) => {
+    for (let i = 0; i < other.keys.length; i++) {
+      const key = other.keys[i]!;
       const slot = this.slotOfKey(key);
       if (slot !== undefined) {
         this.counts[slot]! += other.counts[i]!;
@@ -188,8 +206,21 @@ export class TopK<K extends number | string> {
         if (this.keys.length >= 2 * this.capacity) this.prune();
         this.insert(key, this.floor + other.counts[i]!, this.floor + other.errors[i]!);
       }
-    });
+    }
     this.floor += other.floor;
+  }
+
+  /** Merging into an empty summary is taking the other one over, in bulk. */
+  private adopt(other: TopKState<K>): void {
+    const size = other.keys.length;
+    const room = Math.max(64, Math.min(2 * this.capacity + 1, size + 1));
+    this.counts = new Float64Array(room);
+    this.errors = new Float64Array(room);
+    this.intKeys = new Int32Array(room);
+    this.counts.set(other.counts);
+    this.errors.set(other.errors);
+    this.floor = other.floor;
+    for (let i = 0; i < size; i++) this.index(other.keys[i]!, i);
   }
 }
 
