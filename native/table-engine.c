@@ -594,20 +594,29 @@ INLINE int port_at(const u8 *b, u32 *pos, u32 end, i32 *port) {
   return 1;
 }
 
+/* Where the orig tuple's values are in the line: src, dst, sport, dport as [start, end) pairs. */
+typedef struct {
+  u32 at[8];
+} TupleText;
+
 /*
  * The tuple exactly as the kernel and conntrack-tools print it: `src= dst=`, then `sport= dport=`
  * or `type= code= id=`, then `packets= bytes=` when accounting is on. The same fields parse_body
  * would read, without looking for each '='.
  */
-INLINE int fast_tuple(const u8 *b, u32 *pos, u32 end, Tuple *t, u32 proto) {
+INLINE int fast_tuple(const u8 *b, u32 *pos, u32 end, Tuple *t, u32 proto, TupleText *text) {
   u32 p = *pos;
   u64 n;
   if (p + 4 > end || load32(b + p) != SRC_EQ) return 0;
   p += 4;
+  text->at[0] = p;
   if (!read_ipv4(b, &p, end, &t->src)) return 0;
+  text->at[1] = p;
   if (p + 5 > end || b[p] != SPACE || load32(b + p + 1) != DST_EQ) return 0;
   p += 5;
+  text->at[2] = p;
   if (!read_ipv4(b, &p, end, &t->dst)) return 0;
+  text->at[3] = p;
   t->has_src = t->has_dst = 1;
   if (proto == 1) {
     if (!key_at(b, p, end, TYPE_EQ, "=", 1)) return 0;
@@ -622,10 +631,14 @@ INLINE int fast_tuple(const u8 *b, u32 *pos, u32 end, Tuple *t, u32 proto) {
   } else {
     if (!key_at(b, p, end, SPOR, "t=", 2)) return 0;
     p += 7;
+    text->at[4] = p;
     if (!port_at(b, &p, end, &t->sport)) return 0;
+    text->at[5] = p;
     if (!key_at(b, p, end, DPOR, "t=", 2)) return 0;
     p += 7;
+    text->at[6] = p;
     if (!port_at(b, &p, end, &t->dport)) return 0;
+    text->at[7] = p;
   }
   if (key_at(b, p, end, PACK, "ets=", 4)) {
     p += 9;
@@ -638,8 +651,47 @@ INLINE int fast_tuple(const u8 *b, u32 *pos, u32 end, Tuple *t, u32 proto) {
 }
 
 /* Both tuples and the [UNREPLIED] between them; returns where the trailing attributes start, or 0. */
+/* n bytes equal, with at most four word compares for the short values of a tuple (n <= 16). */
+INLINE int same_bytes(const u8 *x, const u8 *y, u32 n) {
+  if (n > 16) return memcmp(x, y, n) == 0;
+  if (n >= 8) return load64(x) == load64(y) && load64(x + n - 8) == load64(y + n - 8);
+  if (n >= 4) return load32(x) == load32(y) && load32(x + n - 4) == load32(y + n - 4);
+  for (u32 i = 0; i < n; i++)
+    if (x[i] != y[i]) return 0;
+  return 1;
+}
+
+/* "key=" then exactly the bytes of value [from, to) of the orig tuple, then a space or the end. */
+INLINE int mirrored_value(const u8 *b, u32 *pos, u32 end, u32 key_length, u32 from, u32 to) {
+  u32 p = *pos + key_length;
+  u32 n = to - from;
+  if (p + n > end || !same_bytes(b + p, b + from, n) || (p + n < end && b[p + n] != SPACE)) return 0;
+  *pos = p + n;
+  return 1;
+}
+
+/*
+ * The reply tuple of a flow without NAT repeats the orig tuple's values swapped. Comparing the text
+ * is cheaper than parsing it again; the values are the orig ones, already read and checked. Any
+ * difference (NAT, ICMP, counters) and the reply is parsed in full.
+ */
+INLINE int mirrored_reply(const u8 *b, u32 *pos, u32 end, const TupleText *text, Entry *e) {
+  u32 p = *pos;
+  if (p + 4 > end || load32(b + p) != SRC_EQ || !mirrored_value(b, &p, end, 4, text->at[2], text->at[3])) return 0;
+  if (p + 5 > end || load32(b + p + 1) != DST_EQ || !mirrored_value(b, &p, end, 5, text->at[0], text->at[1]))
+    return 0;
+  if (!key_at(b, p, end, SPOR, "t=", 2) || !mirrored_value(b, &p, end, 7, text->at[6], text->at[7])) return 0;
+  if (!key_at(b, p, end, DPOR, "t=", 2) || !mirrored_value(b, &p, end, 7, text->at[4], text->at[5])) return 0;
+  if (key_at(b, p, end, PACK, "ets=", 4)) return 0; /* accounting: the full parse reads the counters */
+  const Tuple *o = &e->orig;
+  e->reply = (Tuple){o->dst, o->src, o->dport, o->sport, 1, 1};
+  *pos = p;
+  return 1;
+}
+
 static u32 fast_tuples(const u8 *b, u32 p, u32 end, Entry *e) {
-  if (!fast_tuple(b, &p, end, &e->orig, e->proto)) return 0;
+  TupleText text;
+  if (!fast_tuple(b, &p, end, &e->orig, e->proto, &text)) return 0;
   if (p + 12 <= end && b[p] == SPACE && load64(b + p + 1) == load64((const u8 *)"[UNREPLI") &&
       b[p + 9] == 'E' && b[p + 10] == 'D' && b[p + 11] == ']' && (p + 12 == end || b[p + 12] == SPACE)) {
     e->flags |= FLAG_UNREPLIED;
@@ -647,7 +699,8 @@ static u32 fast_tuples(const u8 *b, u32 p, u32 end, Entry *e) {
   }
   if (p >= end || b[p] != SPACE) return 0;
   p++;
-  if (!fast_tuple(b, &p, end, &e->reply, e->proto)) return 0;
+  if (e->proto != 1 && mirrored_reply(b, &p, end, &text, e)) return p;
+  if (!fast_tuple(b, &p, end, &e->reply, e->proto, &text)) return 0;
   return p;
 }
 
@@ -658,10 +711,86 @@ INLINE u32 next_token(const u8 *b, u32 *pos, u32 end) {
   return skip_token(b, p, end);
 }
 
+/*
+ * "ipv4     2 tcp      6 ": procfs and conntrack-tools print the names padded to eight columns
+ * (%-8s). Matched a word at a time; any other spacing takes the token-by-token path.
+ */
+INLINE u32 fixed_header(const u8 *b, u32 p, u32 end, u32 *proto) {
+  if (p + 11 <= end && load64(b + p) == load64((const u8 *)"ipv4    ") && b[p + 8] == SPACE && b[p + 9] == '2' &&
+      b[p + 10] == SPACE)
+    p += 11;
+  if (p + 12 > end) return 0;
+  u64 name = load64(b + p);
+  if (name == load64((const u8 *)"tcp     ") && b[p + 8] == SPACE && b[p + 9] == '6' && b[p + 10] == SPACE) {
+    *proto = 6;
+    return p + 10;
+  }
+  if (name == load64((const u8 *)"udp     ") && b[p + 8] == SPACE && b[p + 9] == '1' && b[p + 10] == '7' &&
+      b[p + 11] == SPACE) {
+    *proto = 17;
+    return p + 11;
+  }
+  if (name == load64((const u8 *)"icmp    ") && b[p + 8] == SPACE && b[p + 9] == '1' && b[p + 10] == SPACE) {
+    *proto = 1;
+    return p + 10;
+  }
+  return 0;
+}
+
+/* The state token: the last one seen again costs one compare, not a search and a character check. */
+static i32 last_state = -1;
+
+INLINE i32 state_at(const u8 *b, u32 start, u32 stop) {
+  u32 length = stop - start;
+  if (last_state >= 0 && state_lengths[last_state] == length && same_bytes(b + start, state_names[last_state], length))
+    return last_state;
+  for (u32 i = start; i < stop; i++) {
+    u8 c = b[i];
+    if (!((c >= 'A' && c <= 'Z') || c == '_' || (u8)(c - '0') <= 9)) return -1;
+  }
+  last_state = intern_state(b + start, length);
+  return last_state;
+}
+
+/* " mark=N zone=N use=N" after [ASSURED]: the usual tail, word-matched; returns where it stopped. */
+INLINE u32 fast_tail(const u8 *b, u32 p, u32 end, Entry *e) {
+  u64 n;
+  if (p + 10 <= end && b[p] == SPACE && load64(b + p + 1) == load64((const u8 *)"[ASSURED") && b[p + 9] == ']' &&
+      (p + 10 == end || b[p + 10] == SPACE)) {
+    e->flags |= FLAG_ASSURED;
+    p += 10;
+  }
+  if (key_at(b, p, end, WORD4('m', 'a', 'r', 'k'), "=", 1)) {
+    u32 q = p + 6;
+    if (!read_decimal(b, &q, end, &n) || n > 0xffffffffu) return p;
+    e->mark = (i64)n;
+    p = q;
+  }
+  if (key_at(b, p, end, WORD4('z', 'o', 'n', 'e'), "=", 1)) {
+    u32 q = p + 6;
+    if (!read_decimal(b, &q, end, &n) || n > 0xffffffffu) return p;
+    e->zone = (i64)n;
+    p = q;
+  }
+  if (p + 5 <= end && b[p] == SPACE && load32(b + p + 1) == WORD4('u', 's', 'e', '=')) {
+    u32 q = p + 5;
+    if (!read_decimal(b, &q, end, &n)) return p;
+    p = q;
+  }
+  return p;
+}
+
 static int parse_line(const u8 *b, u32 pos, u32 end, Entry *e) {
   u32 start = pos;
-  u32 stop = next_token(b, &start, end);
+  u32 stop;
   u64 n;
+  u32 proto = 0;
+  u32 header_end = fixed_header(b, pos, end, &proto);
+  if (header_end) {
+    stop = header_end;
+    goto header_done;
+  }
+  stop = next_token(b, &start, end);
   if (token_is(b, start, stop, "ipv4", 4)) {
     start = stop;
     stop = next_token(b, &start, end);
@@ -670,7 +799,6 @@ static int parse_line(const u8 *b, u32 pos, u32 end, Entry *e) {
     start = stop;
     stop = next_token(b, &start, end);
   }
-  u32 proto;
   if (token_is(b, start, stop, "tcp", 3))
     proto = 6;
   else if (token_is(b, start, stop, "udp", 3))
@@ -683,6 +811,7 @@ static int parse_line(const u8 *b, u32 pos, u32 end, Entry *e) {
   stop = next_token(b, &start, end);
   u32 cursor = start;
   if (!read_decimal(b, &cursor, stop, &n) || n != proto) return 0;
+header_done:
   e->proto = proto;
   e->timeout = -1;
   e->state = -1;
@@ -694,18 +823,14 @@ static int parse_line(const u8 *b, u32 pos, u32 end, Entry *e) {
   start = stop;
   stop = next_token(b, &start, end);
   if (start < stop && (u8)(b[start] - '0') <= 9) {
-    cursor = start;
-    if (!read_decimal(b, &cursor, stop, &n)) return 0;
+    u32 digits = start;
+    if (!read_decimal(b, &digits, stop, &n)) return 0;
     e->timeout = (f64)n;
     start = stop;
     stop = next_token(b, &start, end);
   }
   if (start < stop && b[start] >= 'A' && b[start] <= 'Z') {
-    for (u32 i = start; i < stop; i++) {
-      u8 c = b[i];
-      if (!((c >= 'A' && c <= 'Z') || c == '_' || (u8)(c - '0') <= 9)) return 0;
-    }
-    e->state = intern_state(b + start, stop - start);
+    e->state = state_at(b, start, stop);
     if (e->state < 0) return 0;
     start = stop;
   } else if (start < stop && b[start] != '[') {
@@ -717,7 +842,8 @@ static int parse_line(const u8 *b, u32 pos, u32 end, Entry *e) {
   while (start < end && b[start] == SPACE) start++;
   u32 attributes = fast_tuples(b, start, end, e);
   if (attributes) {
-    if (!parse_body(b, attributes, end, e, 1)) return 0;
+    attributes = fast_tail(b, attributes, end, e);
+    if (attributes < end && !parse_body(b, attributes, end, e, 1)) return 0;
   } else {
     e->flags = 0;
     e->orig = (Tuple){0, 0, -1, -1, 0, 0};

@@ -18,6 +18,7 @@ interface AnalyzeOptions extends CommonOptions {
   filter?: string;
   sample?: number;
   capacity: number;
+  threads?: number;
 }
 
 /** Bytes per entry line, roughly, for a progress percentage on live tables. */
@@ -56,6 +57,11 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
       parsePositiveNumber('--sample'),
     )
     .option(
+      '--threads <n>',
+      'threads for a saved dump of 16 MB or more (default: one per CPU but one, at most 4)',
+      parsePositiveNumber('--threads'),
+    )
+    .option(
       '--capacity <keys>',
       'keys counted exactly per top list before Space-Saving bounds memory',
       parsePositiveNumber('--capacity'),
@@ -69,6 +75,7 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
       groupBy,
       filter: options.filter,
       sampleEntries: options.sample,
+      threads: options.threads === undefined ? undefined : Math.floor(options.threads),
     };
     let source: TableSource;
     const detectorContext: DetectorContext = {};
