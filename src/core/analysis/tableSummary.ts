@@ -83,17 +83,21 @@ function topRecord(topK: TopK<number>, format: (key: number) => string = String)
 function topPorts(arrays: [string, Float64Array][], other: Map<string, number>, limit: number): RankedKey[] {
   const all: RankedKey[] = [];
   for (const [proto, counts] of arrays) {
-    for (let port = 0; port < counts.length; port++)
-      if (counts[port]! > 0) all.push({ key: `${proto}/${port}`, count: counts[port]! });
+    for (const port of nonZeroIndexes(counts)) all.push({ key: `${proto}/${port}`, count: counts[port]! });
   }
   for (const [key, count] of other) all.push({ key, count });
   return all.sort((a, b) => b.count - a.count).slice(0, limit);
 }
 
+/** Indexes of the non-zero counts of a 64k port array (one tight typed loop). */
+function nonZeroIndexes(counts: Float64Array): number[] {
+  const indexes: number[] = [];
+  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) indexes.push(i);
+  return indexes;
+}
+
 function nonZero(counts: Float64Array): number {
-  let distinct = 0;
-  for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) distinct++;
-  return distinct;
+  return nonZeroIndexes(counts).length;
 }
 
 const address = (key: AddressKey) => formatAddress(key);

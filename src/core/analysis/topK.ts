@@ -158,12 +158,11 @@ export class TopK<K extends number | string> {
 
   top(limit: number): TopItem<K>[] {
     const size = this.keys.length;
-    let slots = Array.from(this.keys.keys());
-    if (size > 4 * limit && limit > 0) {
-      // Only slots at or above the limit-th count can make the list; same order as sorting them all.
-      const threshold = kthLargest(this.counts.slice(0, size), limit);
-      slots = slots.filter((slot) => this.counts[slot]! >= threshold);
-    }
+    const counts = this.counts;
+    // Only slots at or above the limit-th count can make the list; same order as sorting them all.
+    const threshold = size > 4 * limit && limit > 0 ? kthLargest(counts.slice(0, size), limit) : 0;
+    const slots: number[] = [];
+    for (let slot = 0; slot < size; slot++) if (counts[slot]! >= threshold) slots.push(slot);
     return slots
       .sort((a, b) => this.counts[b]! - this.counts[a]!)
       .slice(0, limit)
