@@ -61,6 +61,29 @@ describe('TopK (Space-Saving)', () => {
     assert.ok(first.count >= truth.get(1)! && first.count - first.error <= truth.get(1)!);
   });
 
+  it('a summary merged into an empty one behaves as the original under more adds (property)', () => {
+    // The bulk take-over defers its lookup tables; lookups, adds and prunes must not notice.
+    const keys = fc.array(fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom('a', 'b')), {
+      maxLength: 120,
+    });
+    fc.assert(
+      fc.property(keys, keys, (before, after) => {
+        const original = new TopK<number | string>(6);
+        for (const key of before) original.add(key);
+        const adopted = new TopK<number | string>(6);
+        adopted.mergeState(original.toState());
+        for (const key of after) {
+          original.add(key);
+          adopted.add(key);
+          assert.equal(adopted.countOf(key), original.countOf(key));
+        }
+        assert.deepEqual(adopted.top(100), original.top(100));
+        for (let key = 0; key <= 30; key++) assert.equal(adopted.has(key), original.has(key), String(key));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('kthLargest selects like a sort', () => {
     fc.assert(
       fc.property(

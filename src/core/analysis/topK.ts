@@ -23,6 +23,8 @@ export interface TopKState<K> {
   errors: ArrayLike<number>;
 }
 
+const LOOKUPS_BEFORE_INDEX = 16;
+
 export class TopK<K extends number | string> {
   // One lookup per add gives a slot; counts live in typed arrays. Integer keys (IPv4 addresses,
   // ports, marks) use an open-addressing table of slot+1 values, several times faster than a Map;
@@ -39,6 +41,9 @@ export class TopK<K extends number | string> {
   floor = 0;
   private lastKey: K | undefined = undefined;
   private lastSlot = 0;
+  /** Keys taken over by adopt() and not yet in the lookup tables; `scans` counts lookups since. */
+  private unindexed = false;
+  private scans = 0;
   /** Called with each key evicted, so callers can drop data they attached to it. */
   onEvict: ((key: K) => void) | null = null;
 
@@ -59,6 +64,15 @@ export class TopK<K extends number | string> {
   }
 
   private slotOfKey(key: K): number | undefined {
+    if (this.unindexed) {
+      // A summary taken over in bulk is mostly only ranked; a few lookups are cheaper as scans.
+      if (this.scans++ < LOOKUPS_BEFORE_INDEX) {
+        const slot = this.keys.indexOf(key);
+        return slot < 0 ? undefined : slot;
+      }
+      this.unindexed = false;
+      this.keys.forEach((indexed, slot) => this.index(indexed, slot));
+    }
     if (typeof key !== 'number' || (key | 0) !== key) return this.slotOf.get(key);
     const table = this.intTable;
     for (let h = mix32(key) & this.intMask; ; h = (h + 1) & this.intMask) {
@@ -112,12 +126,12 @@ export class TopK<K extends number | string> {
     }
     this.counts[slot] = count;
     this.errors[slot] = error;
-    this.index(key, slot);
+    this.keys.push(key);
+    if (!this.unindexed) this.index(key, slot);
   }
 
-  /** Appends the key at `slot` (the next one) and makes it findable. */
+  /** Makes the key at `slot` findable. */
   private index(key: K, slot: number): void {
-    this.keys.push(key);
     if (typeof key !== 'number' || (key | 0) !== key) {
       this.slotOf.set(key, slot);
       return;
@@ -139,6 +153,7 @@ export class TopK<K extends number | string> {
     const counts = this.counts;
     const errors = this.errors;
     this.keys = [];
+    this.unindexed = false;
     this.counts = new Float64Array(counts.length);
     this.errors = new Float64Array(errors.length);
     this.intKeys = new Int32Array(counts.length);
@@ -219,7 +234,9 @@ export class TopK<K extends number | string> {
     this.counts.set(other.counts);
     this.errors.set(other.errors);
     this.floor = other.floor;
-    for (let i = 0; i < size; i++) this.index(other.keys[i]!, i);
+    this.keys = Array.from(other.keys);
+    this.unindexed = true;
+    this.scans = 0;
   }
 }
 
