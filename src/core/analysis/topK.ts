@@ -71,7 +71,7 @@ export class TopK<K extends number | string> {
         return slot < 0 ? undefined : slot;
       }
       this.unindexed = false;
-      this.keys.forEach((indexed, slot) => this.index(indexed, slot));
+      for (let slot = 0; slot < this.keys.length; slot++) this.index(this.keys[slot]!, slot);
     }
     if (typeof key !== 'number' || (key | 0) !== key) return this.slotOf.get(key);
     const table = this.intTable;
