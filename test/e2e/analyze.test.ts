@@ -73,6 +73,36 @@ describe('ctdoctor analyze on saved dumps', () => {
     assert.deepEqual(JSON.parse(result.stdout).malformed.count, 2);
   });
 
+  it('splits a large dump across threads and reports what a single thread does', async () => {
+    // 17 MB from captured lines, sources renumbered so the top lists stay exact.
+    const lines = readFileSync(fixture('tables', 'udp-flood.procfs.txt'), 'utf8').trim().split('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-'));
+    const dump = join(dir, 'big.procfs');
+    const big = Array.from({ length: 110_000 }, (_, i) =>
+      lines[i % lines.length]!.replace(/src=127\.\d+\.\d+\.\d+/, `src=127.1.${(i >> 8) & 31}.${i & 255}`),
+    );
+    writeFileSync(dump, `${big.join('\n')}\n`);
+    const one = await runCliJson<AnalysisReport>(['analyze', dump, '--threads', '1']);
+    const two = await runCliJson<AnalysisReport>(['analyze', dump, '--threads', '2']);
+    assert.equal(one.json.workers, 1);
+    assert.equal(two.json.workers, 2);
+    assert.equal(two.json.entries, 110_000);
+    assert.equal(two.json.engine, 'wasm');
+    assert.deepEqual(two.json.by, one.json.by);
+    assert.deepEqual(two.json.top.dst, one.json.top.dst);
+    assert.deepEqual(
+      two.json.findings.map((finding) => [finding.kind, finding.subject]),
+      one.json.findings.map((finding) => [finding.kind, finding.subject]),
+    );
+  });
+
+  it('runs the WebAssembly engine unless a filter or grouping needs the reference parser', async () => {
+    const dump = fixture('tables', 'healthy.conntrack.txt');
+    assert.equal((await runCliJson<AnalysisReport>(['analyze', dump])).json.engine, 'wasm');
+    const filtered = await runCliJson<AnalysisReport>(['analyze', dump, '--filter', 'proto=tcp']);
+    assert.equal(filtered.json.engine, 'typescript');
+  });
+
   it('fails with one line for a missing file, a bad filter or a bad group key', async () => {
     for (const [args, pattern, code] of [
       [['analyze', '/nonexistent/dump'], /cannot read dump \/nonexistent\/dump: ENOENT/, 1],
