@@ -62,6 +62,9 @@ async function* chunksFromThread(path: string, onFifoOpened?: () => void): Async
       if ('done' in message) return;
       if ('error' in message) throw readError(path, message.error);
       yield Buffer.from(message.chunk.buffer, 0, message.length);
+      // Consumed (chunks are valid until the next is asked for): back to the reader for reuse.
+      const consumed = message.chunk.buffer as ArrayBuffer;
+      worker.postMessage(consumed, [consumed]);
       Atomics.sub(window, 0, 1);
       Atomics.notify(window, 0);
     }
