@@ -332,7 +332,11 @@ static u8 reflection_index[65536];
 
 static const f64 timeout_bounds[TIMEOUT_BUCKET_COUNT - 1] = {10, 60, 300, 3600, 86400};
 
+/* The TypeScript side refuses more (MAX_CAPACITY); this keeps 4 * capacity far from overflow. */
+#define MAX_CAPACITY (1u << 24)
+
 EXPORT(engine_init) u32 engine_init(u32 capacity) {
+  if (capacity == 0 || capacity > MAX_CAPACITY) return 0;
   static const u32 reflection_ports[6] = {19, 53, 123, 389, 1900, 11211};
   for (u32 i = 0; i < 6; i++) reflection_index[reflection_ports[i]] = (u8)(i + 1);
   tcp_dport = allocate(65536 * sizeof(f64));

@@ -21,6 +21,19 @@ interface AnalyzeOptions extends CommonOptions {
   threads?: number;
 }
 
+/**
+ * Each top list holds up to 2 × capacity keys plus a hash table of 4 × capacity slots: 4M keys is
+ * already ~1 GB over the three address lists.
+ */
+const MAX_CAPACITY = 1 << 22;
+
+function parseCapacity(value: string): number {
+  const capacity = Math.floor(parsePositiveNumber('--capacity')(value));
+  if (capacity < 1 || capacity > MAX_CAPACITY)
+    throw new CtdoctorError('usage', `--capacity must be between 1 and ${MAX_CAPACITY}, got "${value}"`);
+  return capacity;
+}
+
 /** Bytes per entry line, roughly, for a progress percentage on live tables. */
 const BYTES_PER_LINE = 165;
 
@@ -63,8 +76,8 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
     )
     .option(
       '--capacity <keys>',
-      'keys counted exactly per top list before Space-Saving bounds memory',
-      parsePositiveNumber('--capacity'),
+      `keys counted exactly per top list before Space-Saving bounds memory (at most ${MAX_CAPACITY})`,
+      parseCapacity,
       32768,
     );
   return command.action(async (dump: string | undefined, options: AnalyzeOptions) => {

@@ -116,6 +116,11 @@ describe('ctdoctor analyze on saved dumps', () => {
         /unknown field "colour"/,
         2,
       ],
+      [
+        ['analyze', fixture('tables', 'pool.procfs.txt'), '--capacity', '1000000000'],
+        /--capacity must be between 1 and 4194304/,
+        2,
+      ],
     ] as const) {
       const result = await runCli([...args]);
       assert.equal(result.code, code, result.stderr);
