@@ -71,7 +71,7 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
     )
     .option(
       '--threads <n>',
-      'threads for a saved dump of 16 MB or more (default: one per CPU but one, at most 4)',
+      'threads for a saved dump of 16 MB or more (default: one, or one per CPU but one for dumps of 512 MB or more)',
       parsePositiveNumber('--threads'),
     )
     .option(

@@ -18,7 +18,7 @@ export interface AnalysisOptions {
   sampleEntries?: number;
   /** `typescript` forces the reference parser; by default the WebAssembly engine runs when it can. */
   engine?: AnalysisEngine;
-  /** Threads for a saved dump (default: one per CPU but one, at most 4); live tables use one. */
+  /** Threads for a saved dump of 16 MB or more; by default dumps of 512 MB or more use one per CPU but one (at most 4). */
   threads?: number;
 }
 
@@ -36,8 +36,10 @@ export interface AnalysisRun {
 
 const MAX_THREADS = 4;
 
-/** Files smaller than this are not worth starting worker threads for. */
+/** Files smaller than this are never split, even when asked. */
 const PARALLEL_MIN_BYTES = 16 << 20;
+/** Files smaller than this (~3M entries) are not split unless --threads asks. */
+const DEFAULT_PARALLEL_MIN_BYTES = 512 << 20;
 
 export type ProgressListener = (bytes: number) => void;
 
@@ -157,9 +159,12 @@ function threadsFor(source: TableSource, options: AnalysisOptions): number {
     source.sizeBytes >= PARALLEL_MIN_BYTES &&
     options.sampleEntries === undefined;
   if (!splittable) return 1;
-  // By default one CPU is left to the host, which may be the one in trouble: on two CPUs a second
-  // thread also measured slower overall (+25 % per-thread time from sharing, plus start and merge).
-  return Math.max(1, Math.min(options.threads ?? availableParallelism() - 1, MAX_THREADS));
+  if (options.threads !== undefined) return Math.max(1, Math.min(options.threads, MAX_THREADS));
+  // Starting a worker and merging two full summaries costs ~0.2 s, as much as the engine needs
+  // for a million entries: by default only dumps that take seconds are split. One CPU is left to
+  // the host, which may be the one in trouble.
+  if (source.sizeBytes! < DEFAULT_PARALLEL_MIN_BYTES) return 1;
+  return Math.max(1, Math.min(availableParallelism() - 1, MAX_THREADS));
 }
 
 /**
