@@ -3,8 +3,9 @@
  *
  * The TypeScript parser and TableAggregator (src/core/table/lineParser.ts,
  * src/core/analysis/tableAggregator.ts) are the reference. This engine takes only the lines it can
- * read with certainty (IPv4 tcp/udp/icmp, the tokens the kernel and conntrack-tools print) and
- * aggregates them exactly as the reference would; every other line (IPv6, other protocols, anything
+ * read with certainty (tcp, udp, icmp and icmpv6 over IPv4 or IPv6, the tokens the kernel and
+ * conntrack-tools print) and aggregates them exactly as the reference would; every other line (GRE,
+ * SCTP, DCCP, UDP-Lite, unknown protocols, a line mixing address families, anything
  * odd or malformed) is handed back, by byte range, to the TypeScript parser. The two summaries are
  * merged as mergeable summaries. test/unit/tableEngine.test.ts checks that both paths give the same
  * summary, eviction order included.
@@ -86,9 +87,25 @@ static inline void hll_add(u8 *registers, u32 precision, u32 hash) {
 
 /* ---------------------------------------------------------------- Space-Saving top-K (as topK.ts) */
 
+#define MAX_KEY_WORDS 9
+
+/*
+ * A key of n words: 1 for an IPv4 address, a /24 prefix, a zone or a mark; 2 for an IPv6 /64
+ * prefix; 3 for an IPv4 client, server and port; 4 for an IPv6 address; 9 for an IPv6 client,
+ * server and port. Keys of different lengths never match.
+ */
 typedef struct {
-  u32 a, b, c;
+  u32 n;
+  u32 w[MAX_KEY_WORDS];
 } Key;
+
+/* Keys are built per entry, several per line: only their first n words are ever read or set. */
+static inline Key key1(u32 a) {
+  Key key;
+  key.n = 1;
+  key.w[0] = a;
+  return key;
+}
 
 /* What hangs off a tracked key and is dropped when it is evicted (TopK.onEvict in TypeScript). */
 typedef struct {
@@ -97,27 +114,28 @@ typedef struct {
 } Pool;
 
 /*
- * A hash bucket holds the key's first word beside its slot, so a lookup of a one-word key (an
- * address, a prefix, a zone) costs one cache miss, not two: on a table of a million distinct
- * addresses these lookups are most of the aggregation time.
+ * A one-word key sits whole in its bucket beside its slot, so looking up an IPv4 address costs one
+ * cache miss, not two: on a table of a million distinct addresses these lookups are most of the
+ * counting time. Longer keys leave their hash in the bucket and are compared in the key store.
  */
 typedef struct {
-  u32 a;
-  u32 slot_plus_one; /* 0: empty */
+  u32 tag;
+  u32 slot_plus_one; /* 0: empty; WHOLE_KEY set when tag is the whole one-word key */
 } Bucket;
+#define WHOLE_KEY 0x80000000u
 
 typedef struct {
   u32 capacity;
   u32 size;
   u32 mask;
-  int wide; /* keys use b and c too (client, server, port) */
+  u32 stride; /* words per stored key: its length, then up to stride - 1 words */
   u32 floor;
-  Key *keys;
+  u32 *keys;
   u32 *counts;
   u32 *errors;
   i32 *attached; /* pool index per slot, -1 none (only with a pool) */
   Bucket *table;
-  Key *spare_keys;
+  u32 *spare_keys;
   u32 *spare_counts;
   u32 *spare_errors;
   i32 *spare_attached;
@@ -127,27 +145,48 @@ typedef struct {
   Key last_key;
 } TopK;
 
-static inline int same_key(Key x, Key y) { return x.a == y.a && x.b == y.b && x.c == y.c; }
+static inline int same_key(const Key *x, const Key *y) {
+  if (x->n != y->n || x->w[0] != y->w[0]) return 0;
+  for (u32 i = 1; i < x->n; i++)
+    if (x->w[i] != y->w[i]) return 0;
+  return 1;
+}
 
-static inline u32 key_hash(Key key) {
-  u32 h = key.a * 0x9e3779b1u ^ key.b * 0x85ebca6bu ^ key.c * 0xc2b2ae35u;
+static inline int stored_key_is(const TopK *t, u32 slot, const Key *key) {
+  const u32 *stored = t->keys + slot * t->stride;
+  if (stored[0] != key->n) return 0;
+  for (u32 i = 0; i < key->n; i++)
+    if (stored[1 + i] != key->w[i]) return 0;
+  return 1;
+}
+
+static inline u32 finish_hash(u32 h) {
   h ^= h >> 15;
   h *= 0x2c1b3c6du;
   return h ^ (h >> 12);
 }
 
-static int topk_init(TopK *t, u32 capacity, int wide, Pool *pool) {
+/* key_hash of a one-word key. */
+static inline u32 word_hash(u32 word) { return finish_hash(word * 0x9e3779b1u ^ 1u); }
+
+static inline u32 key_hash(const Key *key) {
+  u32 h = key->w[0] * 0x9e3779b1u;
+  for (u32 i = 1; i < key->n; i++) h = (h ^ key->w[i]) * 0x85ebca6bu;
+  return finish_hash(h ^ key->n);
+}
+
+static int topk_init(TopK *t, u32 capacity, u32 max_words, Pool *pool) {
   u32 slots = 2 * capacity + 1;
   u32 size = 16;
   while (size < 4 * capacity) size *= 2;
   t->capacity = capacity;
   t->mask = size - 1;
-  t->wide = wide;
-  t->keys = allocate(slots * sizeof(Key));
+  t->stride = 1 + max_words;
+  t->keys = allocate(slots * t->stride * sizeof(u32));
   t->counts = allocate(slots * sizeof(u32));
   t->errors = allocate(slots * sizeof(u32));
   t->attached = allocate(slots * sizeof(i32));
-  t->spare_keys = allocate(slots * sizeof(Key));
+  t->spare_keys = allocate(slots * t->stride * sizeof(u32));
   t->spare_counts = allocate(slots * sizeof(u32));
   t->spare_errors = allocate(slots * sizeof(u32));
   t->spare_attached = allocate(slots * sizeof(i32));
@@ -159,28 +198,52 @@ static int topk_init(TopK *t, u32 capacity, int wide, Pool *pool) {
          t->spare_errors && t->spare_attached && t->selection && t->table;
 }
 
-static i32 topk_find(TopK *t, Key key) {
-  if (t->last_slot >= 0 && same_key(key, t->last_key)) return t->last_slot;
-  for (u32 h = key_hash(key) & t->mask;; h = (h + 1) & t->mask) {
+static i32 topk_find(TopK *t, const Key *key) {
+  u32 hash = key_hash(key);
+  u32 whole = key->n == 1;
+  u32 tag = whole ? key->w[0] : hash;
+  for (u32 h = hash & t->mask;; h = (h + 1) & t->mask) {
     Bucket bucket = t->table[h];
     if (bucket.slot_plus_one == 0) return -1;
-    if (bucket.a == key.a && (!t->wide || same_key(t->keys[bucket.slot_plus_one - 1], key))) {
-      t->last_slot = (i32)bucket.slot_plus_one - 1;
-      t->last_key = key;
-      return t->last_slot;
+    if (bucket.tag != tag || ((bucket.slot_plus_one & WHOLE_KEY) != 0) != whole) continue;
+    u32 slot = (bucket.slot_plus_one & ~WHOLE_KEY) - 1;
+    if (whole || stored_key_is(t, slot, key)) {
+      t->last_slot = (i32)slot;
+      t->last_key.n = key->n;
+      for (u32 i = 0; i < key->n; i++) t->last_key.w[i] = key->w[i];
+      return (i32)slot;
     }
   }
 }
 
-static i32 topk_insert(TopK *t, Key key, u32 count, u32 error, i32 attached) {
+static i32 topk_insert(TopK *t, const Key *key, u32 count, u32 error, i32 attached) {
   u32 slot = t->size++;
-  t->keys[slot] = key;
+  u32 *stored = t->keys + slot * t->stride;
+  stored[0] = key->n;
+  for (u32 i = 0; i < key->n; i++) stored[1 + i] = key->w[i];
   t->counts[slot] = count;
   t->errors[slot] = error;
   t->attached[slot] = attached;
-  u32 h = key_hash(key) & t->mask;
+  u32 hash = key_hash(key);
+  u32 whole = key->n == 1;
+  u32 h = hash & t->mask;
   while (t->table[h].slot_plus_one != 0) h = (h + 1) & t->mask;
-  t->table[h] = (Bucket){key.a, slot + 1};
+  t->table[h] = (Bucket){whole ? key->w[0] : hash, (slot + 1) | (whole ? WHOLE_KEY : 0)};
+  return (i32)slot;
+}
+
+/* topk_insert of a one-word key: the common case, without building a Key. */
+static i32 topk_insert_word(TopK *t, u32 word, u32 count, u32 error, i32 attached) {
+  u32 slot = t->size++;
+  u32 *stored = t->keys + slot * t->stride;
+  stored[0] = 1;
+  stored[1] = word;
+  t->counts[slot] = count;
+  t->errors[slot] = error;
+  t->attached[slot] = attached;
+  u32 h = word_hash(word) & t->mask;
+  while (t->table[h].slot_plus_one != 0) h = (h + 1) & t->mask;
+  t->table[h] = (Bucket){word, (slot + 1) | WHOLE_KEY};
   return (i32)slot;
 }
 
@@ -224,7 +287,7 @@ static void topk_prune(TopK *t) {
   i32 room = (i32)t->capacity;
   for (u32 i = 0; i < size; i++)
     if (t->counts[i] > threshold) room--;
-  Key *keys = t->keys;
+  u32 *keys = t->keys;
   u32 *counts = t->counts;
   u32 *errors = t->errors;
   i32 *attached = t->attached;
@@ -242,7 +305,14 @@ static void topk_prune(TopK *t) {
   for (u32 i = 0; i < size; i++) {
     u32 count = counts[i];
     if (count > threshold || (count == threshold && room-- > 0)) {
-      topk_insert(t, keys[i], count, errors[i], attached[i]);
+      const u32 *stored = keys + i * t->stride;
+      if (stored[0] == 1) {
+        topk_insert_word(t, stored[1], count, errors[i], attached[i]);
+        continue;
+      }
+      Key key = {.n = stored[0]};
+      for (u32 k = 0; k < key.n; k++) key.w[k] = stored[1 + k];
+      topk_insert(t, &key, count, errors[i], attached[i]);
       continue;
     }
     if (count > t->floor) t->floor = count;
@@ -250,7 +320,7 @@ static void topk_prune(TopK *t) {
   }
 }
 
-static __attribute__((noinline)) i32 topk_add_lookup(TopK *t, Key key) {
+static __attribute__((noinline)) i32 topk_add_lookup(TopK *t, const Key *key) {
   i32 slot = topk_find(t, key);
   if (slot >= 0) {
     t->counts[slot] += 1;
@@ -261,12 +331,41 @@ static __attribute__((noinline)) i32 topk_add_lookup(TopK *t, Key key) {
 }
 
 /* Adds one occurrence; returns the key's slot. Runs of one key (a zone, a mark) skip the lookup. */
-INLINE i32 topk_add(TopK *t, Key key) {
-  if (t->last_slot >= 0 && same_key(key, t->last_key)) {
+INLINE i32 topk_add(TopK *t, const Key *key) {
+  if (t->last_slot >= 0 && same_key(key, &t->last_key)) {
     t->counts[t->last_slot] += 1;
     return t->last_slot;
   }
   return topk_add_lookup(t, key);
+}
+
+/*
+ * The same for a one-word key (an IPv4 address or prefix, a zone, a mark), without building a Key:
+ * a Key passed by pointer lives in linear memory, and five of them per line cost ~15 % of a run.
+ */
+static __attribute__((noinline)) i32 topk_add_word_lookup(TopK *t, u32 word) {
+  for (u32 h = word_hash(word) & t->mask;; h = (h + 1) & t->mask) {
+    Bucket bucket = t->table[h];
+    if (bucket.slot_plus_one == 0) break;
+    if (bucket.tag == word && (bucket.slot_plus_one & WHOLE_KEY)) {
+      u32 slot = (bucket.slot_plus_one & ~WHOLE_KEY) - 1;
+      t->counts[slot] += 1;
+      t->last_slot = (i32)slot;
+      t->last_key.n = 1;
+      t->last_key.w[0] = word;
+      return (i32)slot;
+    }
+  }
+  if (t->size >= 2 * t->capacity) topk_prune(t);
+  return topk_insert_word(t, word, t->floor + 1, t->floor, -1);
+}
+
+INLINE i32 topk_add_word(TopK *t, u32 word) {
+  if (t->last_slot >= 0 && t->last_key.n == 1 && t->last_key.w[0] == word) {
+    t->counts[t->last_slot] += 1;
+    return t->last_slot;
+  }
+  return topk_add_word_lookup(t, word);
 }
 
 static int pool_init(Pool *pool, u32 entries) {
@@ -350,11 +449,11 @@ EXPORT(engine_init) u32 engine_init(u32 capacity) {
   if (!tcp_dport || !udp_dport || !udp_unreplied_dport || !spread_registers || !pair_long_lived ||
       !pair_remaining_sum || !pool_init(&spread_pool, scan_slots) || !pool_init(&pair_pool, pair_slots))
     return 0;
-  return topk_init(&tops[TOP_SRC], capacity, 0, 0) && topk_init(&tops[TOP_DST], capacity, 0, 0) &&
-         topk_init(&tops[TOP_SRC_PREFIX], capacity, 0, 0) && topk_init(&tops[TOP_ZONES], 1024, 0, 0) &&
-         topk_init(&tops[TOP_MARKS], 1024, 0, 0) && topk_init(&tops[TOP_SCAN], 4096, 0, &spread_pool) &&
-         topk_init(&tops[TOP_REFLECTION_SRC], 4096, 0, 0) &&
-         topk_init(&tops[TOP_ESTABLISHED], 4096, 1, &pair_pool);
+  return topk_init(&tops[TOP_SRC], capacity, 4, 0) && topk_init(&tops[TOP_DST], capacity, 4, 0) &&
+         topk_init(&tops[TOP_SRC_PREFIX], capacity, 2, 0) && topk_init(&tops[TOP_ZONES], 1024, 1, 0) &&
+         topk_init(&tops[TOP_MARKS], 1024, 1, 0) && topk_init(&tops[TOP_SCAN], 4096, 4, &spread_pool) &&
+         topk_init(&tops[TOP_REFLECTION_SRC], 4096, 4, 0) &&
+         topk_init(&tops[TOP_ESTABLISHED], 4096, 9, &pair_pool);
 }
 
 static u8 *input;
@@ -384,14 +483,29 @@ static i32 intern_state(const u8 *name, u32 length) {
 
 /* ---------------------------------------------------------------- parsing (as lineParser.ts) */
 
+/* An IPv4 address in w[0] (family 4; w[1..3] unset), or the four big-endian words of an IPv6 address. */
 typedef struct {
-  u32 src, dst;
+  u32 w[4];
+  u32 family;
+} Addr;
+
+typedef struct {
+  Addr src, dst;
   i32 sport, dport;
   u8 has_src, has_dst;
 } Tuple;
 
+static inline Tuple empty_tuple(void) { return (Tuple){.sport = -1, .dport = -1}; }
+
+/* IPv4 addresses use w[0] only; the other words are left unset. */
+static inline int same_addr(const Addr *x, const Addr *y) {
+  return x->w[0] == y->w[0] && x->family == y->family &&
+         (x->family == 4 || (x->w[1] == y->w[1] && x->w[2] == y->w[2] && x->w[3] == y->w[3]));
+}
+
 typedef struct {
   u32 proto;
+  u32 family;
   i32 state; /* interned id */
   f64 timeout; /* -1 when not printed */
   u32 flags;
@@ -458,6 +572,99 @@ INLINE int read_ipv4(const u8 *b, u32 *pos, u32 end, u32 *address) {
   return 1;
 }
 
+static inline u32 hex_value(u8 c) {
+  if ((u8)(c - '0') <= 9) return (u32)(c - '0');
+  if (c >= 'a' && c <= 'f') return (u32)(c - 'a' + 10);
+  if (c >= 'A' && c <= 'F') return (u32)(c - 'A' + 10);
+  return 16;
+}
+
+/* The embedded dotted quad of an IPv6 address, as dottedQuad in ipv6Bytes.ts. */
+static int dotted_quad(const u8 *b, u32 start, u32 end, u32 *out) {
+  u32 value = 0, octet = 0, digits = 0, dots = 0;
+  for (u32 i = start; i < end; i++) {
+    u8 c = b[i];
+    if (c == '.') {
+      if (digits == 0 || octet > 255 || ++dots > 3) return 0;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if ((u8)(c - '0') <= 9 && digits < 3) {
+      octet = octet * 10 + (u32)(c - '0');
+      digits++;
+    } else
+      return 0;
+  }
+  if (dots != 3 || digits == 0 || octet > 255) return 0;
+  *out = value * 256 + octet;
+  return 1;
+}
+
+/* An IPv6 address in any form parseGroups (ipv6Bytes.ts) accepts, up to a space or the end. */
+static __attribute__((noinline)) int read_ipv6(const u8 *b, u32 *pos, u32 end, Addr *out) {
+  u32 start = *pos;
+  u32 stop = skip_token(b, start, end);
+  u32 groups[8];
+  u32 count = 0;
+  i32 gap = -1;
+  u32 i = start;
+  if (stop - start < 2) return 0;
+  if (b[i] == ':') {
+    if (b[i + 1] != ':') return 0;
+    gap = 0;
+    i += 2;
+  }
+  while (i < stop) {
+    u32 value = 0, digits = 0, j = i;
+    for (; j < stop; j++) {
+      u32 hex = hex_value(b[j]);
+      if (hex > 15) break;
+      value = value * 16 + hex;
+      digits++;
+    }
+    if (j < stop && b[j] == '.') {
+      u32 v4;
+      if (!dotted_quad(b, i, stop, &v4) || count > 6) return 0;
+      groups[count++] = v4 >> 16;
+      groups[count++] = v4 & 0xffff;
+      i = stop;
+      break;
+    }
+    if (digits == 0 || digits > 4 || count >= 8) return 0;
+    groups[count++] = value;
+    i = j;
+    if (i == stop) break;
+    if (b[i] != ':') return 0;
+    i++;
+    if (i < stop && b[i] == ':') {
+      if (gap >= 0) return 0;
+      gap = (i32)count;
+      i++;
+    } else if (i == stop)
+      return 0;
+  }
+  if (gap < 0) {
+    if (count != 8) return 0;
+  } else {
+    if (count > 7) return 0;
+    u32 tail = count - (u32)gap;
+    for (u32 k = 0; k < tail; k++) groups[7 - k] = groups[count - 1 - k];
+    for (u32 k = (u32)gap; k < 8 - tail; k++) groups[k] = 0;
+  }
+  for (u32 k = 0; k < 4; k++) out->w[k] = groups[2 * k] << 16 | groups[2 * k + 1];
+  out->family = 6;
+  *pos = stop;
+  return 1;
+}
+
+INLINE int read_address(const u8 *b, u32 *pos, u32 end, Addr *out) {
+  if (read_ipv4(b, pos, end, &out->w[0])) {
+    out->family = 4;
+    return 1;
+  }
+  return read_ipv6(b, pos, end, out);
+}
+
 INLINE int token_is(const u8 *b, u32 start, u32 end, const char *text, u32 length) {
   return end - start == length && __builtin_memcmp(b + start, text, length) == 0;
 }
@@ -502,10 +709,10 @@ static int parse_body(const u8 *b, u32 pos, u32 end, Entry *e, int in_reply) {
             in_reply = 1;
             tuple = &e->reply;
           }
-          if (!read_ipv4(b, &pos, end, &tuple->src)) return 0;
+          if (!read_address(b, &pos, end, &tuple->src)) return 0;
           tuple->has_src = 1;
         } else if (byte0 == 'd' && k1 == 's') {
-          if (!read_ipv4(b, &pos, end, &tuple->dst)) return 0;
+          if (!read_address(b, &pos, end, &tuple->dst)) return 0;
           tuple->has_dst = 1;
         } else if (byte0 == 'u') {
           if (!read_decimal(b, &pos, end, &n)) return 0;
@@ -614,15 +821,15 @@ INLINE int fast_tuple(const u8 *b, u32 *pos, u32 end, Tuple *t, u32 proto, Tuple
   if (p + 4 > end || load32(b + p) != SRC_EQ) return 0;
   p += 4;
   text->at[0] = p;
-  if (!read_ipv4(b, &p, end, &t->src)) return 0;
+  if (!read_address(b, &p, end, &t->src)) return 0;
   text->at[1] = p;
   if (p + 5 > end || b[p] != SPACE || load32(b + p + 1) != DST_EQ) return 0;
   p += 5;
   text->at[2] = p;
-  if (!read_ipv4(b, &p, end, &t->dst)) return 0;
+  if (!read_address(b, &p, end, &t->dst)) return 0;
   text->at[3] = p;
   t->has_src = t->has_dst = 1;
-  if (proto == 1) {
+  if (proto == 1 || proto == 58) {
     if (!key_at(b, p, end, TYPE_EQ, "=", 1)) return 0;
     p += 6;
     if (!port_at(b, &p, end, &t->sport)) return 0;
@@ -688,7 +895,7 @@ INLINE int mirrored_reply(const u8 *b, u32 *pos, u32 end, const TupleText *text,
   if (!key_at(b, p, end, DPOR, "t=", 2) || !mirrored_value(b, &p, end, 7, text->at[4], text->at[5])) return 0;
   if (key_at(b, p, end, PACK, "ets=", 4)) return 0; /* accounting: the full parse reads the counters */
   const Tuple *o = &e->orig;
-  e->reply = (Tuple){o->dst, o->src, o->dport, o->sport, 1, 1};
+  e->reply = (Tuple){.src = o->dst, .dst = o->src, .sport = o->dport, .dport = o->sport, .has_src = 1, .has_dst = 1};
   *pos = p;
   return 1;
 }
@@ -703,7 +910,7 @@ static u32 fast_tuples(const u8 *b, u32 p, u32 end, Entry *e) {
   }
   if (p >= end || b[p] != SPACE) return 0;
   p++;
-  if (e->proto != 1 && mirrored_reply(b, &p, end, &text, e)) return p;
+  if ((e->proto == 6 || e->proto == 17) && mirrored_reply(b, &p, end, &text, e)) return p;
   if (!fast_tuple(b, &p, end, &e->reply, e->proto, &text)) return 0;
   return p;
 }
@@ -719,10 +926,17 @@ INLINE u32 next_token(const u8 *b, u32 *pos, u32 end) {
  * "ipv4     2 tcp      6 ": procfs and conntrack-tools print the names padded to eight columns
  * (%-8s). Matched a word at a time; any other spacing takes the token-by-token path.
  */
-INLINE u32 fixed_header(const u8 *b, u32 p, u32 end, u32 *proto) {
-  if (p + 11 <= end && load64(b + p) == load64((const u8 *)"ipv4    ") && b[p + 8] == SPACE && b[p + 9] == '2' &&
-      b[p + 10] == SPACE)
+INLINE u32 fixed_header(const u8 *b, u32 p, u32 end, u32 *proto, u32 *family) {
+  if (p + 12 > end) return 0;
+  u64 l3 = load64(b + p);
+  if (l3 == load64((const u8 *)"ipv4    ") && b[p + 8] == SPACE && b[p + 9] == '2' && b[p + 10] == SPACE) {
+    *family = 4;
     p += 11;
+  } else if (l3 == load64((const u8 *)"ipv6    ") && b[p + 8] == SPACE && b[p + 9] == '1' && b[p + 10] == '0' &&
+             b[p + 11] == SPACE) {
+    *family = 6;
+    p += 12;
+  }
   if (p + 12 > end) return 0;
   u64 name = load64(b + p);
   if (name == load64((const u8 *)"tcp     ") && b[p + 8] == SPACE && b[p + 9] == '6' && b[p + 10] == SPACE) {
@@ -737,6 +951,11 @@ INLINE u32 fixed_header(const u8 *b, u32 p, u32 end, u32 *proto) {
   if (name == load64((const u8 *)"icmp    ") && b[p + 8] == SPACE && b[p + 9] == '1' && b[p + 10] == SPACE) {
     *proto = 1;
     return p + 10;
+  }
+  if (name == load64((const u8 *)"icmpv6  ") && b[p + 8] == SPACE && b[p + 9] == '5' && b[p + 10] == '8' &&
+      b[p + 11] == SPACE) {
+    *proto = 58;
+    return p + 11;
   }
   return 0;
 }
@@ -789,13 +1008,15 @@ static int parse_line(const u8 *b, u32 pos, u32 end, Entry *e) {
   u32 stop;
   u64 n;
   u32 proto = 0;
-  u32 header_end = fixed_header(b, pos, end, &proto);
+  u32 header_family = 0; /* from the "ipv4 2" / "ipv6 10" prefix, when printed */
+  u32 header_end = fixed_header(b, pos, end, &proto, &header_family);
   if (header_end) {
     stop = header_end;
     goto header_done;
   }
   stop = next_token(b, &start, end);
-  if (token_is(b, start, stop, "ipv4", 4)) {
+  if (token_is(b, start, stop, "ipv4", 4) || token_is(b, start, stop, "ipv6", 4)) {
+    header_family = b[start + 3] == '4' ? 4 : 6;
     start = stop;
     stop = next_token(b, &start, end);
     u32 cursor = start;
@@ -809,6 +1030,8 @@ static int parse_line(const u8 *b, u32 pos, u32 end, Entry *e) {
     proto = 17;
   else if (token_is(b, start, stop, "icmp", 4))
     proto = 1;
+  else if (token_is(b, start, stop, "icmpv6", 6))
+    proto = 58;
   else
     return 0;
   start = stop;
@@ -822,8 +1045,8 @@ header_done:
   e->flags = 0;
   e->mark = -1;
   e->zone = -1;
-  e->orig = (Tuple){0, 0, -1, -1, 0, 0};
-  e->reply = (Tuple){0, 0, -1, -1, 0, 0};
+  e->orig = empty_tuple();
+  e->reply = empty_tuple();
   start = stop;
   stop = next_token(b, &start, end);
   if (start < stop && (u8)(b[start] - '0') <= 9) {
@@ -850,17 +1073,25 @@ header_done:
     if (attributes < end && !parse_body(b, attributes, end, e, 1)) return 0;
   } else {
     e->flags = 0;
-    e->orig = (Tuple){0, 0, -1, -1, 0, 0};
-    e->reply = (Tuple){0, 0, -1, -1, 0, 0};
+    e->orig = empty_tuple();
+    e->reply = empty_tuple();
     if (!parse_body(b, start, end, e, 0)) return 0;
   }
   if (!e->orig.has_src || !e->orig.has_dst || !e->reply.has_src || !e->reply.has_dst) return 0;
-  if (proto != 1 && (e->orig.sport < 0 || e->orig.dport < 0 || e->reply.sport < 0 || e->reply.dport < 0))
+  if ((proto == 6 || proto == 17) &&
+      (e->orig.sport < 0 || e->orig.dport < 0 || e->reply.sport < 0 || e->reply.dport < 0))
     return 0;
+  /* One family for the whole line, as printed: anything mixed is the reference's to judge. */
+  u32 family = e->orig.src.family;
+  if (e->orig.dst.family != family || e->reply.src.family != family || e->reply.dst.family != family ||
+      (header_family != 0 && header_family != family))
+    return 0;
+  e->family = family;
   if (e->state < 0) {
-    e->state = proto == 6 ? intern_state((const u8 *)"tcp", 3)
+    e->state = proto == 6    ? intern_state((const u8 *)"tcp", 3)
                : proto == 17 ? intern_state((const u8 *)"udp", 3)
-                             : intern_state((const u8 *)"icmp", 4);
+               : proto == 1  ? intern_state((const u8 *)"icmp", 4)
+                             : intern_state((const u8 *)"icmpv6", 6);
     if (e->state < 0) return 0;
   }
   return 1;
@@ -868,10 +1099,119 @@ header_done:
 
 /* ---------------------------------------------------------------- one entry into every breakdown */
 
-static inline Key key1(u32 a) { return (Key){a, 0, 0}; }
+
+/* An address as a top-list key: one word for IPv4, four for IPv6. */
+static inline Key address_key(const Addr *a) {
+  if (a->family == 4) return key1(a->w[0]);
+  Key key;
+  key.n = 4;
+  for (u32 i = 0; i < 4; i++) key.w[i] = a->w[i];
+  return key;
+}
+
+/* The /24 (IPv4, a number like prefixKey's) or /64 (IPv6, the first two words) of a source. */
+static inline Key prefix_key(const Addr *a) {
+  if (a->family == 4) return key1(a->w[0] & ~0xffu);
+  Key key;
+  key.n = 2;
+  key.w[0] = a->w[0];
+  key.w[1] = a->w[1];
+  return key;
+}
+
+static inline Key pair_key(const Addr *client, const Addr *server, u32 port) {
+  Key key;
+  if (client->family == 4) {
+    key.n = 3;
+    key.w[0] = client->w[0];
+    key.w[1] = server->w[0];
+    key.w[2] = port;
+    return key;
+  }
+  key.n = 9;
+  for (u32 i = 0; i < 4; i++) {
+    key.w[i] = client->w[i];
+    key.w[4 + i] = server->w[i];
+  }
+  key.w[8] = port;
+  return key;
+}
+
+#define FNV_OFFSET 0x811c9dc5u
+#define FNV_PRIME 0x01000193u
+
+static inline u32 fnv_char(u32 h, u32 c) { return (h ^ c) * FNV_PRIME; }
+
+static u32 fnv_hex(u32 h, u32 group) {
+  int shift = 12;
+  while (shift > 0 && (group >> shift) == 0) shift -= 4;
+  for (; shift >= 0; shift -= 4) h = fnv_char(h, (u32) "0123456789abcdef"[(group >> shift) & 15]);
+  return h;
+}
+
+static u32 fnv_decimal(u32 h, u32 value) {
+  if (value >= 100) h = fnv_char(h, '0' + value / 100);
+  if (value >= 10) h = fnv_char(h, '0' + value / 10 % 10);
+  return fnv_char(h, '0' + value % 10);
+}
+
+/*
+ * hashString of the address's RFC 5952 text (formatIPv6Groups in address.ts), without writing the
+ * text: the reference keys IPv6 addresses by that text and hashes it for HyperLogLog.
+ */
+static __attribute__((noinline)) u32 ipv6_text_hash(const Addr *a) {
+  u32 groups[8];
+  for (u32 k = 0; k < 4; k++) {
+    groups[2 * k] = a->w[k] >> 16;
+    groups[2 * k + 1] = a->w[k] & 0xffff;
+  }
+  u32 h = FNV_OFFSET;
+  if (!groups[0] && !groups[1] && !groups[2] && !groups[3] && !groups[4] && groups[5] == 0xffff) {
+    for (const char *c = "::ffff:"; *c; c++) h = fnv_char(h, (u8)*c);
+    h = fnv_decimal(h, groups[6] >> 8);
+    h = fnv_char(h, '.');
+    h = fnv_decimal(h, groups[6] & 255);
+    h = fnv_char(h, '.');
+    h = fnv_decimal(h, groups[7] >> 8);
+    h = fnv_char(h, '.');
+    h = fnv_decimal(h, groups[7] & 255);
+    return mix32(h);
+  }
+  i32 best_start = -1;
+  u32 best_length = 1; /* a single zero group is not compressed (RFC 5952 4.2.2) */
+  for (u32 index = 0; index < 8;) {
+    if (groups[index] != 0) {
+      index++;
+      continue;
+    }
+    u32 run_end = index;
+    while (run_end < 8 && groups[run_end] == 0) run_end++;
+    if (run_end - index > best_length) {
+      best_start = (i32)index;
+      best_length = run_end - index;
+    }
+    index = run_end;
+  }
+  for (u32 index = 0; index < 8; index++) {
+    if ((i32)index == best_start) {
+      h = fnv_char(h, ':');
+      if (index == 0) h = fnv_char(h, ':');
+      index += best_length - 1;
+      continue;
+    }
+    h = fnv_hex(h, groups[index]);
+    if (index < 7) h = fnv_char(h, ':');
+  }
+  return mix32(h);
+}
+
+static inline u32 address_hash(const Addr *a) { return a->family == 4 ? mix32(a->w[0]) : ipv6_text_hash(a); }
+
+static f64 l3_counts[2];
 
 static void add_entry(const Entry *e) {
   entries += 1;
+  l3_counts[e->family == 6] += 1;
   u32 proto = e->proto;
   proto_counts[proto] += 1;
   if (state_entries[e->state] == 0) state_order[counted_states++] = (u32)e->state;
@@ -879,17 +1219,30 @@ static void add_entry(const Entry *e) {
   flag_counts[e->flags & 15] += 1;
   const Tuple *o = &e->orig;
   const Tuple *r = &e->reply;
-  int ports = proto != 1;
-  int snat = r->dst != o->src || (ports && r->dport != o->sport);
-  int dnat = r->src != o->dst || (ports && r->sport != o->dport);
+  int ports = proto == 6 || proto == 17;
+  int snat = !same_addr(&r->dst, &o->src) || (ports && r->dport != o->sport);
+  int dnat = !same_addr(&r->src, &o->dst) || (ports && r->sport != o->dport);
   nat_counts[snat && dnat ? 3 : snat ? 1 : dnat ? 2 : 0] += 1;
-  topk_add(&tops[TOP_ZONES], key1(e->zone > 0 ? (u32)e->zone : 0));
-  topk_add(&tops[TOP_MARKS], key1(e->mark > 0 ? (u32)e->mark : 0));
-  topk_add(&tops[TOP_SRC], key1(o->src));
-  topk_add(&tops[TOP_DST], key1(o->dst));
-  topk_add(&tops[TOP_SRC_PREFIX], key1(o->src & ~0xffu));
-  u32 src_hash = mix32(o->src);
-  u32 dst_hash = mix32(o->dst);
+  int v4 = e->family == 4;
+  Key src, dst;
+  if (!v4) {
+    src = address_key(&o->src);
+    dst = address_key(&o->dst);
+  }
+  topk_add_word(&tops[TOP_ZONES], e->zone > 0 ? (u32)e->zone : 0);
+  topk_add_word(&tops[TOP_MARKS], e->mark > 0 ? (u32)e->mark : 0);
+  if (v4) {
+    topk_add_word(&tops[TOP_SRC], o->src.w[0]);
+    topk_add_word(&tops[TOP_DST], o->dst.w[0]);
+    topk_add_word(&tops[TOP_SRC_PREFIX], o->src.w[0] & ~0xffu);
+  } else {
+    Key prefix = prefix_key(&o->src);
+    topk_add(&tops[TOP_SRC], &src);
+    topk_add(&tops[TOP_DST], &dst);
+    topk_add(&tops[TOP_SRC_PREFIX], &prefix);
+  }
+  u32 src_hash = address_hash(&o->src);
+  u32 dst_hash = address_hash(&o->dst);
   hll_add(hll_src, 14, src_hash);
   hll_add(hll_dst, 14, dst_hash);
   if (proto == 6)
@@ -904,7 +1257,7 @@ static void add_entry(const Entry *e) {
   int unreplied = (e->flags & FLAG_UNREPLIED) != 0;
   if (unreplied || (proto == 6 && e->state == syn_sent_state)) {
     TopK *scan = &tops[TOP_SCAN];
-    i32 slot = topk_add(scan, key1(o->src));
+    i32 slot = v4 ? topk_add_word(scan, o->src.w[0]) : topk_add(scan, &src);
     i32 spread = scan->attached[slot];
     if (spread < 0 && scan->counts[slot] - scan->errors[slot] >= SPREAD_AFTER) {
       spread = pool_take(&spread_pool);
@@ -923,22 +1276,26 @@ static void add_entry(const Entry *e) {
     u32 reflection = reflection_index[o->sport];
     if (reflection > 0) {
       reflection_sport[reflection - 1] += 1;
-      topk_add(&tops[TOP_REFLECTION_SRC], key1(o->src));
+      if (v4)
+        topk_add_word(&tops[TOP_REFLECTION_SRC], o->src.w[0]);
+      else
+        topk_add(&tops[TOP_REFLECTION_SRC], &src);
     }
   }
   if (proto == 6 && e->state == established_state) {
     TopK *established = &tops[TOP_ESTABLISHED];
-    i32 slot = topk_add(established, (Key){o->src, o->dst, (u32)o->dport});
-    i32 pair = established->attached[slot];
-    if (pair < 0) {
-      pair = pool_take(&pair_pool);
-      pair_long_lived[pair] = 0;
-      pair_remaining_sum[pair] = 0;
-      established->attached[slot] = pair;
+    Key pair = pair_key(&o->src, &o->dst, (u32)o->dport);
+    i32 slot = topk_add(established, &pair);
+    i32 stats = established->attached[slot];
+    if (stats < 0) {
+      stats = pool_take(&pair_pool);
+      pair_long_lived[stats] = 0;
+      pair_remaining_sum[stats] = 0;
+      established->attached[slot] = stats;
     }
     f64 remaining = e->timeout > 0 ? e->timeout : 0;
-    pair_remaining_sum[pair] += remaining;
-    if (remaining > LONG_REMAINING_SECONDS) pair_long_lived[pair] += 1;
+    pair_remaining_sum[stats] += remaining;
+    if (remaining > LONG_REMAINING_SECONDS) pair_long_lived[stats] += 1;
     u32 last = ESTABLISHED_HOUR_BUCKETS - 1;
     established_hours[remaining >= last * 3600.0 ? last : (u32)(remaining / 3600)] += 1;
   }
@@ -963,11 +1320,6 @@ INLINE u32 find_newline(const u8 *b, u32 pos, u32 end) {
 }
 
 /*
- * Parses and aggregates the complete lines of input[start, end). Lines it does not take are listed
- * as [start, end) pairs in fallback_ranges. Returns where it stopped: after the last complete line,
- * or earlier when the fallback list is full (call again after reading it).
- */
-/*
  * Entries are parsed a batch at a time, then the buckets their addresses fall in are read in one
  * tight loop: independent loads overlap, so the cache misses of a million distinct addresses are
  * paid in parallel instead of one after another inside add_entry (WebAssembly has no prefetch).
@@ -983,14 +1335,20 @@ static void add_batch(void) {
   const TopK *dst = &tops[TOP_DST];
   u32 sink = 0;
   for (u32 i = 0; i < batched; i++) {
-    sink ^= src->table[key_hash(key1(batch[i].orig.src)) & src->mask].a;
-    sink ^= dst->table[key_hash(key1(batch[i].orig.dst)) & dst->mask].a;
+    if (batch[i].family != 4) continue;
+    sink ^= src->table[word_hash(batch[i].orig.src.w[0]) & src->mask].tag;
+    sink ^= dst->table[word_hash(batch[i].orig.dst.w[0]) & dst->mask].tag;
   }
   touched ^= sink;
   for (u32 i = 0; i < batched; i++) add_entry(&batch[i]);
   batched = 0;
 }
 
+/*
+ * Parses and aggregates the complete lines of input[start, end). Lines it does not take are listed
+ * as [start, end) pairs in fallback_ranges. Returns where it stopped: after the last complete line,
+ * or earlier when the fallback list is full (call again after reading it).
+ */
 EXPORT(scan) u32 scan(u32 start, u32 end) {
   const u8 *b = input;
   fallback_count = 0;
@@ -1043,6 +1401,7 @@ enum {
   RESULT_SPREAD_REGISTERS,
   RESULT_PAIR_LONG_LIVED,
   RESULT_PAIR_REMAINING_SUM,
+  RESULT_L3,
 };
 
 /* Pointers (or, for counts, values) of the result arrays; the TypeScript side reads them in place. */
@@ -1068,11 +1427,20 @@ EXPORT(result) u32 result(u32 what) {
     case RESULT_SPREAD_REGISTERS: return (u32)spread_registers;
     case RESULT_PAIR_LONG_LIVED: return (u32)pair_long_lived;
     case RESULT_PAIR_REMAINING_SUM: return (u32)pair_remaining_sum;
+    case RESULT_L3: return (u32)l3_counts;
     default: return 0;
   }
 }
 
-enum { TOP_FIELD_CAPACITY, TOP_FIELD_SIZE, TOP_FIELD_KEYS, TOP_FIELD_COUNTS, TOP_FIELD_ERRORS, TOP_FIELD_ATTACHED };
+enum {
+  TOP_FIELD_CAPACITY,
+  TOP_FIELD_SIZE,
+  TOP_FIELD_KEYS,
+  TOP_FIELD_COUNTS,
+  TOP_FIELD_ERRORS,
+  TOP_FIELD_ATTACHED,
+  TOP_FIELD_STRIDE,
+};
 
 EXPORT(top_field) u32 top_field(u32 which, u32 field) {
   TopK *t = &tops[which];
@@ -1083,6 +1451,7 @@ EXPORT(top_field) u32 top_field(u32 which, u32 field) {
     case TOP_FIELD_COUNTS: return (u32)t->counts;
     case TOP_FIELD_ERRORS: return (u32)t->errors;
     case TOP_FIELD_ATTACHED: return (u32)t->attached;
+    case TOP_FIELD_STRIDE: return t->stride;
     default: return 0;
   }
 }

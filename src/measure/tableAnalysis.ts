@@ -47,7 +47,7 @@ export type AnalysisEngine = 'wasm' | 'typescript';
 
 /**
  * Parser and aggregator for one stream. Without --filter or --group-by the WebAssembly engine takes
- * the lines it can (IPv4 tcp/udp/icmp) and hands the rest to the TypeScript parser; its summary is
+ * the lines it can (tcp/udp/icmp over IPv4 and IPv6) and hands the rest to the TypeScript parser; its summary is
  * merged in at the end.
  */
 function consumer(options: AnalysisOptions) {

@@ -1,11 +1,11 @@
-import { ipv4ToString } from '../table/address.js';
+import { type AddressKey, formatIPv6Groups, ipv4ToString } from '../table/address.js';
 import { type EntryStreamParser, MAX_LINE_BYTES } from '../table/entryStream.js';
 import { TIMEOUT_BUCKETS, type AggregatorState } from './tableAggregator.js';
 import type { TopKState } from './topK.js';
 
 /**
  * The WebAssembly fast path of table analysis (native/table-engine.c). It parses and aggregates the
- * IPv4 tcp/udp/icmp lines it can read with certainty, exactly as EntryStreamParser + TableAggregator
+ * tcp/udp/icmp/icmpv6 lines (IPv4 or IPv6) it can read with certainty, exactly as EntryStreamParser + TableAggregator
  * would; every other line goes, as bytes, to the TypeScript parser given as `fallback`. Its summary
  * is an AggregatorState, merged like any other part of a table.
  */
@@ -44,9 +44,10 @@ const RESULT = {
   spreadRegisters: 17,
   pairLongLived: 18,
   pairRemainingSum: 19,
+  l3: 20,
 } as const;
 const TOP = { src: 0, dst: 1, srcPrefix: 2, zones: 3, marks: 4, scan: 5, reflectionSrc: 6, established: 7 };
-const TOP_FIELD = { capacity: 0, size: 1, keys: 2, counts: 3, errors: 4, attached: 5 };
+const TOP_FIELD = { capacity: 0, size: 1, keys: 2, counts: 3, errors: 4, attached: 5, stride: 6 };
 const MAX_STATE_BYTES = 32;
 const SPREAD_REGISTERS = 256;
 const ESTABLISHED_HOUR_BUCKETS = 121;
@@ -180,7 +181,7 @@ export class TableEngine {
       return [name, stateEntries[id]!, remaining];
     });
 
-    const scan = this.wordTopState(TOP.scan, true);
+    const scan = this.topState(TOP.scan, 'address') as TopKState<AddressKey>;
     const spreadRegisters = new Uint8Array(buffer, wasm.result(RESULT.spreadRegisters));
     const scanSpread: AggregatorState['scanSpread'] = [];
     this.forAttached(TOP.scan, (slot, index) => {
@@ -191,11 +192,7 @@ export class TableEngine {
         spreadRegisters.slice(base + SPREAD_REGISTERS, base + 2 * SPREAD_REGISTERS),
       ]);
     });
-    const established = this.topState(
-      TOP.established,
-      (keys, slot) =>
-        `${ipv4ToString(keys[3 * slot]!)} ${ipv4ToString(keys[3 * slot + 1]!)} ${keys[3 * slot + 2]!}`,
-    );
+    const established = this.topState(TOP.established, 'pair') as TopKState<string>;
     const longLived = new Float64Array(buffer, wasm.result(RESULT.pairLongLived));
     const remainingSum = new Float64Array(buffer, wasm.result(RESULT.pairRemainingSum));
     const pairStats: AggregatorState['pairStats'] = [];
@@ -205,7 +202,7 @@ export class TableEngine {
 
     return {
       entries,
-      l3: [entries, 0],
+      l3: Array.from(f64(RESULT.l3, 2)),
       proto: f64(RESULT.proto, 256),
       states,
       flags: f64(RESULT.flags, 16),
@@ -215,49 +212,57 @@ export class TableEngine {
       otherDport: [],
       hllSrc: u8(RESULT.hllSrc, 1 << 14),
       hllDst: u8(RESULT.hllDst, 1 << 14),
-      zones: this.wordTopState(TOP.zones, false),
-      marks: this.wordTopState(TOP.marks, false),
-      src: this.wordTopState(TOP.src, true),
-      dst: this.wordTopState(TOP.dst, true),
-      srcPrefix: this.wordTopState(TOP.srcPrefix, true),
+      zones: this.topState(TOP.zones, 'number') as TopKState<number>,
+      marks: this.topState(TOP.marks, 'number') as TopKState<number>,
+      src: this.topState(TOP.src, 'address') as TopKState<AddressKey>,
+      dst: this.topState(TOP.dst, 'address') as TopKState<AddressKey>,
+      srcPrefix: this.topState(TOP.srcPrefix, 'prefix') as TopKState<AddressKey>,
       groups: null,
       scan,
       scanSpread,
       udpUnrepliedDport: f64(RESULT.udpUnrepliedDport, 65536),
       hllUdpUnrepliedSrc: u8(RESULT.hllUdpUnrepliedSrc, 1 << 12),
       reflectionSport: f64(RESULT.reflectionSport, REFLECTION_PORT_COUNT),
-      reflectionSrc: this.wordTopState(TOP.reflectionSrc, true),
+      reflectionSrc: this.topState(TOP.reflectionSrc, 'address') as TopKState<AddressKey>,
       established,
       pairStats,
       establishedRemainingHours: f64(RESULT.establishedHours, ESTABLISHED_HOUR_BUCKETS),
     };
   }
 
-  private topState<K>(which: number, key: (keys: Uint32Array, slot: number) => K): TopKState<K> {
-    const { keys, size, ...rest } = this.topArrays(which);
-    return { ...rest, keys: Array.from({ length: size }, (_, slot) => key(keys, slot)) };
-  }
-
-  /** A top list of one-word keys, as signed (IPv4 addresses, like the reference) or unsigned integers. */
-  private wordTopState(which: number, signed: boolean): TopKState<number> {
-    const { keys, size, ...rest } = this.topArrays(which);
-    const words = signed ? new Int32Array(size) : new Uint32Array(size);
-    for (let slot = 0; slot < size; slot++) words[slot] = keys[3 * slot]!;
-    return { ...rest, keys: words };
-  }
-
-  private topArrays(which: number) {
+  /**
+   * A top list's keys as the reference keys them: IPv4 addresses and /24 prefixes as signed
+   * integers, zones and marks as unsigned ones, IPv6 addresses and /64 prefixes as RFC 5952 text,
+   * client/server/port pairs as "client server port". All one-word keys stay a typed array.
+   */
+  private topState(
+    which: number,
+    kind: 'address' | 'prefix' | 'number' | 'pair',
+  ): TopKState<number | string> {
     const { wasm } = this;
     const buffer = wasm.memory.buffer;
     const size = wasm.top_field(which, TOP_FIELD.size);
-    return {
-      size,
-      keys: new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.keys), 3 * size),
+    const stride = wasm.top_field(which, TOP_FIELD.stride);
+    const stored = new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.keys), stride * size);
+    const state = {
       capacity: wasm.top_field(which, TOP_FIELD.capacity),
       floor: wasm.top_floor(which),
       counts: new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.counts), size).slice(),
       errors: new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.errors), size).slice(),
     };
+    let oneWord = true;
+    for (let slot = 0; slot < size && oneWord; slot++)
+      oneWord = stored[slot * stride] === 1 && kind !== 'pair';
+    if (oneWord) {
+      const words = kind === 'number' ? new Uint32Array(size) : new Int32Array(size);
+      for (let slot = 0; slot < size; slot++) words[slot] = stored[slot * stride + 1]!;
+      return { ...state, keys: words };
+    }
+    const keys = Array.from({ length: size }, (_, slot) => {
+      const at = slot * stride;
+      return keyText(kind, stored.subarray(at + 1, at + 1 + stored[at]!));
+    });
+    return { ...state, keys };
   }
 
   /** Calls back with (slot, pool index) for each tracked key that has data attached. */
@@ -267,4 +272,26 @@ export class TableEngine {
     const attached = new Int32Array(wasm.memory.buffer, wasm.top_field(which, TOP_FIELD.attached), size);
     for (let slot = 0; slot < size; slot++) if (attached[slot]! >= 0) visit(slot, attached[slot]!);
   }
+}
+
+/** Eight 16-bit groups from four big-endian words. */
+function groupsOf(words: ArrayLike<number>, from: number): number[] {
+  const groups: number[] = [];
+  for (let i = from; i < from + 4; i++) groups.push(words[i]! >>> 16, words[i]! & 0xffff);
+  return groups;
+}
+
+function addressText(words: ArrayLike<number>, from: number, wordCount: number): string {
+  return wordCount === 1 ? ipv4ToString(words[from]!) : formatIPv6Groups(groupsOf(words, from));
+}
+
+/** The reference's key for a multi-word engine key (see topState). */
+function keyText(kind: 'address' | 'prefix' | 'number' | 'pair', words: Uint32Array): number | string {
+  if (words.length === 1) return kind === 'number' ? words[0]! : words[0]! | 0;
+  if (kind === 'prefix') return `${formatIPv6Groups([...groupsOf([words[0]!, words[1]!, 0, 0], 0)])}/64`;
+  if (kind === 'pair') {
+    const wide = words.length === 9 ? 4 : 1;
+    return `${addressText(words, 0, wide)} ${addressText(words, wide, wide)} ${words[2 * wide]!}`;
+  }
+  return formatIPv6Groups(groupsOf(words, 0));
 }
