@@ -5,9 +5,10 @@ import type { TopKState } from './topK.js';
 
 /**
  * The WebAssembly fast path of table analysis (native/table-engine.c). It parses and aggregates the
- * tcp/udp/icmp/icmpv6 lines (IPv4 or IPv6) it can read with certainty, exactly as EntryStreamParser + TableAggregator
- * would; every other line goes, as bytes, to the TypeScript parser given as `fallback`. Its summary
- * is an AggregatorState, merged like any other part of a table.
+ * tcp/udp/icmp/icmpv6 lines (IPv4 or IPv6) it can read with certainty, exactly as
+ * EntryStreamParser + TableAggregator would; every other line goes, as bytes, to the TypeScript
+ * parser given as `fallback`. Its summary is an AggregatorState, merged like any other part of a
+ * table (docs/analysis-engine.md).
  */
 interface EngineExports {
   memory: WebAssembly.Memory;
