@@ -128,14 +128,22 @@ typedef struct {
   u32 capacity;
   u32 size;
   u32 mask;
-  u32 stride; /* words per stored key: its length, then up to stride - 1 words */
+  /*
+   * Keys by slot: length, first word, and the other words (rest_stride per slot) only for lists
+   * that take longer keys. IPv4 tables touch 5 bytes a key, not a full-width record.
+   */
+  u32 rest_stride;
   u32 floor;
-  u32 *keys;
+  u8 *lengths;
+  u32 *words;
+  u32 *rest;
   u32 *counts;
   u32 *errors;
   i32 *attached; /* pool index per slot, -1 none (only with a pool) */
   Bucket *table;
-  u32 *spare_keys;
+  u8 *spare_lengths;
+  u32 *spare_words;
+  u32 *spare_rest;
   u32 *spare_counts;
   u32 *spare_errors;
   i32 *spare_attached;
@@ -153,10 +161,10 @@ static inline int same_key(const Key *x, const Key *y) {
 }
 
 static inline int stored_key_is(const TopK *t, u32 slot, const Key *key) {
-  const u32 *stored = t->keys + slot * t->stride;
-  if (stored[0] != key->n) return 0;
-  for (u32 i = 0; i < key->n; i++)
-    if (stored[1 + i] != key->w[i]) return 0;
+  if (t->lengths[slot] != key->n || t->words[slot] != key->w[0]) return 0;
+  const u32 *rest = t->rest + slot * t->rest_stride;
+  for (u32 i = 1; i < key->n; i++)
+    if (rest[i - 1] != key->w[i]) return 0;
   return 1;
 }
 
@@ -181,12 +189,16 @@ static int topk_init(TopK *t, u32 capacity, u32 max_words, Pool *pool) {
   while (size < 4 * capacity) size *= 2;
   t->capacity = capacity;
   t->mask = size - 1;
-  t->stride = 1 + max_words;
-  t->keys = allocate(slots * t->stride * sizeof(u32));
+  t->rest_stride = max_words - 1;
+  t->lengths = allocate(slots);
+  t->words = allocate(slots * sizeof(u32));
+  t->rest = allocate(slots * t->rest_stride * sizeof(u32) + 4);
   t->counts = allocate(slots * sizeof(u32));
   t->errors = allocate(slots * sizeof(u32));
   t->attached = allocate(slots * sizeof(i32));
-  t->spare_keys = allocate(slots * t->stride * sizeof(u32));
+  t->spare_lengths = allocate(slots);
+  t->spare_words = allocate(slots * sizeof(u32));
+  t->spare_rest = allocate(slots * t->rest_stride * sizeof(u32) + 4);
   t->spare_counts = allocate(slots * sizeof(u32));
   t->spare_errors = allocate(slots * sizeof(u32));
   t->spare_attached = allocate(slots * sizeof(i32));
@@ -194,7 +206,8 @@ static int topk_init(TopK *t, u32 capacity, u32 max_words, Pool *pool) {
   t->table = allocate(size * sizeof(Bucket));
   t->pool = pool;
   t->last_slot = -1;
-  return t->keys && t->counts && t->errors && t->attached && t->spare_keys && t->spare_counts &&
+  return t->lengths && t->words && t->rest && t->counts && t->errors && t->attached && t->spare_lengths &&
+         t->spare_words && t->spare_rest && t->spare_counts &&
          t->spare_errors && t->spare_attached && t->selection && t->table;
 }
 
@@ -218,9 +231,10 @@ static i32 topk_find(TopK *t, const Key *key) {
 
 static i32 topk_insert(TopK *t, const Key *key, u32 count, u32 error, i32 attached) {
   u32 slot = t->size++;
-  u32 *stored = t->keys + slot * t->stride;
-  stored[0] = key->n;
-  for (u32 i = 0; i < key->n; i++) stored[1 + i] = key->w[i];
+  t->lengths[slot] = (u8)key->n;
+  t->words[slot] = key->w[0];
+  u32 *rest = t->rest + slot * t->rest_stride;
+  for (u32 i = 1; i < key->n; i++) rest[i - 1] = key->w[i];
   t->counts[slot] = count;
   t->errors[slot] = error;
   t->attached[slot] = attached;
@@ -235,9 +249,8 @@ static i32 topk_insert(TopK *t, const Key *key, u32 count, u32 error, i32 attach
 /* topk_insert of a one-word key: the common case, without building a Key. */
 static i32 topk_insert_word(TopK *t, u32 word, u32 count, u32 error, i32 attached) {
   u32 slot = t->size++;
-  u32 *stored = t->keys + slot * t->stride;
-  stored[0] = 1;
-  stored[1] = word;
+  t->lengths[slot] = 1;
+  t->words[slot] = word;
   t->counts[slot] = count;
   t->errors[slot] = error;
   t->attached[slot] = attached;
@@ -287,15 +300,21 @@ static void topk_prune(TopK *t) {
   i32 room = (i32)t->capacity;
   for (u32 i = 0; i < size; i++)
     if (t->counts[i] > threshold) room--;
-  u32 *keys = t->keys;
+  u8 *lengths = t->lengths;
+  u32 *words = t->words;
+  u32 *rest = t->rest;
   u32 *counts = t->counts;
   u32 *errors = t->errors;
   i32 *attached = t->attached;
-  t->keys = t->spare_keys;
+  t->lengths = t->spare_lengths;
+  t->words = t->spare_words;
+  t->rest = t->spare_rest;
   t->counts = t->spare_counts;
   t->errors = t->spare_errors;
   t->attached = t->spare_attached;
-  t->spare_keys = keys;
+  t->spare_lengths = lengths;
+  t->spare_words = words;
+  t->spare_rest = rest;
   t->spare_counts = counts;
   t->spare_errors = errors;
   t->spare_attached = attached;
@@ -305,13 +324,12 @@ static void topk_prune(TopK *t) {
   for (u32 i = 0; i < size; i++) {
     u32 count = counts[i];
     if (count > threshold || (count == threshold && room-- > 0)) {
-      const u32 *stored = keys + i * t->stride;
-      if (stored[0] == 1) {
-        topk_insert_word(t, stored[1], count, errors[i], attached[i]);
+      if (lengths[i] == 1) {
+        topk_insert_word(t, words[i], count, errors[i], attached[i]);
         continue;
       }
-      Key key = {.n = stored[0]};
-      for (u32 k = 0; k < key.n; k++) key.w[k] = stored[1 + k];
+      Key key = {.n = lengths[i], .w = {words[i]}};
+      for (u32 k = 1; k < key.n; k++) key.w[k] = rest[i * t->rest_stride + k - 1];
       topk_insert(t, &key, count, errors[i], attached[i]);
       continue;
     }
@@ -1137,6 +1155,22 @@ static inline Key pair_key(const Addr *client, const Addr *server, u32 port) {
   return key;
 }
 
+/* Kept out of line: a Key lives in linear memory, which IPv4 lines should not pay for. */
+static __attribute__((noinline)) i32 topk_add_wide_address(TopK *t, const Addr *a) {
+  Key key = address_key(a);
+  return topk_add(t, &key);
+}
+
+static __attribute__((noinline)) i32 topk_add_wide_prefix(TopK *t, const Addr *a) {
+  Key key = prefix_key(a);
+  return topk_add(t, &key);
+}
+
+static __attribute__((noinline)) i32 topk_add_pair(TopK *t, const Addr *client, const Addr *server, u32 port) {
+  Key key = pair_key(client, server, port);
+  return topk_add(t, &key);
+}
+
 #define FNV_OFFSET 0x811c9dc5u
 #define FNV_PRIME 0x01000193u
 
@@ -1209,6 +1243,12 @@ static inline u32 address_hash(const Addr *a) { return a->family == 4 ? mix32(a-
 
 static f64 l3_counts[2];
 
+/* One occurrence of an address (IPv4 as one word, IPv6 as four); returns its slot. */
+INLINE i32 topk_add_address(TopK *t, const Addr *a) {
+  if (a->family == 4) return topk_add_word(t, a->w[0]);
+  return topk_add_wide_address(t, a);
+}
+
 static void add_entry(const Entry *e) {
   entries += 1;
   l3_counts[e->family == 6] += 1;
@@ -1223,24 +1263,14 @@ static void add_entry(const Entry *e) {
   int snat = !same_addr(&r->dst, &o->src) || (ports && r->dport != o->sport);
   int dnat = !same_addr(&r->src, &o->dst) || (ports && r->sport != o->dport);
   nat_counts[snat && dnat ? 3 : snat ? 1 : dnat ? 2 : 0] += 1;
-  int v4 = e->family == 4;
-  Key src, dst;
-  if (!v4) {
-    src = address_key(&o->src);
-    dst = address_key(&o->dst);
-  }
   topk_add_word(&tops[TOP_ZONES], e->zone > 0 ? (u32)e->zone : 0);
   topk_add_word(&tops[TOP_MARKS], e->mark > 0 ? (u32)e->mark : 0);
-  if (v4) {
-    topk_add_word(&tops[TOP_SRC], o->src.w[0]);
-    topk_add_word(&tops[TOP_DST], o->dst.w[0]);
+  topk_add_address(&tops[TOP_SRC], &o->src);
+  topk_add_address(&tops[TOP_DST], &o->dst);
+  if (e->family == 4)
     topk_add_word(&tops[TOP_SRC_PREFIX], o->src.w[0] & ~0xffu);
-  } else {
-    Key prefix = prefix_key(&o->src);
-    topk_add(&tops[TOP_SRC], &src);
-    topk_add(&tops[TOP_DST], &dst);
-    topk_add(&tops[TOP_SRC_PREFIX], &prefix);
-  }
+  else
+    topk_add_wide_prefix(&tops[TOP_SRC_PREFIX], &o->src);
   u32 src_hash = address_hash(&o->src);
   u32 dst_hash = address_hash(&o->dst);
   hll_add(hll_src, 14, src_hash);
@@ -1257,7 +1287,7 @@ static void add_entry(const Entry *e) {
   int unreplied = (e->flags & FLAG_UNREPLIED) != 0;
   if (unreplied || (proto == 6 && e->state == syn_sent_state)) {
     TopK *scan = &tops[TOP_SCAN];
-    i32 slot = v4 ? topk_add_word(scan, o->src.w[0]) : topk_add(scan, &src);
+    i32 slot = topk_add_address(scan, &o->src);
     i32 spread = scan->attached[slot];
     if (spread < 0 && scan->counts[slot] - scan->errors[slot] >= SPREAD_AFTER) {
       spread = pool_take(&spread_pool);
@@ -1276,16 +1306,12 @@ static void add_entry(const Entry *e) {
     u32 reflection = reflection_index[o->sport];
     if (reflection > 0) {
       reflection_sport[reflection - 1] += 1;
-      if (v4)
-        topk_add_word(&tops[TOP_REFLECTION_SRC], o->src.w[0]);
-      else
-        topk_add(&tops[TOP_REFLECTION_SRC], &src);
+      topk_add_address(&tops[TOP_REFLECTION_SRC], &o->src);
     }
   }
   if (proto == 6 && e->state == established_state) {
     TopK *established = &tops[TOP_ESTABLISHED];
-    Key pair = pair_key(&o->src, &o->dst, (u32)o->dport);
-    i32 slot = topk_add(established, &pair);
+    i32 slot = topk_add_pair(established, &o->src, &o->dst, (u32)o->dport);
     i32 stats = established->attached[slot];
     if (stats < 0) {
       stats = pool_take(&pair_pool);
@@ -1435,11 +1461,13 @@ EXPORT(result) u32 result(u32 what) {
 enum {
   TOP_FIELD_CAPACITY,
   TOP_FIELD_SIZE,
-  TOP_FIELD_KEYS,
+  TOP_FIELD_LENGTHS,
   TOP_FIELD_COUNTS,
   TOP_FIELD_ERRORS,
   TOP_FIELD_ATTACHED,
-  TOP_FIELD_STRIDE,
+  TOP_FIELD_WORDS,
+  TOP_FIELD_REST,
+  TOP_FIELD_REST_STRIDE,
 };
 
 EXPORT(top_field) u32 top_field(u32 which, u32 field) {
@@ -1447,11 +1475,14 @@ EXPORT(top_field) u32 top_field(u32 which, u32 field) {
   switch (field) {
     case TOP_FIELD_CAPACITY: return t->capacity;
     case TOP_FIELD_SIZE: return t->size;
-    case TOP_FIELD_KEYS: return (u32)t->keys;
+    case TOP_FIELD_LENGTHS: return (u32)t->lengths;
+    case TOP_FIELD_WORDS: return (u32)t->words;
+    case TOP_FIELD_REST: return (u32)t->rest;
+    case TOP_FIELD_REST_STRIDE: return t->rest_stride;
     case TOP_FIELD_COUNTS: return (u32)t->counts;
     case TOP_FIELD_ERRORS: return (u32)t->errors;
     case TOP_FIELD_ATTACHED: return (u32)t->attached;
-    case TOP_FIELD_STRIDE: return t->stride;
+
     default: return 0;
   }
 }

@@ -48,7 +48,20 @@ const RESULT = {
   l3: 20,
 } as const;
 const TOP = { src: 0, dst: 1, srcPrefix: 2, zones: 3, marks: 4, scan: 5, reflectionSrc: 6, established: 7 };
-const TOP_FIELD = { capacity: 0, size: 1, keys: 2, counts: 3, errors: 4, attached: 5, stride: 6 };
+const TOP_FIELD = {
+  capacity: 0,
+  size: 1,
+  lengths: 2,
+  counts: 3,
+  errors: 4,
+  attached: 5,
+  words: 6,
+  rest: 7,
+  restStride: 8,
+} as const;
+
+/** How the reference keys a top list: see topState. */
+type KeyKind = 'address' | 'prefix' | 'number' | 'pair';
 const MAX_STATE_BYTES = 32;
 const SPREAD_REGISTERS = 256;
 const ESTABLISHED_HOUR_BUCKETS = 121;
@@ -236,32 +249,26 @@ export class TableEngine {
    * integers, zones and marks as unsigned ones, IPv6 addresses and /64 prefixes as RFC 5952 text,
    * client/server/port pairs as "client server port". All one-word keys stay a typed array.
    */
-  private topState(
-    which: number,
-    kind: 'address' | 'prefix' | 'number' | 'pair',
-  ): TopKState<number | string> {
+  private topState(which: number, kind: KeyKind): TopKState<number | string> {
     const { wasm } = this;
     const buffer = wasm.memory.buffer;
-    const size = wasm.top_field(which, TOP_FIELD.size);
-    const stride = wasm.top_field(which, TOP_FIELD.stride);
-    const stored = new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.keys), stride * size);
+    const field = (name: keyof typeof TOP_FIELD) => wasm.top_field(which, TOP_FIELD[name]);
+    const size = field('size');
+    const lengths = new Uint8Array(buffer, field('lengths'), size);
+    const words = new Uint32Array(buffer, field('words'), size);
     const state = {
-      capacity: wasm.top_field(which, TOP_FIELD.capacity),
+      capacity: field('capacity'),
       floor: wasm.top_floor(which),
-      counts: new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.counts), size).slice(),
-      errors: new Uint32Array(buffer, wasm.top_field(which, TOP_FIELD.errors), size).slice(),
+      counts: new Uint32Array(buffer, field('counts'), size).slice(),
+      errors: new Uint32Array(buffer, field('errors'), size).slice(),
     };
-    let oneWord = true;
-    for (let slot = 0; slot < size && oneWord; slot++)
-      oneWord = stored[slot * stride] === 1 && kind !== 'pair';
-    if (oneWord) {
-      const words = kind === 'number' ? new Uint32Array(size) : new Int32Array(size);
-      for (let slot = 0; slot < size; slot++) words[slot] = stored[slot * stride + 1]!;
-      return { ...state, keys: words };
-    }
+    const oneWord = kind !== 'pair' && lengths.every((length) => length === 1);
+    if (oneWord) return { ...state, keys: kind === 'number' ? words.slice() : new Int32Array(words) };
+    const restStride = field('restStride');
+    const rest = new Uint32Array(buffer, field('rest'), size * restStride);
     const keys = Array.from({ length: size }, (_, slot) => {
-      const at = slot * stride;
-      return keyText(kind, stored.subarray(at + 1, at + 1 + stored[at]!));
+      const from = slot * restStride;
+      return keyText(kind, [words[slot]!, ...rest.subarray(from, from + lengths[slot]! - 1)]);
     });
     return { ...state, keys };
   }
@@ -287,7 +294,7 @@ function addressText(words: ArrayLike<number>, from: number, wordCount: number):
 }
 
 /** The reference's key for a multi-word engine key (see topState). */
-function keyText(kind: 'address' | 'prefix' | 'number' | 'pair', words: Uint32Array): number | string {
+function keyText(kind: KeyKind, words: readonly number[]): number | string {
   if (words.length === 1) return kind === 'number' ? words[0]! : words[0]! | 0;
   if (kind === 'prefix') return `${formatIPv6Groups([...groupsOf([words[0]!, words[1]!, 0, 0], 0)])}/64`;
   if (kind === 'pair') {
