@@ -87,6 +87,25 @@ function bigDistinctInput(source: string, target: string): void {
   writeFileSync(target, `${out.join('\n')}\n`);
 }
 
+/** Waits (at most 60 s) until the CPUs were ≥ 90 % idle for a whole second. */
+async function waitForIdleCpu(): Promise<void> {
+  const idleAndTotal = () => {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return [fields[3]! + fields[4]!, fields.reduce((sum, value) => sum + value, 0)] as const;
+  };
+  for (let waited = 0; waited < 60; waited++) {
+    const [idle0, total0] = idleAndTotal();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const [idle1, total1] = idleAndTotal();
+    if ((idle1 - idle0) / Math.max(total1 - total0, 1) >= 0.9) return;
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const savedRows: string[] = [];
@@ -141,8 +160,10 @@ async function main(): Promise<void> {
       );
     });
   });
-  // Saved dumps are timed after the namespace is gone: the kernel's conntrack GC walking a million
-  // live entries would otherwise take CPU from both sides of the comparison.
+  // Saved dumps are timed after the namespace is gone and the kernel has finished freeing its
+  // million entries: the conntrack GC and the namespace's cleanup would otherwise take CPU from
+  // both sides of the comparison.
+  await waitForIdleCpu();
   const pipeline = (file: string) => [
     'sh',
     '-c',
