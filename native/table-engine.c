@@ -124,29 +124,28 @@ typedef struct {
 } Bucket;
 #define WHOLE_KEY 0x80000000u
 
+/*
+ * Per-slot data of a top list. Keys are stored as length, first word, and the other words
+ * (rest_stride per slot) only for lists that take longer keys: IPv4 tables touch 5 bytes a key.
+ */
 typedef struct {
-  u32 capacity;
-  u32 size;
-  u32 mask;
-  /*
-   * Keys by slot: length, first word, and the other words (rest_stride per slot) only for lists
-   * that take longer keys. IPv4 tables touch 5 bytes a key, not a full-width record.
-   */
-  u32 rest_stride;
-  u32 floor;
   u8 *lengths;
   u32 *words;
   u32 *rest;
   u32 *counts;
   u32 *errors;
-  i32 *attached; /* pool index per slot, -1 none (only with a pool) */
+  i32 *attached; /* pool index, -1 none (only with a pool) */
+} Slots;
+
+typedef struct {
+  u32 capacity;
+  u32 size;
+  u32 mask;
+  u32 rest_stride;
+  u32 floor;
+  Slots at;
+  Slots spare; /* prune rebuilds into these, then the two swap */
   Bucket *table;
-  u8 *spare_lengths;
-  u32 *spare_words;
-  u32 *spare_rest;
-  u32 *spare_counts;
-  u32 *spare_errors;
-  i32 *spare_attached;
   u32 *selection;
   Pool *pool;
   i32 last_slot;
@@ -161,8 +160,8 @@ static inline int same_key(const Key *x, const Key *y) {
 }
 
 static inline int stored_key_is(const TopK *t, u32 slot, const Key *key) {
-  if (t->lengths[slot] != key->n || t->words[slot] != key->w[0]) return 0;
-  const u32 *rest = t->rest + slot * t->rest_stride;
+  if (t->at.lengths[slot] != key->n || t->at.words[slot] != key->w[0]) return 0;
+  const u32 *rest = t->at.rest + slot * t->rest_stride;
   for (u32 i = 1; i < key->n; i++)
     if (rest[i - 1] != key->w[i]) return 0;
   return 1;
@@ -183,6 +182,16 @@ static inline u32 key_hash(const Key *key) {
   return finish_hash(h ^ key->n);
 }
 
+static int slots_init(Slots *at, u32 slots, u32 rest_stride) {
+  at->lengths = allocate(slots);
+  at->words = allocate(slots * sizeof(u32));
+  at->rest = allocate(slots * rest_stride * sizeof(u32) + 4);
+  at->counts = allocate(slots * sizeof(u32));
+  at->errors = allocate(slots * sizeof(u32));
+  at->attached = allocate(slots * sizeof(i32));
+  return at->lengths && at->words && at->rest && at->counts && at->errors && at->attached;
+}
+
 static int topk_init(TopK *t, u32 capacity, u32 max_words, Pool *pool) {
   u32 slots = 2 * capacity + 1;
   u32 size = 16;
@@ -190,25 +199,12 @@ static int topk_init(TopK *t, u32 capacity, u32 max_words, Pool *pool) {
   t->capacity = capacity;
   t->mask = size - 1;
   t->rest_stride = max_words - 1;
-  t->lengths = allocate(slots);
-  t->words = allocate(slots * sizeof(u32));
-  t->rest = allocate(slots * t->rest_stride * sizeof(u32) + 4);
-  t->counts = allocate(slots * sizeof(u32));
-  t->errors = allocate(slots * sizeof(u32));
-  t->attached = allocate(slots * sizeof(i32));
-  t->spare_lengths = allocate(slots);
-  t->spare_words = allocate(slots * sizeof(u32));
-  t->spare_rest = allocate(slots * t->rest_stride * sizeof(u32) + 4);
-  t->spare_counts = allocate(slots * sizeof(u32));
-  t->spare_errors = allocate(slots * sizeof(u32));
-  t->spare_attached = allocate(slots * sizeof(i32));
+  if (!slots_init(&t->at, slots, t->rest_stride) || !slots_init(&t->spare, slots, t->rest_stride)) return 0;
   t->selection = allocate(slots * sizeof(u32));
   t->table = allocate(size * sizeof(Bucket));
   t->pool = pool;
   t->last_slot = -1;
-  return t->lengths && t->words && t->rest && t->counts && t->errors && t->attached && t->spare_lengths &&
-         t->spare_words && t->spare_rest && t->spare_counts &&
-         t->spare_errors && t->spare_attached && t->selection && t->table;
+  return t->selection && t->table;
 }
 
 static i32 topk_find(TopK *t, const Key *key) {
@@ -231,13 +227,13 @@ static i32 topk_find(TopK *t, const Key *key) {
 
 static i32 topk_insert(TopK *t, const Key *key, u32 count, u32 error, i32 attached) {
   u32 slot = t->size++;
-  t->lengths[slot] = (u8)key->n;
-  t->words[slot] = key->w[0];
-  u32 *rest = t->rest + slot * t->rest_stride;
+  t->at.lengths[slot] = (u8)key->n;
+  t->at.words[slot] = key->w[0];
+  u32 *rest = t->at.rest + slot * t->rest_stride;
   for (u32 i = 1; i < key->n; i++) rest[i - 1] = key->w[i];
-  t->counts[slot] = count;
-  t->errors[slot] = error;
-  t->attached[slot] = attached;
+  t->at.counts[slot] = count;
+  t->at.errors[slot] = error;
+  t->at.attached[slot] = attached;
   u32 hash = key_hash(key);
   u32 whole = key->n == 1;
   u32 h = hash & t->mask;
@@ -249,11 +245,11 @@ static i32 topk_insert(TopK *t, const Key *key, u32 count, u32 error, i32 attach
 /* topk_insert of a one-word key: the common case, without building a Key. */
 static i32 topk_insert_word(TopK *t, u32 word, u32 count, u32 error, i32 attached) {
   u32 slot = t->size++;
-  t->lengths[slot] = 1;
-  t->words[slot] = word;
-  t->counts[slot] = count;
-  t->errors[slot] = error;
-  t->attached[slot] = attached;
+  t->at.lengths[slot] = 1;
+  t->at.words[slot] = word;
+  t->at.counts[slot] = count;
+  t->at.errors[slot] = error;
+  t->at.attached[slot] = attached;
   u32 h = word_hash(word) & t->mask;
   while (t->table[h].slot_plus_one != 0) h = (h + 1) & t->mask;
   t->table[h] = (Bucket){word, (slot + 1) | WHOLE_KEY};
@@ -295,53 +291,38 @@ static u32 kth_largest(u32 *values, u32 length, u32 k) {
 /* Keeps the `capacity` largest counts, in slot order, as TopK.prune does. */
 static void topk_prune(TopK *t) {
   u32 size = t->size;
-  for (u32 i = 0; i < size; i++) t->selection[i] = t->counts[i];
+  for (u32 i = 0; i < size; i++) t->selection[i] = t->at.counts[i];
   u32 threshold = kth_largest(t->selection, size, t->capacity);
   i32 room = (i32)t->capacity;
   for (u32 i = 0; i < size; i++)
-    if (t->counts[i] > threshold) room--;
-  u8 *lengths = t->lengths;
-  u32 *words = t->words;
-  u32 *rest = t->rest;
-  u32 *counts = t->counts;
-  u32 *errors = t->errors;
-  i32 *attached = t->attached;
-  t->lengths = t->spare_lengths;
-  t->words = t->spare_words;
-  t->rest = t->spare_rest;
-  t->counts = t->spare_counts;
-  t->errors = t->spare_errors;
-  t->attached = t->spare_attached;
-  t->spare_lengths = lengths;
-  t->spare_words = words;
-  t->spare_rest = rest;
-  t->spare_counts = counts;
-  t->spare_errors = errors;
-  t->spare_attached = attached;
+    if (t->at.counts[i] > threshold) room--;
+  Slots old = t->at;
+  t->at = t->spare;
+  t->spare = old;
   t->size = 0;
   t->last_slot = -1;
   memset(t->table, 0, (t->mask + 1) * sizeof(Bucket));
   for (u32 i = 0; i < size; i++) {
-    u32 count = counts[i];
+    u32 count = old.counts[i];
     if (count > threshold || (count == threshold && room-- > 0)) {
-      if (lengths[i] == 1) {
-        topk_insert_word(t, words[i], count, errors[i], attached[i]);
+      if (old.lengths[i] == 1) {
+        topk_insert_word(t, old.words[i], count, old.errors[i], old.attached[i]);
         continue;
       }
-      Key key = {.n = lengths[i], .w = {words[i]}};
-      for (u32 k = 1; k < key.n; k++) key.w[k] = rest[i * t->rest_stride + k - 1];
-      topk_insert(t, &key, count, errors[i], attached[i]);
+      Key key = {.n = old.lengths[i], .w = {old.words[i]}};
+      for (u32 k = 1; k < key.n; k++) key.w[k] = old.rest[i * t->rest_stride + k - 1];
+      topk_insert(t, &key, count, old.errors[i], old.attached[i]);
       continue;
     }
     if (count > t->floor) t->floor = count;
-    if (t->pool && attached[i] >= 0) t->pool->free_list[t->pool->free_count++] = attached[i];
+    if (t->pool && old.attached[i] >= 0) t->pool->free_list[t->pool->free_count++] = old.attached[i];
   }
 }
 
 static __attribute__((noinline)) i32 topk_add_lookup(TopK *t, const Key *key) {
   i32 slot = topk_find(t, key);
   if (slot >= 0) {
-    t->counts[slot] += 1;
+    t->at.counts[slot] += 1;
     return slot;
   }
   if (t->size >= 2 * t->capacity) topk_prune(t);
@@ -351,7 +332,7 @@ static __attribute__((noinline)) i32 topk_add_lookup(TopK *t, const Key *key) {
 /* Adds one occurrence; returns the key's slot. Runs of one key (a zone, a mark) skip the lookup. */
 INLINE i32 topk_add(TopK *t, const Key *key) {
   if (t->last_slot >= 0 && same_key(key, &t->last_key)) {
-    t->counts[t->last_slot] += 1;
+    t->at.counts[t->last_slot] += 1;
     return t->last_slot;
   }
   return topk_add_lookup(t, key);
@@ -367,7 +348,7 @@ static __attribute__((noinline)) i32 topk_add_word_lookup(TopK *t, u32 word) {
     if (bucket.slot_plus_one == 0) break;
     if (bucket.tag == word && (bucket.slot_plus_one & WHOLE_KEY)) {
       u32 slot = (bucket.slot_plus_one & ~WHOLE_KEY) - 1;
-      t->counts[slot] += 1;
+      t->at.counts[slot] += 1;
       t->last_slot = (i32)slot;
       t->last_key.n = 1;
       t->last_key.w[0] = word;
@@ -380,7 +361,7 @@ static __attribute__((noinline)) i32 topk_add_word_lookup(TopK *t, u32 word) {
 
 INLINE i32 topk_add_word(TopK *t, u32 word) {
   if (t->last_slot >= 0 && t->last_key.n == 1 && t->last_key.w[0] == word) {
-    t->counts[t->last_slot] += 1;
+    t->at.counts[t->last_slot] += 1;
     return t->last_slot;
   }
   return topk_add_word_lookup(t, word);
@@ -737,30 +718,25 @@ static int parse_body(const u8 *b, u32 pos, u32 end, Entry *e, int in_reply) {
         } else
           pos = skip_token(b, pos, end);
         break;
-      case 4:
+      case 4: /* type= code= (ICMP's, in the port slots), mark= zone= */
+      case 5: /* sport= dport= bytes= */
         if (!read_decimal(b, &pos, end, &n)) return 0;
-        if (byte0 == 't' || byte0 == 'c') {
-          if (n > 65535) return 0;
-          if (byte0 == 't')
-            tuple->sport = (i32)n;
-          else
-            tuple->dport = (i32)n;
-        } else if (byte0 == 'm' || byte0 == 'z') {
-          if (n > 0xffffffffu) return 0;
-          if (byte0 == 'm')
-            e->mark = (i64)n;
-          else
-            e->zone = (i64)n;
-        }
-        break;
-      case 5:
-        if (!read_decimal(b, &pos, end, &n)) return 0;
-        if (byte0 == 's' || byte0 == 'd') {
-          if (n > 65535) return 0;
-          if (byte0 == 's')
-            tuple->sport = (i32)n;
-          else
-            tuple->dport = (i32)n;
+        {
+          int source = byte0 == (key_length == 4 ? 't' : 's');
+          int destination = byte0 == (key_length == 4 ? 'c' : 'd');
+          if (source || destination) {
+            if (n > 65535) return 0;
+            if (source)
+              tuple->sport = (i32)n;
+            else
+              tuple->dport = (i32)n;
+          } else if (key_length == 4 && (byte0 == 'm' || byte0 == 'z')) {
+            if (n > 0xffffffffu) return 0;
+            if (byte0 == 'm')
+              e->mark = (i64)n;
+            else
+              e->zone = (i64)n;
+          }
         }
         break;
       case 6:
@@ -1288,11 +1264,11 @@ static void add_entry(const Entry *e) {
   if (unreplied || (proto == 6 && e->state == syn_sent_state)) {
     TopK *scan = &tops[TOP_SCAN];
     i32 slot = topk_add_address(scan, &o->src);
-    i32 spread = scan->attached[slot];
-    if (spread < 0 && scan->counts[slot] - scan->errors[slot] >= SPREAD_AFTER) {
+    i32 spread = scan->at.attached[slot];
+    if (spread < 0 && scan->at.counts[slot] - scan->at.errors[slot] >= SPREAD_AFTER) {
       spread = pool_take(&spread_pool);
       memset(spread_registers + (u32)spread * 2 * SPREAD_REGISTERS, 0, 2 * SPREAD_REGISTERS);
-      scan->attached[slot] = spread;
+      scan->at.attached[slot] = spread;
     }
     if (spread >= 0) {
       u8 *registers = spread_registers + (u32)spread * 2 * SPREAD_REGISTERS;
@@ -1312,12 +1288,12 @@ static void add_entry(const Entry *e) {
   if (proto == 6 && e->state == established_state) {
     TopK *established = &tops[TOP_ESTABLISHED];
     i32 slot = topk_add_pair(established, &o->src, &o->dst, (u32)o->dport);
-    i32 stats = established->attached[slot];
+    i32 stats = established->at.attached[slot];
     if (stats < 0) {
       stats = pool_take(&pair_pool);
       pair_long_lived[stats] = 0;
       pair_remaining_sum[stats] = 0;
-      established->attached[slot] = stats;
+      established->at.attached[slot] = stats;
     }
     f64 remaining = e->timeout > 0 ? e->timeout : 0;
     pair_remaining_sum[stats] += remaining;
@@ -1475,13 +1451,13 @@ EXPORT(top_field) u32 top_field(u32 which, u32 field) {
   switch (field) {
     case TOP_FIELD_CAPACITY: return t->capacity;
     case TOP_FIELD_SIZE: return t->size;
-    case TOP_FIELD_LENGTHS: return (u32)t->lengths;
-    case TOP_FIELD_WORDS: return (u32)t->words;
-    case TOP_FIELD_REST: return (u32)t->rest;
+    case TOP_FIELD_LENGTHS: return (u32)t->at.lengths;
+    case TOP_FIELD_WORDS: return (u32)t->at.words;
+    case TOP_FIELD_REST: return (u32)t->at.rest;
     case TOP_FIELD_REST_STRIDE: return t->rest_stride;
-    case TOP_FIELD_COUNTS: return (u32)t->counts;
-    case TOP_FIELD_ERRORS: return (u32)t->errors;
-    case TOP_FIELD_ATTACHED: return (u32)t->attached;
+    case TOP_FIELD_COUNTS: return (u32)t->at.counts;
+    case TOP_FIELD_ERRORS: return (u32)t->at.errors;
+    case TOP_FIELD_ATTACHED: return (u32)t->at.attached;
 
     default: return 0;
   }
