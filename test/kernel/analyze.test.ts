@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { TABLE_SCENARIOS } from '../../src/lab/tableScenarios.js';
 import type { AnalysisReport } from '../../src/measure/analysisReport.js';
-import { runCliJson } from '../support/cli.js';
+import { runCli, runCliJson } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 
 describe('analyze on live tables', () => {
@@ -40,6 +43,44 @@ describe('analyze on live tables', () => {
       });
     });
   }
+
+  it('reads IPv6 and IPv4 entries as the kernel prints them, the engine agreeing with the reference', async () => {
+    await withLabNamespace(async (lab) => {
+      // Inserted, not sent: lab traffic stays on 127.0.0.0/8. The kernel prints the IPv6 addresses
+      // itself (procfs expanded, conntrack-tools compressed).
+      const lines: string[] = [];
+      for (let i = 0; i < 120; i++) {
+        const client = `2001:db8::${(i % 40).toString(16)}`;
+        lines.push(
+          `-I -s ${client} -d 2001:db8:0:1::5 -p tcp --sport ${20000 + i} --dport 443 --state ESTABLISHED -t 3600`,
+          `-I -s ${client} -d fd00::${i.toString(16)} -p udp --sport ${30000 + i} --dport 53 -t 60`,
+          `-I -s ::ffff:10.0.0.${i} -d 2001:db8::ff -p icmpv6 --icmpv6-type 128 --icmpv6-code 0 --icmpv6-id ${i} -t 30`,
+          `-I -s 10.1.0.${i} -d 10.2.0.1 -p tcp --sport ${40000 + i} --dport 80 --state SYN_SENT -t 120`,
+        );
+      }
+      const batch = join(mkdtempSync(join(tmpdir(), 'ctdoctor-v6-')), 'entries');
+      writeFileSync(batch, `${lines.join('\n')}\n`);
+      await lab.execChecked('conntrack', ['-R', batch]);
+      const count = await lab.count();
+      assert.ok(count >= 470, `inserted ${count} of 480`);
+      for (const source of ['procfs', 'netlink']) {
+        const args = ['analyze', '--netns', lab.name, '--source', source, '--top', '500', '--json'];
+        const fast = await runCli(args);
+        const reference = await runCli(args, { env: { CTDOCTOR_ENGINE: 'typescript' } });
+        const [fastJson, referenceJson] = [fast, reference].map((run) => {
+          assert.equal(run.code, 0, run.stderr);
+          const { durationMs: _duration, engine, ...report } = JSON.parse(run.stdout) as AnalysisReport;
+          return { engine, report };
+        });
+        assert.equal(fastJson!.engine, 'wasm');
+        assert.equal(referenceJson!.engine, 'typescript');
+        assert.deepEqual(fastJson!.report, referenceJson!.report, source);
+        assert.equal(fastJson!.report.malformed.count, 0);
+        assert.ok(fastJson!.report.by.l3.ipv6! >= 350, JSON.stringify(fastJson!.report.by.l3));
+        assert.ok(fastJson!.report.top.src.some((row) => row.key === '::ffff:10.0.0.1'));
+      }
+    });
+  });
 
   it("uses the namespace's own timeouts in its advice", async () => {
     await withLabNamespace(async (lab) => {
