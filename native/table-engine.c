@@ -4,11 +4,11 @@
  * The TypeScript parser and TableAggregator (src/core/table/lineParser.ts,
  * src/core/analysis/tableAggregator.ts) are the reference. This engine takes only the lines it can
  * read with certainty (tcp, udp, icmp and icmpv6 over IPv4 or IPv6, the tokens the kernel and
- * conntrack-tools print) and aggregates them exactly as the reference would; every other line (GRE,
- * SCTP, DCCP, UDP-Lite, unknown protocols, a line mixing address families, anything
- * odd or malformed) is handed back, by byte range, to the TypeScript parser. The two summaries are
- * merged as mergeable summaries. test/unit/tableEngine.test.ts checks that both paths give the same
- * summary, eviction order included.
+ * conntrack-tools print) and aggregates them exactly as the reference would; every other line
+ * (GRE, SCTP, DCCP, UDP-Lite, unknown protocols, a line mixing address families, anything odd or
+ * malformed) is handed back, by byte range, to the TypeScript parser. The two summaries are merged
+ * as mergeable summaries. test/unit/tableEngine.test.ts checks that both paths give the same
+ * summary and sketches, eviction order included (docs/analysis-engine.md).
  *
  * Why C: one pass over a saved million-entry dump has to beat `awk | sort | uniq -c | sort -nr` by
  * 2x; a JavaScript byte loop alone costs ~1 ns per byte before any parsing or counting.

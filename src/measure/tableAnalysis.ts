@@ -18,7 +18,10 @@ export interface AnalysisOptions {
   sampleEntries?: number;
   /** `typescript` forces the reference parser; by default the WebAssembly engine runs when it can. */
   engine?: AnalysisEngine;
-  /** Threads for a saved dump of 16 MB or more; by default dumps of 512 MB or more use one per CPU but one (at most 4). */
+  /**
+   * Threads for a saved dump of 16 MB or more; by default only dumps of 512 MB or more are split,
+   * one thread per CPU but one (at most 4).
+   */
   threads?: number;
 }
 
@@ -47,8 +50,8 @@ export type AnalysisEngine = 'wasm' | 'typescript';
 
 /**
  * Parser and aggregator for one stream. Without --filter or --group-by the WebAssembly engine takes
- * the lines it can (tcp/udp/icmp over IPv4 and IPv6) and hands the rest to the TypeScript parser; its summary is
- * merged in at the end.
+ * the lines it can (tcp/udp/icmp over IPv4 and IPv6) and hands the rest to the TypeScript parser;
+ * its summary is merged in at the end.
  */
 function consumer(options: AnalysisOptions) {
   const aggregator = new TableAggregator({ capacity: options.capacity, groupBy: options.groupBy });
