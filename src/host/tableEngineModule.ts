@@ -5,8 +5,9 @@ const ENGINE_FILE = new URL('../../../native/table-engine.wasm', import.meta.url
 let compiled: WebAssembly.Module | null | undefined;
 
 /**
- * The compiled table engine, or null when it cannot be used: the file is missing from a broken
- * install, or CTDOCTOR_ENGINE=typescript asks for the reference parser (to compare the two).
+ * The compiled table engine, or null when it cannot be used: the file is missing or does not compile
+ * (a broken install: the reference parser gives the same answers, only slower, and reports say
+ * `engine: typescript`), or CTDOCTOR_ENGINE=typescript asks for the reference (to compare the two).
  */
 export function tableEngineModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;

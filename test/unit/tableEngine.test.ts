@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { TableEngine } from '../../src/core/analysis/tableEngine.js';
 import { summarizeTable } from '../../src/core/analysis/tableSummary.js';
+import { CtdoctorError } from '../../src/core/errors.js';
+import { EntryStreamParser } from '../../src/core/table/entryStream.js';
 import { type ConntrackEntry, FLAG, createEntry } from '../../src/core/table/entry.js';
 import { tableEngineModule } from '../../src/host/tableEngineModule.js';
 import { type AnalysisEngine, analyzeStream } from '../../src/measure/tableAnalysis.js';
@@ -143,6 +146,15 @@ function sortedDeep(value: unknown): unknown {
 describe('WebAssembly table engine agrees with the TypeScript reference', () => {
   it('is built and loads', () => {
     assert.ok(tableEngineModule(), 'native/table-engine.wasm is missing: run npm run build:engine');
+  });
+
+  it('refuses, in one line naming the fix, a capacity it has no memory for', () => {
+    // 2^24 + 1 keys is past what the engine sizes its tables for: the same path as a failed grow.
+    const parser = new EntryStreamParser(() => {});
+    assert.throws(
+      () => new TableEngine(tableEngineModule()!, 2 ** 24 + 1, parser),
+      (error: unknown) => error instanceof CtdoctorError && /lower --capacity/.test(error.message),
+    );
   });
 
   it('on every table captured from the real kernel (all three formats)', async () => {

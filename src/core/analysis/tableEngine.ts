@@ -1,3 +1,4 @@
+import { CtdoctorError } from '../errors.js';
 import { type AddressKey, formatIPv6Groups, ipv4ToString } from '../table/address.js';
 import { type EntryStreamParser, MAX_LINE_BYTES } from '../table/entryStream.js';
 import { TIMEOUT_BUCKETS, type AggregatorState } from './tableAggregator.js';
@@ -82,10 +83,12 @@ export class TableEngine {
     private readonly fallback: EntryStreamParser,
   ) {
     this.wasm = new WebAssembly.Instance(module).exports as unknown as EngineExports;
-    if (!this.wasm.engine_init(capacity))
-      throw new RangeError(`table engine: no memory for capacity ${capacity}`);
-    this.input = this.wasm.input_buffer(INPUT_BYTES);
-    if (this.input === 0) throw new RangeError('table engine: no memory for its input buffer');
+    this.input = this.wasm.engine_init(capacity) ? this.wasm.input_buffer(INPUT_BYTES) : 0;
+    if (this.input === 0)
+      throw new CtdoctorError(
+        'refused',
+        `not enough memory for top lists of ${capacity} keys: lower --capacity (default 32768)`,
+      );
   }
 
   /** Entries the engine took itself (the fallback parser counts its own). */
