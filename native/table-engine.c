@@ -1225,25 +1225,52 @@ INLINE i32 topk_add_address(TopK *t, const Addr *a) {
   return topk_add_wide_address(t, a);
 }
 
-static void add_entry(const Entry *e) {
+/*
+ * An entry reduced to what the summary counts: the reply tuple only matters for the NAT kind. The
+ * parse thread of a pipelined run hands these to the counting thread (count_records).
+ */
+typedef struct {
+  f64 timeout; /* -1 when not printed */
+  Addr src, dst; /* the original direction */
+  u32 mark, zone; /* 0 when not printed, as the reference keys them */
+  i32 sport, dport;
+  u8 proto, state, flags, nat; /* nat: 0 none, 1 SNAT, 2 DNAT, 3 both */
+} Record;
+
+static void to_record(const Entry *e, Record *out) {
+  const Tuple *o = &e->orig;
+  const Tuple *r = &e->reply;
+  int ports = e->proto == 6 || e->proto == 17;
+  int snat = !same_addr(&r->dst, &o->src) || (ports && r->dport != o->sport);
+  int dnat = !same_addr(&r->src, &o->dst) || (ports && r->sport != o->dport);
+  out->timeout = e->timeout;
+  out->src = o->src;
+  out->dst = o->dst;
+  out->mark = e->mark > 0 ? (u32)e->mark : 0;
+  out->zone = e->zone > 0 ? (u32)e->zone : 0;
+  out->sport = o->sport;
+  out->dport = o->dport;
+  out->proto = (u8)e->proto;
+  out->state = (u8)e->state;
+  out->flags = (u8)e->flags;
+  out->nat = (u8)(snat && dnat ? 3 : snat ? 1 : dnat ? 2 : 0);
+}
+
+static void add_record(const Record *e) {
   entries += 1;
-  l3_counts[e->family == 6] += 1;
+  l3_counts[e->src.family == 6] += 1;
   u32 proto = e->proto;
   proto_counts[proto] += 1;
   if (state_entries[e->state] == 0) state_order[counted_states++] = (u32)e->state;
   state_entries[e->state] += 1;
   flag_counts[e->flags & 15] += 1;
-  const Tuple *o = &e->orig;
-  const Tuple *r = &e->reply;
-  int ports = proto == 6 || proto == 17;
-  int snat = !same_addr(&r->dst, &o->src) || (ports && r->dport != o->sport);
-  int dnat = !same_addr(&r->src, &o->dst) || (ports && r->sport != o->dport);
-  nat_counts[snat && dnat ? 3 : snat ? 1 : dnat ? 2 : 0] += 1;
-  topk_add_word(&tops[TOP_ZONES], e->zone > 0 ? (u32)e->zone : 0);
-  topk_add_word(&tops[TOP_MARKS], e->mark > 0 ? (u32)e->mark : 0);
+  const Record *o = e;
+  nat_counts[e->nat] += 1;
+  topk_add_word(&tops[TOP_ZONES], e->zone);
+  topk_add_word(&tops[TOP_MARKS], e->mark);
   topk_add_address(&tops[TOP_SRC], &o->src);
   topk_add_address(&tops[TOP_DST], &o->dst);
-  if (e->family == 4)
+  if (e->src.family == 4)
     topk_add_word(&tops[TOP_SRC_PREFIX], o->src.w[0] & ~0xffu);
   else
     topk_add_wide_prefix(&tops[TOP_SRC_PREFIX], &o->src);
@@ -1324,32 +1351,73 @@ INLINE u32 find_newline(const u8 *b, u32 pos, u32 end) {
 /*
  * Entries are parsed a batch at a time, then the buckets their addresses fall in are read in one
  * tight loop: independent loads overlap, so the cache misses of a million distinct addresses are
- * paid in parallel instead of one after another inside add_entry (WebAssembly has no prefetch).
+ * paid in parallel instead of one after another inside add_record (WebAssembly has no prefetch).
  * Each top list still sees its keys in line order, so the results are those of one-by-one adds.
  */
 #define BATCH 128
-static Entry batch[BATCH];
-static u32 batched;
 static u32 touched;
 
-static void add_batch(void) {
+static void add_batch(const Record *records, u32 count) {
   const TopK *src = &tops[TOP_SRC];
   const TopK *dst = &tops[TOP_DST];
   u32 sink = 0;
-  for (u32 i = 0; i < batched; i++) {
-    if (batch[i].family != 4) continue;
-    sink ^= src->table[word_hash(batch[i].orig.src.w[0]) & src->mask].tag;
-    sink ^= dst->table[word_hash(batch[i].orig.dst.w[0]) & dst->mask].tag;
+  for (u32 i = 0; i < count; i++) {
+    if (records[i].src.family != 4) continue;
+    sink ^= src->table[word_hash(records[i].src.w[0]) & src->mask].tag;
+    sink ^= dst->table[word_hash(records[i].dst.w[0]) & dst->mask].tag;
   }
   touched ^= sink;
-  for (u32 i = 0; i < batched; i++) add_entry(&batch[i]);
-  batched = 0;
+  for (u32 i = 0; i < count; i++) add_record(&records[i]);
 }
 
 /*
- * Parses and aggregates the complete lines of input[start, end). Lines it does not take are listed
- * as [start, end) pairs in fallback_ranges. Returns where it stopped: after the last complete line,
- * or earlier when the fallback list is full (call again after reading it).
+ * Where parsed records go. Counting (the default): a batch, counted when full. Parsing only (the
+ * parse thread of a pipelined run, after record_output): the output array, read by the caller.
+ */
+static Record counting_batch[BATCH];
+static Record *batch = counting_batch;
+static u32 batched;
+static Record *record_output;
+static u32 record_output_capacity;
+static u32 records_out;
+static Entry parsed;
+
+/* Turns the engine into a parser that leaves its records in an array of `count` for the caller. */
+EXPORT(record_output_init) u32 record_output_init(u32 count) {
+  record_output = allocate(count * sizeof(Record));
+  if (!record_output) return 0;
+  record_output_capacity = count;
+  batch = record_output;
+  return (u32)record_output;
+}
+
+EXPORT(record_size) u32 record_size(void) { return sizeof(Record); }
+EXPORT(record_output_count) u32 record_output_count(void) { return records_out; }
+
+/* The caller has taken the records: the array fills from its start again. */
+EXPORT(record_output_clear) void record_output_clear(void) {
+  records_out = 0;
+  batch = record_output;
+}
+
+/* Ends a batch; returns 0 when the output array has no room for another. */
+static int flush_batch(void) {
+  if (!record_output) {
+    add_batch(batch, batched);
+    batched = 0;
+    return 1;
+  }
+  records_out += batched;
+  batched = 0;
+  batch = record_output + records_out;
+  return records_out + BATCH <= record_output_capacity;
+}
+
+/*
+ * Parses (and, unless parsing only, aggregates) the complete lines of input[start, end). Lines it
+ * does not take are listed as [start, end) pairs in fallback_ranges. Returns where it stopped:
+ * after the last complete line, or earlier when the fallback list or the record output is full
+ * (call again after reading them).
  */
 EXPORT(scan) u32 scan(u32 start, u32 end) {
   const u8 *b = input;
@@ -1360,20 +1428,48 @@ EXPORT(scan) u32 scan(u32 start, u32 end) {
     if (newline >= end) break;
     /* CRLF dumps: the reference strips one CR before its length check. */
     u32 line_end = newline > pos && b[newline - 1] == '\r' ? newline - 1 : newline;
-    if (line_end - pos <= 4096 && parse_line(b, pos, line_end, &batch[batched])) {
-      if (++batched == BATCH) add_batch();
+    u32 next = newline + 1;
+    if (line_end - pos <= 4096 && parse_line(b, pos, line_end, &parsed)) {
+      to_record(&parsed, &batch[batched]);
+      if (++batched == BATCH && !flush_batch()) {
+        pos = next;
+        break;
+      }
     } else {
       fallback_ranges[2 * fallback_count] = pos;
       fallback_ranges[2 * fallback_count + 1] = newline;
       if (++fallback_count == MAX_FALLBACK) {
-        pos = newline + 1;
+        pos = next;
         break;
       }
     }
-    pos = newline + 1;
+    pos = next;
   }
-  add_batch();
+  flush_batch();
   return pos;
+}
+
+
+/*
+ * The parse thread interns state names in the order it meets them: its ids are mapped to this
+ * engine's before counting. The name is read from the input buffer.
+ */
+static u8 foreign_states[MAX_STATES];
+
+EXPORT(adopt_state) u32 adopt_state(u32 foreign_id, u32 length) {
+  i32 id = foreign_id < MAX_STATES ? intern_state(input, length) : -1;
+  if (id < 0) return 0;
+  foreign_states[foreign_id] = (u8)id;
+  return 1;
+}
+
+/* Counts `count` records written at `records` (by a parse-only engine: see record_output_init). */
+EXPORT(count_records) void count_records(Record *records, u32 count) {
+  for (u32 i = 0; i < count; i++) records[i].state = (u8)foreign_states[records[i].state];
+  for (u32 done = 0; done < count; done += BATCH) {
+    u32 n = count - done < BATCH ? count - done : BATCH;
+    add_batch(records + done, n);
+  }
 }
 
 /* ---------------------------------------------------------------- reading the results */
@@ -1404,6 +1500,7 @@ enum {
   RESULT_PAIR_LONG_LIVED,
   RESULT_PAIR_REMAINING_SUM,
   RESULT_L3,
+  RESULT_STATES_INTERNED,
 };
 
 /* Pointers (or, for counts, values) of the result arrays; the TypeScript side reads them in place. */
@@ -1421,6 +1518,7 @@ EXPORT(result) u32 result(u32 what) {
     case RESULT_REFLECTION_SPORT: return (u32)reflection_sport;
     case RESULT_ESTABLISHED_HOURS: return (u32)established_hours;
     case RESULT_STATE_COUNT: return counted_states;
+    case RESULT_STATES_INTERNED: return state_count;
     case RESULT_STATE_ORDER: return (u32)state_order;
     case RESULT_STATE_NAMES: return (u32)state_names;
     case RESULT_STATE_LENGTHS: return (u32)state_lengths;

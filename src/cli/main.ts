@@ -1,3 +1,5 @@
+// First: may start the parse thread of an analysis while the rest loads (see prestart.ts).
+import './prestart.js';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { blockCommand } from './block.js';

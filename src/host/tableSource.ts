@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, createReadStream, openSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -287,4 +287,42 @@ export async function lineAlignedRanges(
 
 export function openFileRange(path: string, start: number, endExclusive: number): AsyncIterable<Buffer> {
   return fileRangeChunks(path, start, endExclusive);
+}
+
+/** Blocking reads of a plain file, straight into the caller's memory (the pipelined analysis). */
+export interface FileReader {
+  /** Fills `into` from the current position as far as it can; 0 at the end of the file. */
+  read(into: Uint8Array): number;
+  close(): void;
+}
+
+export function openFileReader(path: string): FileReader {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new CtdoctorError(
+      'not-found',
+      `cannot read dump ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  return {
+    read(into) {
+      let filled = 0;
+      try {
+        while (filled < into.length) {
+          const got = readSync(fd, into, filled, into.length - filled, null);
+          if (got === 0) break;
+          filled += got;
+        }
+      } catch (error) {
+        throw new CtdoctorError(
+          'kernel',
+          `reading ${path} failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
+      }
+      return filled;
+    },
+    close: () => closeSync(fd),
+  };
 }

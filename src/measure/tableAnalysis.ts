@@ -1,12 +1,13 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type EntryPredicate, parseEntryFilter } from '../core/analysis/entryFilter.js';
 import type { FieldName } from '../core/analysis/entryFields.js';
-import { type AggregatorState, TableAggregator } from '../core/analysis/tableAggregator.js';
+import type { AggregatorState, TableAggregator } from '../core/analysis/tableAggregator.js';
 import { CtdoctorError } from '../core/errors.js';
-import { EntryStreamParser, type ParseCounts } from '../core/table/entryStream.js';
-import { TableEngine } from '../core/analysis/tableEngine.js';
+import type { ParseCounts } from '../core/table/entryStream.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
+import { analyzeFilePipelined } from './pipelinedAnalysis.js';
+import { dropPrestartedParseThread } from './parseThread.js';
+import { consumer, wasmEligible } from './tableConsumer.js';
+import { PARALLEL_MIN_BYTES, type ThreadPlan, defaultThreadPlan, requestedThreadPlan } from './threadPlan.js';
 import { type TableSource, lineAlignedRanges, openFileRange } from '../host/tableSource.js';
 
 export interface AnalysisOptions {
@@ -19,8 +20,9 @@ export interface AnalysisOptions {
   /** `typescript` forces the reference parser; by default the WebAssembly engine runs when it can. */
   engine?: AnalysisEngine;
   /**
-   * Threads for a saved dump of 16 MB or more; by default only dumps of 512 MB or more are split,
-   * one thread per CPU but one (at most 4).
+   * Threads for a saved dump of 16 MB or more: 1, 2 (a parse thread beside the counting one), or
+   * 3–4 (parts merged). By default dumps of 32 MB or more use two on a host with two CPUs or more,
+   * and dumps of 512 MB or more are split one part per CPU but one, when that makes two or more.
    */
   threads?: number;
 }
@@ -37,47 +39,9 @@ export interface AnalysisRun {
   durationMs: number;
 }
 
-const MAX_THREADS = 4;
-
-/** Files smaller than this are never split, even when asked. */
-const PARALLEL_MIN_BYTES = 16 << 20;
-/** Files smaller than this (~3M entries) are not split unless --threads asks. */
-const DEFAULT_PARALLEL_MIN_BYTES = 512 << 20;
-
 export type ProgressListener = (bytes: number) => void;
 
 export type AnalysisEngine = 'wasm' | 'typescript';
-
-/**
- * Parser and aggregator for one stream. Without --filter or --group-by the WebAssembly engine takes
- * the lines it can (tcp/udp/icmp over IPv4 and IPv6) and hands the rest to the TypeScript parser;
- * its summary is merged in at the end.
- */
-function consumer(options: AnalysisOptions) {
-  const aggregator = new TableAggregator({ capacity: options.capacity, groupBy: options.groupBy });
-  const predicate: EntryPredicate | null = options.filter ? parseEntryFilter(options.filter) : null;
-  let parsed = 0;
-  const parser = new EntryStreamParser((entry) => {
-    parsed++;
-    if (!predicate || predicate(entry)) aggregator.add(entry);
-  });
-  const eligible = !predicate && !options.groupBy?.length && options.engine !== 'typescript';
-  const module = eligible ? tableEngineModule() : null;
-  const engine = module ? new TableEngine(module, options.capacity, parser) : null;
-  return {
-    aggregator,
-    engine: (engine ? 'wasm' : 'typescript') as AnalysisEngine,
-    push: (chunk: Buffer) => (engine ? engine.push(chunk) : parser.push(chunk)),
-    scanned: () => parsed + (engine?.entries ?? 0),
-    end: (): ParseCounts => {
-      engine?.finish();
-      const counts = parser.end();
-      if (!engine) return counts;
-      aggregator.merge(engine.toState());
-      return { ...counts, entries: counts.entries + engine.entries };
-    },
-  };
-}
 
 /** Parses and aggregates a byte stream as it arrives, overlapping the kernel's (or tool's) dump. */
 export async function analyzeStream(
@@ -154,20 +118,18 @@ function runWorker(path: string, range: [number, number], options: AnalysisOptio
   });
 }
 
-/** Threads for a source: only a saved, uncompressed, large-enough dump read in full is split. */
-function threadsFor(source: TableSource, options: AnalysisOptions): number {
-  const splittable =
-    source.kind === 'file' &&
-    source.sizeBytes !== undefined &&
-    source.sizeBytes >= PARALLEL_MIN_BYTES &&
-    options.sampleEntries === undefined;
-  if (!splittable) return 1;
-  if (options.threads !== undefined) return Math.max(1, Math.min(options.threads, MAX_THREADS));
-  // Starting a worker and merging two full summaries costs ~0.2 s, as much as the engine needs
-  // for a million entries: by default only dumps that take seconds are split. One CPU is left to
-  // the host, which may be the one in trouble.
-  if (source.sizeBytes! < DEFAULT_PARALLEL_MIN_BYTES) return 1;
-  return Math.max(1, Math.min(availableParallelism() - 1, MAX_THREADS));
+/**
+ * How many threads read a source, and how: only a saved, uncompressed dump read in full uses more
+ * than one. Two threads form a pipeline (one parses, one counts: the same summary as one thread);
+ * more split the dump into parts whose summaries are merged.
+ */
+function planThreads(source: TableSource, options: AnalysisOptions): ThreadPlan {
+  const size = source.kind === 'file' && options.sampleEntries === undefined ? source.sizeBytes : undefined;
+  if (size === undefined || size < PARALLEL_MIN_BYTES) return { mode: 'single' };
+  const pipelinable = wasmEligible(options) && tableEngineModule() !== null;
+  return options.threads === undefined
+    ? defaultThreadPlan(size, pipelinable)
+    : requestedThreadPlan(options.threads, pipelinable);
 }
 
 /**
@@ -179,8 +141,11 @@ export async function analyzeSource(
   options: AnalysisOptions,
   onProgress?: ProgressListener,
 ): Promise<AnalysisRun> {
-  const threads = threadsFor(source, options);
-  if (threads === 1) return analyzeStream(source.stream, options, onProgress);
+  const plan = planThreads(source, options);
+  if (plan.mode !== 'pipeline') dropPrestartedParseThread();
+  if (plan.mode === 'single') return analyzeStream(source.stream, options, onProgress);
+  if (plan.mode === 'pipeline') return analyzeFilePipelined(source.description, options, onProgress);
+  const threads = plan.parts;
   const started = performance.now();
   const path = source.description;
   const [own, ...others] = await lineAlignedRanges(path, source.sizeBytes!, threads);

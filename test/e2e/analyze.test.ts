@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -73,8 +73,38 @@ describe('ctdoctor analyze on saved dumps', () => {
     assert.deepEqual(JSON.parse(result.stdout).malformed.count, 2);
   });
 
-  it('splits a large dump across threads and reports what a single thread does', async () => {
-    // 17 MB from captured lines, sources renumbered so the top lists stay exact.
+  it('reads a large dump on two threads with exactly the summary of one', async () => {
+    // 34 MB from every captured table in all three formats, sources renumbered so the top lists
+    // hold more keys than they can keep, with lines for the reference parser (GRE, SCTP, garbage,
+    // CRLF, an overlong line) spread over the whole file, after the parse thread has taken over.
+    const captured = readdirSync(fixture('tables')).flatMap((name) =>
+      readFileSync(fixture('tables', name), 'utf8').trim().split('\n'),
+    );
+    const odd = ['garbage \x01\x02 line', `ipv4     2 tcp      6 10 ${'x'.repeat(5000)}`, ''];
+    const big = Array.from({ length: 230_000 }, (_, i) => {
+      if (i % 9973 === 0) return odd[(i / 9973) % odd.length]!;
+      const line = captured[i % captured.length]!.replace(
+        /src=127\.\d+\.\d+\.\d+/,
+        `src=127.${(i >> 16) & 7}.${(i >> 8) & 255}.${i & 255}`,
+      );
+      return i % 4999 === 0 ? `${line}\r` : line;
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-'));
+    const dump = join(dir, 'big.txt');
+    writeFileSync(dump, `${big.join('\n')}\n`);
+    assert.ok(statSync(dump).size > 32 << 20);
+    const one = await runCliJson<AnalysisReport>(['analyze', dump, '--threads', '1']);
+    const two = await runCliJson<AnalysisReport>(['analyze', dump]);
+    assert.equal(one.json.workers, 1);
+    assert.equal(two.json.workers, 2);
+    assert.equal(two.json.engine, 'wasm');
+    assert.ok(two.json.malformed.count > 0);
+    const { durationMs: _a, workers: _b, ...single } = one.json;
+    const { durationMs: _c, workers: _d, ...pipelined } = two.json;
+    assert.deepEqual(pipelined, single);
+  });
+
+  it('splits a dump into parts when asked for more threads, and merges their summaries', async () => {
     const lines = readFileSync(fixture('tables', 'udp-flood.procfs.txt'), 'utf8').trim().split('\n');
     const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-'));
     const dump = join(dir, 'big.procfs');
@@ -83,15 +113,14 @@ describe('ctdoctor analyze on saved dumps', () => {
     );
     writeFileSync(dump, `${big.join('\n')}\n`);
     const one = await runCliJson<AnalysisReport>(['analyze', dump, '--threads', '1']);
-    const two = await runCliJson<AnalysisReport>(['analyze', dump, '--threads', '2']);
+    const three = await runCliJson<AnalysisReport>(['analyze', dump, '--threads', '3']);
     assert.equal(one.json.workers, 1);
-    assert.equal(two.json.workers, 2);
-    assert.equal(two.json.entries, 110_000);
-    assert.equal(two.json.engine, 'wasm');
-    assert.deepEqual(two.json.by, one.json.by);
-    assert.deepEqual(two.json.top.dst, one.json.top.dst);
+    assert.equal(three.json.workers, 3);
+    assert.equal(three.json.entries, 110_000);
+    assert.deepEqual(three.json.by, one.json.by);
+    assert.deepEqual(three.json.top.dst, one.json.top.dst);
     assert.deepEqual(
-      two.json.findings.map((finding) => [finding.kind, finding.subject]),
+      three.json.findings.map((finding) => [finding.kind, finding.subject]),
       one.json.findings.map((finding) => [finding.kind, finding.subject]),
     );
   });

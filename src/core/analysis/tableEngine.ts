@@ -1,6 +1,6 @@
 import { CtdoctorError } from '../errors.js';
 import { type AddressKey, formatIPv6Groups, ipv4ToString } from '../table/address.js';
-import { type EntryStreamParser, MAX_LINE_BYTES } from '../table/entryStream.js';
+import { MAX_LINE_BYTES } from '../table/entryStream.js';
 import { TIMEOUT_BUCKETS, type AggregatorState } from './tableAggregator.js';
 import type { TopKState } from './topK.js';
 
@@ -16,6 +16,12 @@ interface EngineExports {
   engine_init(capacity: number): number;
   input_buffer(bytes: number): number;
   scan(start: number, end: number): number;
+  record_output_init(count: number): number;
+  record_size(): number;
+  record_output_count(): number;
+  record_output_clear(): void;
+  count_records(records: number, count: number): void;
+  adopt_state(foreignId: number, length: number): number;
   fallback_list(): number;
   fallback_length(): number;
   entry_count(): number;
@@ -47,6 +53,7 @@ const RESULT = {
   pairLongLived: 18,
   pairRemainingSum: 19,
   l3: 20,
+  statesInterned: 21,
 } as const;
 const TOP = { src: 0, dst: 1, srcPrefix: 2, zones: 3, marks: 4, scan: 5, reflectionSrc: 6, established: 7 };
 const TOP_FIELD = {
@@ -67,12 +74,29 @@ const MAX_STATE_BYTES = 32;
 const SPREAD_REGISTERS = 256;
 const ESTABLISHED_HOUR_BUCKETS = 121;
 const REFLECTION_PORT_COUNT = 6;
+/** sizeof(Record) in native/table-engine.c: the record rings are laid out before any engine exists. */
+export const RECORD_BYTES = 72;
 /** Room for a 4 MiB read plus the partial line carried over from the previous one. */
 const INPUT_BYTES = 8 << 20;
+
+/** Where the lines the engine does not take go, as bytes, whole lines in order. */
+export interface FallbackSink {
+  push(bytes: Uint8Array): void;
+}
+
+/**
+ * Parse-only mode, for the parse thread of a pipelined run: records go to `onRecords` (at most
+ * `perCall` at a time, a view valid during the call) instead of being counted.
+ */
+export interface RecordOutput {
+  perCall: number;
+  onRecords(records: Uint8Array, count: number): void;
+}
 
 export class TableEngine {
   private readonly wasm: EngineExports;
   private readonly input: number;
+  private readonly recordOutput: number;
   private filled = 0;
   /** A line longer than any entry is being passed to the fallback parser up to its newline. */
   private longLineToFallback = false;
@@ -80,15 +104,71 @@ export class TableEngine {
   constructor(
     module: WebAssembly.Module,
     capacity: number,
-    private readonly fallback: EntryStreamParser,
+    private readonly fallback: FallbackSink,
+    private readonly output?: RecordOutput,
   ) {
     this.wasm = new WebAssembly.Instance(module).exports as unknown as EngineExports;
     this.input = this.wasm.engine_init(capacity) ? this.wasm.input_buffer(INPUT_BYTES) : 0;
-    if (this.input === 0)
+    if (this.wasm.record_size() !== RECORD_BYTES)
+      throw new Error(
+        `table engine records are ${this.wasm.record_size()} bytes, not ${RECORD_BYTES}: rebuild`,
+      );
+    this.recordOutput = output && this.input ? this.wasm.record_output_init(output.perCall) : 0;
+    if (this.input === 0 || (output && this.recordOutput === 0))
       throw new CtdoctorError(
         'refused',
         `not enough memory for top lists of ${capacity} keys: lower --capacity (default 32768)`,
       );
+  }
+
+  /**
+   * Counts records from a parse-only engine (another instance, usually on another thread) whose
+   * state names are `states` (its ids are their indexes). Records are counted in the order given,
+   * so a pipelined run gives the same summary as a single engine.
+   */
+  countRecords(records: Uint8Array, count: number, states: readonly string[]): void {
+    const { wasm } = this;
+    for (let id = this.adoptedStates; id < states.length; id++) {
+      const name = Buffer.from(states[id]!, 'latin1');
+      this.bytes().set(name, this.input);
+      if (!wasm.adopt_state(id, name.length))
+        throw new CtdoctorError(
+          'bad-input',
+          `more than 64 distinct states, or one over 32 bytes: ${states[id]}`,
+        );
+    }
+    this.adoptedStates = states.length;
+    this.bytes().set(records.subarray(0, count * RECORD_BYTES), this.input);
+    wasm.count_records(this.input, count);
+  }
+
+  private adoptedStates = 0;
+
+  /** The state names interned so far, by id, from `from` on (a parse-only engine's, for countRecords). */
+  statesFrom(from: number): string[] {
+    const { wasm } = this;
+    const count = wasm.result(RESULT.statesInterned);
+    const names = new Uint8Array(wasm.memory.buffer, wasm.result(RESULT.stateNames), 64 * MAX_STATE_BYTES);
+    const lengths = new Uint32Array(wasm.memory.buffer, wasm.result(RESULT.stateLengths), 64);
+    const states: string[] = [];
+    for (let id = from; id < count; id++)
+      states.push(
+        Buffer.from(names.subarray(id * MAX_STATE_BYTES, id * MAX_STATE_BYTES + lengths[id]!)).toString(
+          'latin1',
+        ),
+      );
+    return states;
+  }
+
+  /**
+   * Hands over the partial line at the end of the input so far, so that another engine can go on
+   * from there; null (and nothing changes) in the middle of an overlong line.
+   */
+  detachTail(): Uint8Array | null {
+    if (this.longLineToFallback) return null;
+    const tail = this.bytes().slice(this.input, this.input + this.filled);
+    this.filled = 0;
+    return tail;
   }
 
   /** Entries the engine took itself (the fallback parser counts its own). */
@@ -139,6 +219,7 @@ export class TableEngine {
     for (;;) {
       const next = wasm.scan(position, this.filled);
       this.passFallbackLines();
+      this.passRecords();
       if (next === position) break;
       position = next;
     }
@@ -153,6 +234,17 @@ export class TableEngine {
     }
     memory.copyWithin(this.input, this.input + position, this.input + this.filled);
     this.filled = tail;
+  }
+
+  private passRecords(): void {
+    if (!this.output) return;
+    const count = this.wasm.record_output_count();
+    if (count === 0) return;
+    this.output.onRecords(
+      new Uint8Array(this.wasm.memory.buffer, this.recordOutput, count * RECORD_BYTES),
+      count,
+    );
+    this.wasm.record_output_clear();
   }
 
   private passFallbackLines(): void {

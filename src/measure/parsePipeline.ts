@@ -1,0 +1,127 @@
+import type { FallbackSink } from '../core/analysis/tableEngine.js';
+import type { SlotRing, SlotRingLayout } from './slotRing.js';
+
+/**
+ * The protocol between the two threads of a pipelined analysis (pipelinedAnalysis.ts): the main
+ * thread reads the dump into the input ring; the parse thread (tableParseWorker.ts) turns it into
+ * records, the lines it leaves to the reference parser, and the state names it has met, which go
+ * back through the record ring to be counted in order.
+ */
+export const INPUT_LAYOUT: SlotRingLayout = { slots: 4, slotBytes: 2 << 20, headerFields: 1 };
+/** Input slot header: bytes in the slot; 0 ends the input. */
+export const INPUT_LENGTH = 0;
+
+/** Records per slot; each scan call hands over at most RECORDS_PER_CALL of them. */
+export const RECORDS_PER_SLOT = 16384;
+export const RECORDS_PER_CALL = 4096;
+/** After the records: fallback lines, then the new state names (at most 64 of 32 bytes). */
+const EXTRA_BYTES = 512 << 10;
+const STATE_NAMES_RESERVE = 4096;
+
+export function recordLayout(recordBytes: number): SlotRingLayout {
+  return { slots: 4, slotBytes: RECORDS_PER_SLOT * recordBytes + EXTRA_BYTES, headerFields: 4 };
+}
+/** Record slot header fields. */
+export const RECORD_COUNT = 0;
+export const FALLBACK_BYTES = 1;
+export const STATE_NAME_BYTES = 2;
+export const LAST_SLOT = 3;
+
+export interface RingHandle {
+  shared: SharedArrayBuffer;
+  layout: SlotRingLayout;
+}
+
+export interface ParseThreadData {
+  module: WebAssembly.Module;
+  /** TableEngine.recordBytes of the module. */
+  recordBytes: number;
+  input: RingHandle;
+  records: RingHandle;
+}
+
+export class PipelineAborted extends Error {}
+
+/**
+ * The parse thread's side of the record ring: records and fallback lines accumulate in the slot
+ * being filled, which is handed over when full and after each input slot.
+ */
+export class RecordSlotWriter implements FallbackSink {
+  private slot = 0;
+  private acquired = false;
+  private recordCount = 0;
+  private fallbackBytes = 0;
+  private readonly recordArea: number;
+
+  constructor(
+    private readonly ring: SlotRing,
+    private readonly recordBytes: number,
+    /** State names met since the last call, in id order. */
+    private readonly newStates: () => string[],
+  ) {
+    this.recordArea = RECORDS_PER_SLOT * recordBytes;
+  }
+
+  records(records: Uint8Array, count: number): void {
+    if (this.current() && this.recordCount + count > RECORDS_PER_SLOT) this.publish(false);
+    this.current().set(records, this.recordCount * this.recordBytes);
+    this.recordCount += count;
+  }
+
+  push(bytes: Uint8Array): void {
+    let offset = 0;
+    while (offset < bytes.length) {
+      const room = EXTRA_BYTES - STATE_NAMES_RESERVE - this.fallbackBytes;
+      if (room === 0) {
+        this.publish(false);
+        continue;
+      }
+      const take = Math.min(room, bytes.length - offset);
+      this.current().set(bytes.subarray(offset, offset + take), this.recordArea + this.fallbackBytes);
+      this.fallbackBytes += take;
+      offset += take;
+    }
+  }
+
+  publish(last: boolean): void {
+    const data = this.current();
+    const names = Buffer.from(this.newStates().join('\n'), 'latin1');
+    data.set(names, this.recordArea + this.fallbackBytes);
+    this.ring.setHeader(this.slot, RECORD_COUNT, this.recordCount);
+    this.ring.setHeader(this.slot, FALLBACK_BYTES, this.fallbackBytes);
+    this.ring.setHeader(this.slot, STATE_NAME_BYTES, names.length);
+    this.ring.setHeader(this.slot, LAST_SLOT, last ? 1 : 0);
+    this.ring.publish(this.slot);
+    this.slot = this.ring.next(this.slot);
+    this.acquired = false;
+  }
+
+  private current(): Uint8Array {
+    if (!this.acquired) {
+      if (!this.ring.waitBlocking(this.slot, 'free')) throw new PipelineAborted();
+      this.acquired = true;
+      this.recordCount = 0;
+      this.fallbackBytes = 0;
+    }
+    return this.ring.data(this.slot);
+  }
+}
+
+/** The main thread's reading of a record slot. */
+export function readRecordSlot(ring: SlotRing, slot: number, recordBytes: number) {
+  const data = ring.data(slot);
+  const count = ring.header(slot, RECORD_COUNT);
+  const recordArea = RECORDS_PER_SLOT * recordBytes;
+  const fallbackEnd = recordArea + ring.header(slot, FALLBACK_BYTES);
+  const namesEnd = fallbackEnd + ring.header(slot, STATE_NAME_BYTES);
+  const names = Buffer.from(data.buffer, data.byteOffset + fallbackEnd, namesEnd - fallbackEnd).toString(
+    'latin1',
+  );
+  return {
+    records: data.subarray(0, count * recordBytes),
+    count,
+    fallback: data.subarray(recordArea, fallbackEnd),
+    newStates: names === '' ? [] : names.split('\n'),
+    last: ring.header(slot, LAST_SLOT) === 1,
+  };
+}

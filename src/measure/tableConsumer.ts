@@ -1,0 +1,43 @@
+import { type EntryPredicate, parseEntryFilter } from '../core/analysis/entryFilter.js';
+import { TableAggregator } from '../core/analysis/tableAggregator.js';
+import { TableEngine } from '../core/analysis/tableEngine.js';
+import { EntryStreamParser, type ParseCounts } from '../core/table/entryStream.js';
+import { tableEngineModule } from '../host/tableEngineModule.js';
+import type { AnalysisEngine, AnalysisOptions } from './tableAnalysis.js';
+
+/** --filter and --group-by need every entry's fields: the reference parser does those runs. */
+export function wasmEligible(options: AnalysisOptions): boolean {
+  return !options.filter && !options.groupBy?.length && options.engine !== 'typescript';
+}
+
+/**
+ * Parser and aggregator for one stream. Without --filter or --group-by the WebAssembly engine takes
+ * the lines it can (tcp/udp/icmp over IPv4 and IPv6) and hands the rest to the TypeScript parser;
+ * its summary is merged in at the end.
+ */
+export function consumer(options: AnalysisOptions) {
+  const aggregator = new TableAggregator({ capacity: options.capacity, groupBy: options.groupBy });
+  const predicate: EntryPredicate | null = options.filter ? parseEntryFilter(options.filter) : null;
+  let parsed = 0;
+  const parser = new EntryStreamParser((entry) => {
+    parsed++;
+    if (!predicate || predicate(entry)) aggregator.add(entry);
+  });
+  const module = wasmEligible(options) ? tableEngineModule() : null;
+  const engine = module ? new TableEngine(module, options.capacity, parser) : null;
+  return {
+    aggregator,
+    engine: (engine ? 'wasm' : 'typescript') as AnalysisEngine,
+    tableEngine: engine,
+    fallback: parser,
+    push: (chunk: Buffer) => (engine ? engine.push(chunk) : parser.push(chunk)),
+    scanned: () => parsed + (engine?.entries ?? 0),
+    end: (): ParseCounts => {
+      engine?.finish();
+      const counts = parser.end();
+      if (!engine) return counts;
+      aggregator.merge(engine.toState());
+      return { ...counts, entries: counts.entries + engine.entries };
+    },
+  };
+}
