@@ -997,6 +997,19 @@ INLINE u32 fast_tail(const u8 *b, u32 p, u32 end, Entry *e) {
   return p;
 }
 
+/* A line without a state token counts under its protocol's name; looked up once, not per line. */
+static i32 stateless_states[4] = {-1, -1, -1, -1};
+
+static i32 stateless_state(u32 proto) {
+  u32 which = proto == 6 ? 0 : proto == 17 ? 1 : proto == 1 ? 2 : 3;
+  if (stateless_states[which] < 0) {
+    static const char *names[4] = {"tcp", "udp", "icmp", "icmpv6"};
+    static const u32 lengths[4] = {3, 3, 4, 6};
+    stateless_states[which] = intern_state((const u8 *)names[which], lengths[which]);
+  }
+  return stateless_states[which];
+}
+
 static int parse_line(const u8 *b, u32 pos, u32 end, Entry *e) {
   u32 start = pos;
   u32 stop;
@@ -1082,10 +1095,7 @@ header_done:
     return 0;
   e->family = family;
   if (e->state < 0) {
-    e->state = proto == 6    ? intern_state((const u8 *)"tcp", 3)
-               : proto == 17 ? intern_state((const u8 *)"udp", 3)
-               : proto == 1  ? intern_state((const u8 *)"icmp", 4)
-                             : intern_state((const u8 *)"icmpv6", 6);
+    e->state = stateless_state(proto);
     if (e->state < 0) return 0;
   }
   return 1;

@@ -14,6 +14,14 @@ const common = {
 
 // The parse thread of a pipelined analysis: started while the main thread already works, so every
 // millisecond of its start-up is a millisecond of one thread instead of two.
+// What the launcher runs before it loads the CLI: it starts that thread for an analysis it sees
+// coming (src/cli/prestart.ts).
+await build({
+  ...common,
+  entryPoints: ['dist/src/cli/prestart.js'],
+  outfile: 'dist/src/cli/prestart.bundle.js',
+});
+
 await build({
   ...common,
   entryPoints: ['dist/src/measure/tableParseWorker.js'],

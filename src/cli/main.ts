@@ -1,6 +1,5 @@
-// First: may start the parse thread of an analysis while the rest loads (see prestart.ts).
-import './prestart.js';
 import { Command, CommanderError } from 'commander';
+import { type ParseThread, offerParseThread } from '../measure/parseThread.js';
 import { analyzeCommand } from './analyze.js';
 import { blockCommand } from './block.js';
 import { checkCommand } from './check.js';
@@ -56,8 +55,10 @@ function exitQuietlyWhenStdoutCloses(): void {
   });
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `parseThread`: started by the launcher for an analysis it saw coming (prestart.ts). */
+export async function main(argv: string[], parseThread?: ParseThread | null): Promise<number> {
   exitQuietlyWhenStdoutCloses();
+  if (parseThread) offerParseThread(parseThread);
   let exitCode: number = EXIT.ok;
   const program = buildProgram((code) => {
     exitCode = code;

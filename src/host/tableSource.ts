@@ -291,38 +291,49 @@ export function openFileRange(path: string, start: number, endExclusive: number)
 
 /** Blocking reads of a plain file, straight into the caller's memory (the pipelined analysis). */
 export interface FileReader {
+  /** The open descriptor: another thread of this process may read it too (readFileAt). */
+  readonly descriptor: number;
   /** Fills `into` from the current position as far as it can; 0 at the end of the file. */
   read(into: Uint8Array): number;
   close(): void;
 }
 
 export function openFileReader(path: string): FileReader {
-  let fd: number;
+  let descriptor: number;
   try {
-    fd = openSync(path, 'r');
+    descriptor = openSync(path, 'r');
   } catch (error) {
     throw new CtdoctorError(
       'not-found',
       `cannot read dump ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
     );
   }
+  let position = 0;
   return {
+    descriptor,
     read(into) {
-      let filled = 0;
-      try {
-        while (filled < into.length) {
-          const got = readSync(fd, into, filled, into.length - filled, null);
-          if (got === 0) break;
-          filled += got;
-        }
-      } catch (error) {
-        throw new CtdoctorError(
-          'kernel',
-          `reading ${path} failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-        );
-      }
+      const filled = readFileAt(descriptor, into, position);
+      position += filled;
       return filled;
     },
-    close: () => closeSync(fd),
+    close: () => closeSync(descriptor),
   };
+}
+
+/** Fills `into` from `position` of an open file as far as it can (positional: no shared offset). */
+export function readFileAt(descriptor: number, into: Uint8Array, position: number): number {
+  let filled = 0;
+  try {
+    while (filled < into.length) {
+      const got = readSync(descriptor, into, filled, into.length - filled, position + filled);
+      if (got === 0) break;
+      filled += got;
+    }
+  } catch (error) {
+    throw new CtdoctorError(
+      'kernel',
+      `reading the dump failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  return filled;
 }

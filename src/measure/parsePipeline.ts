@@ -1,15 +1,87 @@
 import type { FallbackSink } from '../core/analysis/tableEngine.js';
+import { readFileAt } from '../host/tableSource.js';
 import type { SlotRing, SlotRingLayout } from './slotRing.js';
 
 /**
- * The protocol between the two threads of a pipelined analysis (pipelinedAnalysis.ts): the main
- * thread reads the dump into the input ring; the parse thread (tableParseWorker.ts) turns it into
- * records, the lines it leaves to the reference parser, and the state names it has met, which go
- * back through the record ring to be counted in order.
+ * The protocol between the two threads of a pipelined analysis (pipelinedAnalysis.ts). The dump is
+ * read in chunks into the input ring by whichever thread is free: the parse thread
+ * (tableParseWorker.ts) when it would otherwise wait, the main thread when it has no records to
+ * count. The parse thread turns each chunk into records, the lines it leaves to the reference
+ * parser, and the state names it has met, which go back through the record ring to be counted in
+ * order.
  */
-export const INPUT_LAYOUT: SlotRingLayout = { slots: 4, slotBytes: 2 << 20, headerFields: 1 };
-/** Input slot header: bytes in the slot; 0 ends the input. */
+export const CHUNK_BYTES = 2 << 20;
+/** Chunk 0 starts with the partial line the main thread had read before the hand-over. */
+const TAIL_ROOM = 8192;
+export const INPUT_LAYOUT: SlotRingLayout = { slots: 4, slotBytes: CHUNK_BYTES + TAIL_ROOM, headerFields: 1 };
+/** Input slot header: bytes in the slot. */
 export const INPUT_LENGTH = 0;
+
+/**
+ * Which chunks exist and which are taken: chunk k is [base + k·CHUNK_BYTES, +CHUNK_BYTES) of the
+ * file, goes to input slot k mod slots, and is read by the thread that claims it. The main thread
+ * reads chunk 0 and sets the plan before it publishes it.
+ */
+export class ChunkPlan {
+  private readonly numbers: Float64Array;
+  /** [next unclaimed chunk, file descriptor, chunks consumed by the parse thread] */
+  private readonly ints: Int32Array;
+
+  constructor(readonly shared: SharedArrayBuffer) {
+    this.numbers = new Float64Array(shared, 0, 2);
+    this.ints = new Int32Array(shared, 16, 3);
+  }
+
+  static create(): ChunkPlan {
+    return new ChunkPlan(new SharedArrayBuffer(28));
+  }
+
+  /** Main thread, before chunk 0 is published: the file, where the chunks start, its size. */
+  setUp(descriptor: number, base: number, size: number): void {
+    this.numbers[0] = base;
+    this.numbers[1] = size;
+    this.ints[1] = descriptor;
+    Atomics.store(this.ints, 0, 1); // chunk 0 is the main thread's
+  }
+
+  get chunks(): number {
+    return Math.max(1, Math.ceil((this.numbers[1]! - this.numbers[0]!) / CHUNK_BYTES));
+  }
+
+  get nextUnclaimed(): number {
+    return Atomics.load(this.ints, 0);
+  }
+
+  claim(chunk: number): boolean {
+    return chunk < this.chunks && Atomics.compareExchange(this.ints, 0, chunk, chunk + 1) === chunk;
+  }
+
+  /** Parse thread: the chunk has been parsed and its slot released. */
+  consumed(chunk: number): void {
+    Atomics.store(this.ints, 2, chunk + 1);
+  }
+
+  /**
+   * Main thread: claims the next chunk if it can be read now, or null. Its slot must have been
+   * released by the parse thread (a slot merely not yet published may still be being read into).
+   */
+  claimAhead(slots: number): number | null {
+    const chunk = this.nextUnclaimed;
+    if (chunk >= Atomics.load(this.ints, 2) + slots) return null;
+    return this.claim(chunk) ? chunk : null;
+  }
+
+  /** Reads a claimed chunk into its input slot after `prefix`, and publishes it. */
+  read(ring: SlotRing, chunk: number, prefix: Uint8Array = new Uint8Array(0)): void {
+    const slot = chunk % ring.layout.slots;
+    const data = ring.data(slot);
+    data.set(prefix);
+    const into = data.subarray(prefix.length, prefix.length + CHUNK_BYTES);
+    const got = readFileAt(this.ints[1]!, into, this.numbers[0]! + chunk * CHUNK_BYTES);
+    ring.setHeader(slot, INPUT_LENGTH, prefix.length + got);
+    ring.publish(slot);
+  }
+}
 
 /** Records per slot; each scan call hands over at most RECORDS_PER_CALL of them. */
 export const RECORDS_PER_SLOT = 16384;
@@ -34,6 +106,7 @@ export interface RingHandle {
 
 export interface ParseThreadData {
   module: WebAssembly.Module;
+  plan: SharedArrayBuffer;
   /** TableEngine.recordBytes of the module. */
   recordBytes: number;
   input: RingHandle;

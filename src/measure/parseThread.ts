@@ -1,25 +1,28 @@
 import { Worker } from 'node:worker_threads';
 import { RECORD_BYTES } from '../core/analysis/tableEngine.js';
-import { CtdoctorError } from '../core/errors.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
-import { INPUT_LAYOUT, type ParseThreadData, recordLayout } from './parsePipeline.js';
+import { ChunkPlan, INPUT_LAYOUT, type ParseThreadData, recordLayout } from './parsePipeline.js';
 import { SlotRing } from './slotRing.js';
 
 /**
  * The parse thread of a pipelined analysis and its two rings. A Node worker takes ~30 ms to start,
- * during which the main thread works alone; the CLI therefore starts one as soon as it sees an
- * analysis of a large dump coming (prestartParseThread), and the analysis takes it over.
+ * during which the main thread works alone; the CLI launcher therefore starts one before it even
+ * loads the CLI when it sees an analysis of a large dump coming (src/cli/prestart.ts), and the
+ * analysis takes it over (offerParseThread, takeParseThread). The launcher's copy of this class is
+ * another bundle's: only its methods are used across, and failures travel as text.
  */
 export class ParseThread {
+  readonly plan = ChunkPlan.create();
   readonly input = SlotRing.create(INPUT_LAYOUT);
   readonly records = SlotRing.create(recordLayout(RECORD_BYTES));
   private readonly worker: Worker;
-  private failure: Error | null = null;
+  private failure: string | null = null;
   private finished = false;
 
   constructor(module: WebAssembly.Module) {
     const data: ParseThreadData = {
       module,
+      plan: this.plan.shared,
       recordBytes: RECORD_BYTES,
       input: { shared: this.input.shared, layout: this.input.layout },
       records: { shared: this.records.shared, layout: this.records.layout },
@@ -29,14 +32,13 @@ export class ParseThread {
       workerData: data,
     });
     this.worker.on('message', (message: { error?: string }) => {
-      this.failure = new CtdoctorError('kernel', `analysis thread failed: ${message.error}`);
+      this.failure = `analysis thread failed: ${message.error}`;
     });
     this.worker.once('error', (error) => {
-      this.failure ??= new CtdoctorError('kernel', `analysis thread failed: ${error.message}`);
+      this.failure ??= `analysis thread failed: ${error.message}`;
     });
     this.worker.once('exit', () => {
-      if (!this.finished)
-        this.failure ??= new CtdoctorError('kernel', 'analysis thread stopped before the end of the dump');
+      if (!this.finished) this.failure ??= 'analysis thread stopped before the end of the dump';
     });
     // Idle until an analysis takes it: it must not keep the process alive.
     this.worker.unref();
@@ -48,7 +50,7 @@ export class ParseThread {
   }
 
   /** Why the thread can no longer deliver, or null. */
-  failed(): Error | null {
+  failed(): string | null {
     return this.failure;
   }
 
@@ -72,26 +74,34 @@ export class ParseThread {
   }
 }
 
-let prestarted: ParseThread | null = null;
+let offered: ParseThread | null = null;
 
-/** Starts a parse thread ahead of the analysis that will take it (no-op without the engine). */
-export function prestartParseThread(): void {
+/**
+ * Starts a parse thread ahead of the analysis that will take it; null without the engine. It is
+ * stopped when the process exits, in case nothing takes it (a usage error, another plan).
+ */
+export function prestartParseThread(): ParseThread | null {
   const module = tableEngineModule();
-  if (prestarted || !module) return;
-  prestarted = new ParseThread(module);
-  // A run that ends without taking it (a usage error, a smaller plan) must not wait for its polls.
-  process.once('exit', dropPrestartedParseThread);
-}
-
-/** The prestarted thread, or a new one. */
-export function takeParseThread(module: WebAssembly.Module): ParseThread {
-  const thread = prestarted ?? new ParseThread(module);
-  prestarted = null;
+  if (!module) return null;
+  const thread = new ParseThread(module);
+  process.once('exit', () => thread.stop());
   return thread;
 }
 
-/** Stops a prestarted thread that the analysis does not use. */
-export function dropPrestartedParseThread(): void {
-  prestarted?.stop();
-  prestarted = null;
+/** Hands a prestarted thread to the next pipelined analysis. */
+export function offerParseThread(thread: ParseThread): void {
+  offered = thread;
+}
+
+/** The offered thread, or a new one. */
+export function takeParseThread(module: WebAssembly.Module): ParseThread {
+  const thread = offered ?? new ParseThread(module);
+  offered = null;
+  return thread;
+}
+
+/** Stops an offered thread that the analysis does not use. */
+export function dropOfferedParseThread(): void {
+  offered?.stop();
+  offered = null;
 }

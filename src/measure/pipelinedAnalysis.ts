@@ -1,7 +1,8 @@
 import { RECORD_BYTES } from '../core/analysis/tableEngine.js';
+import { CtdoctorError } from '../core/errors.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
 import { openFileReader } from '../host/tableSource.js';
-import { INPUT_LENGTH, readRecordSlot } from './parsePipeline.js';
+import { CHUNK_BYTES, readRecordSlot } from './parsePipeline.js';
 import { type ParseThread, takeParseThread } from './parseThread.js';
 import type { AnalysisOptions, AnalysisRun, ProgressListener } from './tableAnalysis.js';
 import { consumer } from './tableConsumer.js';
@@ -17,6 +18,7 @@ const STARTUP_READ_BYTES = 1 << 20;
  */
 export async function analyzeFilePipelined(
   path: string,
+  size: number,
   options: AnalysisOptions,
   onProgress?: ProgressListener,
 ): Promise<AnalysisRun> {
@@ -29,8 +31,9 @@ export async function analyzeFilePipelined(
   let workers = 1;
   try {
     const chunk = Buffer.allocUnsafeSlow(STARTUP_READ_BYTES);
-    let tail: Uint8Array | null = null;
-    for (;;) {
+    // A thread started by the launcher is usually up already: then it parses from the first byte.
+    let tail: Uint8Array | null = thread.started ? new Uint8Array(0) : null;
+    while (!tail) {
       const got = reader.read(chunk);
       if (got === 0) break;
       push(chunk.subarray(0, got));
@@ -64,38 +67,31 @@ export async function analyzeFilePipelined(
     durationMs: performance.now() - started,
   };
 
-  /** Keeps the input ring full and counts record slots as they come, until the last. */
-  async function countParsedRecords({ input, records }: ParseThread, first: Uint8Array): Promise<void> {
-    let inputSlot = 0;
-    let pending: Uint8Array | null = first;
-    let endSent = false;
-    const fill = () => {
-      while (!endSent && input.isFree(inputSlot)) {
-        const data = input.data(inputSlot);
-        let length = 0;
-        if (pending) {
-          data.set(pending);
-          length = pending.length;
-          pending = null;
-        }
-        const got = reader.read(data.subarray(length));
-        length += got;
-        bytes += got;
-        endSent = length === 0;
-        input.setHeader(inputSlot, INPUT_LENGTH, length);
-        input.publish(inputSlot);
-        inputSlot = input.next(inputSlot);
-      }
-    };
+  /**
+   * Hands the rest of the file over from `base`, and counts record slots as they come until the
+   * last; reads chunks itself while it has nothing to count.
+   */
+  async function countParsedRecords({ plan, input, records }: ParseThread, tail: Uint8Array): Promise<void> {
+    const base = bytes;
+    plan.setUp(reader.descriptor, base, size);
+    plan.read(input, 0, tail);
     const states: string[] = [];
     for (let slot = 0; ; slot = records.next(slot)) {
-      fill();
-      await records.waitFull(slot, () => thread.failed());
+      while (!records.isFull(slot)) {
+        const chunk = plan.claimAhead(input.layout.slots);
+        if (chunk !== null) plan.read(input, chunk);
+        else
+          await records.waitFull(slot, () => {
+            const failure = thread.failed();
+            return failure === null ? null : new CtdoctorError('kernel', failure);
+          });
+      }
       const part = readRecordSlot(records, slot, RECORD_BYTES);
       states.push(...part.newStates);
       if (part.count > 0) tableEngine!.countRecords(part.records, part.count, states);
       if (part.fallback.length > 0) fallback.push(part.fallback);
       records.release(slot);
+      bytes = Math.min(size, base + plan.nextUnclaimed * CHUNK_BYTES);
       onProgress?.(bytes);
       if (part.last) return;
     }

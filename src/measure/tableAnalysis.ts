@@ -5,7 +5,7 @@ import { CtdoctorError } from '../core/errors.js';
 import type { ParseCounts } from '../core/table/entryStream.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
 import { analyzeFilePipelined } from './pipelinedAnalysis.js';
-import { dropPrestartedParseThread } from './parseThread.js';
+import { dropOfferedParseThread } from './parseThread.js';
 import { consumer, wasmEligible } from './tableConsumer.js';
 import { PARALLEL_MIN_BYTES, type ThreadPlan, defaultThreadPlan, requestedThreadPlan } from './threadPlan.js';
 import { type TableSource, lineAlignedRanges, openFileRange } from '../host/tableSource.js';
@@ -142,9 +142,10 @@ export async function analyzeSource(
   onProgress?: ProgressListener,
 ): Promise<AnalysisRun> {
   const plan = planThreads(source, options);
-  if (plan.mode !== 'pipeline') dropPrestartedParseThread();
+  if (plan.mode !== 'pipeline') dropOfferedParseThread();
   if (plan.mode === 'single') return analyzeStream(source.stream, options, onProgress);
-  if (plan.mode === 'pipeline') return analyzeFilePipelined(source.description, options, onProgress);
+  if (plan.mode === 'pipeline')
+    return analyzeFilePipelined(source.description, source.sizeBytes!, options, onProgress);
   const threads = plan.parts;
   const started = performance.now();
   const path = source.description;

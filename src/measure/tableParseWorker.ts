@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { TableEngine } from '../core/analysis/tableEngine.js';
 import {
+  ChunkPlan,
   INPUT_LENGTH,
   PipelineAborted,
   type ParseThreadData,
@@ -13,6 +14,7 @@ import { SlotRing } from './slotRing.js';
 const data = workerData as ParseThreadData;
 const input = new SlotRing(data.input.shared, data.input.layout);
 const records = new SlotRing(data.records.shared, data.records.layout);
+const plan = new ChunkPlan(data.plan);
 
 function run(): void {
   let statesSent = 0;
@@ -29,13 +31,19 @@ function run(): void {
     onRecords: (bytes, count) => writer.records(bytes, count),
   });
   records.markStarted();
-  for (let slot = 0; ; slot = input.next(slot)) {
-    if (!input.waitBlocking(slot, 'full')) return;
-    const length = input.header(slot, INPUT_LENGTH);
-    if (length > 0) engine.push(input.data(slot).subarray(0, length));
+  // Chunk 0 comes from the main thread at the hand-over, with the plan; then each chunk is read
+  // here unless the main thread, idle, has read it already.
+  if (!input.waitBlocking(0, 'full')) return;
+  for (let chunk = 0; chunk < plan.chunks; chunk++) {
+    const slot = chunk % input.layout.slots;
+    if (!input.isFull(slot)) {
+      if (plan.claim(chunk)) plan.read(input, chunk);
+      else if (!input.waitBlocking(slot, 'full')) return;
+    }
+    engine.push(input.data(slot).subarray(0, input.header(slot, INPUT_LENGTH)));
     input.release(slot);
-    if (length === 0) break;
-    writer.publish(false);
+    plan.consumed(chunk);
+    if (chunk < plan.chunks - 1) writer.publish(false);
   }
   engine.finish();
   writer.publish(true);

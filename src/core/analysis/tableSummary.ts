@@ -80,24 +80,28 @@ function topRecord(topK: TopK<number>, format: (key: number) => string = String)
   return Object.fromEntries(topK.top(20).map(({ key, count }) => [format(key), count]));
 }
 
+/**
+ * The `limit` busiest ports, ties in protocol then port order. A table can use all 65,536 ports of
+ * each protocol: only the ones kept are named.
+ */
 function topPorts(arrays: [string, Float64Array][], other: Map<string, number>, limit: number): RankedKey[] {
-  const all: RankedKey[] = [];
-  for (const [proto, counts] of arrays) {
-    for (const port of nonZeroIndexes(counts)) all.push({ key: `${proto}/${port}`, count: counts[port]! });
-  }
-  for (const [key, count] of other) all.push({ key, count });
-  return all.sort((a, b) => b.count - a.count).slice(0, limit);
-}
-
-/** Indexes of the non-zero counts of a 64k port array (one tight typed loop). */
-function nonZeroIndexes(counts: Float64Array): number[] {
-  const indexes: number[] = [];
-  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) indexes.push(i);
-  return indexes;
+  const candidates: { array: number; port: number; count: number }[] = [];
+  arrays.forEach(([, counts], array) => {
+    for (let port = 0; port < counts.length; port++)
+      if (counts[port] !== 0) candidates.push({ array, port, count: counts[port]! });
+  });
+  const ranked: RankedKey[] = candidates
+    .sort((a, b) => b.count - a.count)
+    .slice(0, limit)
+    .map(({ array, port, count }) => ({ key: `${arrays[array]![0]}/${port}`, count }));
+  for (const [key, count] of other) ranked.push({ key, count });
+  return ranked.sort((a, b) => b.count - a.count).slice(0, limit);
 }
 
 function nonZero(counts: Float64Array): number {
-  return nonZeroIndexes(counts).length;
+  let found = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) found++;
+  return found;
 }
 
 const address = (key: AddressKey) => formatAddress(key);
