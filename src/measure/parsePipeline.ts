@@ -71,13 +71,17 @@ export class ChunkPlan {
     return this.claim(chunk) ? chunk : null;
   }
 
+  /** Reads a claimed chunk into `into` (at least CHUNK_BYTES); returns the byte count. */
+  readInto(into: Uint8Array, chunk: number): number {
+    return readFileAt(this.ints[1]!, into.subarray(0, CHUNK_BYTES), this.numbers[0]! + chunk * CHUNK_BYTES);
+  }
+
   /** Reads a claimed chunk into its input slot after `prefix`, and publishes it. */
   read(ring: SlotRing, chunk: number, prefix: Uint8Array = new Uint8Array(0)): void {
     const slot = chunk % ring.layout.slots;
     const data = ring.data(slot);
     data.set(prefix);
-    const into = data.subarray(prefix.length, prefix.length + CHUNK_BYTES);
-    const got = readFileAt(this.ints[1]!, into, this.numbers[0]! + chunk * CHUNK_BYTES);
+    const got = this.readInto(data.subarray(prefix.length), chunk);
     ring.setHeader(slot, INPUT_LENGTH, prefix.length + got);
     ring.publish(slot);
   }

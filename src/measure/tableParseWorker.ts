@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { TableEngine } from '../core/analysis/tableEngine.js';
 import {
+  CHUNK_BYTES,
   ChunkPlan,
   INPUT_LENGTH,
   PipelineAborted,
@@ -36,12 +37,15 @@ function run(): void {
   if (!input.waitBlocking(0, 'full')) return;
   for (let chunk = 0; chunk < plan.chunks; chunk++) {
     const slot = chunk % input.layout.slots;
-    if (!input.isFull(slot)) {
-      if (plan.claim(chunk)) plan.read(input, chunk);
-      else if (!input.waitBlocking(slot, 'full')) return;
+    // A chunk this thread claims is read straight into the engine; one the main thread has read
+    // comes through the ring.
+    if (!input.isFull(slot) && plan.claim(chunk))
+      engine.pushRead(CHUNK_BYTES, (into) => plan.readInto(into, chunk));
+    else {
+      if (!input.waitBlocking(slot, 'full')) return;
+      engine.push(input.data(slot).subarray(0, input.header(slot, INPUT_LENGTH)));
+      input.release(slot);
     }
-    engine.push(input.data(slot).subarray(0, input.header(slot, INPUT_LENGTH)));
-    input.release(slot);
     plan.consumed(chunk);
     if (chunk < plan.chunks - 1) writer.publish(false);
   }

@@ -209,6 +209,23 @@ export class TableEngine {
     }
   }
 
+  /**
+   * push() without the copy: `read` fills the engine's own input with up to `limit` bytes and says
+   * how many. Returns that count.
+   */
+  pushRead(limit: number, read: (into: Uint8Array) => number): number {
+    if (this.longLineToFallback || limit > READ_ROOM) {
+      const bytes = new Uint8Array(limit);
+      const got = read(bytes);
+      this.push(bytes.subarray(0, got));
+      return got;
+    }
+    const got = read(this.bytes().subarray(this.input + this.filled, this.input + this.filled + limit));
+    this.filled += got;
+    this.drain();
+    return got;
+  }
+
   /** Ends the input: a last line without a newline is still the engine's to read. */
   finish(): void {
     if (this.longLineToFallback || this.filled === this.start) return;
