@@ -387,6 +387,12 @@ static i32 pool_take(Pool *pool) { return pool->free_list[--pool->free_count]; }
 #define SPREAD_REGISTERS (1u << SPREAD_PRECISION)
 #define SPREAD_AFTER 4
 #define MAX_STATES 64
+/*
+ * Room for the states of both threads of a pipelined run: the main thread's before the hand-over
+ * and the parse thread's (each at most MAX_STATES), so that adopting never fails where one engine
+ * would have left the extra lines to the reference parser.
+ */
+#define STATE_SLOTS (2 * MAX_STATES)
 #define MAX_STATE_BYTES 32
 #define FLAG_UNREPLIED 1
 #define FLAG_ASSURED 2
@@ -416,12 +422,12 @@ static f64 *pair_remaining_sum;
 
 static u32 state_count;
 /* States in the order their first entry was counted: the order TableAggregator's Map keeps. */
-static u32 state_order[MAX_STATES];
+static u32 state_order[STATE_SLOTS];
 static u32 counted_states;
-static u8 state_names[MAX_STATES][MAX_STATE_BYTES];
-static u32 state_lengths[MAX_STATES];
-static f64 state_entries[MAX_STATES];
-static f64 state_remaining[MAX_STATES * TIMEOUT_BUCKET_COUNT];
+static u8 state_names[STATE_SLOTS][MAX_STATE_BYTES];
+static u32 state_lengths[STATE_SLOTS];
+static f64 state_entries[STATE_SLOTS];
+static f64 state_remaining[STATE_SLOTS * TIMEOUT_BUCKET_COUNT];
 static i32 syn_sent_state = -1;
 static i32 established_state = -1;
 
@@ -464,14 +470,14 @@ EXPORT(input_buffer) u32 input_buffer(u32 bytes) {
   return (u32)input;
 }
 
-static i32 intern_state(const u8 *name, u32 length) {
+static i32 intern_state_within(const u8 *name, u32 length, u32 limit) {
   for (u32 i = 0; i < state_count; i++) {
     if (state_lengths[i] != length) continue;
     u32 k = 0;
     while (k < length && state_names[i][k] == name[k]) k++;
     if (k == length) return (i32)i;
   }
-  if (state_count == MAX_STATES || length > MAX_STATE_BYTES) return -1;
+  if (state_count >= limit || length > MAX_STATE_BYTES) return -1;
   u32 id = state_count++;
   for (u32 k = 0; k < length; k++) state_names[id][k] = name[k];
   state_lengths[id] = length;
@@ -479,6 +485,9 @@ static i32 intern_state(const u8 *name, u32 length) {
   if (length == 11 && __builtin_memcmp(name, "ESTABLISHED", 11) == 0) established_state = (i32)id;
   return (i32)id;
 }
+
+/* A state met while parsing: beyond MAX_STATES its lines are the reference parser's. */
+static i32 intern_state(const u8 *name, u32 length) { return intern_state_within(name, length, MAX_STATES); }
 
 /* ---------------------------------------------------------------- parsing (as lineParser.ts) */
 
@@ -1467,7 +1476,7 @@ EXPORT(scan) u32 scan(u32 start, u32 end) {
 static u8 foreign_states[MAX_STATES];
 
 EXPORT(adopt_state) u32 adopt_state(u32 foreign_id, u32 length) {
-  i32 id = foreign_id < MAX_STATES ? intern_state(input, length) : -1;
+  i32 id = foreign_id < MAX_STATES ? intern_state_within(input, length, STATE_SLOTS) : -1;
   if (id < 0) return 0;
   foreign_states[foreign_id] = (u8)id;
   return 1;

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TableEngine } from '../../src/core/analysis/tableEngine.js';
+import { TableAggregator } from '../../src/core/analysis/tableAggregator.js';
 import { summarizeTable } from '../../src/core/analysis/tableSummary.js';
 import { CtdoctorError } from '../../src/core/errors.js';
 import { EntryStreamParser } from '../../src/core/table/entryStream.js';
@@ -217,4 +218,85 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
       assert.deepEqual(byKey(fast.summary.top[list]), byKey(reference.summary.top[list]), list);
     assert.ok(reference.summary.by.l3.ipv6! > 0 && reference.summary.by.l3.ipv4! > 0);
   });
+
+  it("counts a parse-only engine's records, handed over mid-line, as one engine would (property)", async () => {
+    // The two halves of a pipelined analysis in one thread: an engine that parses and counts the
+    // start, then counts the records another engine parses from the hand-over on.
+    const lines = fc.array(fc.oneof(entryLine, entryLine, otherEntry, junkLine), { maxLength: 80 });
+    await fc.assert(
+      fc.asyncProperty(
+        tableText(lines),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 8 }),
+        async (text, cut, capacity) => {
+          const input = Buffer.from(text, 'latin1');
+          const split = Math.floor(cut * input.length);
+          assert.deepEqual(
+            pipelined(input, split, capacity),
+            await analyze(input, 'wasm', capacity, 1 << 20),
+          );
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it('adopts more distinct states across a hand-over than one engine holds', async () => {
+    const template = readFileSync(fixture('tables', 'pool.procfs.txt'), 'latin1')
+      .split('\n')
+      .find((line) => line.includes(' ESTABLISHED '))!;
+    // 60 states before the hand-over and 60 others after: 120 in all, over the 64 of one engine.
+    const name = (i: number) =>
+      `Q${String.fromCharCode(65 + Math.floor(i / 26))}${String.fromCharCode(65 + (i % 26))}`;
+    const half = (from: number) =>
+      Array.from({ length: 60 }, (_, i) => template.replace(' ESTABLISHED ', ` ${name(from + i)} `)).join(
+        '\n',
+      );
+    const first = Buffer.from(`${half(0)}\n`, 'latin1');
+    const input = Buffer.concat([first, Buffer.from(`${half(60)}\n`, 'latin1')]);
+    const result = pipelined(input, first.length, 32768);
+    assert.equal(result.counts.entries, 120);
+    assert.equal(Object.keys(result.summary.by.state).length, 120);
+    assert.equal(result.summary.by.state[name(119)], 1);
+  });
 });
+
+/** analyze() of the wasm engine, the way pipelinedAnalysis.ts splits the work, without threads. */
+function pipelined(input: Uint8Array, split: number, capacity: number) {
+  const aggregator = new TableAggregator({ capacity });
+  const parser = new EntryStreamParser((entry) => aggregator.add(entry));
+  const module = tableEngineModule()!;
+  const counting = new TableEngine(module, capacity, parser);
+  counting.push(input.subarray(0, split));
+  const tail = counting.detachTail();
+  if (tail) {
+    const records: [Uint8Array, number][] = [];
+    const parsing = new TableEngine(
+      module,
+      1,
+      { push: (bytes) => parser.push(Buffer.from(bytes)) },
+      {
+        perCall: 64,
+        onRecords: (bytes, count) => records.push([Buffer.from(bytes), count]),
+      },
+    );
+    parsing.push(tail);
+    parsing.push(input.subarray(split));
+    parsing.finish();
+    const states = parsing.statesFrom(0);
+    for (const [bytes, count] of records) counting.countRecords(bytes, count, states);
+  } else {
+    counting.push(input.subarray(split));
+    counting.finish();
+  }
+  const counts = parser.end();
+  aggregator.merge(counting.toState());
+  const sketches = [aggregator.hllSrc, aggregator.hllDst, aggregator.hllUdpUnrepliedSrc].map((hll) =>
+    Array.from(hll.registers),
+  );
+  return {
+    counts: { ...counts, entries: counts.entries + counting.entries },
+    summary: summarizeTable(aggregator, 10_000),
+    sketches,
+  };
+}

@@ -71,6 +71,8 @@ const TOP_FIELD = {
 /** How the reference keys a top list: see topState. */
 type KeyKind = 'address' | 'prefix' | 'number' | 'pair';
 const MAX_STATE_BYTES = 32;
+/** STATE_SLOTS in the C source: the states of both threads of a pipelined run. */
+const STATE_SLOTS = 128;
 const SPREAD_REGISTERS = 256;
 const ESTABLISHED_HOUR_BUCKETS = 121;
 const REFLECTION_PORT_COUNT = 6;
@@ -142,7 +144,7 @@ export class TableEngine {
       if (!wasm.adopt_state(id, name.length))
         throw new CtdoctorError(
           'bad-input',
-          `more than 64 distinct states, or one over 32 bytes: ${states[id]}`,
+          `state ${states[id]} from the parse thread could not be adopted`,
         );
     }
     this.adoptedStates = states.length;
@@ -156,8 +158,12 @@ export class TableEngine {
   statesFrom(from: number): string[] {
     const { wasm } = this;
     const count = wasm.result(RESULT.statesInterned);
-    const names = new Uint8Array(wasm.memory.buffer, wasm.result(RESULT.stateNames), 64 * MAX_STATE_BYTES);
-    const lengths = new Uint32Array(wasm.memory.buffer, wasm.result(RESULT.stateLengths), 64);
+    const names = new Uint8Array(
+      wasm.memory.buffer,
+      wasm.result(RESULT.stateNames),
+      STATE_SLOTS * MAX_STATE_BYTES,
+    );
+    const lengths = new Uint32Array(wasm.memory.buffer, wasm.result(RESULT.stateLengths), STATE_SLOTS);
     const states: string[] = [];
     for (let id = from; id < count; id++)
       states.push(
@@ -300,14 +306,14 @@ export class TableEngine {
     const entries = wasm.entry_count();
     const stateCount = wasm.result(RESULT.stateCount);
     const stateOrder = new Uint32Array(buffer, wasm.result(RESULT.stateOrder), stateCount);
-    const stateLengths = new Uint32Array(buffer, wasm.result(RESULT.stateLengths), 64);
-    const stateEntries = new Float64Array(buffer, wasm.result(RESULT.stateEntries), 64);
+    const stateLengths = new Uint32Array(buffer, wasm.result(RESULT.stateLengths), STATE_SLOTS);
+    const stateEntries = new Float64Array(buffer, wasm.result(RESULT.stateEntries), STATE_SLOTS);
     const stateRemaining = new Float64Array(
       buffer,
       wasm.result(RESULT.stateRemaining),
-      64 * TIMEOUT_BUCKETS.length,
+      STATE_SLOTS * TIMEOUT_BUCKETS.length,
     );
-    const names = new Uint8Array(buffer, wasm.result(RESULT.stateNames), 64 * MAX_STATE_BYTES);
+    const names = new Uint8Array(buffer, wasm.result(RESULT.stateNames), STATE_SLOTS * MAX_STATE_BYTES);
     const states: AggregatorState['states'] = Array.from(stateOrder, (id) => {
       const name = Buffer.from(
         names.subarray(id * MAX_STATE_BYTES, id * MAX_STATE_BYTES + stateLengths[id]!),
