@@ -81,6 +81,35 @@ describe('aggregation', () => {
     assert.deepEqual(detectTableFindings(merged), detectTableFindings(whole));
   });
 
+  it('ranks destination ports by count, ties in protocol then port order, only the rows asked for', () => {
+    const aggregator = new TableAggregator({ capacity: 16 });
+    for (const [port, count] of [
+      [443, 5],
+      [22, 7],
+      [80, 5],
+      [8080, 1],
+      [65535, 7],
+    ] as const)
+      aggregator.tcpDport[port] = count;
+    for (const [port, count] of [
+      [53, 7],
+      [123, 5],
+    ] as const)
+      aggregator.udpDport[port] = count;
+    aggregator.otherDport.set('sctp/3868', 6);
+    const ports = (limit: number) =>
+      summarizeTable(aggregator, limit).top.dport.map(({ key, count }) => `${key}:${count}`);
+    assert.deepEqual(ports(6), [
+      'tcp/22:7',
+      'tcp/65535:7',
+      'udp/53:7',
+      'sctp/3868:6',
+      'tcp/80:5',
+      'tcp/443:5',
+    ]);
+    assert.deepEqual(ports(2), ['tcp/22:7', 'tcp/65535:7']);
+  });
+
   it('stays within its error bound when the keys do not fit', () => {
     const { summary } = summarize(entriesOf('udp-flood.procfs.txt'), 16);
     assert.equal(summary.exact, false);

@@ -82,18 +82,25 @@ function topRecord(topK: TopK<number>, format: (key: number) => string = String)
 
 /**
  * The `limit` busiest ports, ties in protocol then port order. A table can use all 65,536 ports of
- * each protocol: only the ones kept are named.
+ * each protocol: one pass keeps the best `limit`, and only those are named.
  */
 function topPorts(arrays: [string, Float64Array][], other: Map<string, number>, limit: number): RankedKey[] {
-  const candidates: { array: number; port: number; count: number }[] = [];
+  const best: { array: number; port: number; count: number }[] = [];
   arrays.forEach(([, counts], array) => {
-    for (let port = 0; port < counts.length; port++)
-      if (counts[port] !== 0) candidates.push({ array, port, count: counts[port]! });
+    for (let port = 0; port < counts.length; port++) {
+      const count = counts[port]!;
+      if (count === 0 || (best.length === limit && count <= best[limit - 1]!.count)) continue;
+      // After the last kept row with a count at least as high: earlier ports win ties.
+      let at = best.length;
+      while (at > 0 && best[at - 1]!.count < count) at--;
+      best.splice(at, 0, { array, port, count });
+      if (best.length > limit) best.pop();
+    }
   });
-  const ranked: RankedKey[] = candidates
-    .sort((a, b) => b.count - a.count)
-    .slice(0, limit)
-    .map(({ array, port, count }) => ({ key: `${arrays[array]![0]}/${port}`, count }));
+  const ranked: RankedKey[] = best.map(({ array, port, count }) => ({
+    key: `${arrays[array]![0]}/${port}`,
+    count,
+  }));
   for (const [key, count] of other) ranked.push({ key, count });
   return ranked.sort((a, b) => b.count - a.count).slice(0, limit);
 }
