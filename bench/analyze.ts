@@ -1,8 +1,9 @@
 /**
  * Benchmark of `ctdoctor analyze` against what operators run today, on a real 1,000,000-entry table.
  *   npm run build && node dist/bench/analyze.js [--entries 1000000] [--runs 3]
- * Needs root, conntrack-tools and GNU time (/usr/bin/time, Debian package `time`). Prints figures side
- * by side; it asserts nothing (targets are for people to read, not for CI to time).
+ * Needs root, conntrack-tools and GNU time (/usr/bin/time, Debian package `time`, for peak RSS).
+ * Prints figures side by side; it asserts nothing (targets are for people to read, not for CI to
+ * time).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -27,19 +28,40 @@ interface Timing {
   maxRssMb: number;
 }
 
-/** Median wall time and peak RSS of a shell pipeline (the baseline) or a command, via GNU time. */
+/** Wall time (a clock around the child, ms resolution) and peak RSS (GNU time) of one run. */
+function runOnce(command: string[]): Timing {
+  const started = performance.now();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', ...command], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const kilobytes = Number(result.stderr.trim().split('\n').pop());
+  return { seconds, maxRssMb: kilobytes / 1024 };
+}
+
+function median(samples: Timing[]): Timing {
+  const sorted = [...samples].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 function measure(command: string[], runs = RUNS): Timing {
-  const samples: Timing[] = [];
+  return median(Array.from({ length: runs }, () => runOnce(command)));
+}
+
+/**
+ * Today's tool and ctdoctor run alternately, so that both meet the same machine: timings on a VM
+ * drift by 10–20 % within minutes, which a block of runs of one then the other turns into a ratio
+ * error. Medians of each.
+ */
+function compare(baseline: string[], ours: string[], runs = RUNS): [Timing, Timing] {
+  const theirs: Timing[] = [];
+  const mine: Timing[] = [];
   for (let run = 0; run < runs; run++) {
-    const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...command], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-    });
-    const [seconds, kilobytes] = result.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-    samples.push({ seconds: seconds!, maxRssMb: kilobytes! / 1024 });
+    theirs.push(runOnce(baseline));
+    mine.push(runOnce(ours));
   }
-  samples.sort((a, b) => a.seconds - b.seconds);
-  return samples[Math.floor(samples.length / 2)]!;
+  return [median(theirs), median(mine)];
 }
 
 /** ~60 % UDP from real traffic (distinct destinations × 5 ports), ~40 % TCP/ICMP inserted with conntrack -R. */
@@ -122,21 +144,12 @@ async function main(): Promise<void> {
       process.stderr.write(`table: ${count} entries\n`);
       execFileSync('sh', ['-c', `ip netns exec ${lab.name} cat /proc/net/nf_conntrack > ${procfsDump}`]);
       execFileSync('sh', ['-c', `ip netns exec ${lab.name} conntrack -L > ${plainDump} 2>/dev/null`]);
-      const catLive = measure([
-        'ip',
-        'netns',
-        'exec',
-        lab.name,
-        'sh',
-        '-c',
-        'cat /proc/net/nf_conntrack > /dev/null',
-      ]);
+      const catLive = ['ip', 'netns', 'exec', lab.name, 'sh', '-c', 'cat /proc/net/nf_conntrack > /dev/null'];
       liveRows.push(
         row(
           'live table, procfs, run inside the namespace',
           'cat /proc/net/nf_conntrack',
-          catLive,
-          measure(['ip', 'netns', 'exec', lab.name, ...analyze('--source', 'procfs')]),
+          ...compare(catLive, ['ip', 'netns', 'exec', lab.name, ...analyze('--source', 'procfs')]),
           '≤ 1.25×',
         ),
       );
@@ -144,8 +157,7 @@ async function main(): Promise<void> {
         row(
           'live table, procfs, from the host with --netns',
           'cat /proc/net/nf_conntrack',
-          catLive,
-          measure(analyze('--netns', lab.name, '--source', 'procfs')),
+          ...compare(catLive, analyze('--netns', lab.name, '--source', 'procfs')),
           '≤ 1.25×',
         ),
       );
@@ -153,8 +165,10 @@ async function main(): Promise<void> {
         row(
           'live table, netlink',
           'conntrack -L -o extended',
-          measure(['ip', 'netns', 'exec', lab.name, 'sh', '-c', 'conntrack -L -o extended > /dev/null 2>&1']),
-          measure(analyze('--netns', lab.name, '--source', 'netlink')),
+          ...compare(
+            ['ip', 'netns', 'exec', lab.name, 'sh', '-c', 'conntrack -L -o extended > /dev/null 2>&1'],
+            analyze('--netns', lab.name, '--source', 'netlink'),
+          ),
           '≤ 1.25×',
         ),
       );
@@ -177,8 +191,8 @@ async function main(): Promise<void> {
       row(
         `${label} (${count} entries, ${(statSync(file).size / 1e6).toFixed(0)} MB)`,
         'playbook pipeline (awk \\| sort \\| uniq -c \\| sort -nr)',
-        measure(pipeline(file)),
-        measure(analyze(file)),
+        // Short runs: twice as many pairs.
+        ...compare(pipeline(file), analyze(file), 2 * RUNS + 1),
         '≤ 0.50×',
       ),
     );
@@ -193,7 +207,7 @@ async function main(): Promise<void> {
   const bigRow = `| 2,000,000 entries, ≥ 1,000,000 distinct sources | peak RSS | ${bigRun.seconds.toFixed(2)} s, ${bigRun.maxRssMb.toFixed(0)} MB | | ≤ 300 MB |`;
   process.stdout.write(`${[...header, ...savedRows, ...liveRows, bigRow].join('\n')}\n`);
   process.stdout.write(
-    `\nkernel ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, ${process.version}, ${availableParallelism()} CPUs, median of ${RUNS} runs, LANG=${process.env.LANG ?? '(unset)'}\n`,
+    `\nkernel ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, ${process.version}, ${availableParallelism()} CPUs, medians of ${RUNS} alternating pairs (saved dumps: ${2 * RUNS + 1}), LANG=${process.env.LANG ?? '(unset)'}\n`,
   );
 }
 
