@@ -266,6 +266,13 @@ export class TableAggregator {
 
   /** Adds the state of an aggregator that saw another part of the same table. */
   merge(other: AggregatorState): void {
+    // Still empty (the usual case: everything came from the engine): the large arrays are copied
+    // natively instead of added or maxed element by element in code that has not warmed up yet.
+    const empty = this.entries === 0;
+    const addLarge = (target: Float64Array, source: Float64Array) =>
+      empty ? target.set(source) : addInto(target, source);
+    const mergeSketch = (target: HyperLogLog, registers: Uint8Array) =>
+      empty ? target.registers.set(registers) : target.merge(new HyperLogLog(target.precision, registers));
     this.entries += other.entries;
     addInto(this.l3, other.l3);
     addInto(this.proto, other.proto);
@@ -276,12 +283,12 @@ export class TableAggregator {
     }
     addInto(this.flags, other.flags);
     addInto(this.nat, other.nat);
-    addInto(this.tcpDport, other.tcpDport);
-    addInto(this.udpDport, other.udpDport);
+    addLarge(this.tcpDport, other.tcpDport);
+    addLarge(this.udpDport, other.udpDport);
     for (const [key, count] of other.otherDport)
       this.otherDport.set(key, (this.otherDport.get(key) ?? 0) + count);
-    this.hllSrc.merge(new HyperLogLog(14, other.hllSrc));
-    this.hllDst.merge(new HyperLogLog(14, other.hllDst));
+    mergeSketch(this.hllSrc, other.hllSrc);
+    mergeSketch(this.hllDst, other.hllDst);
     this.zones.mergeState(other.zones);
     this.marks.mergeState(other.marks);
     this.src.mergeState(other.src);
@@ -301,8 +308,8 @@ export class TableAggregator {
       }
     }
     this.scan.mergeState(other.scan);
-    addInto(this.udpUnrepliedDport, other.udpUnrepliedDport);
-    this.hllUdpUnrepliedSrc.merge(new HyperLogLog(12, other.hllUdpUnrepliedSrc));
+    addLarge(this.udpUnrepliedDport, other.udpUnrepliedDport);
+    mergeSketch(this.hllUdpUnrepliedSrc, other.hllUdpUnrepliedSrc);
     addInto(this.reflectionSport, other.reflectionSport);
     this.reflectionSrc.mergeState(other.reflectionSrc);
     for (const [key, longLived, remainingSum] of other.pairStats) {
