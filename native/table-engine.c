@@ -144,7 +144,6 @@ typedef struct {
   u32 rest_stride;
   u32 floor;
   Slots at;
-  Slots spare; /* prune rebuilds into these, then the two swap */
   Bucket *table;
   u32 *selection;
   Pool *pool;
@@ -199,7 +198,7 @@ static int topk_init(TopK *t, u32 capacity, u32 max_words, Pool *pool) {
   t->capacity = capacity;
   t->mask = size - 1;
   t->rest_stride = max_words - 1;
-  if (!slots_init(&t->at, slots, t->rest_stride) || !slots_init(&t->spare, slots, t->rest_stride)) return 0;
+  if (!slots_init(&t->at, slots, t->rest_stride)) return 0;
   t->selection = allocate(slots * sizeof(u32));
   t->table = allocate(size * sizeof(Bucket));
   t->pool = pool;
@@ -288,7 +287,26 @@ static u32 kth_largest(u32 *values, u32 length, u32 k) {
   return values[target];
 }
 
-/* Keeps the `capacity` largest counts, in slot order, as TopK.prune does. */
+/* Makes the key stored at `slot` findable. */
+static void index_slot(TopK *t, u32 slot) {
+  u32 whole = t->at.lengths[slot] == 1;
+  u32 hash;
+  if (whole)
+    hash = word_hash(t->at.words[slot]);
+  else {
+    Key key = {.n = t->at.lengths[slot], .w = {t->at.words[slot]}};
+    for (u32 k = 1; k < key.n; k++) key.w[k] = t->at.rest[slot * t->rest_stride + k - 1];
+    hash = key_hash(&key);
+  }
+  u32 h = hash & t->mask;
+  while (t->table[h].slot_plus_one != 0) h = (h + 1) & t->mask;
+  t->table[h] = (Bucket){whole ? t->at.words[slot] : hash, (slot + 1) | (whole ? WHOLE_KEY : 0)};
+}
+
+/*
+ * Keeps the `capacity` largest counts, in slot order, as TopK.prune does. The kept slots move down
+ * in place (a slot only ever moves to a lower one), so a list needs one set of slot arrays, not two.
+ */
 static void topk_prune(TopK *t) {
   u32 size = t->size;
   for (u32 i = 0; i < size; i++) t->selection[i] = t->at.counts[i];
@@ -296,27 +314,29 @@ static void topk_prune(TopK *t) {
   i32 room = (i32)t->capacity;
   for (u32 i = 0; i < size; i++)
     if (t->at.counts[i] > threshold) room--;
-  Slots old = t->at;
-  t->at = t->spare;
-  t->spare = old;
-  t->size = 0;
+  Slots *at = &t->at;
   t->last_slot = -1;
   memset(t->table, 0, (t->mask + 1) * sizeof(Bucket));
+  u32 kept = 0;
   for (u32 i = 0; i < size; i++) {
-    u32 count = old.counts[i];
+    u32 count = at->counts[i];
     if (count > threshold || (count == threshold && room-- > 0)) {
-      if (old.lengths[i] == 1) {
-        topk_insert_word(t, old.words[i], count, old.errors[i], old.attached[i]);
-        continue;
+      if (kept != i) {
+        at->lengths[kept] = at->lengths[i];
+        at->words[kept] = at->words[i];
+        for (u32 k = 0; k + 1 < at->lengths[i]; k++)
+          at->rest[kept * t->rest_stride + k] = at->rest[i * t->rest_stride + k];
+        at->counts[kept] = count;
+        at->errors[kept] = at->errors[i];
+        at->attached[kept] = at->attached[i];
       }
-      Key key = {.n = old.lengths[i], .w = {old.words[i]}};
-      for (u32 k = 1; k < key.n; k++) key.w[k] = old.rest[i * t->rest_stride + k - 1];
-      topk_insert(t, &key, count, old.errors[i], old.attached[i]);
+      index_slot(t, kept++);
       continue;
     }
     if (count > t->floor) t->floor = count;
-    if (t->pool && old.attached[i] >= 0) t->pool->free_list[t->pool->free_count++] = old.attached[i];
+    if (t->pool && at->attached[i] >= 0) t->pool->free_list[t->pool->free_count++] = at->attached[i];
   }
+  t->size = kept;
 }
 
 static __attribute__((noinline)) i32 topk_add_lookup(TopK *t, const Key *key) {
