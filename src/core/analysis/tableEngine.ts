@@ -298,11 +298,15 @@ export class TableEngine {
     this.fallback.push(memory.subarray(this.input + runStart, this.input + runEnd));
   }
 
+  /**
+   * The summary so far. Its arrays are views into the engine's memory, valid until the engine reads
+   * more input: merging copies them (copying here too cost a few ms and as many MB per run).
+   */
   toState(): AggregatorState {
     const { wasm } = this;
     const buffer = wasm.memory.buffer;
-    const f64 = (what: number, length: number) => new Float64Array(buffer, wasm.result(what), length).slice();
-    const u8 = (what: number, length: number) => new Uint8Array(buffer, wasm.result(what), length).slice();
+    const f64 = (what: number, length: number) => new Float64Array(buffer, wasm.result(what), length);
+    const u8 = (what: number, length: number) => new Uint8Array(buffer, wasm.result(what), length);
     const entries = wasm.entry_count();
     const stateCount = wasm.result(RESULT.stateCount);
     const stateOrder = new Uint32Array(buffer, wasm.result(RESULT.stateOrder), stateCount);
@@ -386,11 +390,12 @@ export class TableEngine {
     const state = {
       capacity: field('capacity'),
       floor: wasm.top_floor(which),
-      counts: new Uint32Array(buffer, field('counts'), size).slice(),
-      errors: new Uint32Array(buffer, field('errors'), size).slice(),
+      counts: new Uint32Array(buffer, field('counts'), size),
+      errors: new Uint32Array(buffer, field('errors'), size),
     };
     const oneWord = kind !== 'pair' && lengths.every((length) => length === 1);
-    if (oneWord) return { ...state, keys: kind === 'number' ? words.slice() : new Int32Array(words) };
+    if (oneWord)
+      return { ...state, keys: kind === 'number' ? words : new Int32Array(buffer, field('words'), size) };
     const restStride = field('restStride');
     const rest = new Uint32Array(buffer, field('rest'), size * restStride);
     const keys = Array.from({ length: size }, (_, slot) => {
