@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { hashKey } from '../../src/core/analysis/hash.js';
 import { HyperLogLog } from '../../src/core/analysis/hyperLogLog.js';
+import { largestIndexes } from '../../src/core/analysis/largestIndexes.js';
 import { TopK, kthLargest } from '../../src/core/analysis/topK.js';
 
 describe('TopK (Space-Saving)', () => {
@@ -118,5 +119,23 @@ describe('HyperLogLog', () => {
     }
     a.merge(b);
     assert.equal(a.estimate(), both.estimate());
+  });
+
+  it('largestIndexes picks what a stable sort by value puts first', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 80 }),
+        fc.integer({ min: 0, max: 12 }),
+        (values, limit) => {
+          const expected = values
+            .map((value, index) => ({ value, index }))
+            .filter(({ value }) => value > 0)
+            .sort((a, b) => b.value - a.value)
+            .slice(0, limit)
+            .map(({ index }) => index);
+          assert.deepEqual(largestIndexes(Float64Array.from(values), values.length, limit), expected);
+        },
+      ),
+    );
   });
 });

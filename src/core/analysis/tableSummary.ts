@@ -1,6 +1,7 @@
 import { type AddressKey, formatAddress, formatPrefix } from '../table/address.js';
 import { protocolName } from '../table/entry.js';
 import { REFLECTION_PORTS, TIMEOUT_BUCKETS, type TableAggregator, flagTotals } from './tableAggregator.js';
+import { largestIndexes } from './largestIndexes.js';
 import type { TopItem, TopK } from './topK.js';
 
 export interface RankedKey {
@@ -80,27 +81,14 @@ function topRecord(topK: TopK<number>, format: (key: number) => string = String)
   return Object.fromEntries(topK.top(20).map(({ key, count }) => [format(key), count]));
 }
 
-/**
- * The `limit` busiest ports, ties in protocol then port order. A table can use all 65,536 ports of
- * each protocol: one pass keeps the best `limit`, and only those are named.
- */
+/** The `limit` busiest ports, ties in protocol then port order. */
 function topPorts(arrays: [string, Float64Array][], other: Map<string, number>, limit: number): RankedKey[] {
-  const best: { array: number; port: number; count: number }[] = [];
-  arrays.forEach(([, counts], array) => {
-    for (let port = 0; port < counts.length; port++) {
-      const count = counts[port]!;
-      if (count === 0 || (best.length === limit && count <= best[limit - 1]!.count)) continue;
-      // After the last kept row with a count at least as high: earlier ports win ties.
-      let at = best.length;
-      while (at > 0 && best[at - 1]!.count < count) at--;
-      best.splice(at, 0, { array, port, count });
-      if (best.length > limit) best.pop();
-    }
-  });
-  const ranked: RankedKey[] = best.map(({ array, port, count }) => ({
-    key: `${arrays[array]![0]}/${port}`,
-    count,
-  }));
+  const ranked: RankedKey[] = arrays.flatMap(([proto, counts]) =>
+    largestIndexes(counts, counts.length, limit).map((port) => ({
+      key: `${proto}/${port}`,
+      count: counts[port]!,
+    })),
+  );
   for (const [key, count] of other) ranked.push({ key, count });
   return ranked.sort((a, b) => b.count - a.count).slice(0, limit);
 }

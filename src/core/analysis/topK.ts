@@ -1,4 +1,5 @@
 import { mix32 } from './hash.js';
+import { largestIndexes } from './largestIndexes.js';
 
 /**
  * Heavy hitters in bounded memory: Space-Saving (Metwally, Agrawal, El Abbadi 2005) with batched
@@ -177,16 +178,11 @@ export class TopK<K extends number | string> {
   }
 
   top(limit: number): TopItem<K>[] {
-    const size = this.keys.length;
-    const counts = this.counts;
-    // Only slots at or above the limit-th count can make the list; same order as sorting them all.
-    const threshold = size > 4 * limit && limit > 0 ? kthLargest(counts.slice(0, size), limit) : 0;
-    const slots: number[] = [];
-    for (let slot = 0; slot < size; slot++) if (counts[slot]! >= threshold) slots.push(slot);
-    return slots
-      .sort((a, b) => this.counts[b]! - this.counts[a]!)
-      .slice(0, limit)
-      .map((slot) => ({ key: this.keys[slot]!, count: this.counts[slot]!, error: this.errors[slot]! }));
+    return largestIndexes(this.counts, this.keys.length, limit).map((slot) => ({
+      key: this.keys[slot]!,
+      count: this.counts[slot]!,
+      error: this.errors[slot]!,
+    }));
   }
 
   toState(): TopKState<K> {
