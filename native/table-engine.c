@@ -143,6 +143,7 @@ typedef struct {
   u32 mask;
   u32 rest_stride;
   u32 floor;
+  u32 wide_keys; /* a key of more than one word was ever stored: one-word lists skip a check per slot */
   Slots at;
   Bucket *table;
   u32 *selection;
@@ -226,6 +227,7 @@ static i32 topk_find(TopK *t, const Key *key) {
 
 static i32 topk_insert(TopK *t, const Key *key, u32 count, u32 error, i32 attached) {
   u32 slot = t->size++;
+  if (key->n > 1) t->wide_keys = 1;
   t->at.lengths[slot] = (u8)key->n;
   t->at.words[slot] = key->w[0];
   u32 *rest = t->at.rest + slot * t->rest_stride;
@@ -1581,6 +1583,7 @@ enum {
   TOP_FIELD_WORDS,
   TOP_FIELD_REST,
   TOP_FIELD_REST_STRIDE,
+  TOP_FIELD_WIDE_KEYS,
 };
 
 EXPORT(top_field) u32 top_field(u32 which, u32 field) {
@@ -1592,6 +1595,7 @@ EXPORT(top_field) u32 top_field(u32 which, u32 field) {
     case TOP_FIELD_WORDS: return (u32)t->at.words;
     case TOP_FIELD_REST: return (u32)t->at.rest;
     case TOP_FIELD_REST_STRIDE: return t->rest_stride;
+    case TOP_FIELD_WIDE_KEYS: return t->wide_keys;
     case TOP_FIELD_COUNTS: return (u32)t->at.counts;
     case TOP_FIELD_ERRORS: return (u32)t->at.errors;
     case TOP_FIELD_ATTACHED: return (u32)t->at.attached;

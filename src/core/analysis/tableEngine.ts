@@ -66,6 +66,7 @@ const TOP_FIELD = {
   words: 6,
   rest: 7,
   restStride: 8,
+  wideKeys: 9,
 } as const;
 
 /** How the reference keys a top list: see topState. */
@@ -393,7 +394,7 @@ export class TableEngine {
       counts: new Uint32Array(buffer, field('counts'), size),
       errors: new Uint32Array(buffer, field('errors'), size),
     };
-    const oneWord = kind !== 'pair' && lengths.every((length) => length === 1);
+    const oneWord = kind !== 'pair' && field('wideKeys') === 0;
     if (oneWord)
       return { ...state, keys: kind === 'number' ? words : new Int32Array(buffer, field('words'), size) };
     const restStride = field('restStride');
