@@ -25,7 +25,8 @@ export async function analyzeFilePipelined(
   const started = performance.now();
   const thread = takeParseThread(tableEngineModule()!);
   thread.use();
-  const { aggregator, engine, tableEngine, fallback, push, scanned, end } = consumer(options);
+  const analysis = consumer(options);
+  const { tableEngine, fallback, push } = analysis;
   const reader = openFileReader(path);
   let bytes = 0;
   let workers = 1;
@@ -55,17 +56,7 @@ export async function analyzeFilePipelined(
   } finally {
     reader.close();
   }
-  const counts = end();
-  return {
-    aggregator,
-    engine,
-    counts,
-    scanned: scanned(),
-    bytes,
-    sampled: false,
-    workers,
-    durationMs: performance.now() - started,
-  };
+  return analysis.finish({ bytes, sampled: false, workers, started });
 
   /**
    * Hands the rest of the file over from `base`, and counts record slots as they come until the

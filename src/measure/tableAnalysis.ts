@@ -50,7 +50,8 @@ export async function analyzeStream(
   onProgress?: ProgressListener,
 ): Promise<AnalysisRun> {
   const started = performance.now();
-  const { aggregator, engine, push, scanned, end } = consumer(options);
+  const analysis = consumer(options);
+  const { push, scanned } = analysis;
   let bytes = 0;
   let sampled = false;
   try {
@@ -67,17 +68,7 @@ export async function analyzeStream(
     if (error instanceof CtdoctorError) throw error;
     throw new CtdoctorError('kernel', `reading the table failed: ${(error as Error).message}`);
   }
-  const counts = end();
-  return {
-    aggregator,
-    engine,
-    counts,
-    scanned: scanned(),
-    bytes,
-    sampled,
-    workers: 1,
-    durationMs: performance.now() - started,
-  };
+  return analysis.finish({ bytes, sampled, workers: 1, started });
 }
 
 interface WorkerResult {

@@ -3,7 +3,7 @@ import { TableAggregator } from '../core/analysis/tableAggregator.js';
 import { TableEngine } from '../core/analysis/tableEngine.js';
 import { EntryStreamParser, type ParseCounts } from '../core/table/entryStream.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
-import type { AnalysisEngine, AnalysisOptions } from './tableAnalysis.js';
+import type { AnalysisEngine, AnalysisOptions, AnalysisRun } from './tableAnalysis.js';
 
 /** --filter and --group-by need every entry's fields: the reference parser does those runs. */
 export function wasmEligible(options: AnalysisOptions): boolean {
@@ -25,19 +25,35 @@ export function consumer(options: AnalysisOptions) {
   });
   const module = wasmEligible(options) ? tableEngineModule() : null;
   const engine = module ? new TableEngine(module, options.capacity, parser) : null;
+  const engineName: AnalysisEngine = engine ? 'wasm' : 'typescript';
+  const scanned = () => parsed + (engine?.entries ?? 0);
+  const end = (): ParseCounts => {
+    engine?.finish();
+    const counts = parser.end();
+    if (!engine) return counts;
+    aggregator.merge(engine.toState());
+    return { ...counts, entries: counts.entries + engine.entries };
+  };
   return {
     aggregator,
-    engine: (engine ? 'wasm' : 'typescript') as AnalysisEngine,
+    engine: engineName,
     tableEngine: engine,
     fallback: parser,
     push: (chunk: Buffer) => (engine ? engine.push(chunk) : parser.push(chunk)),
-    scanned: () => parsed + (engine?.entries ?? 0),
-    end: (): ParseCounts => {
-      engine?.finish();
-      const counts = parser.end();
-      if (!engine) return counts;
-      aggregator.merge(engine.toState());
-      return { ...counts, entries: counts.entries + engine.entries };
+    scanned,
+    /** Ends the input and reports the run. */
+    finish: (run: { bytes: number; sampled: boolean; workers: number; started: number }): AnalysisRun => {
+      const counts = end();
+      return {
+        aggregator,
+        engine: engineName,
+        counts,
+        scanned: scanned(),
+        bytes: run.bytes,
+        sampled: run.sampled,
+        workers: run.workers,
+        durationMs: performance.now() - run.started,
+      };
     },
   };
 }
