@@ -1,4 +1,4 @@
-import { CtdoctorError, isCtdoctorError } from '../core/errors.js';
+import { isCtdoctorError } from '../core/errors.js';
 
 /** Exit codes of every command except the monitoring-style ones (check, doctor), which use 0–3. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -16,5 +16,5 @@ export function describeError(error: unknown, debug: boolean): string {
 }
 
 export function exitCodeFor(error: unknown): number {
-  return error instanceof CtdoctorError && error.kind === 'usage' ? EXIT.usage : EXIT.failure;
+  return isCtdoctorError(error) && error.kind === 'usage' ? EXIT.usage : EXIT.failure;
 }

@@ -24,6 +24,13 @@ export class CtdoctorError extends Error {
   }
 }
 
+/**
+ * Also true for a CtdoctorError of another bundle of this program (the launcher's prestart bundle
+ * has its own copy of this class).
+ */
 export function isCtdoctorError(value: unknown): value is CtdoctorError {
-  return value instanceof CtdoctorError;
+  return (
+    value instanceof CtdoctorError ||
+    (value instanceof Error && value.name === 'CtdoctorError' && 'kind' in value)
+  );
 }

@@ -75,20 +75,40 @@ export class ChunkPlan {
     return this.claim(chunk) ? chunk : null;
   }
 
-  /** Reads a claimed chunk into `into` (at least CHUNK_BYTES); returns the byte count. */
-  readInto(into: Uint8Array, chunk: number): number {
-    return readFileAt(this.ints[1]!, into.subarray(0, CHUNK_BYTES), this.numbers[0]! + chunk * CHUNK_BYTES);
+  get descriptor(): number {
+    return this.ints[1]!;
   }
 
-  /** Reads a claimed chunk into its input slot after `prefix`, and publishes it. */
-  read(ring: SlotRing, chunk: number, prefix: Uint8Array = new Uint8Array(0)): void {
-    const slot = chunk % ring.layout.slots;
-    const data = ring.data(slot);
-    data.set(prefix);
-    const got = this.readInto(data.subarray(prefix.length), chunk);
-    ring.setHeader(slot, INPUT_LENGTH, prefix.length + got);
-    ring.publish(slot);
+  /** Where a chunk starts in the file. */
+  positionOf(chunk: number): number {
+    return this.numbers[0]! + chunk * CHUNK_BYTES;
   }
+}
+
+/*
+ * The reads are functions, not ChunkPlan methods: the launcher's prestarted thread object comes
+ * from another bundle, and an error thrown by its copy of the code would not be this one's
+ * CtdoctorError.
+ */
+
+/** Reads a claimed chunk into `into` (at least CHUNK_BYTES); returns the byte count. */
+export function readChunkInto(plan: ChunkPlan, chunk: number, into: Uint8Array): number {
+  return readFileAt(plan.descriptor, into.subarray(0, CHUNK_BYTES), plan.positionOf(chunk));
+}
+
+/** Reads a claimed chunk into its input slot after `prefix`, and publishes it. */
+export function readChunk(
+  plan: ChunkPlan,
+  ring: SlotRing,
+  chunk: number,
+  prefix: Uint8Array = new Uint8Array(0),
+): void {
+  const slot = chunk % ring.layout.slots;
+  const data = ring.data(slot);
+  data.set(prefix);
+  const got = readChunkInto(plan, chunk, data.subarray(prefix.length));
+  ring.setHeader(slot, INPUT_LENGTH, prefix.length + got);
+  ring.publish(slot);
 }
 
 /** Records per slot; each scan call hands over at most RECORDS_PER_CALL of them. */

@@ -2,7 +2,7 @@ import { RECORD_BYTES } from '../core/analysis/tableEngine.js';
 import { CtdoctorError } from '../core/errors.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
 import { openFileReader } from '../host/tableSource.js';
-import { CHUNK_BYTES, readRecordSlot } from './parsePipeline.js';
+import { CHUNK_BYTES, readChunk, readRecordSlot } from './parsePipeline.js';
 import { type ParseThread, takeParseThread } from './parseThread.js';
 import type { AnalysisOptions, AnalysisRun, ProgressListener } from './tableAnalysis.js';
 import { consumer } from './tableConsumer.js';
@@ -65,12 +65,12 @@ export async function analyzeFilePipelined(
   async function countParsedRecords({ plan, input, records }: ParseThread, tail: Uint8Array): Promise<void> {
     const base = bytes;
     plan.setUp(reader.descriptor, base, size);
-    plan.read(input, 0, tail);
+    readChunk(plan, input, 0, tail);
     const states: string[] = [];
     for (let slot = 0; ; slot = records.next(slot)) {
       while (!records.isFull(slot)) {
         const chunk = plan.claimAhead(input.layout.slots);
-        if (chunk !== null) plan.read(input, chunk);
+        if (chunk !== null) readChunk(plan, input, chunk);
         else
           await records.waitFull(slot, () => {
             const failure = thread.failed();

@@ -8,6 +8,7 @@ import {
   type ParseThreadData,
   RECORDS_PER_CALL,
   RecordSlotWriter,
+  readChunkInto,
 } from './parsePipeline.js';
 import { SlotRing } from './slotRing.js';
 
@@ -40,7 +41,7 @@ function run(): void {
     // A chunk this thread claims is read straight into the engine; one the main thread has read
     // comes through the ring.
     if (!input.isFull(slot) && plan.claim(chunk))
-      engine.pushRead(CHUNK_BYTES, (into) => plan.readInto(into, chunk));
+      engine.pushRead(CHUNK_BYTES, (into) => readChunkInto(plan, chunk, into));
     else {
       if (!input.waitBlocking(slot, 'full')) return;
       engine.push(input.data(slot).subarray(0, input.header(slot, INPUT_LENGTH)));
