@@ -93,7 +93,7 @@ async function fillTable(lab: LabNamespace): Promise<void> {
 
 function row(label: string, baselineName: string, baseline: Timing, ours: Timing, target: string): string {
   const ratio = ours.seconds / baseline.seconds;
-  return `| ${label} | ${baselineName} ${baseline.seconds.toFixed(2)} s | ${ours.seconds.toFixed(2)} s (${ours.maxRssMb.toFixed(0)} MB) | ${ratio.toFixed(2)}× | ${target} |`;
+  return `| ${label} | ${baselineName} ${baseline.seconds.toFixed(2)} s | ${ours.seconds.toFixed(2)} s (${ours.maxRssMb.toFixed(0)} MB) | ${ratio.toFixed(3)}× | ${target} |`;
 }
 
 /** A 2M-line input with ≥ 1M distinct sources, made from the real dump by renumbering sources. */
