@@ -985,19 +985,26 @@ INLINE u32 fixed_header(const u8 *b, u32 p, u32 end, u32 *proto, u32 *family) {
   return 0;
 }
 
-/* The state token: the last one seen again costs one compare, not a search and a character check. */
-static i32 last_state = -1;
+/*
+ * The state token: one compare against the last state of the same length (tables mix TCP states
+ * line by line, and they mostly differ in length), not a search and a character check.
+ */
+static i32 state_by_length[MAX_STATE_BYTES + 1] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                                   -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                                   -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
 
 INLINE i32 state_at(const u8 *b, u32 start, u32 stop) {
   u32 length = stop - start;
-  if (last_state >= 0 && state_lengths[last_state] == length && same_bytes(b + start, state_names[last_state], length))
-    return last_state;
+  if (length > MAX_STATE_BYTES) return -1;
+  i32 cached = state_by_length[length];
+  if (cached >= 0 && same_bytes(b + start, state_names[cached], length)) return cached;
   for (u32 i = start; i < stop; i++) {
     u8 c = b[i];
     if (!((c >= 'A' && c <= 'Z') || c == '_' || (u8)(c - '0') <= 9)) return -1;
   }
-  last_state = intern_state(b + start, length);
-  return last_state;
+  i32 id = intern_state(b + start, length);
+  if (id >= 0) state_by_length[length] = id;
+  return id;
 }
 
 /* " mark=N zone=N use=N" after [ASSURED]: the usual tail, word-matched; returns where it stopped. */
