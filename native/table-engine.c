@@ -570,21 +570,21 @@ INLINE int read_decimal(const u8 *b, u32 *pos, u32 end, u64 *value) {
 /*
  * A dotted quad exactly as readAddress accepts it (1-3 digits per octet, leading zeros allowed, each
  * at most 255, then a space or the end); anything else (IPv6, junk) returns 0. Every line in the
- * input buffer ends in '\n' or '\r', so reading one byte past `end` stops at a non-digit.
+ * input buffer ends in '\n' or '\r' at `end`, so no digit or dot test needs a bounds check.
  */
 INLINE int read_ipv4(const u8 *b, u32 *pos, u32 end, u32 *address) {
   u32 p = *pos;
   u32 value = 0;
   for (u32 octet = 0; octet < 4; octet++) {
     u32 v = (u32)(u8)(b[p] - '0');
-    if (v > 9 || p >= end) return 0;
+    if (v > 9) return 0;
     p++;
     u32 d = (u32)(u8)(b[p] - '0');
-    if (d <= 9 && p < end) {
+    if (d <= 9) {
       v = v * 10 + d;
       p++;
       d = (u32)(u8)(b[p] - '0');
-      if (d <= 9 && p < end) {
+      if (d <= 9) {
         v = v * 10 + d;
         p++;
       }
@@ -592,7 +592,7 @@ INLINE int read_ipv4(const u8 *b, u32 *pos, u32 end, u32 *address) {
     if (v > 255) return 0;
     value = value << 8 | v;
     if (octet < 3) {
-      if (p >= end || b[p] != '.') return 0;
+      if (b[p] != '.') return 0;
       p++;
     }
   }
