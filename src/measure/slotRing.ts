@@ -70,10 +70,6 @@ export class SlotRing {
     return (slot + 1) % this.layout.slots;
   }
 
-  isFree(slot: number): boolean {
-    return Atomics.load(this.control, slot * this.stride) === FREE;
-  }
-
   isFull(slot: number): boolean {
     return Atomics.load(this.control, slot * this.stride) === FULL;
   }
