@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { CtdoctorError } from '../core/errors.js';
 import { runTool, toolError } from './childProcess.js';
 import { chunksFromFifo } from './procReader.js';
@@ -233,8 +234,6 @@ async function* gunzipIfCompressed(input: Readable, label: string): AsyncGenerat
     yield* rest;
     return;
   }
-  // Loaded only for compressed input: zlib costs every other run ~2 ms of start-up.
-  const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip();
   const feed = (async () => {
     gunzip.write(first.value);

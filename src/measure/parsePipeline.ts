@@ -1,4 +1,4 @@
-import type { FallbackSink } from '../core/analysis/tableEngine.js';
+import { type FallbackSink, RECORD_BYTES } from '../core/analysis/tableEngine.js';
 import { readFileAt } from '../host/tableSource.js';
 import type { SlotRing, SlotRingLayout } from './slotRing.js';
 
@@ -112,22 +112,26 @@ export function readChunk(
 }
 
 /** Records per slot; each scan call hands over at most RECORDS_PER_CALL of them. */
-export const RECORDS_PER_SLOT = 16384;
+const RECORDS_PER_SLOT = 16384;
 export const RECORDS_PER_CALL = 4096;
 /** After the records: fallback lines, then the new state names (at most 64 of 32 bytes). */
 const EXTRA_BYTES = 512 << 10;
 const STATE_NAMES_RESERVE = 4096;
 
-export function recordLayout(recordBytes: number): SlotRingLayout {
-  return { slots: 4, slotBytes: RECORDS_PER_SLOT * recordBytes + EXTRA_BYTES, headerFields: 4 };
-}
+/** Record slot bytes: the records, then fallback lines and state names. */
+const RECORD_AREA = RECORDS_PER_SLOT * RECORD_BYTES;
+export const RECORD_LAYOUT: SlotRingLayout = {
+  slots: 4,
+  slotBytes: RECORD_AREA + EXTRA_BYTES,
+  headerFields: 4,
+};
 /** Record slot header fields. */
-export const RECORD_COUNT = 0;
-export const FALLBACK_BYTES = 1;
-export const STATE_NAME_BYTES = 2;
-export const LAST_SLOT = 3;
+const RECORD_COUNT = 0;
+const FALLBACK_BYTES = 1;
+const STATE_NAME_BYTES = 2;
+const LAST_SLOT = 3;
 
-export interface RingHandle {
+interface RingHandle {
   shared: SharedArrayBuffer;
   layout: SlotRingLayout;
 }
@@ -135,8 +139,6 @@ export interface RingHandle {
 export interface ParseThreadData {
   module: WebAssembly.Module;
   plan: SharedArrayBuffer;
-  /** TableEngine.recordBytes of the module. */
-  recordBytes: number;
   input: RingHandle;
   records: RingHandle;
 }
@@ -152,20 +154,17 @@ export class RecordSlotWriter implements FallbackSink {
   private acquired = false;
   private recordCount = 0;
   private fallbackBytes = 0;
-  private readonly recordArea: number;
 
   constructor(
     private readonly ring: SlotRing,
-    private readonly recordBytes: number,
     /** State names met since the last call, in id order. */
     private readonly newStates: () => string[],
-  ) {
-    this.recordArea = RECORDS_PER_SLOT * recordBytes;
-  }
+  ) {}
 
   records(records: Uint8Array, count: number): void {
-    if (this.current() && this.recordCount + count > RECORDS_PER_SLOT) this.publish(false);
-    this.current().set(records, this.recordCount * this.recordBytes);
+    this.current();
+    if (this.recordCount + count > RECORDS_PER_SLOT) this.publish(false);
+    this.current().set(records, this.recordCount * RECORD_BYTES);
     this.recordCount += count;
   }
 
@@ -178,7 +177,7 @@ export class RecordSlotWriter implements FallbackSink {
         continue;
       }
       const take = Math.min(room, bytes.length - offset);
-      this.current().set(bytes.subarray(offset, offset + take), this.recordArea + this.fallbackBytes);
+      this.current().set(bytes.subarray(offset, offset + take), RECORD_AREA + this.fallbackBytes);
       this.fallbackBytes += take;
       offset += take;
     }
@@ -187,7 +186,7 @@ export class RecordSlotWriter implements FallbackSink {
   publish(last: boolean): void {
     const data = this.current();
     const names = Buffer.from(this.newStates().join('\n'), 'latin1');
-    data.set(names, this.recordArea + this.fallbackBytes);
+    data.set(names, RECORD_AREA + this.fallbackBytes);
     this.ring.setHeader(this.slot, RECORD_COUNT, this.recordCount);
     this.ring.setHeader(this.slot, FALLBACK_BYTES, this.fallbackBytes);
     this.ring.setHeader(this.slot, STATE_NAME_BYTES, names.length);
@@ -209,19 +208,18 @@ export class RecordSlotWriter implements FallbackSink {
 }
 
 /** The main thread's reading of a record slot. */
-export function readRecordSlot(ring: SlotRing, slot: number, recordBytes: number) {
+export function readRecordSlot(ring: SlotRing, slot: number) {
   const data = ring.data(slot);
   const count = ring.header(slot, RECORD_COUNT);
-  const recordArea = RECORDS_PER_SLOT * recordBytes;
-  const fallbackEnd = recordArea + ring.header(slot, FALLBACK_BYTES);
+  const fallbackEnd = RECORD_AREA + ring.header(slot, FALLBACK_BYTES);
   const namesEnd = fallbackEnd + ring.header(slot, STATE_NAME_BYTES);
   const names = Buffer.from(data.buffer, data.byteOffset + fallbackEnd, namesEnd - fallbackEnd).toString(
     'latin1',
   );
   return {
-    records: data.subarray(0, count * recordBytes),
+    records: data.subarray(0, count * RECORD_BYTES),
     count,
-    fallback: data.subarray(recordArea, fallbackEnd),
+    fallback: data.subarray(RECORD_AREA, fallbackEnd),
     newStates: names === '' ? [] : names.split('\n'),
     last: ring.header(slot, LAST_SLOT) === 1,
   };

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { RECORD_BYTES } from '../core/analysis/tableEngine.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
-import { ChunkPlan, INPUT_LAYOUT, type ParseThreadData, recordLayout } from './parsePipeline.js';
+import { ChunkPlan, INPUT_LAYOUT, type ParseThreadData, RECORD_LAYOUT } from './parsePipeline.js';
 import { SlotRing } from './slotRing.js';
 
 /**
@@ -14,7 +13,7 @@ import { SlotRing } from './slotRing.js';
 export class ParseThread {
   readonly plan = ChunkPlan.create();
   readonly input = SlotRing.create(INPUT_LAYOUT);
-  readonly records = SlotRing.create(recordLayout(RECORD_BYTES));
+  readonly records = SlotRing.create(RECORD_LAYOUT);
   private readonly worker: Worker;
   private failure: string | null = null;
   private finished = false;
@@ -23,7 +22,6 @@ export class ParseThread {
     const data: ParseThreadData = {
       module,
       plan: this.plan.shared,
-      recordBytes: RECORD_BYTES,
       input: { shared: this.input.shared, layout: this.input.layout },
       records: { shared: this.records.shared, layout: this.records.layout },
     };

@@ -1,4 +1,3 @@
-import { RECORD_BYTES } from '../core/analysis/tableEngine.js';
 import { CtdoctorError } from '../core/errors.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
 import { openFileReader } from '../host/tableSource.js';
@@ -77,7 +76,7 @@ export async function analyzeFilePipelined(
             return failure === null ? null : new CtdoctorError('kernel', failure);
           });
       }
-      const part = readRecordSlot(records, slot, RECORD_BYTES);
+      const part = readRecordSlot(records, slot);
       states.push(...part.newStates);
       if (part.count > 0) tableEngine!.countRecords(part.records, part.count, states);
       if (part.fallback.length > 0) fallback.push(part.fallback);

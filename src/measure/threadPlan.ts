@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 
 export type ThreadPlan = { mode: 'single' } | { mode: 'pipeline' } | { mode: 'split'; parts: number };
 
-export const MAX_THREADS = 4;
+const MAX_THREADS = 4;
 /** Files smaller than this are never split, even when asked. */
 export const PARALLEL_MIN_BYTES = 16 << 20;
 /** Files smaller than this (~3M entries) are not split unless --threads asks. */

@@ -106,6 +106,8 @@ export class TableEngine {
   private readonly wasm: EngineExports;
   private readonly input: number;
   private readonly recordOutput: number;
+  /** State names of a parse-only engine adopted so far (countRecords). */
+  private adoptedStates = 0;
   /** The unread bytes are [start, filled) of the input buffer. */
   private start = TAIL_ROOM;
   private filled = TAIL_ROOM;
@@ -121,8 +123,9 @@ export class TableEngine {
     this.wasm = new WebAssembly.Instance(module).exports as unknown as EngineExports;
     this.input = this.wasm.engine_init(capacity) ? this.wasm.input_buffer(TAIL_ROOM + READ_ROOM + 16) : 0;
     if (this.wasm.record_size() !== RECORD_BYTES)
-      throw new Error(
-        `table engine records are ${this.wasm.record_size()} bytes, not ${RECORD_BYTES}: rebuild`,
+      throw new CtdoctorError(
+        'refused',
+        `native/table-engine.wasm does not match this build (records of ${this.wasm.record_size()} bytes, not ${RECORD_BYTES}): run npm run build:engine`,
       );
     this.recordOutput = output && this.input ? this.wasm.record_output_init(output.perCall) : 0;
     if (this.input === 0 || (output && this.recordOutput === 0))
@@ -152,8 +155,6 @@ export class TableEngine {
     this.bytes().set(records.subarray(0, count * RECORD_BYTES), this.input);
     wasm.count_records(this.input, count);
   }
-
-  private adoptedStates = 0;
 
   /** The state names interned so far, by id, from `from` on (a parse-only engine's, for countRecords). */
   statesFrom(from: number): string[] {
