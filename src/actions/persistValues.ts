@@ -54,15 +54,3 @@ export async function planPersistRequest(
   });
   return { plan, values };
 }
-
-/** `tcp_timeout_established=86400` (with or without the net.netfilter.nf_conntrack_ prefix) → [key, value]. */
-export function parseTimeoutSpec(spec: string, flag: string): [string, string] {
-  const match = /^(?:net\.netfilter\.)?(?:nf_conntrack_)?([a-z0-9_]+)=(\d+)$/.exec(spec);
-  if (!match || !match[1]!.includes('timeout')) {
-    throw new CtdoctorError(
-      'usage',
-      `${flag} "${spec}" is not NAME=SECONDS (e.g. tcp_timeout_established=86400)`,
-    );
-  }
-  return [`net.netfilter.nf_conntrack_${match[1]}`, match[2]!];
-}

@@ -69,6 +69,19 @@ export function parsePositiveNumber(name: string) {
   };
 }
 
+/**
+ * A count written to the kernel (`--max`, `--buckets`): a whole number that `refusal` accepts
+ * (src/core/plan/settingBounds.ts), refused at parse time so no plan is made with it.
+ */
+export function parseKernelCount(flag: string, refusal: (value: number) => string | null) {
+  return (value: string): number => {
+    const parsed = value.trim() === '' ? Number.NaN : Number(value);
+    const why = refusal(parsed);
+    if (why) throw new CtdoctorError('usage', `${flag} ${value}: ${why}`);
+    return parsed;
+  };
+}
+
 export function parsePercent(name: string) {
   return (value: string): number => {
     const parsed = Number(value.replace(/%$/, ''));

@@ -14,7 +14,14 @@ import { sysctlAccess } from '../host/sysctlAccess.js';
 import { measureLoss } from '../measure/lossWindow.js';
 import { probeStatus } from '../measure/statusProbe.js';
 import { renderMitigation } from '../render/mitigateText.js';
-import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
+import {
+  type CommonOptions,
+  addCommonOptions,
+  openContext,
+  parseKernelCount,
+  parsePositiveNumber,
+} from './context.js';
+import { bucketsRefusal, maxEntriesRefusal } from '../core/plan/settingBounds.js';
 import { EXIT, printJson } from './output.js';
 import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
 
@@ -29,7 +36,10 @@ interface MitigateOptions extends CommonOptions, StateOptions {
   interval: number;
 }
 
-/** "2G", "512M", "300000000" or "15%" (of MemTotal) → bytes. */
+/**
+ * "2G", "512M", "300000000" or "15%" (of MemTotal) → bytes. A budget beyond RAM guards nothing: a
+ * table that size would be allocated from memory the host does not have.
+ */
 export function parseMemoryBudget(text: string, memTotalBytes: number): number {
   const match = /^(\d+(?:\.\d+)?)\s*(%|[KMGT]i?B?|B)?$/i.exec(text.trim());
   if (!match)
@@ -39,9 +49,14 @@ export function parseMemoryBudget(text: string, memTotalBytes: number): number {
     );
   const value = Number(match[1]);
   const unit = (match[2] ?? 'B').toUpperCase()[0]!;
-  if (unit === '%') return (value / 100) * memTotalBytes;
   const scale: Record<string, number> = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-  return value * scale[unit]!;
+  const bytes = unit === '%' ? (value / 100) * memTotalBytes : value * scale[unit]!;
+  if (bytes <= 0 || bytes > memTotalBytes)
+    throw new CtdoctorError(
+      'usage',
+      `--memory-budget ${text} must be more than 0 and at most the ${(memTotalBytes / 1024 ** 3).toFixed(1)} GiB of RAM (100%)`,
+    );
+  return bytes;
 }
 
 export function mitigateCommand(setExit: (code: number) => void): Command {
@@ -52,12 +67,12 @@ export function mitigateCommand(setExit: (code: number) => void): Command {
     .option(
       '--max <entries>',
       'target nf_conntrack_max (default: peak × headroom, a power of two)',
-      parsePositiveNumber('--max'),
+      parseKernelCount('--max', maxEntriesRefusal),
     )
     .option(
       '--buckets <n>',
       "target nf_conntrack_buckets (default: the running kernel's rule)",
-      parsePositiveNumber('--buckets'),
+      parseKernelCount('--buckets', bucketsRefusal),
     )
     .option(
       '--headroom <factor>',

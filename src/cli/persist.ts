@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { type PersistResult, applyPersist, pendingWrites } from '../actions/persist.js';
-import { parseTimeoutSpec, planPersistRequest } from '../actions/persistValues.js';
+import { planPersistRequest } from '../actions/persistValues.js';
+import { parseTimeoutSpec } from '../core/plan/timeoutSpec.js';
 import { BUCKETS_KEY, MAX_KEY } from '../core/plan/mitigationPlan.js';
 import { CtdoctorError } from '../core/errors.js';
 import { underRoot } from '../host/confTree.js';
@@ -11,7 +12,8 @@ import { netnsFiles } from '../host/netnsFiles.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { auditPersistence } from '../measure/persistAudit.js';
 import { renderDrift, renderPersist } from '../render/persistText.js';
-import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
+import { type CommonOptions, addCommonOptions, openContext, parseKernelCount } from './context.js';
+import { bucketsRefusal, maxEntriesRefusal } from '../core/plan/settingBounds.js';
 import { EXIT, printJson } from './output.js';
 import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
 
@@ -41,12 +43,12 @@ export function persistCommand(setExit: (code: number) => void): Command {
     .option(
       '--max <entries>',
       'nf_conntrack_max to persist (default: the running value)',
-      parsePositiveNumber('--max'),
+      parseKernelCount('--max', maxEntriesRefusal),
     )
     .option(
       '--buckets <n>',
       'nf_conntrack_buckets to persist (default: the running value)',
-      parsePositiveNumber('--buckets'),
+      parseKernelCount('--buckets', bucketsRefusal),
     )
     .option(
       '--timeout <name=seconds>',
@@ -96,7 +98,10 @@ export function persistCommand(setExit: (code: number) => void): Command {
       );
     }
     const overrides: Record<string, string> = Object.fromEntries(
-      options.timeout.map((spec) => parseTimeoutSpec(spec, '--timeout')),
+      options.timeout.map((spec) => {
+        const timeout = parseTimeoutSpec(spec, '--timeout');
+        return [timeout.key, String(timeout.seconds)];
+      }),
     );
     if (options.max !== undefined) overrides[MAX_KEY] = String(options.max);
     if (options.buckets !== undefined) overrides[BUCKETS_KEY] = String(options.buckets);

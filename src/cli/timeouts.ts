@@ -6,6 +6,7 @@ import { applyTimeouts } from '../actions/timeouts.js';
 import { CtdoctorError } from '../core/errors.js';
 import { PROTECTED_PORTS, protectedFlowRefusal } from '../core/plan/timeoutImpact.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
+import { parseTimeoutSpec } from '../core/plan/timeoutSpec.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import { underRoot } from '../host/confTree.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
@@ -71,14 +72,13 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
         recommended: RECOMMENDED_TIMEOUTS[name] ?? KERNEL_DEFAULT_TIMEOUTS[name] ?? null,
       }));
     const changes = options.set.map((spec) => {
-      const match = /^(?:net\.netfilter\.)?(?:nf_conntrack_)?([a-z0-9_]+)=(\d+)$/.exec(spec);
-      const name = match?.[1] ?? '';
-      if (!match || settings.timeouts[name] === undefined)
+      const { name, seconds } = parseTimeoutSpec(spec, '--set');
+      if (settings.timeouts[name] === undefined)
         throw new CtdoctorError(
           'usage',
-          `--set "${spec}": not NAME=SECONDS for a timeout this kernel has (see ctdoctor timeouts)`,
+          `--set "${spec}": this kernel has no timeout ${name} (see ctdoctor timeouts)`,
         );
-      return { name, currentSeconds: settings.timeouts[name]!, newSeconds: Number(match[2]) };
+      return { name, currentSeconds: settings.timeouts[name]!, newSeconds: seconds };
     });
     const protectedPorts: Record<number, string> = { ...PROTECTED_PORTS };
     for (const port of options.protect) {

@@ -1,5 +1,12 @@
 import { kernelAtLeast, type KernelVersion } from '../kernelInfo.js';
 import { tableMemoryBytes } from '../memory.js';
+import {
+  BUCKETS_LIMIT,
+  MAX_ENTRIES_LIMIT,
+  bucketsAsAllocated,
+  bucketsRefusal,
+  maxEntriesRefusal,
+} from './settingBounds.js';
 import { ONE_TO_ONE_SINCE, kernelDefaults, nextPowerOfTwo } from './tableSizing.js';
 
 export const MAX_KEY = 'net.netfilter.nf_conntrack_max';
@@ -66,7 +73,7 @@ export function planMitigation(input: MitigationInput): MitigationPlan {
     const dropping = input.lossPerSecond > 0;
     // Never lower the limit unasked; while packets are lost, at least double it.
     const floor = dropping ? input.max * 2 : input.max;
-    targetMax = Math.max(needed, floor);
+    targetMax = Math.min(Math.max(needed, floor), MAX_ENTRIES_LIMIT);
     if (targetMax === needed) {
       reasons.push(
         `max ${targetMax}: peak ${peak} entries × headroom ${input.headroom}, rounded up to a power of two`,
@@ -85,10 +92,17 @@ export function planMitigation(input: MitigationInput): MitigationPlan {
   const modern = kernelAtLeast(input.kernel, ...ONE_TO_ONE_SINCE);
   let targetBuckets: number;
   if (input.requestedBuckets !== undefined) {
-    targetBuckets = input.requestedBuckets;
-    reasons.push(`buckets ${targetBuckets} as requested (--buckets)`);
+    targetBuckets = bucketsAsAllocated(input.requestedBuckets);
+    reasons.push(
+      targetBuckets === input.requestedBuckets
+        ? `buckets ${targetBuckets} as requested (--buckets)`
+        : `buckets ${targetBuckets}: --buckets ${input.requestedBuckets} rounded up to whole pages of buckets, as the kernel allocates them`,
+    );
   } else {
-    const ruleBuckets = modern ? targetMax : Math.ceil(targetMax / 4);
+    const ruleBuckets = Math.min(
+      bucketsAsAllocated(modern ? targetMax : Math.ceil(targetMax / 4)),
+      BUCKETS_LIMIT,
+    );
     // Never shrink the hash: a resize rehashes every entry with bottom halves off.
     targetBuckets = Math.max(input.buckets, ruleBuckets);
     reasons.push(
@@ -97,10 +111,6 @@ export function planMitigation(input: MitigationInput): MitigationPlan {
         : `buckets ${targetBuckets}: max / 4, the default ratio of kernels before 5.15 (this one is ${input.kernel.release})`,
     );
   }
-  if (targetBuckets < input.buckets)
-    warnings.push(
-      `buckets ${targetBuckets} is below the current ${input.buckets}: shrinking the hash makes chains longer`,
-    );
 
   const defaults = kernelDefaults(input.memTotalBytes, input.kernel, input.hashsizeOption);
   reasons.push(
@@ -115,19 +125,12 @@ export function planMitigation(input: MitigationInput): MitigationPlan {
     memTotalBytes: input.memTotalBytes,
   };
 
-  let refusal: string | null = null;
-  if (!Number.isInteger(targetMax) || targetMax < 1)
-    refusal = `max must be a positive integer (0 meant "unlimited" on old kernels; new ones reject it)`;
-  else if (!Number.isInteger(targetBuckets) || targetBuckets < 1)
-    refusal = 'buckets must be a positive integer';
-  else if (memory.atMaxBytes > memory.budgetBytes) {
-    refusal = `a full table at max ${targetMax} would use ${formatMiB(memory.atMaxBytes)}, above the memory budget ${formatMiB(memory.budgetBytes)} (${((memory.budgetBytes / input.memTotalBytes) * 100).toFixed(0)}% of RAM): find what fills the table (ctdoctor analyze), or raise --memory-budget`;
-  } else if (targetMax < input.count) {
-    refusal = `max ${targetMax} is below the ${input.count} entries in the table now: every new flow would be dropped`;
-  }
-  if (refusal && input.force) {
+  // The kernel's own limits cannot be forced; the guards after them can.
+  const kernelRefusal = maxEntriesRefusal(targetMax) ?? bucketsRefusal(targetBuckets);
+  let refusal = kernelRefusal ?? guardRefusal(input, targetMax, targetBuckets, memory);
+  if (refusal && !kernelRefusal && input.force) {
     warnings.push(`--force: ${refusal}`);
-    refusal = refusal.startsWith('max must') || refusal.startsWith('buckets must') ? refusal : null;
+    refusal = null;
   }
 
   const changes: SettingChange[] = [];
@@ -148,6 +151,22 @@ export function planMitigation(input: MitigationInput): MitigationPlan {
     warnings,
     refusal,
   };
+}
+
+/** Values the kernel takes but that would hurt: a table too big for RAM, too small for now, a shrunk hash. */
+function guardRefusal(
+  input: MitigationInput,
+  targetMax: number,
+  targetBuckets: number,
+  memory: MitigationPlan['memory'],
+): string | null {
+  if (memory.atMaxBytes > memory.budgetBytes)
+    return `a full table at max ${targetMax} would use ${formatMiB(memory.atMaxBytes)}, above the memory budget ${formatMiB(memory.budgetBytes)} (${((memory.budgetBytes / input.memTotalBytes) * 100).toFixed(0)}% of RAM): find what fills the table (ctdoctor analyze), or raise --memory-budget`;
+  if (targetMax < input.count)
+    return `max ${targetMax} is below the ${input.count} entries in the table now: every new flow would be dropped`;
+  if (targetBuckets < input.buckets)
+    return `buckets ${targetBuckets} would shrink the hash from ${input.buckets}: chains get longer and the resize rehashes every entry with bottom halves off; use --force if you are sure`;
+  return null;
 }
 
 function formatMiB(bytes: number): string {
