@@ -78,7 +78,7 @@ export function parsePercent(name: string) {
   return (value: string): number => {
     const match = /^(\d+(?:\.\d+)?)%?$/.exec(value);
     const percent = match ? Number(match[1]) : Number.NaN;
-    if (percent > 0 && percent < 1) {
+    if (percent > 0 && percent < 1 && !value.endsWith('%')) {
       const meant = Number((percent * 100).toFixed(6));
       const example = meant >= 1 ? meant : 80;
       throw new CtdoctorError(

@@ -81,6 +81,11 @@ describe('check: thresholds are percents', () => {
       await runCli(['check', ...treeArgs(onePercentTree), '--warn', '0.8', '--crit', '0.95']),
       /--warn takes a percentage, not a fraction: write 80 for 80%, got "0\.8"/,
     );
+    // Written with its %, 0.5% is a percent (below the 1 % floor), not a fraction.
+    assertUnknown(
+      await runCli(['check', ...treeArgs(onePercentTree), '--crit', '0.5%']),
+      /--crit must be a percentage from 1 to 100 \(e\.g\. 80 or 80%\), got "0\.5%"/,
+    );
   });
 
   it('#11.13 80 and 80% mean the same; 1 % usage is OK', async () => {
