@@ -69,6 +69,11 @@ export function parsePositiveNumber(name: string) {
   };
 }
 
+/** A ratio as a percent the way the options are written: 0.8 → 80, 0.29 → 29 (not 28.999999999999996). */
+export function percentOfRatio(ratio: number): number {
+  return Number((ratio * 100).toFixed(6));
+}
+
 /**
  * A percentage written `80` or `80%`, returned as the ratio 0.8. A fraction such as `0.8` is
  * refused, not read as 0.8 %: it is the other common way to write 80 %, and guessing either way
@@ -79,7 +84,7 @@ export function parsePercent(name: string) {
     const match = /^(\d+(?:\.\d+)?)%?$/.exec(value);
     const percent = match ? Number(match[1]) : Number.NaN;
     if (percent > 0 && percent < 1 && !value.endsWith('%')) {
-      const meant = Number((percent * 100).toFixed(6));
+      const meant = percentOfRatio(percent);
       const example = meant >= 1 ? meant : 80;
       throw new CtdoctorError(
         'usage',

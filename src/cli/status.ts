@@ -9,6 +9,7 @@ import {
   openContext,
   parsePercent,
   parsePositiveNumber,
+  percentOfRatio,
 } from './context.js';
 import { EXIT, printJson } from './output.js';
 
@@ -30,9 +31,8 @@ export function thresholdsFrom(options: { warn: number; crit: number }): StatusT
   return { warnUsage: options.warn, critUsage: options.crit };
 }
 
-/** A ratio as the percent options are written (0.8 → "80%"), without float noise. */
 function percentText(ratio: number): string {
-  return `${Number((ratio * 100).toFixed(6))}%`;
+  return `${percentOfRatio(ratio)}%`;
 }
 
 /** Usage thresholds are parsed as percents (80 or 80%) and their defaults shown the same way. */
