@@ -1,8 +1,15 @@
 import { Command } from 'commander';
 import { probeStatus } from '../measure/statusProbe.js';
-import { CHECK_EXIT, renderCheckLine, renderCheckUnknown } from '../render/checkLine.js';
+import {
+  CHECK_EXIT,
+  type CheckOutcome,
+  checkJson,
+  checkOutcome,
+  renderCheckLine,
+  unknownCheckOutcome,
+} from '../render/checkLine.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
-import { describeError } from './output.js';
+import { type FailureReporting, printJson, reportFailuresAs } from './output.js';
 import { addThresholdOptions, thresholdsFrom } from './status.js';
 
 interface CheckOptions extends CommonOptions {
@@ -11,26 +18,41 @@ interface CheckOptions extends CommonOptions {
   crit: number;
 }
 
+function printOutcome(outcome: CheckOutcome, json: boolean): void {
+  if (json) printJson(checkJson(outcome));
+  else process.stdout.write(`${renderCheckLine(outcome)}\n`);
+}
+
+/**
+ * A plugin that could not run is UNKNOWN (exit 3) with the reason on stdout, where the monitoring
+ * system reads it: a bad option must not page anyone as CRITICAL (exit 2).
+ */
+const CHECK_FAILURES: FailureReporting = {
+  usageExit: CHECK_EXIT.unknown,
+  failureExit: CHECK_EXIT.unknown,
+  print: (message, { json, stack }) => {
+    if (stack) process.stderr.write(`${stack}\n`);
+    printOutcome(unknownCheckOutcome(message), json);
+  },
+};
+
 export function checkCommand(setExit: (code: number) => void): Command {
   const command = new Command('check').description(
-    'monitoring-plugin check (Nagios/Icinga/Sensu/Zabbix): one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN',
+    'monitoring-plugin check (Nagios/Icinga/Sensu/Zabbix): one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for a bad option)',
   );
   addThresholdOptions(addCommonOptions(command));
-  return command.action(async (options: CheckOptions) => {
-    try {
-      const thresholds = thresholdsFrom(options);
-      const context = await openContext(options);
-      const report = await probeStatus(context.files, context.facts, {
-        source: options.source,
-        netlinkAllowed: context.netlinkAllowed,
-        intervalSeconds: options.interval,
-        thresholds,
-      });
-      process.stdout.write(`${renderCheckLine(report, thresholds)}\n`);
-      setExit(CHECK_EXIT[report.verdict]);
-    } catch (error) {
-      process.stdout.write(`${renderCheckUnknown(describeError(error, false))}\n`);
-      setExit(CHECK_EXIT.unknown);
-    }
+  command.action(async (options: CheckOptions) => {
+    const thresholds = thresholdsFrom(options);
+    const context = await openContext(options);
+    const report = await probeStatus(context.files, context.facts, {
+      source: options.source,
+      netlinkAllowed: context.netlinkAllowed,
+      intervalSeconds: options.interval,
+      thresholds,
+    });
+    const outcome = checkOutcome(report, thresholds);
+    printOutcome(outcome, Boolean(options.json));
+    setExit(CHECK_EXIT[outcome.verdict]);
   });
+  return reportFailuresAs(command, CHECK_FAILURES);
 }

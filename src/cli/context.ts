@@ -82,12 +82,34 @@ export function parseKernelCount(flag: string, refusal: (value: number) => strin
   };
 }
 
+/** A ratio as a percent the way the options are written: 0.8 → 80, 0.29 → 29 (not 28.999999999999996). */
+export function percentOfRatio(ratio: number): number {
+  return Number((ratio * 100).toFixed(6));
+}
+
+/**
+ * A percentage written `80` or `80%`, returned as the ratio 0.8. A fraction such as `0.8` is
+ * refused, not read as 0.8 %: it is the other common way to write 80 %, and guessing either way
+ * silently moves a threshold by a factor of 100.
+ */
 export function parsePercent(name: string) {
   return (value: string): number => {
-    const parsed = Number(value.replace(/%$/, ''));
-    if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 100) {
-      throw new CtdoctorError('usage', `${name} must be a percentage between 0 and 100, got "${value}"`);
+    const match = /^(\d+(?:\.\d+)?)%?$/.exec(value);
+    const percent = match ? Number(match[1]) : Number.NaN;
+    if (percent > 0 && percent < 1 && !value.endsWith('%')) {
+      const meant = percentOfRatio(percent);
+      const example = meant >= 1 ? meant : 80;
+      throw new CtdoctorError(
+        'usage',
+        `${name} takes a percentage, not a fraction: write ${example} for ${example}%, got "${value}"`,
+      );
     }
-    return parsed / 100;
+    if (!(percent >= 1 && percent <= 100)) {
+      throw new CtdoctorError(
+        'usage',
+        `${name} must be a percentage from 1 to 100 (e.g. 80 or 80%), got "${value}"`,
+      );
+    }
+    return percent / 100;
   };
 }

@@ -5,7 +5,7 @@ import { probeDoctor } from '../measure/doctorProbe.js';
 import { renderDoctorMarkdown } from '../render/doctorMarkdown.js';
 import { renderDoctorText } from '../render/doctorText.js';
 import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
-import { describeError, printJson } from './output.js';
+import { type FailureReporting, STANDARD_FAILURES, printJson, reportFailuresAs } from './output.js';
 import { addThresholdOptions, thresholdsFrom } from './status.js';
 
 interface DoctorOptions extends CommonOptions {
@@ -19,6 +19,13 @@ interface DoctorOptions extends CommonOptions {
   warn: number;
   crit: number;
 }
+
+/** Exit 2 means "critical" to whoever runs doctor from a script: a doctor that could not run is 3. */
+const DOCTOR_FAILURES: FailureReporting = {
+  ...STANDARD_FAILURES,
+  usageExit: CHECK_EXIT.unknown,
+  failureExit: CHECK_EXIT.unknown,
+};
 
 export function doctorCommand(setExit: (code: number) => void): Command {
   const command = new Command('doctor').description(
@@ -41,28 +48,24 @@ export function doctorCommand(setExit: (code: number) => void): Command {
       parsePositiveNumber('--since'),
       60,
     );
-  return command.action(async (options: DoctorOptions) => {
-    try {
-      const context = await openContext({ ...options, netns: undefined });
-      const data = await probeDoctor(context.facts, {
-        roots: context.roots,
-        root: options.root,
-        netns: options.netns,
-        intervalSeconds: options.interval,
-        thresholds: thresholdsFrom(options),
-        sampleEntries: Math.floor(options.sample),
-        fast: Boolean(options.fast),
-        analyzeTop: Math.floor(options.analyzeTop),
-        logSinceMs: Date.now() - options.since * 60_000,
-      });
-      const report = buildDoctorReport(data);
-      if (options.json) printJson(report);
-      else if (options.markdown) process.stdout.write(`${renderDoctorMarkdown(report)}\n`);
-      else process.stdout.write(`${renderDoctorText(report)}\n`);
-      setExit(CHECK_EXIT[report.summary.verdict]);
-    } catch (error) {
-      process.stderr.write(`ctdoctor: ${describeError(error, Boolean(options.debug))}\n`);
-      setExit(CHECK_EXIT.unknown);
-    }
+  command.action(async (options: DoctorOptions) => {
+    const context = await openContext({ ...options, netns: undefined });
+    const data = await probeDoctor(context.facts, {
+      roots: context.roots,
+      root: options.root,
+      netns: options.netns,
+      intervalSeconds: options.interval,
+      thresholds: thresholdsFrom(options),
+      sampleEntries: Math.floor(options.sample),
+      fast: Boolean(options.fast),
+      analyzeTop: Math.floor(options.analyzeTop),
+      logSinceMs: Date.now() - options.since * 60_000,
+    });
+    const report = buildDoctorReport(data);
+    if (options.json) printJson(report);
+    else if (options.markdown) process.stdout.write(`${renderDoctorMarkdown(report)}\n`);
+    else process.stdout.write(`${renderDoctorText(report)}\n`);
+    setExit(CHECK_EXIT[report.summary.verdict]);
   });
+  return reportFailuresAs(command, DOCTOR_FAILURES);
 }

@@ -9,7 +9,14 @@ import { mitigateCommand } from './mitigate.js';
 import { notrackCommand } from './notrack.js';
 import { persistCommand } from './persist.js';
 import { rollbackCommand } from './rollback.js';
-import { EXIT, describeError, exitCodeFor } from './output.js';
+import {
+  EXIT,
+  STANDARD_FAILURES,
+  commanderMessage,
+  describeError,
+  failureReportingOf,
+  isUsageError,
+} from './output.js';
 import { statusCommand } from './status.js';
 import { timeoutsCommand } from './timeouts.js';
 
@@ -37,7 +44,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     rollbackCommand(setExit),
   ];
   for (const command of commands) {
-    program.addCommand(command.exitOverride());
+    // A bad command line is reported by main() as the command declares (output.ts), not by commander.
+    program.addCommand(command.exitOverride().configureOutput({ outputError: () => {} }));
   }
   return program;
 }
@@ -60,10 +68,12 @@ export async function main(argv: string[], parseThread?: ParseThread | null): Pr
   exitQuietlyWhenStdoutCloses();
   if (parseThread) offerParseThread(parseThread);
   let exitCode: number = EXIT.ok;
+  let running: Command | undefined;
   const program = buildProgram((code) => {
     exitCode = code;
+  }).hook('preSubcommand', (_program, subcommand) => {
+    running = subcommand;
   });
-  const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -71,9 +81,16 @@ export async function main(argv: string[], parseThread?: ParseThread | null): Pr
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
       if (error.code === 'commander.help') return EXIT.ok;
-      return EXIT.usage; // commander already printed the one-line message
+      // An unknown command: commander printed it, with the --help hint.
+      if (!running) return EXIT.usage;
     }
-    process.stderr.write(`ctdoctor: ${describeError(error, debug)}\n`);
-    return exitCodeFor(error);
+    const failures = running ? failureReportingOf(running) : STANDARD_FAILURES;
+    const json = argv.includes('--json');
+    if (error instanceof CommanderError) failures.print(commanderMessage(error.message), { json });
+    else {
+      const stack = argv.includes('--debug') && error instanceof Error ? error.stack : undefined;
+      failures.print(describeError(error, false), { json, stack });
+    }
+    return isUsageError(error) ? failures.usageExit : failures.failureExit;
   }
 }

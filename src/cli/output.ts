@@ -1,3 +1,4 @@
+import { type Command, CommanderError } from 'commander';
 import { isCtdoctorError } from '../core/errors.js';
 
 /** Exit codes of every command except the monitoring-style ones (check, doctor), which use 0–3. */
@@ -15,6 +16,49 @@ export function describeError(error: unknown, debug: boolean): string {
   return `unexpected error: ${String(error)}`;
 }
 
-export function exitCodeFor(error: unknown): number {
-  return isCtdoctorError(error) && error.kind === 'usage' ? EXIT.usage : EXIT.failure;
+/**
+ * How a command reports a failure: every one, a bad command line included (commander's unknown
+ * option, missing argument, invalid choice, or a value an option parser refused), is one printed
+ * line and one exit code. A monitoring command must keep its own contract here (a plugin that
+ * cannot run is UNKNOWN, exit 3, never CRITICAL).
+ */
+export interface FailureReporting {
+  /** Exit code when the command line is wrong. */
+  usageExit: number;
+  /** Exit code for any other failure. */
+  failureExit: number;
+  /** Prints the failure: `message` is one line; `stack` is set with --debug. */
+  print(message: string, output: { json: boolean; stack?: string }): void;
+}
+
+/** Every command that declares nothing else: `ctdoctor: <message>` on stderr, exit 2 or 1. */
+export const STANDARD_FAILURES: FailureReporting = {
+  usageExit: EXIT.usage,
+  failureExit: EXIT.failure,
+  print: (message, { stack }) => process.stderr.write(`ctdoctor: ${stack ?? message}\n`),
+};
+
+const declaredFailures = new WeakMap<Command, FailureReporting>();
+
+/** Declares how `command` reports failures (main.ts applies it to its parse errors and its action). */
+export function reportFailuresAs(command: Command, reporting: FailureReporting): Command {
+  declaredFailures.set(command, reporting);
+  return command;
+}
+
+export function failureReportingOf(command: Command): FailureReporting {
+  return declaredFailures.get(command) ?? STANDARD_FAILURES;
+}
+
+/** A bad command line: commander's own errors and what the option parsers refused. */
+export function isUsageError(error: unknown): boolean {
+  return error instanceof CommanderError || (isCtdoctorError(error) && error.kind === 'usage');
+}
+
+/** commander's message without its "error: " prefix, on one line ("(Did you mean --warn?)" joined). */
+export function commanderMessage(text: string): string {
+  return text
+    .replace(/^error: /, '')
+    .trim()
+    .replace(/\s*\n\s*/g, ' ');
 }

@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import type { StatusThresholds } from '../core/status.js';
+import { Command, Option } from 'commander';
+import { DEFAULT_THRESHOLDS, type StatusThresholds } from '../core/status.js';
 import { CtdoctorError } from '../core/errors.js';
 import { probeStatus } from '../measure/statusProbe.js';
 import { renderStatusText } from '../render/statusText.js';
@@ -9,6 +9,7 @@ import {
   openContext,
   parsePercent,
   parsePositiveNumber,
+  percentOfRatio,
 } from './context.js';
 import { EXIT, printJson } from './output.js';
 
@@ -19,16 +20,41 @@ interface StatusOptions extends CommonOptions {
   watch?: boolean;
 }
 
+/** --warn equal to --crit is allowed: no WARNING stage, straight to CRITICAL. */
 export function thresholdsFrom(options: { warn: number; crit: number }): StatusThresholds {
-  if (options.warn > options.crit) throw new CtdoctorError('usage', '--warn must not be above --crit');
+  if (options.warn > options.crit) {
+    throw new CtdoctorError(
+      'usage',
+      `--warn ${percentText(options.warn)} is above --crit ${percentText(options.crit)}: warn must not exceed crit`,
+    );
+  }
   return { warnUsage: options.warn, critUsage: options.crit };
+}
+
+function percentText(ratio: number): string {
+  return `${percentOfRatio(ratio)}%`;
+}
+
+/** Usage thresholds are parsed as percents (80 or 80%) and their defaults shown the same way. */
+function percentOption(flags: string, description: string, defaultRatio: number): Option {
+  return new Option(flags, description)
+    .argParser(parsePercent(flags.split(' ')[0]!))
+    .default(defaultRatio, percentText(defaultRatio));
 }
 
 export function addThresholdOptions(command: Command): Command {
   return command
     .option('--interval <seconds>', 'sampling window for rates', parsePositiveNumber('--interval'), 1)
-    .option('--warn <percent>', 'usage that makes the verdict warn', parsePercent('--warn'), 0.8)
-    .option('--crit <percent>', 'usage that makes the verdict crit', parsePercent('--crit'), 0.95);
+    .addOption(
+      percentOption('--warn <percent>', 'usage that makes the verdict warn', DEFAULT_THRESHOLDS.warnUsage),
+    )
+    .addOption(
+      percentOption(
+        '--crit <percent>',
+        'usage that makes the verdict crit (at least --warn)',
+        DEFAULT_THRESHOLDS.critUsage,
+      ),
+    );
 }
 
 export function statusCommand(setExit: (code: number) => void): Command {

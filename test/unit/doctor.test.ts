@@ -6,7 +6,7 @@ import { parseKmsgRecord, summarizeKernelLog } from '../../src/core/doctor/kerne
 import { identifyWorkload } from '../../src/core/doctor/workloadIdentity.js';
 import { parseStatFile } from '../../src/core/statFile.js';
 import { evaluateStatus } from '../../src/core/status.js';
-import { renderCheckLine } from '../../src/render/checkLine.js';
+import { checkOutcome, renderCheckLine } from '../../src/render/checkLine.js';
 import { renderStatusText } from '../../src/render/statusText.js';
 import { fixture } from '../support/paths.js';
 
@@ -206,7 +206,7 @@ describe('renderers', () => {
   });
 
   it('check line stays within the plugin grammar', () => {
-    const line = renderCheckLine(fullStatus, { warnUsage: 0.8, critUsage: 0.95 });
+    const line = renderCheckLine(checkOutcome(fullStatus, { warnUsage: 0.8, critUsage: 0.95 }));
     // label=value[UOM];[warn];[crit];[min];[max], trailing fields optional (plugin guidelines)
     assert.match(line, /^CONNTRACK CRITICAL - [^|]+ \| ([a-z_]+=[\d.]+%?(;[\d.]*){0,4} ?)+$/);
   });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseStatFile } from '../../src/core/statFile.js';
 import { type ConntrackSample, evaluateStatus } from '../../src/core/status.js';
-import { renderCheckLine } from '../../src/render/checkLine.js';
+import { checkOutcome, renderCheckLine } from '../../src/render/checkLine.js';
 import { fixture } from '../support/paths.js';
 
 const full = parseStatFile(readFileSync(fixture('proc-6.18-full', 'net/stat/nf_conntrack'), 'utf8'));
@@ -71,8 +71,8 @@ describe('renderCheckLine', () => {
     const thresholds = { warnUsage: 0.8, critUsage: 0.95 };
     const report = evaluateStatus(sample({}, 0), sample({ stats: withDrops(431) }, 1000), facts, thresholds);
     assert.equal(
-      renderCheckLine(report, thresholds),
-      'CONNTRACK CRITICAL - 100% used (200/200), 431 drops/s | entries=200;160;190;0;200 usage=100.00%;80;95;0;100 drops_per_s=431;;0;0 early_drop_per_s=0;;0;0 insert_failed_per_s=0;;0;0',
+      renderCheckLine(checkOutcome(report, thresholds)),
+      'CONNTRACK CRITICAL - 100% used (200/200), 431 drops/s | entries=200;160;190;0;200 usage=100%;80;95;0;100 drops_per_s=431;;0;0 early_drop_per_s=0;;0;0 insert_failed_per_s=0;;0;0',
     );
   });
 });
