@@ -51,6 +51,12 @@ export function parseMemoryBudget(text: string, memTotalBytes: number): number {
   const unit = (match[2] ?? 'B').toUpperCase()[0]!;
   const scale: Record<string, number> = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
   const bytes = unit === '%' ? (value / 100) * memTotalBytes : value * scale[unit]!;
+  // A bare "0.15" is 0.15 bytes, never the 15 % it usually means; no table fits in under 1 MiB.
+  if (unit !== '%' && bytes < 1024 ** 2)
+    throw new CtdoctorError(
+      'usage',
+      `--memory-budget ${text} is ${bytes} bytes, smaller than any table: write a size (e.g. 2G) or a share of RAM with % (e.g. 15%)`,
+    );
   if (bytes <= 0 || bytes > memTotalBytes)
     throw new CtdoctorError(
       'usage',

@@ -73,6 +73,10 @@ describe('#11.6 range guards: values the kernel rejects or that would hurt are r
       ['mitigate', '--memory-budget', '200%', ...tree, '--interval', '0.05'],
       /at most the .* GiB of RAM \(100%\)/,
     );
-    await refusedAtParse(['mitigate', '--memory-budget', '0', ...tree, '--interval', '0.05'], /more than 0/);
+    await refusedAtParse(['mitigate', '--memory-budget', '0%', ...tree, '--interval', '0.05'], /more than 0/);
+    await refusedAtParse(
+      ['mitigate', '--memory-budget', '0.15', ...tree, '--interval', '0.05'],
+      /0\.15 bytes, smaller than any table: .* 15%/,
+    );
   });
 });
