@@ -225,7 +225,12 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
         (entry) => entry.netnsInode === ns.info.inode || (ns.info.initial && entry.netnsInode === null),
       ) ?? null;
   }
-  if (!kernelLog) skipped.push('kernel log (no /dev/kmsg, dmesg or journalctl access)');
+  if (!kernelLog)
+    skipped.push(
+      live
+        ? 'kernel log (no /dev/kmsg, dmesg or journalctl access)'
+        : "kernel log (the running kernel's, not the tree's)",
+    );
 
   const persist = await auditPersistence(options.root, sysctlAccess(selfFiles, roots), facts).catch(
     (error: Error) => {
