@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { CtdoctorError } from '../core/errors.js';
@@ -5,7 +7,7 @@ import type { StatsSourceChoice } from '../host/conntrackSample.js';
 import { type HostFacts, readHostFacts } from '../host/hostFacts.js';
 import { resolveNetns } from '../host/netns.js';
 import { type NetnsFiles, netnsFiles } from '../host/netnsFiles.js';
-import { type HostRoots, isLiveProc } from '../host/roots.js';
+import { DEFAULT_ROOTS, type HostRoots, isLiveProc } from '../host/roots.js';
 
 export interface CommonOptions {
   procRoot: string;
@@ -41,13 +43,37 @@ export interface CommandContext {
   netlinkAllowed: boolean;
 }
 
+/** A --proc-root/--sys-root that is not a directory would read as "nf_conntrack is not loaded". */
+async function checkRootDir(option: string, dir: string): Promise<void> {
+  const found = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+      throw new CtdoctorError('usage', `${option} ${dir} does not exist`);
+    if (error.code === 'EACCES' || error.code === 'EPERM')
+      throw new CtdoctorError('permission', `${option} ${dir}: permission denied (run as root)`);
+    throw new CtdoctorError('kernel', `${option} ${dir}: ${error.message}`);
+  });
+  if (!found.isDirectory()) throw new CtdoctorError('usage', `${option} ${dir} is not a directory`);
+}
+
+/**
+ * The roots as given, made absolute (so /proc/ is the live /proc and messages show the real path),
+ * each checked to be a directory. The default /sys is optional (its files are extra facts), so
+ * only a --sys-root the operator named is required to exist.
+ */
+async function openRoots(options: Pick<CommonOptions, 'procRoot' | 'sysRoot'>): Promise<HostRoots> {
+  const roots: HostRoots = { procRoot: resolve(options.procRoot), sysRoot: resolve(options.sysRoot) };
+  await checkRootDir('--proc-root', roots.procRoot);
+  if (roots.sysRoot !== DEFAULT_ROOTS.sysRoot) await checkRootDir('--sys-root', roots.sysRoot);
+  return roots;
+}
+
 export async function openContext(options: CommonOptions): Promise<CommandContext> {
-  const roots: HostRoots = { procRoot: options.procRoot, sysRoot: options.sysRoot };
+  const roots = await openRoots(options);
   const live = isLiveProc(roots);
-  if (!live && options.netns) {
+  if (!live && options.source === 'netlink') {
     throw new CtdoctorError(
       'usage',
-      '--netns needs the live /proc; with --proc-root use <root>/<pid> files instead',
+      `--source netlink asks the running kernel, not the tree in --proc-root ${roots.procRoot}: use --source procfs or auto`,
     );
   }
   const target = await resolveNetns(options.netns, roots);
@@ -56,7 +82,8 @@ export async function openContext(options: CommonOptions): Promise<CommandContex
     roots,
     files: netnsFiles(target, roots),
     facts,
-    netlinkAllowed: live || options.source === 'netlink',
+    // Netlink answers for the kernel ctdoctor runs on, which a --proc-root tree need not be.
+    netlinkAllowed: live,
   };
 }
 

@@ -1,4 +1,5 @@
 import { CtdoctorError } from './errors.js';
+import { kernelUnsignedOrUndefined } from './kernelNumber.js';
 
 /** Parses /proc/slabinfo and returns the object size of the `nf_conntrack` cache, if present. */
 export function parseSlabEntrySize(
@@ -8,10 +9,13 @@ export function parseSlabEntrySize(
     const fields = line.trim().split(/\s+/);
     // name <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables ...
     if (fields[0] !== 'nf_conntrack') continue;
-    const activeObjects = Number(fields[1]);
-    const totalObjects = Number(fields[2]);
-    const objectBytes = Number(fields[3]);
-    if ([activeObjects, totalObjects, objectBytes].every(Number.isFinite) && objectBytes > 0) {
+    const [activeObjects, totalObjects, objectBytes] = fields.slice(1, 4).map(kernelUnsignedOrUndefined);
+    if (
+      activeObjects !== undefined &&
+      totalObjects !== undefined &&
+      objectBytes !== undefined &&
+      objectBytes > 0
+    ) {
       return { objectBytes, activeObjects, totalObjects };
     }
   }

@@ -1,5 +1,6 @@
 import type { ConntrackStats } from '../core/counters.js';
 import { CtdoctorError } from '../core/errors.js';
+import { parseKernelUnsigned } from '../core/kernelNumber.js';
 import { parseConntrackDashC, parseConntrackDashS } from '../core/netlinkStats.js';
 import { parseStatFile } from '../core/statFile.js';
 import type { ConntrackSample } from '../core/status.js';
@@ -16,20 +17,18 @@ export interface SampleOptions {
   netlinkAllowed: boolean;
 }
 
-async function readSysctlNumber(files: NetnsFiles, key: string): Promise<number | undefined> {
-  const text = await files.readProcText(`${SYSCTL_DIR}/${key}`);
-  if (text === undefined) return undefined;
-  const value = Number(text.trim());
-  if (!Number.isFinite(value)) {
-    throw new CtdoctorError('bad-input', `/proc/${SYSCTL_DIR}/${key} holds "${text.trim()}", not a number`);
-  }
-  return value;
+/** One nf_conntrack sysctl: undefined when absent, a bad-input error when it is not a count. */
+async function readSysctlCount(files: NetnsFiles, key: string): Promise<number | undefined> {
+  const relative = `${SYSCTL_DIR}/${key}`;
+  const text = await files.readProcText(relative);
+  return text === undefined ? undefined : parseKernelUnsigned(files.pathOf(relative), text);
 }
 
-export function notLoadedError(): CtdoctorError {
+/** nf_conntrack_max is the one key every kernel with conntrack loaded has, in every namespace. */
+export function notLoadedError(files: NetnsFiles): CtdoctorError {
   return new CtdoctorError(
     'not-loaded',
-    'nf_conntrack is not loaded: /proc/sys/net/netfilter/nf_conntrack_max is absent (modprobe nf_conntrack, or nothing here uses conntrack)',
+    `nf_conntrack is not loaded: ${files.pathOf(`${SYSCTL_DIR}/nf_conntrack_max`)} is absent (modprobe nf_conntrack, or nothing here uses conntrack)`,
   );
 }
 
@@ -58,11 +57,11 @@ export async function readConntrackSample(
 ): Promise<ConntrackSample> {
   const takenAtMs = Date.now();
   const [max, buckets, sysctlCount] = await Promise.all([
-    readSysctlNumber(files, 'nf_conntrack_max'),
-    readSysctlNumber(files, 'nf_conntrack_buckets'),
-    readSysctlNumber(files, 'nf_conntrack_count'),
+    readSysctlCount(files, 'nf_conntrack_max'),
+    readSysctlCount(files, 'nf_conntrack_buckets'),
+    readSysctlCount(files, 'nf_conntrack_count'),
   ]);
-  if (max === undefined) throw notLoadedError();
+  if (max === undefined) throw notLoadedError(files);
 
   let stats: ConntrackStats | undefined;
   let statsUnavailable: string | undefined;
@@ -72,18 +71,17 @@ export async function readConntrackSample(
     else if (options.source === 'procfs') {
       throw new CtdoctorError(
         'not-found',
-        '/proc/net/stat/nf_conntrack is absent (kernel built without CONFIG_NF_CONNTRACK_PROCFS): use --source netlink',
+        `${files.pathOf(STAT_FILE)} is absent (kernel built without CONFIG_NF_CONNTRACK_PROCFS): use --source netlink`,
       );
     }
   }
   if (!stats) {
     if (options.netlinkAllowed) stats = await readNetlinkStats(files);
-    else
-      statsUnavailable = '/proc/net/stat/nf_conntrack is absent and netlink cannot read a --proc-root tree';
+    else statsUnavailable = `${files.pathOf(STAT_FILE)} is absent and netlink cannot read a --proc-root tree`;
   }
 
   let count = sysctlCount ?? stats?.entries;
   if (count === undefined && options.netlinkAllowed) count = await readNetlinkCount(files);
-  if (count === undefined) throw notLoadedError();
+  if (count === undefined) throw notLoadedError(files);
   return { takenAtMs, count, max, buckets: buckets ?? 0, stats, statsUnavailable };
 }

@@ -1,3 +1,4 @@
+import { parseKernelUnsigned } from '../core/kernelNumber.js';
 import { notLoadedError, SYSCTL_DIR } from './conntrackSample.js';
 import type { NetnsFiles } from './netnsFiles.js';
 
@@ -13,8 +14,16 @@ export interface ConntrackSettings {
   helper?: number;
   /** Every *timeout* key by its short name (tcp_timeout_established, udp_timeout, ...), seconds. */
   timeouts: Record<string, number>;
-  /** All numeric nf_conntrack_* keys by short name. */
+  /** Every nf_conntrack_* key by short name (all of them are numbers). */
   all: Record<string, number>;
+}
+
+const COUNT_KEYS = new Set(['count', 'max', 'buckets', 'expect_max']);
+
+/** What the key's number is, for the message when it is not one. */
+function meaningOf(short: string): string {
+  if (short.includes('timeout')) return 'a number of seconds';
+  return COUNT_KEYS.has(short) ? 'a count' : 'a number';
 }
 
 /** Every nf_conntrack_* sysctl of the namespace in one read. */
@@ -23,10 +32,10 @@ export async function readConntrackSettings(files: NetnsFiles): Promise<Conntrac
   const all: Record<string, number> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (!name.startsWith(PREFIX)) continue;
-    const number = Number(value);
-    if (value !== '' && Number.isFinite(number)) all[name.slice(PREFIX.length)] = number;
+    const short = name.slice(PREFIX.length);
+    all[short] = parseKernelUnsigned(files.pathOf(`${SYSCTL_DIR}/${name}`), value, meaningOf(short));
   }
-  if (all.max === undefined) throw notLoadedError();
+  if (all.max === undefined) throw notLoadedError(files);
   const timeouts = Object.fromEntries(Object.entries(all).filter(([name]) => name.includes('timeout')));
   return {
     count: all.count ?? 0,

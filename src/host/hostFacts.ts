@@ -1,6 +1,7 @@
 import { parseKernelRelease, parseMemTotalBytes, parseSlabEntrySize } from '../core/kernelInfo.js';
 import { type EntrySize, FALLBACK_ENTRY_BYTES } from '../core/memory.js';
 import { CtdoctorError } from '../core/errors.js';
+import { parseKernelUnsigned } from '../core/kernelNumber.js';
 import { readOptionalText } from './fileRead.js';
 import { type HostRoots, procPath, sysPath } from './roots.js';
 
@@ -26,12 +27,14 @@ async function readQuietly(path: string): Promise<string | undefined> {
   }
 }
 
+const HASHSIZE_PARAM = 'module/nf_conntrack/parameters/hashsize';
+
 export async function readHostFacts(roots: HostRoots): Promise<HostFacts> {
   const [release, meminfo, slabinfo, hashsize, moduleDir, initstate] = await Promise.all([
     readQuietly(procPath(roots, 'sys/kernel/osrelease')),
     readQuietly(procPath(roots, 'meminfo')),
     readQuietly(procPath(roots, 'slabinfo')),
-    readQuietly(sysPath(roots, 'module/nf_conntrack/parameters/hashsize')),
+    readQuietly(sysPath(roots, HASHSIZE_PARAM)),
     readQuietly(sysPath(roots, 'module/nf_conntrack/parameters/expect_hashsize')),
     readQuietly(sysPath(roots, 'module/nf_conntrack/initstate')),
   ]);
@@ -45,7 +48,8 @@ export async function readHostFacts(roots: HostRoots): Promise<HostFacts> {
     memTotalBytes: meminfo ? parseMemTotalBytes(meminfo) : undefined,
     entrySize,
     slabObjects: slab?.activeObjects,
-    hashsizeParam: hashsize ? Number(hashsize.trim()) : undefined,
+    hashsizeParam:
+      hashsize === undefined ? undefined : parseKernelUnsigned(sysPath(roots, HASHSIZE_PARAM), hashsize),
     // A loadable module has /sys/module/<name>/initstate; a built-in one does not.
     conntrackBuiltIn: moduleDir === undefined ? undefined : initstate === undefined,
   };

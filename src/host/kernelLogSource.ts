@@ -1,14 +1,21 @@
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { type KernelLogRecord, parseKmsgRecord } from '../core/doctor/kernelLog.js';
+import { type KernelLogRecord, parseDmesgRawLine, parseKmsgRecord } from '../core/doctor/kernelLog.js';
 import { runTool } from './childProcess.js';
 import { type HostRoots, procPath } from './roots.js';
 
 const MAX_RECORDS = 200_000;
 
-async function bootTimeMs(roots: HostRoots): Promise<number> {
-  const uptime = Number((await readFile(procPath(roots, 'uptime'), 'utf8').catch(() => '0')).split(' ')[0]);
-  return Date.now() - uptime * 1000;
+/**
+ * Epoch ms of boot, to place printk timestamps (seconds since boot) in time. From /proc/uptime
+ * (centiseconds) rather than /proc/stat's btime (whole seconds): both count from the same boot,
+ * and neither sees that printk's clock stops during suspend, so after a suspend every source's
+ * times are late by the time spent asleep (dmesg(1) warns of the same). Undefined when unreadable:
+ * records that cannot be placed in time are not read at all.
+ */
+async function bootTimeMs(roots: HostRoots): Promise<number | undefined> {
+  const uptime = /^(\d+(?:\.\d+)?) /.exec(await readFile(procPath(roots, 'uptime'), 'utf8').catch(() => ''));
+  return uptime ? Date.now() - Number(uptime[1]) * 1000 : undefined;
 }
 
 /** /dev/kmsg, read without blocking: one record per read(), EAGAIN at the end of the buffer. */
@@ -40,22 +47,27 @@ function readKmsg(bootMs: number): KernelLogRecord[] | null {
   return records;
 }
 
-/** The kernel log from /dev/kmsg, else `dmesg`, else `journalctl -k`. */
+/**
+ * `dmesg --raw`: the kernel buffer through syslog(2) when /dev/kmsg cannot be opened (a container
+ * without the device). Raw keeps the kernel's own `[seconds.micro]` stamps, which util-linux and
+ * busybox dmesg both print; --time-format iso is util-linux only and converts with the same boot time.
+ */
+async function readDmesg(bootMs: number): Promise<KernelLogRecord[] | null> {
+  const dmesg = await runTool('dmesg', ['--raw']).catch(() => null);
+  if (dmesg?.exitCode !== 0) return null;
+  return dmesg.stdout.split('\n').flatMap((line) => parseDmesgRawLine(line, bootMs) ?? []);
+}
+
+/** The kernel log from /dev/kmsg, else `dmesg`, else `journalctl -k` (which stamps in epoch time). */
 export async function readKernelLog(
   roots: HostRoots,
 ): Promise<{ source: string; records: KernelLogRecord[] } | null> {
   const bootMs = await bootTimeMs(roots);
-  const kmsg = readKmsg(bootMs);
-  if (kmsg) return { source: '/dev/kmsg', records: kmsg };
-  const dmesg = await runTool('dmesg', ['--raw', '--notime']).catch(() => null);
-  if (dmesg && dmesg.exitCode === 0) {
-    const now = Date.now();
-    return {
-      source: 'dmesg',
-      records: dmesg.stdout
-        .split('\n')
-        .map((message) => ({ timeMs: now, message: message.replace(/^<\d+>/, '') })),
-    };
+  if (bootMs !== undefined) {
+    const kmsg = readKmsg(bootMs);
+    if (kmsg) return { source: '/dev/kmsg', records: kmsg };
+    const dmesg = await readDmesg(bootMs);
+    if (dmesg) return { source: 'dmesg', records: dmesg };
   }
   const journal = await runTool('journalctl', [
     '-k',

@@ -1,9 +1,10 @@
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
 import type { NetnsIdentity } from '../core/status.js';
 import { hasFixedInitialInode, initialNetnsInode } from './initialNetns.js';
-import { type HostRoots, procPath } from './roots.js';
+import { type HostRoots, isLiveProc, procPath } from './roots.js';
 
 /** `ip netns add NAME` bind-mounts the namespace here (iproute2). */
 export const IP_NETNS_DIR = '/run/netns';
@@ -17,18 +18,38 @@ export interface NetnsTarget extends NetnsIdentity {
   pid?: number;
 }
 
-async function inodeOf(path: string): Promise<number | undefined> {
+/** undefined when absent; `quiet` for ctdoctor's own namespace, which a fixture tree may not have. */
+async function statNamespaceFile(path: string, quiet: boolean): Promise<Stats | undefined> {
   try {
-    return (await stat(path)).ino;
-  } catch {
-    return undefined;
+    return await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || quiet) return undefined;
+    if (code === 'EACCES' || code === 'EPERM') {
+      // Root can be refused too (seen here: a VM init that denies stat of its ns files).
+      const hint = process.getuid?.() === 0 ? '' : ' (run as root)';
+      throw new CtdoctorError(
+        'permission',
+        `cannot inspect network namespace ${path}: permission denied${hint}`,
+      );
+    }
+    throw new CtdoctorError(
+      'kernel',
+      `cannot inspect network namespace ${path}: ${(error as Error).message}`,
+    );
   }
 }
 
 /** Resolves --netns NAME|PID|PATH to a namespace file; undefined spec = this process's namespace. */
 export async function resolveNetns(spec: string | undefined, roots: HostRoots): Promise<NetnsTarget> {
+  if (spec !== undefined && !isLiveProc(roots)) {
+    throw new CtdoctorError(
+      'usage',
+      `--netns needs the live /proc; with --proc-root ${roots.procRoot} use <root>/<pid> files instead`,
+    );
+  }
   const selfPath = procPath(roots, 'self/ns/net');
-  const selfInode = await inodeOf(selfPath);
+  const self = await statNamespaceFile(selfPath, true);
   const initialInode = await initialNetnsInode(roots);
   let path: string;
   let name: string | undefined;
@@ -47,8 +68,8 @@ export async function resolveNetns(spec: string | undefined, roots: HostRoots): 
     path = join(IP_NETNS_DIR, spec);
     name = spec;
   }
-  const inode = await inodeOf(path);
-  if (inode === undefined) {
+  const found = await statNamespaceFile(path, spec === undefined);
+  if (found === undefined) {
     if (spec === undefined) {
       // A fixture tree without ns files: the files read are the namespace; call it initial.
       return { path, inode: 0, initial: true, isSelf: true };
@@ -58,6 +79,16 @@ export async function resolveNetns(spec: string | undefined, roots: HostRoots): 
       `network namespace "${spec}" not found (${path}): list them with "ip netns list" or "lsns -t net"`,
     );
   }
+  // Every namespace file is an inode of the one nsfs filesystem, as /proc/self/ns/net is: any other
+  // device is an ordinary file. (Which kind of namespace it is only setns(2) tells: see nsenterFailure.)
+  if (spec !== undefined && self !== undefined && found.dev !== self.dev) {
+    throw new CtdoctorError(
+      'usage',
+      `--netns ${spec}: ${path} is not a network namespace (give an "ip netns" name, a process id, or a file such as /proc/PID/ns/net or /run/netns/NAME)`,
+    );
+  }
+  const inode = found.ino;
+  const selfInode = self?.ino;
   return {
     path,
     inode,

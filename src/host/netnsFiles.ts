@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
 import { type RunResult, runTool, toolError } from './childProcess.js';
 import { readOptionalText } from './fileRead.js';
@@ -14,9 +15,11 @@ import { type HostRoots, procPath } from './roots.js';
  */
 export interface NetnsFiles {
   readonly target: NetnsTarget;
+  /** The file a /proc-relative path names, as messages show it (the tree's path, or /proc in the namespace). */
+  pathOf(relative: string): string;
   /** Text of a file below /proc (e.g. "sys/net/netfilter/nf_conntrack_max"); undefined if absent. */
   readProcText(relative: string): Promise<string | undefined>;
-  /** name → trimmed value for every readable file in a /proc/sys directory. */
+  /** name → trimmed value of every file in a /proc/sys directory ({} when it is absent). */
   readSysctlDir(relative: string): Promise<Record<string, string>>;
   /** A byte stream of a /proc file (for the table dump); errors surface as stream errors. */
   streamProc(relative: string): AsyncIterable<Buffer>;
@@ -34,31 +37,51 @@ function localFiles(target: NetnsTarget, roots: HostRoots): NetnsFiles {
   return {
     target,
     enterPrefix: [],
+    pathOf: (relative) => procPath(roots, relative),
     readProcText: (relative) => readOptionalText(procPath(roots, relative)),
     async readSysctlDir(relative) {
       const dir = procPath(roots, relative);
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch {
-        return {};
-      }
+      const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+        if (error.code === 'EACCES' || error.code === 'EPERM')
+          throw new CtdoctorError('permission', `cannot list ${dir}: permission denied (run as root)`);
+        throw new CtdoctorError('kernel', `cannot list ${dir}: ${error.message}`);
+      });
       const values: Record<string, string> = {};
       await Promise.all(
-        names.map(async (name) => {
-          try {
-            const text = await readOptionalText(`${dir}/${name}`);
+        // Subdirectories (nf_log) hold no sysctl of their own.
+        entries
+          .filter((entry) => !entry.isDirectory())
+          .map(async ({ name }) => {
+            const text = await readOptionalText(join(dir, name));
             if (text !== undefined) values[name] = text.trim();
-          } catch {
-            // write-only or unreadable keys are simply not reported
-          }
-        }),
+          }),
       );
       return values;
     },
     streamProc: (relative) => readProcInThread(procPath(roots, relative)),
     run: (command, args, input) => runTool(command, args, { input }),
   };
+}
+
+/**
+ * nsenter's own failures, told apart from the entered command's: it opens the --net file, then
+ * setns(2) it, which fails with EINVAL for a file that is not a network namespace and EPERM
+ * without CAP_SYS_ADMIN (util-linux: "reassociate to namespace 'ns/net' failed: <strerror>").
+ */
+function nsenterFailure(target: NetnsTarget, stderr: string): CtdoctorError | undefined {
+  const line = /^nsenter: (?:cannot open|reassociate to namespace).*$/m.exec(stderr)?.[0];
+  if (line === undefined) return undefined;
+  if (/Invalid argument/.test(line))
+    return new CtdoctorError(
+      'usage',
+      `${target.path} is not a network namespace (nsenter: ${line.slice(9)})`,
+    );
+  if (/Operation not permitted|Permission denied/.test(line))
+    return new CtdoctorError('permission', `cannot enter network namespace ${target.path}: run as root`);
+  if (/No such file/.test(line))
+    return new CtdoctorError('not-found', `network namespace ${target.path} is gone (${line.slice(9)})`);
+  return new CtdoctorError('kernel', `cannot enter network namespace ${target.path}: ${line.slice(9)}`);
 }
 
 const HOLDER_START_TIMEOUT_MS = 5000;
@@ -79,7 +102,14 @@ async function* readFromNamespace(target: NetnsTarget, relative: string): AsyncG
 
 /** Starts `sleep` inside the namespace and reads the file through its /proc/PID entry. */
 async function* readThroughHolder(target: NetnsTarget, relative: string): AsyncGenerator<Buffer> {
-  const holder = spawn('nsenter', [`--net=${target.path}`, '--', 'sleep', '3600'], { stdio: 'ignore' });
+  const holder = spawn('nsenter', [`--net=${target.path}`, '--', 'sleep', '3600'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  holder.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<void>((resolve) => holder.once('close', () => resolve()));
   const failed = new Promise<never>((_, reject) =>
     holder.once('error', (error) => reject(toolError('nsenter', error))),
   );
@@ -90,7 +120,11 @@ async function* readThroughHolder(target: NetnsTarget, relative: string): AsyncG
     while ((await inodeOfPidNetns(holder.pid)) !== target.inode) {
       if (holder.exitCode !== null || Date.now() > deadline) {
         await Promise.race([failed, Promise.resolve()]);
-        throw new CtdoctorError('permission', `cannot enter network namespace ${target.path}: run as root`);
+        if (holder.exitCode !== null) await exited; // all of its stderr
+        throw (
+          nsenterFailure(target, stderr) ??
+          new CtdoctorError('permission', `cannot enter network namespace ${target.path}: run as root`)
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
@@ -111,11 +145,19 @@ async function inodeOfPidNetns(pid: number | undefined): Promise<number | undefi
 
 function enteredFiles(target: NetnsTarget): NetnsFiles {
   const prefix = ['nsenter', `--net=${target.path}`, '--'];
-  const runIn = (command: string, args: readonly string[], input?: string) =>
-    runTool(prefix[0]!, [...prefix.slice(1), command, ...args], { input });
+  const runIn = async (command: string, args: readonly string[], input?: string) => {
+    const result = await runTool(prefix[0]!, [...prefix.slice(1), command, ...args], { input });
+    if (result.exitCode !== 0) {
+      const failure = nsenterFailure(target, result.stderr);
+      if (failure) throw failure;
+    }
+    return result;
+  };
+  const pathOf = (relative: string) => `/proc/${relative} in ${target.path}`;
   return {
     target,
     enterPrefix: prefix,
+    pathOf,
     async readProcText(relative) {
       // A process's /proc/PID/net/* is its namespace's: no child process needed for those.
       if (target.pid !== undefined && relative.startsWith('net/')) {
@@ -126,15 +168,23 @@ function enteredFiles(target: NetnsTarget): NetnsFiles {
       if (result.exitCode === 0) return result.stdout;
       if (/No such file|not a directory/i.test(result.stderr)) return undefined;
       if (/Operation not permitted|Permission denied/i.test(result.stderr)) {
-        throw new CtdoctorError('permission', `cannot enter network namespace ${target.path}: run as root`);
+        throw new CtdoctorError(
+          'permission',
+          `cannot read ${pathOf(relative)}: permission denied (run as root)`,
+        );
       }
-      throw new CtdoctorError(
-        'kernel',
-        `reading /proc/${relative} in ${target.path}: ${result.stderr.trim()}`,
-      );
+      throw new CtdoctorError('kernel', `reading ${pathOf(relative)}: ${result.stderr.trim()}`);
     },
     async readSysctlDir(relative) {
+      // grep -r prints path:value per line of every file; exit 1 = no line at all, 2 = an error.
       const result = await runIn('grep', ['-r', '-H', '', `/proc/${relative}`]);
+      if (result.exitCode > 1) {
+        if (/No such file/i.test(result.stderr) && result.stdout === '') return {};
+        throw new CtdoctorError(
+          'kernel',
+          `reading ${pathOf(relative)}: ${result.stderr.trim().split('\n')[0]}`,
+        );
+      }
       const values: Record<string, string> = {};
       for (const line of result.stdout.split('\n')) {
         const colon = line.indexOf(':');

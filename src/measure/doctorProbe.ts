@@ -22,7 +22,7 @@ import { type NetnsTarget, resolveNetns } from '../host/netns.js';
 import { type NetnsInfo, listNetworkNamespaces } from '../host/netnsInventory.js';
 import { type NetnsFiles, netnsFiles } from '../host/netnsFiles.js';
 import { countNumaNodes } from '../host/numaNodes.js';
-import type { HostRoots } from '../host/roots.js';
+import { type HostRoots, isLiveProc } from '../host/roots.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { openLiveTable } from '../host/tableSource.js';
 import { type AnalysisReport, buildAnalysisReport } from './analysisReport.js';
@@ -82,6 +82,19 @@ function targetOf(info: NetnsInfo, self: NetnsTarget): NetnsTarget {
   };
 }
 
+/** A --proc-root tree describes one namespace, the one its net/ and sys/net/ files are of. */
+function treeNamespace(self: NetnsTarget): NetnsInfo {
+  return {
+    inode: self.inode,
+    initial: self.initial,
+    names: [],
+    path: self.path,
+    pid: null,
+    processes: [],
+    existsSinceMs: null,
+  };
+}
+
 /** Count and counters of one namespace; max and buckets are global and come from ctdoctor's own. */
 async function sampleNamespace(
   files: NetnsFiles,
@@ -109,10 +122,12 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
   const self = await resolveNetns(undefined, roots);
   const selfFiles = netnsFiles(self, roots);
   const settings = await readConntrackSettings(selfFiles);
-  const live = roots.procRoot === '/proc';
+  const live = isLiveProc(roots);
   const isRoot = process.getuid?.() === 0;
 
-  let infos = await listNetworkNamespaces(roots);
+  // The live host's namespaces (and its /run/netns) are not the tree's: a tree reports its own.
+  let infos = live ? await listNetworkNamespaces(roots) : [treeNamespace(self)];
+  if (!live) skipped.push(`other network namespaces (--proc-root ${roots.procRoot} shows only its own)`);
   if (options.netns) {
     const wanted = await resolveNetns(options.netns, roots);
     infos = infos.filter((info) => info.inode === wanted.inode);
@@ -210,7 +225,12 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
         (entry) => entry.netnsInode === ns.info.inode || (ns.info.initial && entry.netnsInode === null),
       ) ?? null;
   }
-  if (!kernelLog) skipped.push('kernel log (no /dev/kmsg, dmesg or journalctl access)');
+  if (!kernelLog)
+    skipped.push(
+      live
+        ? 'kernel log (no /dev/kmsg, dmesg or journalctl access)'
+        : "kernel log (the running kernel's, not the tree's)",
+    );
 
   const persist = await auditPersistence(options.root, sysctlAccess(selfFiles, roots), facts).catch(
     (error: Error) => {

@@ -8,7 +8,7 @@ const rootArgs = (tree: string) => [
   '--proc-root',
   fixture(tree),
   '--sys-root',
-  fixture(tree, 'no-sys'),
+  fixture('sys-empty'),
   '--interval',
   '0.05',
 ];

@@ -49,6 +49,21 @@ export function parseKmsgRecord(line: string, bootMs: number): KernelLogRecord |
   };
 }
 
+/**
+ * One line of `dmesg --raw`: `<prio>[seconds.micro] message`. The bracketed time is the printk
+ * timestamp itself (seconds since boot, the clock /dev/kmsg gives in microseconds), so both sources
+ * convert through the same boot time. A line without one (printk.time=0, a continuation) cannot be
+ * placed in time and is left out: --since and the inode-reuse guard need every record's time.
+ */
+export function parseDmesgRawLine(line: string, bootMs: number): KernelLogRecord | null {
+  const match = /^(?:<\d+>)?\[\s*(\d+)\.(\d{6})\] ?(.*)$/.exec(line);
+  if (!match) return null;
+  return {
+    timeMs: bootMs + (Number(match[1]) * 1e6 + Number(match[2])) / 1000,
+    message: match[3]!.trimEnd(),
+  };
+}
+
 export function summarizeKernelLog(
   records: KernelLogRecord[],
   source: string,
