@@ -10,7 +10,7 @@ const treeArgs = (procRoot: string) => [
   '--proc-root',
   procRoot,
   '--sys-root',
-  fixture('proc-6.18-full', 'no-sys'),
+  fixture('sys-empty'),
   '--interval',
   '0.05',
 ];

@@ -4,7 +4,7 @@ import { hasStackTrace, runCli, runCliJson } from '../support/cli.js';
 import { fixture } from '../support/paths.js';
 
 /** A captured 6.18 tree: max 200, buckets 262144, so nothing here reads or writes the live kernel. */
-const tree = ['--proc-root', fixture('proc-6.18-full'), '--sys-root', fixture('proc-6.18-full', 'no-sys')];
+const tree = ['--proc-root', fixture('proc-6.18-full'), '--sys-root', fixture('sys-empty')];
 
 async function refusedAtParse(args: string[], message: RegExp): Promise<void> {
   const result = await runCli(args);
