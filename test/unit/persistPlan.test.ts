@@ -44,7 +44,7 @@ describe('drop-in naming and conflict fixing', () => {
   it('comments out only the conflicting lines', () => {
     const text = 'a.b = 1\nnet.netfilter.nf_conntrack_max = 5\nc.d = 2\n';
     assert.equal(
-      commentOutKeys(text, new Set(['net.netfilter.nf_conntrack_max']), 'f'),
+      commentOutKeys(Buffer.from(text), new Set(['net.netfilter.nf_conntrack_max']), 'f').toString(),
       'a.b = 1\n# net.netfilter.nf_conntrack_max = 5  # disabled by ctdoctor persist --fix-conflicts\nc.d = 2\n',
     );
   });
