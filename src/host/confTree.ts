@@ -38,7 +38,9 @@ async function readConf(root: string, dir: string, name: string): Promise<ConfFi
       link = await readlink(real);
       if (link === '/dev/null') return { dir, name, path, text: null, bytes: null };
     }
-    const bytes = await readFile(real);
+    // An absolute link (99-sysctl.conf -> /etc/sysctl.conf) names a file of the tree, not of the host.
+    const target = link === undefined ? real : underRoot(root, realPathOf(dir, link).realPath!);
+    const bytes = await readFile(target);
     return { dir, name, path, text: bytes.toString('utf8'), bytes, ...realPathOf(dir, link) };
   } catch (error) {
     const code = errorCode(error);

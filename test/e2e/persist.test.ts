@@ -193,6 +193,19 @@ describe('persist in a --root tree', () => {
     assert.ok(!existsSync(join(tree, 'etc/sysctl.d/90-ctdoctor.conf')));
   });
 
+  it('#11.8 an absolute link in a --root tree is read inside the tree, not on the host', async () => {
+    const tree = makeTree({
+      '/etc/sysctl.d/99-sysctl.conf': { link: '/etc/sysctl.conf' },
+      '/etc/sysctl.conf': `${MAX_KEY} = 1001\n`,
+    });
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const plan = JSON.parse((await runCli([...base(tree, state), '--json'])).stdout).plan;
+    assert.deepEqual(
+      plan.conflicts.map((c: { path: string; value: string }) => [c.path, c.value]),
+      [['/etc/sysctl.d/99-sysctl.conf -> /etc/sysctl.conf', '1001']],
+    );
+  });
+
   it('#11.8 a self-linked drop-in is refused by name: nothing written, nothing journaled', async () => {
     const tree = makeTree({ '/etc/sysctl.d/90-ctdoctor.conf': { link: '90-ctdoctor.conf' } });
     const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
