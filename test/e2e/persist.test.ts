@@ -138,6 +138,20 @@ describe('persist in a --root tree', () => {
     assert.equal(journal.length, 1, 'one journaled change, from the first run');
   });
 
+  it('#11.2 --file /etc/sysctl.conf twice: the second run writes nothing (no second block)', async () => {
+    const tree = makeTree({ '/etc/sysctl.conf': `vm.swappiness = 10\n${MAX_KEY} = 1000\n` });
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const args = [...base(tree, state), '--file', '/etc/sysctl.conf', '--apply', '--json'];
+    const first = JSON.parse((await runCli(args)).stdout);
+    assert.deepEqual(first.pending, ['/etc/sysctl.conf']);
+    const written = readFileSync(join(tree, 'etc/sysctl.conf'), 'utf8');
+    const second = JSON.parse((await runCli(args)).stdout);
+    assert.deepEqual(second.pending, []);
+    assert.equal(second.journalId, null);
+    assert.equal(readFileSync(join(tree, 'etc/sysctl.conf'), 'utf8'), written);
+    assert.equal(written.split('# Written by ctdoctor persist').length, 2, 'one block');
+  });
+
   it('#11.3 --fix-conflicts changes only the lines it comments out, byte for byte; rollback restores every byte', async () => {
     const lines = [
       Buffer.from('# caf\xe9 \xff\xfe not UTF-8\r', 'latin1'),

@@ -93,12 +93,7 @@ const CARRIAGE_RETURN = 0x0d;
  * swallows a newline into a replacement character).
  */
 export function commentOutKeys(bytes: Buffer, keys: Set<string>, path: string): Buffer {
-  const lines: Buffer[] = [];
-  for (let start = 0; start <= bytes.length; ) {
-    const end = bytes.indexOf(NEWLINE, start);
-    lines.push(bytes.subarray(start, end < 0 ? bytes.length : end));
-    start = end < 0 ? bytes.length + 1 : end + 1;
-  }
+  const lines = splitLines(bytes);
   for (const assignment of parseSysctlConf(bytes.toString('utf8'), path)) {
     if (assignment.value === null || !keys.has(assignment.key)) continue;
     const line = lines[assignment.line - 1]!;
@@ -109,7 +104,39 @@ export function commentOutKeys(bytes: Buffer, keys: Set<string>, path: string): 
       Buffer.from(`  # disabled by ctdoctor persist --fix-conflicts${crlf ? '\r' : ''}`),
     ]);
   }
+  return joinLines(lines);
+}
+
+function splitLines(bytes: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  for (let start = 0; start <= bytes.length; ) {
+    const end = bytes.indexOf(NEWLINE, start);
+    lines.push(bytes.subarray(start, end < 0 ? bytes.length : end));
+    start = end < 0 ? bytes.length + 1 : end + 1;
+  }
+  return lines;
+}
+
+function joinLines(lines: Buffer[]): Buffer {
   return Buffer.concat(lines.flatMap((line, i) => (i === 0 ? [line] : [Buffer.from('\n'), line])));
+}
+
+/**
+ * /etc/sysctl.conf without the block a previous `persist --file` appended (its marked header and the
+ * assignments right after it), so a second run writes the same bytes instead of a second block.
+ */
+function withoutOurBlock(bytes: Buffer): Buffer {
+  const lines = splitLines(bytes);
+  const start = lines.findIndex((line) => line.toString('utf8').startsWith(CTDOCTOR_MARK));
+  if (start < 0) return bytes;
+  let end = start + 1;
+  while (end < lines.length) {
+    const line = lines[end]!.toString('utf8');
+    const ours = line.startsWith('# Change with `ctdoctor persist`') || parseSysctlConf(line, '').length > 0;
+    if (!ours || line.trim() === '') break;
+    end++;
+  }
+  return joinLines([...lines.slice(0, start), ...lines.slice(end)]);
 }
 
 const realOf = (file: ConfFile) => file.realPath ?? file.path;
@@ -140,7 +167,7 @@ export function planPersist(input: PersistInput): PersistPlan {
     file = SYSCTL_CONF;
     refuseBrokenTarget(input.sysctlConf, input.onDisk);
     const kept = input.sysctlConf.bytes
-      ? commentOutKeys(input.sysctlConf.bytes, new Set(keys), SYSCTL_CONF)
+      ? commentOutKeys(withoutOurBlock(input.sysctlConf.bytes), new Set(keys), SYSCTL_CONF)
       : Buffer.alloc(0);
     writes.push({
       path: file,
