@@ -195,38 +195,8 @@ export function planPersist(input: PersistInput): PersistPlan {
     }
     writes.push({ path: file, content: renderDropin(input.values), why: "ctdoctor's drop-in" });
   }
-  const ourName = file.split('/').pop()!;
-
   // 3. Conflicts: lines elsewhere that set our keys, and what they do to our value.
-  const conflicts: Conflict[] = [];
-  const seen = new Set<string>();
-  const confReadLast = input.target === 'dropin' && input.sysctlConf.text ? [input.sysctlConf] : [];
-  for (const setter of [...setters, ...confReadLast]) {
-    for (const assignment of assignmentsOf(setter, keys)) {
-      const id = `${realOf(setter)}:${assignment.line}`;
-      if (seen.has(id) || realOf(setter) === file) continue;
-      seen.add(id);
-      const isConf = realOf(setter) === SYSCTL_CONF;
-      const winsUnderSystemd = setter.path !== SYSCTL_CONF && setter.name > ourName;
-      const fixable = (winsUnderSystemd || isConf) && realOf(setter).startsWith('/etc/');
-      const fixed = fixable && input.fixConflicts;
-      conflicts.push({
-        key: assignment.key,
-        path: setter.realPath ? `${setter.path} -> ${setter.realPath}` : setter.path,
-        line: assignment.line,
-        value: assignment.value!,
-        effect: fixed
-          ? 'commented out by --fix-conflicts (backup kept): no longer sets anything'
-          : winsUnderSystemd
-            ? "sorts after ctdoctor's file: wins at boot"
-            : isConf
-              ? '`sysctl --system` reads /etc/sysctl.conf after every drop-in: wins there'
-              : "sorts before ctdoctor's file: ctdoctor's value wins",
-        fixable,
-        fixed,
-      });
-    }
-  }
+  const conflicts = findConflicts(input, setters, keys, file);
 
   // 4. --fix-conflicts comments out the winning lines in /etc, in the real file behind any link.
   const fixed = new Map<string, Buffer>();
@@ -308,6 +278,41 @@ export function planPersist(input: PersistInput): PersistPlan {
       'could not tell whether nf_conntrack is built in or a module (no /sys/module/nf_conntrack)',
     );
   return { schema: 'ctdoctor.persist-plan/v1', file, writes, conflicts, atBoot, bootOrder, warnings };
+}
+
+/** Lines elsewhere that set our keys (`file` is ours), and what each does to ctdoctor's value. */
+function findConflicts(input: PersistInput, setters: ConfFile[], keys: string[], file: string): Conflict[] {
+  const ourName = file.split('/').pop()!;
+  const conflicts: Conflict[] = [];
+  const seen = new Set<string>();
+  const confReadLast = input.target === 'dropin' && input.sysctlConf.text ? [input.sysctlConf] : [];
+  for (const setter of [...setters, ...confReadLast]) {
+    for (const assignment of assignmentsOf(setter, keys)) {
+      const id = `${realOf(setter)}:${assignment.line}`;
+      if (seen.has(id) || realOf(setter) === file) continue;
+      seen.add(id);
+      const isConf = realOf(setter) === SYSCTL_CONF;
+      const winsUnderSystemd = setter.path !== SYSCTL_CONF && setter.name > ourName;
+      const fixable = (winsUnderSystemd || isConf) && realOf(setter).startsWith('/etc/');
+      const fixed = fixable && input.fixConflicts;
+      conflicts.push({
+        key: assignment.key,
+        path: setter.realPath ? `${setter.path} -> ${setter.realPath}` : setter.path,
+        line: assignment.line,
+        value: assignment.value!,
+        effect: fixed
+          ? 'commented out by --fix-conflicts (backup kept): no longer sets anything'
+          : winsUnderSystemd
+            ? "sorts after ctdoctor's file: wins at boot"
+            : isConf
+              ? '`sysctl --system` reads /etc/sysctl.conf after every drop-in: wins there'
+              : "sorts before ctdoctor's file: ctdoctor's value wins",
+        fixable,
+        fixed,
+      });
+    }
+  }
+  return conflicts;
 }
 
 function contentOf(write: FileWrite): { text: string | null; bytes: Buffer | null } {
