@@ -373,6 +373,7 @@ describe('one precedence model for persist, persist --check and doctor', () => {
     const drift = doctor.findings.find((f: { id: string }) => f.id === `drift:${MAX_KEY}`);
     assert.ok(drift, JSON.stringify(doctor.findings.map((f: { id: string }) => f.id)));
     assert.match(drift.title, /`sysctl --system` sets 999 \(\/etc\/sysctl\.conf:1\)/);
+    assert.equal(drift.evidence.sysctlSystemAtBoot, '999');
     assert.notEqual(doctor.summary.verdict, 'ok');
   });
 });

@@ -260,8 +260,12 @@ export function buildDoctorFindings(input: DoctorInput): DoctorFinding[] {
         runtime: row.runtime ?? '-',
         atBoot: row.atBoot ?? '-',
         bootFrom: row.bootFrom ?? '-',
-        sysctlSystemAtBoot: row.sysctlSystem.value ?? '-',
-        sysctlSystemFrom: row.sysctlSystem.from ?? '-',
+        ...(row.sysctlSystem.value !== row.atBoot
+          ? {
+              sysctlSystemAtBoot: row.sysctlSystem.value ?? '-',
+              sysctlSystemFrom: row.sysctlSystem.from ?? '-',
+            }
+          : {}),
         ctdoctor: row.ctdoctor ?? '-',
       },
       explanation:
