@@ -13,8 +13,12 @@ export async function pendingWrites(
 ): Promise<FileWrite[]> {
   const pending: FileWrite[] = [];
   for (const write of plan.writes) {
-    const current = (await readBytesOrNull(realPath(write.path)))?.toString('utf8') ?? null;
-    if (current !== write.content) pending.push(write);
+    const current = await readBytesOrNull(realPath(write.path));
+    const same =
+      current === null || write.content === null
+        ? current === write.content
+        : current.equals(Buffer.from(write.content));
+    if (!same) pending.push(write);
   }
   return pending;
 }

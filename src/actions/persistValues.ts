@@ -2,7 +2,7 @@ import { BUCKETS_KEY, MAX_KEY } from '../core/plan/mitigationPlan.js';
 import { CTDOCTOR_MARK, type PersistPlan, planPersist } from '../core/plan/persistPlan.js';
 import { parseSysctlConf } from '../core/plan/sysctlConf.js';
 import { CtdoctorError } from '../core/errors.js';
-import { readSysctlTree } from '../host/confTree.js';
+import { readSysctlTree, underRoot } from '../host/confTree.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 
 export interface PersistRequest {
@@ -47,6 +47,8 @@ export async function planPersistRequest(
     values,
     files: tree.files,
     sysctlConf: tree.sysctlConf,
+    loopingDirs: tree.loopingDirs,
+    onDisk: (path) => underRoot(request.root, path),
     target: request.target,
     fixConflicts: request.fixConflicts,
     conntrackBuiltIn: request.conntrackBuiltIn,

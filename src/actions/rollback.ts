@@ -64,7 +64,7 @@ async function undoChange(
           'not-found',
           `backup ${change.backup} is gone: cannot restore ${change.path}`,
         );
-      await writeFileAtomic(path, backup.toString('utf8'));
+      await writeFileAtomic(path, backup);
       await copy(change.backup, `${change.backup}.restored`).catch(() => {});
     } else await removeIfPresent(path);
     return;

@@ -12,7 +12,7 @@ import { openLiveTable } from '../host/tableSource.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
 import { addBackendOption } from './firewallOptions.js';
 import { EXIT, printJson } from './output.js';
-import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
+import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 
 interface BlockOptions extends CommonOptions, StateOptions {
   ip: string[];
@@ -143,7 +143,7 @@ export function blockCommand(setExit: (code: number) => void): Command {
           `${pc.green('blocked')} ${address}${ttlSeconds ? ` for ${ttlSeconds} s` : ''}: ${result.flushed[address]} entries flushed\n`,
         );
       process.stdout.write(
-        `journal ${result.journalId}: undo with  ctdoctor rollback  (or block --remove --ip …)\n`,
+        `journal ${result.journalId}: undo with  ${undoCommand(options)}  (or block --remove --ip …)\n`,
       );
     }
     setExit(EXIT.ok);

@@ -6,7 +6,7 @@ import { planHelpers } from '../core/plan/conntrackHelpers.js';
 import { readHelperStatus } from '../host/helperStatus.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
 import { EXIT, printJson } from './output.js';
-import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
+import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 
 interface HelpersOptions extends CommonOptions, StateOptions {
   apply?: boolean;
@@ -53,6 +53,7 @@ export function helpersCommand(setExit: (code: number) => void): Command {
       }
       if (toUnload.length === 0) lines('nothing to unload');
       else if (!options.apply) lines('plan only: add --apply');
+      if (journalId) lines(`journal ${journalId}: undo with  ${undoCommand(options)}`);
     }
     setExit(EXIT.ok);
   });

@@ -23,7 +23,7 @@ import {
 } from './context.js';
 import { bucketsRefusal, maxEntriesRefusal } from '../core/plan/settingBounds.js';
 import { EXIT, printJson } from './output.js';
-import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
+import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 
 interface MitigateOptions extends CommonOptions, StateOptions {
   max?: number;
@@ -138,7 +138,7 @@ export function mitigateCommand(setExit: (code: number) => void): Command {
     };
     if (!options.apply) {
       if (options.json) printJson({ schema: 'ctdoctor.mitigate/v1', before, plan, applied: false });
-      else process.stdout.write(`${renderMitigation(before, plan, null)}\n`);
+      else process.stdout.write(`${renderMitigation(before, plan, null, undoCommand(options))}\n`);
       setExit(plan.refusal ? EXIT.failure : EXIT.ok);
       return;
     }
@@ -157,7 +157,7 @@ export function mitigateCommand(setExit: (code: number) => void): Command {
       () => measureLoss(context.files, sampleOptions, options.verifySeconds),
     );
     if (options.json) printJson({ schema: 'ctdoctor.mitigate/v1', before, plan, ...result });
-    else process.stdout.write(`${renderMitigation(before, plan, result)}\n`);
+    else process.stdout.write(`${renderMitigation(before, plan, result, undoCommand(options))}\n`);
     setExit(result.relieved === false ? EXIT.failure : EXIT.ok);
   });
 }

@@ -11,7 +11,7 @@ import { openLiveTable } from '../host/tableSource.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
 import { addBackendOption } from './firewallOptions.js';
 import { EXIT, printJson } from './output.js';
-import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
+import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 
 interface NotrackOptions extends CommonOptions, StateOptions {
   port: string;
@@ -101,7 +101,7 @@ export function notrackCommand(setExit: (code: number) => void): Command {
         lines.push(
           result.changed.length
             ? pc.green(
-                `  ${options.remove ? 'removed' : 'added'} ${result.changed.length} rule(s); journal ${result.journalId}`,
+                `  ${options.remove ? 'removed' : 'added'} ${result.changed.length} rule(s); journal ${result.journalId}: undo with  ${undoCommand(options)}`,
               )
             : '  nothing to change: already in place',
         );

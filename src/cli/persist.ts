@@ -15,7 +15,7 @@ import { renderDrift, renderPersist } from '../render/persistText.js';
 import { type CommonOptions, addCommonOptions, openContext, parseKernelCount } from './context.js';
 import { bucketsRefusal, maxEntriesRefusal } from '../core/plan/settingBounds.js';
 import { EXIT, printJson } from './output.js';
-import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
+import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 
 interface PersistOptions extends CommonOptions, StateOptions {
   max?: number;
@@ -132,13 +132,14 @@ export function persistCommand(setExit: (code: number) => void): Command {
     if (options.json) {
       printJson({
         schema: 'ctdoctor.persist/v1',
-        plan,
+        // An edited file's bytes, shown as text (the file itself is written byte for byte).
+        plan: { ...plan, writes: plan.writes.map((w) => ({ ...w, content: w.content?.toString() ?? null })) },
         pending: pending.map((w) => w.path),
         owners,
         applied: result !== null,
         ...(result ?? {}),
       });
-    } else process.stdout.write(`${renderPersist(plan, pending, owners, result)}\n`);
+    } else process.stdout.write(`${renderPersist(plan, pending, owners, result, undoCommand(options))}\n`);
     setExit(EXIT.ok);
   });
 }

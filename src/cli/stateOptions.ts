@@ -1,24 +1,49 @@
 import type { Command } from 'commander';
 import { DEFAULT_STATE_DIR, Journal } from '../actions/journal.js';
-import { underRoot } from '../host/confTree.js';
+import { requireTreeRoot, underRoot } from '../host/confTree.js';
 
 export interface StateOptions {
   stateDir?: string;
   root: string;
 }
 
-/** Where the journal, backups and lock live; under --root when one is given. */
+/**
+ * Where the journal, backups and lock live; under --root when one is given. A --root that does
+ * not exist is refused before the command runs.
+ */
 export function addStateOptions(command: Command): Command {
   return command
     .option(
       '--state-dir <dir>',
       `journal, backups and lock (default ${DEFAULT_STATE_DIR}, or $CTDOCTOR_STATE_DIR)`,
     )
-    .option('--root <dir>', 'treat DIR as / for every file read or written (tests, image builds)', '/');
+    .option('--root <dir>', 'treat DIR as / for every file read or written (tests, image builds)', '/')
+    .hook('preAction', async (_command, action) => {
+      await requireTreeRoot((action.opts() as StateOptions).root);
+    });
+}
+
+function stateDirOf(options: StateOptions): string {
+  return options.stateDir ?? process.env.CTDOCTOR_STATE_DIR ?? underRoot(options.root, DEFAULT_STATE_DIR);
 }
 
 export function journalFor(options: StateOptions): Journal {
-  return new Journal(
-    options.stateDir ?? process.env.CTDOCTOR_STATE_DIR ?? underRoot(options.root, DEFAULT_STATE_DIR),
-  );
+  return new Journal(stateDirOf(options));
+}
+
+/**
+ * The rollback command that undoes what this run journaled, carrying --root and --state-dir (also a
+ * state dir from $CTDOCTOR_STATE_DIR, which sudo does not pass on): followed literally it acts on
+ * the same journal and tree.
+ */
+export function undoCommand(options: StateOptions): string {
+  const words = ['ctdoctor', 'rollback'];
+  if (options.root !== '/') words.push('--root', shellWord(options.root));
+  const stateDir = stateDirOf(options);
+  if (stateDir !== underRoot(options.root, DEFAULT_STATE_DIR)) words.push('--state-dir', shellWord(stateDir));
+  return words.join(' ');
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

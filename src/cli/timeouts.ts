@@ -15,7 +15,7 @@ import { formatCount } from '../render/format.js';
 import { openLiveTable } from '../host/tableSource.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
 import { EXIT, printJson } from './output.js';
-import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
+import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 
 interface TimeoutsOptions extends CommonOptions, StateOptions {
   set: string[];
@@ -181,7 +181,7 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
       if (applied)
         lines.push(
           pc.green(
-            `applied${applied.flushed ? `, ${applied.flushed} idle entries flushed` : ''}; journal ${applied.journalId}: undo with ctdoctor rollback`,
+            `applied${applied.flushed ? `, ${applied.flushed} idle entries flushed` : ''}; journal ${applied.journalId}: undo with ${undoCommand(options)}`,
           ),
         );
       else if (changes.length > 0 && !refusal) lines.push('plan only: add --apply');

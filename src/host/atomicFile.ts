@@ -10,7 +10,11 @@ export function sha256(text: string | Buffer): string {
 }
 
 /** Writes the new content next to the target and fsyncs it; nothing visible changes yet. */
-export async function prepareAtomicWrite(path: string, content: string, mode = 0o644): Promise<string> {
+export async function prepareAtomicWrite(
+  path: string,
+  content: string | Buffer,
+  mode = 0o644,
+): Promise<string> {
   await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `${TEMP_MARK}${basename(path)}.${process.pid}`);
   const handle = await open(temp, 'w', mode);
@@ -27,7 +31,7 @@ export async function prepareAtomicWrite(path: string, content: string, mode = 0
  * Replaces `path` in one rename(2): readers and a crash see the old file or the new one, never half
  * of either. Leftover temp files from an interrupted run are removed first.
  */
-export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Buffer, mode = 0o644): Promise<void> {
   await removeStaleTemps(dirname(path));
   const temp = await prepareAtomicWrite(path, content, mode);
   try {

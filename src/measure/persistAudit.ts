@@ -2,7 +2,7 @@ import { BUCKETS_KEY, MAX_KEY } from '../core/plan/mitigationPlan.js';
 import { type DriftRow, compareDrift } from '../core/plan/persistDrift.js';
 import { CTDOCTOR_MARK } from '../core/plan/persistPlan.js';
 import { parseSysctlConf } from '../core/plan/sysctlConf.js';
-import { effectiveFiles, resolveKeys } from '../core/plan/sysctlPrecedence.js';
+import { type KeyResolution, type SysctlApplier, resolveAtBoot } from '../core/plan/sysctlPrecedence.js';
 import { kernelDefaults } from '../core/plan/tableSizing.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
 import { readSysctlTree } from '../host/confTree.js';
@@ -16,6 +16,8 @@ export interface OverriddenAssignment {
   loserValue: string;
   winner: string;
   winnerValue: string;
+  /** Under which appliers it loses: both, or only one (/etc/sysctl.conf is read by procps alone). */
+  appliers: SysctlApplier[];
 }
 
 export interface PersistAudit {
@@ -24,7 +26,7 @@ export interface PersistAudit {
   overridden: OverriddenAssignment[];
 }
 
-/** Runtime vs what boot sets (systemd-sysctl order) vs ctdoctor's file, and assignments that lose. */
+/** Runtime vs what boot sets (under both appliers) vs ctdoctor's file, and assignments that lose. */
 export async function auditPersistence(
   root: string,
   access: SysctlAccess,
@@ -36,7 +38,6 @@ export async function auditPersistence(
     (ours ? parseSysctlConf(ours.text!, ours.path) : []).map((a) => [a.key, a.value]),
   );
   const keys = [...new Set([MAX_KEY, BUCKETS_KEY, ...ourValues.keys()])];
-  const boot = resolveKeys(effectiveFiles(tree.files, 'systemd-sysctl'), keys, 'systemd-sysctl');
   const defaults = facts.memTotalBytes ? kernelDefaults(facts.memTotalBytes, facts.kernelVersion) : null;
   const defaultOf = (key: string): string | null => {
     if (key === MAX_KEY) return defaults ? String(defaults.max) : null;
@@ -46,29 +47,41 @@ export async function auditPersistence(
   };
   const rows: DriftRow[] = [];
   const overridden: OverriddenAssignment[] = [];
-  for (const [i, key] of keys.entries()) {
-    const resolution = boot[i]!;
-    const winner = resolution.winner;
-    const from = winner ? `${winner.path}:${winner.line}` : null;
+  for (const boot of resolveAtBoot(tree, keys)) {
     rows.push(
       compareDrift(
-        key,
-        (await access.read(key)) ?? null,
-        { value: resolution.value, from },
-        ourValues.get(key) ?? null,
-        defaultOf(key),
+        boot,
+        (await access.read(boot.key)) ?? null,
+        ourValues.get(boot.key) ?? null,
+        defaultOf(boot.key),
       ),
     );
-    for (const assignment of resolution.assignments) {
-      if (!winner || assignment === winner || assignment.glob || assignment.value === winner.value) continue;
-      overridden.push({
-        key,
-        loser: `${assignment.path}:${assignment.line}`,
-        loserValue: assignment.value!,
-        winner: from!,
-        winnerValue: winner.value!,
-      });
-    }
+    for (const [applier, resolution] of [
+      ['systemd-sysctl', boot.systemd],
+      ['sysctl --system', boot.procps],
+    ] as const)
+      for (const lost of losers(resolution)) {
+        // One entry per losing line: under procps the winner may be /etc/sysctl.conf itself where
+        // systemd names Debian's link to it.
+        const same = overridden.find((o) => o.key === lost.key && o.loser === lost.loser);
+        if (same) same.appliers.push(applier);
+        else overridden.push({ ...lost, appliers: [applier] });
+      }
   }
   return { file: ours?.path ?? null, rows, overridden };
+}
+
+/** Explicit assignments of another value that the winner overrides. */
+function losers(resolution: KeyResolution): Omit<OverriddenAssignment, 'appliers'>[] {
+  const winner = resolution.winner;
+  if (!winner) return [];
+  return resolution.assignments
+    .filter((a) => a !== winner && !a.glob && a.value !== winner.value)
+    .map((a) => ({
+      key: resolution.key,
+      loser: `${a.path}:${a.line}`,
+      loserValue: a.value!,
+      winner: `${winner.path}:${winner.line}`,
+      winnerValue: winner.value!,
+    }));
 }

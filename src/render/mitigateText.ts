@@ -14,6 +14,8 @@ export function renderMitigation(
   before: Before,
   plan: MitigationPlan,
   result: MitigationResult | null,
+  /** The rollback command for this run's --root/--state-dir. */
+  undo: string,
 ): string {
   const lines: string[] = [];
   lines.push(
@@ -46,7 +48,7 @@ export function renderMitigation(
           ),
         );
     lines.push(verdict);
-    lines.push(`  journal ${result.journalId}: undo with  ctdoctor rollback`);
+    lines.push(`  journal ${result.journalId}: undo with  ${undo}`);
   }
   if (plan.changes.length > 0 && !plan.refusal) {
     lines.push(pc.bold(result?.applied ? 'next:' : 'raw equivalent:'));

@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { PersistResult } from '../actions/persist.js';
 import type { DriftRow } from '../core/plan/persistDrift.js';
 import type { FileWrite, PersistPlan } from '../core/plan/persistPlan.js';
+import type { BootValue } from '../core/plan/sysctlPrecedence.js';
 import type { KeyOwner } from '../host/keyOwners.js';
 
 export function renderPersist(
@@ -9,6 +10,8 @@ export function renderPersist(
   pending: FileWrite[],
   owners: KeyOwner[],
   result: PersistResult | null,
+  /** The rollback command for this run's --root/--state-dir. */
+  undo: string,
 ): string {
   const lines: string[] = [];
   if (pending.length === 0) lines.push(pc.green('nothing to write: the files already hold these values'));
@@ -21,7 +24,8 @@ export function renderPersist(
   if (ours && pending.includes(ours) && !result)
     lines.push(
       ...ours
-        .content!.trimEnd()
+        .content!.toString()
+        .trimEnd()
         .split('\n')
         .map((line) => pc.dim(`    | ${line}`)),
     );
@@ -30,7 +34,7 @@ export function renderPersist(
     const ok = row.systemd.value === row.wanted && row.procps.value === row.wanted;
     const mark = ok ? pc.green('ok ') : pc.red('!! ');
     lines.push(
-      `  ${mark}${row.key} = ${row.wanted}: systemd-sysctl ${row.systemd.value} (${row.systemd.from ?? 'unset'}), sysctl --system ${row.procps.value} (${row.procps.from ?? 'unset'})`,
+      `  ${mark}${row.key} = ${row.wanted}: systemd-sysctl ${describeBoot(row.systemd)}, sysctl --system ${describeBoot(row.procps)}`,
     );
   }
   if (plan.conflicts.length > 0) {
@@ -48,8 +52,12 @@ export function renderPersist(
     for (const change of result.reloaded)
       if (change.kind === 'sysctl')
         lines.push(`  reloaded ${change.key}: ${change.before} → ${change.after}`);
-  if (result?.journalId) lines.push(`  journal ${result.journalId}: undo with  ctdoctor rollback`);
+  if (result?.journalId) lines.push(`  journal ${result.journalId}: undo with  ${undo}`);
   return lines.join('\n');
+}
+
+function describeBoot(boot: BootValue): string {
+  return `${boot.value ?? 'unset'}${boot.from ? ` (${boot.from})` : ''}`;
 }
 
 export function renderDrift(rows: DriftRow[], file: string | null): string {
@@ -60,11 +68,17 @@ export function renderDrift(rows: DriftRow[], file: string | null): string {
   ];
   for (const row of rows) {
     const mark = row.inSync ? pc.green('in sync') : pc.red('DRIFT  ');
+    const boot = { value: row.atBoot, from: row.bootFrom };
+    const appliersAgree = row.sysctlSystem.value === row.atBoot;
     lines.push(
-      `  ${mark}  ${row.key}: runtime ${row.runtime ?? '-'}, at boot ${row.atBoot ?? 'unset'}${row.bootFrom ? ` (${row.bootFrom})` : ''}, ctdoctor ${row.ctdoctor ?? '-'}`,
+      `  ${mark}  ${row.key}: runtime ${row.runtime ?? '-'}, at boot ${describeBoot(boot)}${appliersAgree ? '' : ` under systemd-sysctl but ${describeBoot(row.sysctlSystem)} under sysctl --system`}, ctdoctor ${row.ctdoctor ?? '-'}`,
     );
   }
-  if (rows.some((row) => !row.inSync))
+  if (rows.some((row) => row.sysctlSystem.value !== row.atBoot))
+    lines.push(
+      '  fix: ctdoctor persist --fix-conflicts --apply (comments out the lines that win under sysctl --system)',
+    );
+  else if (rows.some((row) => !row.inSync))
     lines.push('  fix: ctdoctor persist --apply (and --reload to apply it now)');
   return lines.join('\n');
 }

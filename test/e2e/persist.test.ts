@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
@@ -22,6 +32,17 @@ function snapshot(root: string): Record<string, string> {
 }
 
 const MAX_KEY = 'net.netfilter.nf_conntrack_max';
+
+function splitLines(bytes: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let end = bytes.indexOf(10); end >= 0; end = bytes.indexOf(10, start)) {
+    lines.push(bytes.subarray(start, end));
+    start = end + 1;
+  }
+  lines.push(bytes.subarray(start));
+  return lines;
+}
 
 describe('persist in a --root tree', () => {
   const base = (tree: string, state: string) => [
@@ -77,7 +98,8 @@ describe('persist in a --root tree', () => {
     const applied = JSON.parse(
       (await runCli([...base(tree, state), '--fix-conflicts', '--apply', '--json'])).stdout,
     );
-    assert.equal(applied.plan.file, '/etc/sysctl.d/99-zz-ctdoctor.conf');
+    // --fix-conflicts disables the link's line, so nothing is left for the drop-in to sort after.
+    assert.equal(applied.plan.file, '/etc/sysctl.d/90-ctdoctor.conf');
     const fixed = readFileSync(join(tree, 'etc/sysctl.conf'), 'utf8');
     assert.match(fixed, /^# net\.netfilter\.nf_conntrack_max = 1000 {2}# disabled by ctdoctor/m);
     assert.match(fixed, new RegExp(`^${K1} = 600$`, 'm'));
@@ -89,7 +111,159 @@ describe('persist in a --root tree', () => {
     assert.equal(backups.length, 1);
     await runCli(['rollback', '--root', tree, '--state-dir', state]);
     assert.equal(readFileSync(join(tree, 'etc/sysctl.conf'), 'utf8'), original);
-    assert.ok(!existsSync(join(tree, 'etc/sysctl.d/99-zz-ctdoctor.conf')));
+    assert.ok(!existsSync(join(tree, 'etc/sysctl.d/90-ctdoctor.conf')));
+  });
+
+  it("#11.2 --fix-conflicts over Debian's 99-sysctl.conf link: a second --apply plans and journals nothing", async () => {
+    const tree = makeTree({
+      '/etc/sysctl.d/99-sysctl.conf': { link: '../sysctl.conf' },
+      '/etc/sysctl.conf': `${MAX_KEY} = 1000\n`,
+    });
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const args = [...base(tree, state), '--fix-conflicts', '--apply'];
+    const first = await runCli(args);
+    assert.equal(first.code, 0, first.stderr);
+    assert.doesNotMatch(first.stdout, /wins there/, 'the line it disabled is not reported as winning');
+    assert.match(
+      first.stdout,
+      /sysctl\.conf:1 {2}net\.netfilter\.nf_conntrack_max = 1000 {2}— commented out/,
+    );
+    const after = snapshot(tree);
+    const second = JSON.parse((await runCli([...args, '--json'])).stdout);
+    assert.deepEqual(second.pending, []);
+    assert.equal(second.journalId, null);
+    assert.deepEqual(second.plan.conflicts, []);
+    assert.deepEqual(snapshot(tree), after);
+    const journal = readFileSync(join(state, 'journal.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(journal.length, 1, 'one journaled change, from the first run');
+  });
+
+  it('#11.2 --file /etc/sysctl.conf twice: the second run writes nothing (no second block)', async () => {
+    const tree = makeTree({ '/etc/sysctl.conf': `vm.swappiness = 10\n${MAX_KEY} = 1000\n` });
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const args = [...base(tree, state), '--file', '/etc/sysctl.conf', '--apply', '--json'];
+    const first = JSON.parse((await runCli(args)).stdout);
+    assert.deepEqual(first.pending, ['/etc/sysctl.conf']);
+    const written = readFileSync(join(tree, 'etc/sysctl.conf'), 'utf8');
+    const second = JSON.parse((await runCli(args)).stdout);
+    assert.deepEqual(second.pending, []);
+    assert.equal(second.journalId, null);
+    assert.equal(readFileSync(join(tree, 'etc/sysctl.conf'), 'utf8'), written);
+    assert.equal(written.split('# Written by ctdoctor persist').length, 2, 'one block');
+  });
+
+  it('#11.3 --fix-conflicts changes only the lines it comments out, byte for byte; rollback restores every byte', async () => {
+    const lines = [
+      Buffer.from('# caf\xe9 \xff\xfe not UTF-8\r', 'latin1'),
+      Buffer.from(`${MAX_KEY} = 1000\r`),
+      Buffer.from('vm.swappiness = 10 \xff', 'latin1'),
+      Buffer.from(''),
+    ];
+    const original = Buffer.concat(lines.flatMap((line, i) => (i ? [Buffer.from('\n'), line] : [line])));
+    const tree = makeTree({ '/etc/sysctl.d/99-sysctl.conf': { link: '../sysctl.conf' } });
+    writeFileSync(join(tree, 'etc/sysctl.conf'), original);
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const applied = await runCli([...base(tree, state), '--fix-conflicts', '--apply']);
+    assert.equal(applied.code, 0, applied.stderr);
+    const fixed = readFileSync(join(tree, 'etc/sysctl.conf'));
+    const fixedLines = splitLines(fixed);
+    assert.equal(fixedLines.length, lines.length);
+    for (const [i, line] of lines.entries()) {
+      if (i === 1)
+        assert.equal(
+          fixedLines[i]!.toString('latin1'),
+          `# ${MAX_KEY} = 1000  # disabled by ctdoctor persist --fix-conflicts\r`,
+        );
+      else assert.ok(fixedLines[i]!.equals(line), `line ${i + 1} kept byte for byte`);
+    }
+    const rollback = await runCli(['rollback', '--root', tree, '--state-dir', state]);
+    assert.equal(rollback.code, 0, rollback.stderr);
+    assert.ok(readFileSync(join(tree, 'etc/sysctl.conf')).equals(original));
+  });
+
+  it('#11.7 a --root that does not exist is refused in one line, and nothing is created', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'ctd-missing-')), 'no-such-root');
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const result = await runCli([...base(missing, state), '--apply']);
+    assert.equal(result.code, 2, result.stdout);
+    assert.equal(result.stdout, '');
+    assert.match(
+      result.stderr,
+      /^ctdoctor: --root \S+no-such-root does not exist: give the directory that holds/,
+    );
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.ok(!existsSync(missing));
+    assert.ok(!existsSync(join(state, 'journal.jsonl')));
+  });
+
+  it('#11.7 the undo hint after --apply carries --root and --state-dir, and followed literally it undoes the change', async () => {
+    const tree = makeTree({});
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const applied = await runCli([...base(tree, state), '--apply']);
+    const hint = /undo with {2}ctdoctor (.+)$/m.exec(applied.stdout)?.[1];
+    assert.equal(hint, `rollback --root ${tree} --state-dir ${state}`, applied.stdout);
+    const undo = await runCli(hint.split(' '));
+    assert.equal(undo.code, 0, undo.stderr);
+    assert.ok(!existsSync(join(tree, 'etc/sysctl.d/90-ctdoctor.conf')));
+  });
+
+  it('#11.8 an absolute link in a --root tree is read inside the tree, not on the host', async () => {
+    const tree = makeTree({
+      '/etc/sysctl.d/99-sysctl.conf': { link: '/etc/sysctl.conf' },
+      '/etc/sysctl.conf': `${MAX_KEY} = 1001\n`,
+    });
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const plan = JSON.parse((await runCli([...base(tree, state), '--json'])).stdout).plan;
+    assert.deepEqual(
+      plan.conflicts.map((c: { path: string; value: string }) => [c.path, c.value]),
+      [['/etc/sysctl.d/99-sysctl.conf -> /etc/sysctl.conf', '1001']],
+    );
+  });
+
+  it('#11.8 a self-linked drop-in is refused by name: nothing written, nothing journaled', async () => {
+    const tree = makeTree({ '/etc/sysctl.d/90-ctdoctor.conf': { link: '90-ctdoctor.conf' } });
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const result = await runCli([...base(tree, state), '--apply']);
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(
+      result.stderr,
+      `ctdoctor: ${tree}/etc/sysctl.d/90-ctdoctor.conf is a symlink loop (→ 90-ctdoctor.conf): systemd-sysctl and sysctl --system cannot open it, and ctdoctor will not write through it; remove the link (rm ${tree}/etc/sysctl.d/90-ctdoctor.conf) and re-run\n`,
+    );
+    assert.equal(readlinkSync(join(tree, 'etc/sysctl.d/90-ctdoctor.conf')), '90-ctdoctor.conf');
+    assert.ok(!existsSync(join(state, 'journal.jsonl')));
+  });
+
+  it('#11.8 link loops and dangling links in sysctl.d are named in the plan with what the appliers do', async () => {
+    const tree = makeTree({
+      '/etc/sysctl.d/50-a.conf': { link: '50-b.conf' },
+      '/etc/sysctl.d/50-b.conf': { link: '50-a.conf' },
+      '/etc/sysctl.d/60-gone.conf': { link: '/nonexistent/60-gone.conf' },
+      '/usr/lib/sysctl.d/60-gone.conf': `${MAX_KEY} = 5\n`,
+    });
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const result = await runCli(base(tree, state));
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /! \/etc\/sysctl\.d\/50-a\.conf is a symlink loop \(→ 50-b\.conf\): systemd-sysctl and `sysctl --system` both report it and exit 1/,
+    );
+    assert.match(
+      result.stdout,
+      /! \/etc\/sysctl\.d\/60-gone\.conf is a dangling symlink \(→ \/nonexistent\/60-gone\.conf\): .* it still hides \/usr\/lib\/sysctl\.d\/60-gone\.conf/,
+    );
+  });
+
+  it('#11.8 a looping /etc/sysctl.d is refused with the fix, not "unexpected error: ELOOP"', async () => {
+    const tree = makeTree({});
+    rmSync(join(tree, 'etc/sysctl.d'), { recursive: true });
+    symlinkSync('sysctl.d', join(tree, 'etc/sysctl.d'));
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const result = await runCli([...base(tree, state), '--apply']);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^ctdoctor: \S+\/etc\/sysctl\.d is a symlink loop: neither systemd-sysctl nor sysctl --system reads it, and nothing can be written there; replace it with a directory/,
+    );
   });
 
   it('check: exit 1 on drift, 0 in sync, and names the file that wins', async () => {
@@ -165,5 +339,41 @@ describe('persist keeps what it persisted before', () => {
     const content = readFileSync(join(tree, 'etc/sysctl.d/90-ctdoctor.conf'), 'utf8');
     assert.match(content, /^net\.netfilter\.nf_conntrack_tcp_timeout_established = 86400$/m);
     assert.match(content, /^net\.netfilter\.nf_conntrack_udp_timeout = 20$/m);
+  });
+});
+
+describe('one precedence model for persist, persist --check and doctor', () => {
+  it('#11.20 /etc/sysctl.conf winning under sysctl --system: the plan, --check and doctor all say so', async () => {
+    const max = readFileSync('/proc/sys/net/netfilter/nf_conntrack_max', 'utf8').trim();
+    const buckets = readFileSync('/proc/sys/net/netfilter/nf_conntrack_buckets', 'utf8').trim();
+    const tree = makeTree({
+      '/etc/sysctl.d/90-ctdoctor.conf': `# Written by ctdoctor persist\n${MAX_KEY} = ${max}\nnet.netfilter.nf_conntrack_buckets = ${buckets}\n`,
+      '/etc/sysctl.conf': `${MAX_KEY} = 999\n`,
+    });
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+
+    const plan = JSON.parse(
+      (await runCli(['persist', '--root', tree, '--state-dir', state, '--json'])).stdout,
+    ).plan;
+    const planned = plan.atBoot.find((row: { key: string }) => row.key === MAX_KEY);
+    assert.deepEqual(
+      [planned.systemd.value, planned.procps],
+      [max, { value: '999', from: '/etc/sysctl.conf:1' }],
+    );
+
+    const check = await runCli(['persist', '--check', '--root', tree, '--json']);
+    assert.equal(check.code, 1, 'drift: a boot through sysctl --system sets 999');
+    const row = JSON.parse(check.stdout).rows.find((r: { key: string }) => r.key === MAX_KEY);
+    assert.equal(row.inSync, false);
+    assert.deepEqual(row.sysctlSystem, { value: '999', from: '/etc/sysctl.conf:1' });
+
+    const doctor = JSON.parse(
+      (await runCli(['doctor', '--root', tree, '--fast', '--interval', '0.2', '--json'])).stdout,
+    );
+    const drift = doctor.findings.find((f: { id: string }) => f.id === `drift:${MAX_KEY}`);
+    assert.ok(drift, JSON.stringify(doctor.findings.map((f: { id: string }) => f.id)));
+    assert.match(drift.title, /`sysctl --system` sets 999 \(\/etc\/sysctl\.conf:1\)/);
+    assert.equal(drift.evidence.sysctlSystemAtBoot, '999');
+    assert.notEqual(doctor.summary.verdict, 'ok');
   });
 });

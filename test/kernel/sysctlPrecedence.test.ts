@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { effectiveFiles, resolveKeys } from '../../src/core/plan/sysctlPrecedence.js';
+import { resolveAtBoot } from '../../src/core/plan/sysctlPrecedence.js';
 import { readSysctlTree } from '../../src/host/confTree.js';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { runCli } from '../support/cli.js';
@@ -52,6 +52,15 @@ const TREES: Record<string, TreeSpec> = {
   '-key excludes from globs; -key = v still applies; "- key" only under systemd': {
     '/etc/sysctl.d/10-g.conf': `net.netfilter.nf_conntrack_udp_timeout* = 71\n-${K3}\n-${K1} = 999\n- ${K2} = 998\n`,
   },
+  '#11.8 a looping or dangling link sets nothing but still masks its name': {
+    '/etc/sysctl.d/60-self.conf': { link: '60-self.conf' },
+    '/usr/lib/sysctl.d/60-self.conf': `${K1} = 601\n`,
+    '/etc/sysctl.d/61-a.conf': { link: '61-b.conf' },
+    '/etc/sysctl.d/61-b.conf': { link: '61-a.conf' },
+    '/etc/sysctl.d/62-gone.conf': { link: '/nonexistent/62-gone.conf' },
+    '/usr/lib/sysctl.d/62-gone.conf': `${K2} = 602\n`,
+    '/etc/sysctl.d/63-after.conf': `${K3} = 603\n`,
+  },
   'slash keys, comments, a key set twice in one file': {
     '/etc/sysctl.d/40-s.conf': `# comment\n; also a comment\nnet/netfilter/nf_conntrack_tcp_timeout_established = 888\n${K2}=1\n${K2} = 2\n`,
   },
@@ -64,13 +73,11 @@ describe('sysctl.d precedence agrees with the real appliers', () => {
     await withLabNamespace(async (lab) => {
       for (const [name, spec] of Object.entries(TREES)) {
         const tree = makeTree(spec);
-        const { files, sysctlConf } = await readSysctlTree(tree);
+        // resolveAtBoot is the one model persist's plan, persist --check and doctor all use.
+        const boot = resolveAtBoot(await readSysctlTree(tree), KEYS);
         for (const [applier, model] of [
-          ['systemd', resolveKeys(effectiveFiles(files, 'systemd-sysctl'), KEYS, 'systemd-sysctl')],
-          [
-            'procps',
-            resolveKeys(effectiveFiles(files, 'sysctl --system', sysctlConf), KEYS, 'sysctl --system'),
-          ],
+          ['systemd', boot.map((b) => b.systemd)],
+          ['procps', boot.map((b) => b.procps)],
         ] as const) {
           const real = await realApply(lab, tree, applier);
           for (const resolution of model) {

@@ -5,6 +5,7 @@ import {
   parseKubeProxyConfig,
   parseKubeProxyFlags,
 } from '../../src/core/plan/kubeProxy.js';
+import { undoCommand } from '../../src/cli/stateOptions.js';
 import { chooseDropinName, commentOutKeys } from '../../src/core/plan/persistPlan.js';
 import { globMatches, normalizeSysctlKey, parseSysctlConf } from '../../src/core/plan/sysctlConf.js';
 import { kernelDefaults } from '../../src/core/plan/tableSizing.js';
@@ -44,7 +45,7 @@ describe('drop-in naming and conflict fixing', () => {
   it('comments out only the conflicting lines', () => {
     const text = 'a.b = 1\nnet.netfilter.nf_conntrack_max = 5\nc.d = 2\n';
     assert.equal(
-      commentOutKeys(text, new Set(['net.netfilter.nf_conntrack_max']), 'f'),
+      commentOutKeys(Buffer.from(text), new Set(['net.netfilter.nf_conntrack_max']), 'f').toString(),
       'a.b = 1\n# net.netfilter.nf_conntrack_max = 5  # disabled by ctdoctor persist --fix-conflicts\nc.d = 2\n',
     );
   });
@@ -86,5 +87,29 @@ describe('kernel and kube-proxy sizing rules', () => {
     assert.equal(kubeProxyTargetMax({ maxPerCore: 32768, min: 131072, source: '' }, 2), 131072);
     assert.equal(kubeProxyTargetMax({ maxPerCore: 32768, min: 131072, source: '' }, 96), 1_048_576);
     assert.equal(kubeProxyTargetMax({ maxPerCore: 0, min: 131072, source: '' }, 8), null);
+  });
+});
+
+describe('undo hints', () => {
+  it('#11.7 name the same tree and journal as the run: --root, --state-dir, a state dir from the environment', () => {
+    const saved = process.env.CTDOCTOR_STATE_DIR;
+    delete process.env.CTDOCTOR_STATE_DIR;
+    try {
+      assert.equal(undoCommand({ root: '/' }), 'ctdoctor rollback');
+      assert.equal(undoCommand({ root: '/img' }), 'ctdoctor rollback --root /img');
+      assert.equal(
+        undoCommand({ root: '/img', stateDir: "/tmp/it's here" }),
+        `ctdoctor rollback --root /img --state-dir '/tmp/it'\\''s here'`,
+      );
+      process.env.CTDOCTOR_STATE_DIR = '/srv/ctd';
+      assert.equal(
+        undoCommand({ root: '/' }),
+        'ctdoctor rollback --state-dir /srv/ctd',
+        'sudo drops the variable',
+      );
+    } finally {
+      if (saved === undefined) delete process.env.CTDOCTOR_STATE_DIR;
+      else process.env.CTDOCTOR_STATE_DIR = saved;
+    }
   });
 });

@@ -35,7 +35,14 @@ export interface DoctorInput {
   persist: {
     file: string | null;
     rows: DriftRow[];
-    overridden: { key: string; loser: string; loserValue: string; winner: string; winnerValue: string }[];
+    overridden: {
+      key: string;
+      loser: string;
+      loserValue: string;
+      winner: string;
+      winnerValue: string;
+      appliers: string[];
+    }[];
   } | null;
   helpers: { name: string; presence: string; inUse: boolean }[];
   owners: { who: string; evidence: string; effect: string; advice: string }[];
@@ -241,21 +248,33 @@ export function buildDoctorFindings(input: DoctorInput): DoctorFinding[] {
 
   for (const row of input.persist?.rows ?? []) {
     if (row.inSync) continue;
+    // Only /etc/sysctl.conf (or a later-read line) differs under `sysctl --system`: same rule as persist's plan.
+    const onlyProcps = row.runtime === row.atBoot && row.sysctlSystem.value !== row.atBoot;
     findings.push({
       id: `drift:${row.key}`,
       severity: 'warn',
-      title: `${row.key} is ${row.runtime} now but boot sets ${row.atBoot ?? 'nothing'}${row.bootFrom ? ` (${row.bootFrom})` : ''}: it will not survive a reboot`,
+      title: onlyProcps
+        ? `${row.key} is ${row.runtime} now and systemd-sysctl sets it at boot, but \`sysctl --system\` sets ${row.sysctlSystem.value ?? 'nothing'}${row.sysctlSystem.from ? ` (${row.sysctlSystem.from})` : ''}: it will not survive a boot or reload through sysctl --system`
+        : `${row.key} is ${row.runtime} now but boot sets ${row.atBoot ?? 'nothing'}${row.bootFrom ? ` (${row.bootFrom})` : ''}: it will not survive a reboot`,
       evidence: {
         runtime: row.runtime ?? '-',
         atBoot: row.atBoot ?? '-',
         bootFrom: row.bootFrom ?? '-',
+        ...(row.sysctlSystem.value !== row.atBoot
+          ? {
+              sysctlSystemAtBoot: row.sysctlSystem.value ?? '-',
+              sysctlSystemFrom: row.sysctlSystem.from ?? '-',
+            }
+          : {}),
         ctdoctor: row.ctdoctor ?? '-',
       },
       explanation:
-        'Runtime sysctl changes are lost at reboot and when the module reloads; systemd-sysctl applies /etc/sysctl.d at boot, the lexicographically last file winning.',
+        'Runtime sysctl changes are lost at reboot and when the module reloads; systemd-sysctl applies /etc/sysctl.d at boot, the lexicographically last file winning; `sysctl --system` (boots without systemd, manual reloads) reads /etc/sysctl.conf after them.',
       fix: {
         commands: [
-          `ctdoctor persist${row.key.endsWith('timeout') || row.key.includes('timeout_') ? ` --timeout ${row.key.replace('net.netfilter.nf_conntrack_', '')}=${row.runtime}` : ''} --apply`,
+          onlyProcps
+            ? 'ctdoctor persist --fix-conflicts --apply'
+            : `ctdoctor persist${row.key.endsWith('timeout') || row.key.includes('timeout_') ? ` --timeout ${row.key.replace('net.netfilter.nf_conntrack_', '')}=${row.runtime}` : ''} --apply`,
           'ctdoctor persist --check',
         ],
       },
@@ -266,7 +285,7 @@ export function buildDoctorFindings(input: DoctorInput): DoctorFinding[] {
     findings.push({
       id: `overridden:${lost.key}:${lost.loser}`,
       severity: 'warn',
-      title: `${lost.loser} sets ${lost.key} = ${lost.loserValue}, but ${lost.winner} overrides it with ${lost.winnerValue} at boot`,
+      title: `${lost.loser} sets ${lost.key} = ${lost.loserValue}, but ${lost.winner} overrides it with ${lost.winnerValue} ${lost.appliers.length > 1 ? 'at boot' : `under ${lost.appliers[0]}`}`,
       evidence: {
         key: lost.key,
         overridden: lost.loser,

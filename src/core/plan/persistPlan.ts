@@ -1,11 +1,14 @@
-import {
-  type ConfFile,
-  type KeyResolution,
-  SYSCTL_CONF,
-  effectiveFiles,
-  resolveKeys,
-} from './sysctlPrecedence.js';
+import { CtdoctorError } from '../errors.js';
 import { parseSysctlConf } from './sysctlConf.js';
+import {
+  type BootValue,
+  type ConfFile,
+  SYSCTL_CONF,
+  SYSCTL_DIRS,
+  bootValueOf,
+  effectiveFiles,
+  resolveAtBoot,
+} from './sysctlPrecedence.js';
 
 export const CTDOCTOR_MARK = '# Written by ctdoctor persist';
 export const DEFAULT_DROPIN = '90-ctdoctor.conf';
@@ -16,6 +19,10 @@ export interface PersistInput {
   values: Record<string, string>;
   files: ConfFile[];
   sysctlConf: ConfFile;
+  /** sysctl.d directories that are symlink loops: neither applier reads them, nothing can be written there. */
+  loopingDirs: string[];
+  /** Where a system path is on disk (under --root): the paths a refusal tells the operator to fix. */
+  onDisk: (path: string) => string;
   /** --file /etc/sysctl.conf: append to that file instead of a drop-in. */
   target: 'dropin' | 'sysctl.conf';
   fixConflicts: boolean;
@@ -27,7 +34,8 @@ export interface PersistInput {
 
 export interface FileWrite {
   path: string;
-  content: string | null; // null: delete
+  /** null: delete. Bytes for an edited file (its other lines stay byte for byte), text for ours. */
+  content: string | Buffer | null;
   why: string;
 }
 
@@ -39,6 +47,8 @@ export interface Conflict {
   /** What it does to ctdoctor's value. */
   effect: string;
   fixable: boolean;
+  /** --fix-conflicts comments the line out: it no longer sets anything after the plan. */
+  fixed: boolean;
 }
 
 export interface PersistPlan {
@@ -50,18 +60,6 @@ export interface PersistPlan {
   atBoot: { key: string; wanted: string; systemd: BootValue; procps: BootValue }[];
   bootOrder: string[];
   warnings: string[];
-}
-
-export interface BootValue {
-  value: string | null;
-  from: string | null;
-}
-
-function bootValue(resolution: KeyResolution): BootValue {
-  return {
-    value: resolution.value,
-    from: resolution.winner ? `${resolution.winner.path}:${resolution.winner.line}` : null,
-  };
 }
 
 export function renderDropin(values: Record<string, string>): string {
@@ -86,15 +84,59 @@ export function chooseDropinName(conflictNames: string[]): string {
   return `${last.replace(/\.conf$/, '')}~ctdoctor.conf`;
 }
 
-/** Comments out the lines setting `keys`, keeping everything else byte for byte. */
-export function commentOutKeys(text: string, keys: Set<string>, path: string): string {
-  const lines = text.split('\n');
-  for (const assignment of parseSysctlConf(text, path)) {
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+/**
+ * Comments out the lines setting `keys`. Works on the bytes: every other line, and any byte that is
+ * not UTF-8, stays as it was (the lines of the UTF-8 reading are the byte lines: a decoder never
+ * swallows a newline into a replacement character).
+ */
+export function commentOutKeys(bytes: Buffer, keys: Set<string>, path: string): Buffer {
+  const lines = splitLines(bytes);
+  for (const assignment of parseSysctlConf(bytes.toString('utf8'), path)) {
     if (assignment.value === null || !keys.has(assignment.key)) continue;
-    lines[assignment.line - 1] =
-      `# ${lines[assignment.line - 1]}  # disabled by ctdoctor persist --fix-conflicts`;
+    const line = lines[assignment.line - 1]!;
+    const crlf = line.at(-1) === CARRIAGE_RETURN;
+    lines[assignment.line - 1] = Buffer.concat([
+      Buffer.from('# '),
+      crlf ? line.subarray(0, -1) : line,
+      Buffer.from(`  # disabled by ctdoctor persist --fix-conflicts${crlf ? '\r' : ''}`),
+    ]);
   }
-  return lines.join('\n');
+  return joinLines(lines);
+}
+
+function splitLines(bytes: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  for (let start = 0; start <= bytes.length; ) {
+    const end = bytes.indexOf(NEWLINE, start);
+    lines.push(bytes.subarray(start, end < 0 ? bytes.length : end));
+    start = end < 0 ? bytes.length + 1 : end + 1;
+  }
+  return lines;
+}
+
+function joinLines(lines: Buffer[]): Buffer {
+  return Buffer.concat(lines.flatMap((line, i) => (i === 0 ? [line] : [Buffer.from('\n'), line])));
+}
+
+/**
+ * /etc/sysctl.conf without the block a previous `persist --file` appended (its marked header and the
+ * assignments right after it), so a second run writes the same bytes instead of a second block.
+ */
+function withoutOurBlock(bytes: Buffer): Buffer {
+  const lines = splitLines(bytes);
+  const start = lines.findIndex((line) => line.toString('utf8').startsWith(CTDOCTOR_MARK));
+  if (start < 0) return bytes;
+  let end = start + 1;
+  while (end < lines.length) {
+    const line = lines[end]!.toString('utf8');
+    const ours = line.startsWith('# Change with `ctdoctor persist`') || parseSysctlConf(line, '').length > 0;
+    if (!ours || line.trim() === '') break;
+    end++;
+  }
+  return joinLines([...lines.slice(0, start), ...lines.slice(end)]);
 }
 
 const realOf = (file: ConfFile) => file.realPath ?? file.path;
@@ -116,20 +158,34 @@ export function planPersist(input: PersistInput): PersistPlan {
     (file) => assignmentsOf(file, keys).length > 0,
   );
 
-  // 2. Our file: a drop-in named to sort after every setter, or /etc/sysctl.conf itself.
+  // 2. Our file: a drop-in named to sort after every setter, or /etc/sysctl.conf itself. The name
+  // comes from the tree as it will be: --fix-conflicts comments out /etc/sysctl.conf's lines whatever
+  // the name (`sysctl --system` reads it last), so a link to it (Debian's 99-sysctl.conf) does not
+  // push the name later — or a second run would rename the file it wrote.
   let file: string;
   if (input.target === 'sysctl.conf') {
     file = SYSCTL_CONF;
-    const kept = input.sysctlConf.text
-      ? commentOutKeys(input.sysctlConf.text, new Set(keys), SYSCTL_CONF)
-      : '';
+    refuseBrokenTarget(input.sysctlConf, input.onDisk);
+    const kept = input.sysctlConf.bytes
+      ? commentOutKeys(withoutOurBlock(input.sysctlConf.bytes), new Set(keys), SYSCTL_CONF)
+      : Buffer.alloc(0);
     writes.push({
       path: file,
-      content: `${kept.replace(/\n*$/, '\n')}${renderDropin(input.values)}`,
+      content: Buffer.concat([withFinalNewline(kept), Buffer.from(renderDropin(input.values))]),
       why: 'persist in /etc/sysctl.conf (--file)',
     });
   } else {
-    file = `${DROPIN_DIR}/${chooseDropinName(setters.map((setter) => setter.name))}`;
+    if (input.loopingDirs.includes(DROPIN_DIR)) {
+      const dir = input.onDisk(DROPIN_DIR);
+      throw new CtdoctorError(
+        'refused',
+        `${dir} is a symlink loop: neither systemd-sysctl nor sysctl --system reads it, and nothing can be written there; replace it with a directory (rm ${dir} && mkdir ${dir}) and re-run`,
+      );
+    }
+    const staying = input.fixConflicts ? setters.filter((setter) => realOf(setter) !== SYSCTL_CONF) : setters;
+    file = `${DROPIN_DIR}/${chooseDropinName(staying.map((setter) => setter.name))}`;
+    const target = input.files.find((f) => f.path === file);
+    if (target) refuseBrokenTarget(target, input.onDisk);
     if (existing && existing.path !== file) {
       writes.push({
         path: existing.path,
@@ -139,86 +195,57 @@ export function planPersist(input: PersistInput): PersistPlan {
     }
     writes.push({ path: file, content: renderDropin(input.values), why: "ctdoctor's drop-in" });
   }
-  const ourName = file.split('/').pop()!;
-
   // 3. Conflicts: lines elsewhere that set our keys, and what they do to our value.
-  const conflicts: Conflict[] = [];
-  const seen = new Set<string>();
-  const confReadLast = input.target === 'dropin' && input.sysctlConf.text ? [input.sysctlConf] : [];
-  for (const setter of [...setters, ...confReadLast]) {
-    for (const assignment of assignmentsOf(setter, keys)) {
-      const id = `${realOf(setter)}:${assignment.line}`;
-      if (seen.has(id) || realOf(setter) === file) continue;
-      seen.add(id);
-      const isConf = realOf(setter) === SYSCTL_CONF;
-      const winsUnderSystemd = setter.path !== SYSCTL_CONF && setter.name > ourName;
-      conflicts.push({
-        key: assignment.key,
-        path: setter.realPath ? `${setter.path} -> ${setter.realPath}` : setter.path,
-        line: assignment.line,
-        value: assignment.value!,
-        effect: winsUnderSystemd
-          ? "sorts after ctdoctor's file: wins at boot"
-          : isConf
-            ? '`sysctl --system` reads /etc/sysctl.conf after every drop-in: wins there'
-            : "sorts before ctdoctor's file: ctdoctor's value wins",
-        fixable: (winsUnderSystemd || isConf) && realOf(setter).startsWith('/etc/'),
-      });
-    }
-  }
+  const conflicts = findConflicts(input, setters, keys, file);
 
   // 4. --fix-conflicts comments out the winning lines in /etc, in the real file behind any link.
-  const fixed = new Map<string, string>();
+  const fixed = new Map<string, Buffer>();
   if (input.fixConflicts) {
     const sources = [...input.files, input.sysctlConf];
-    for (const conflict of conflicts.filter((c) => c.fixable)) {
+    for (const conflict of conflicts.filter((c) => c.fixed)) {
       const real = conflict.path.split(' -> ').pop()!;
       if (fixed.has(real)) continue;
-      const source = sources.find((f) => realOf(f) === real && f.text !== null);
-      if (source) fixed.set(real, commentOutKeys(source.text!, new Set(keys), real));
+      const source = sources.find((f) => realOf(f) === real && f.bytes !== null);
+      if (source) fixed.set(real, commentOutKeys(source.bytes!, new Set(keys), real));
     }
     for (const [path, content] of fixed)
       writes.push({ path, content, why: `comment out ${keys.join(', ')} (backup kept): --fix-conflicts` });
   }
 
   // 5. The tree as it will be, read the way each applier reads it.
-  const textAfter = (f: ConfFile) => fixed.get(realOf(f)) ?? f.text;
+  const after = (f: ConfFile): ConfFile => {
+    const bytes = fixed.get(realOf(f));
+    return bytes ? { ...f, bytes, text: bytes.toString('utf8') } : f;
+  };
   const filesAfter: ConfFile[] = others
     .filter((f) => !writes.some((w) => w.path === f.path && w.content === null))
-    .map((f) => ({ ...f, text: textAfter(f) }));
-  const ours = writes.find((w) => w.path === file && w.content !== null);
-  if (ours && file !== SYSCTL_CONF) filesAfter.push(confFileOf(ours));
-  const confAfter: ConfFile = {
-    ...input.sysctlConf,
-    text: file === SYSCTL_CONF ? ours!.content : textAfter(input.sysctlConf),
-  };
-  if (file === SYSCTL_CONF)
-    for (const f of filesAfter) if (f.realPath === SYSCTL_CONF) f.text = confAfter.text;
-  const systemd = resolveKeys(effectiveFiles(filesAfter, 'systemd-sysctl'), keys, 'systemd-sysctl');
-  const procps = resolveKeys(
-    effectiveFiles(filesAfter, 'sysctl --system', confAfter),
-    keys,
-    'sysctl --system',
-  );
-  const atBoot = keys.map((key, i) => ({
-    key,
-    wanted: input.values[key]!,
-    systemd: bootValue(systemd[i]!),
-    procps: bootValue(procps[i]!),
+    .map(after);
+  const ours = writes.find((w) => w.path === file && w.content !== null)!;
+  let confAfter = after(input.sysctlConf);
+  if (file === SYSCTL_CONF) {
+    confAfter = { ...input.sysctlConf, ...contentOf(ours) };
+    for (const [i, f] of filesAfter.entries())
+      if (f.realPath === SYSCTL_CONF) filesAfter[i] = { ...f, ...contentOf(ours) };
+  } else filesAfter.push(confFileOf(ours));
+  const atBoot = resolveAtBoot({ files: filesAfter, sysctlConf: confAfter }, keys).map((boot) => ({
+    key: boot.key,
+    wanted: input.values[boot.key]!,
+    systemd: bootValueOf(boot.systemd),
+    procps: bootValueOf(boot.procps),
   }));
-  const warnings: string[] = [];
+  const warnings: string[] = brokenLinkWarnings(input);
+  const hint = input.fixConflicts ? '' : ' (see conflicts; --fix-conflicts)';
   for (const row of atBoot) {
     if (row.systemd.value !== row.wanted) {
       warnings.push(
-        `${row.key}: systemd-sysctl would set ${row.systemd.value} from ${row.systemd.from} at boot, not ${row.wanted}${input.fixConflicts ? '' : ' (see conflicts; --fix-conflicts)'}`,
+        `${row.key}: systemd-sysctl would ${describeBoot(row.systemd)} at boot, not ${row.wanted}${hint}`,
       );
     } else if (row.procps.value !== row.wanted) {
       warnings.push(
-        `${row.key}: \`sysctl --system\` would end with ${row.procps.value} from ${row.procps.from}${input.fixConflicts ? '' : ' (see conflicts; --fix-conflicts)'}`,
+        `${row.key}: \`sysctl --system\` would ${describeBoot(row.procps)}, not ${row.wanted}${hint}`,
       );
     }
   }
-
   // 6. Keys of a module do not exist when systemd-sysctl runs early at boot.
   const bootOrder: string[] = [];
   if (input.conntrackBuiltIn === true) {
@@ -253,7 +280,89 @@ export function planPersist(input: PersistInput): PersistPlan {
   return { schema: 'ctdoctor.persist-plan/v1', file, writes, conflicts, atBoot, bootOrder, warnings };
 }
 
+/** Lines elsewhere that set our keys (`file` is ours), and what each does to ctdoctor's value. */
+function findConflicts(input: PersistInput, setters: ConfFile[], keys: string[], file: string): Conflict[] {
+  const ourName = file.split('/').pop()!;
+  const conflicts: Conflict[] = [];
+  const seen = new Set<string>();
+  const confReadLast = input.target === 'dropin' && input.sysctlConf.text ? [input.sysctlConf] : [];
+  for (const setter of [...setters, ...confReadLast]) {
+    for (const assignment of assignmentsOf(setter, keys)) {
+      const id = `${realOf(setter)}:${assignment.line}`;
+      if (seen.has(id) || realOf(setter) === file) continue;
+      seen.add(id);
+      const isConf = realOf(setter) === SYSCTL_CONF;
+      const winsUnderSystemd = setter.path !== SYSCTL_CONF && setter.name > ourName;
+      const fixable = (winsUnderSystemd || isConf) && realOf(setter).startsWith('/etc/');
+      const fixed = fixable && input.fixConflicts;
+      conflicts.push({
+        key: assignment.key,
+        path: setter.realPath ? `${setter.path} -> ${setter.realPath}` : setter.path,
+        line: assignment.line,
+        value: assignment.value!,
+        effect: fixed
+          ? 'commented out by --fix-conflicts (backup kept): no longer sets anything'
+          : winsUnderSystemd
+            ? "sorts after ctdoctor's file: wins at boot"
+            : isConf
+              ? '`sysctl --system` reads /etc/sysctl.conf after every drop-in: wins there'
+              : "sorts before ctdoctor's file: ctdoctor's value wins",
+        fixable,
+        fixed,
+      });
+    }
+  }
+  return conflicts;
+}
+
+function contentOf(write: FileWrite): { text: string | null; bytes: Buffer | null } {
+  if (write.content === null) return { text: null, bytes: null };
+  const bytes = Buffer.from(write.content);
+  return { text: bytes.toString('utf8'), bytes };
+}
+
 function confFileOf(write: FileWrite): ConfFile {
   const name = write.path.split('/').pop()!;
-  return { dir: write.path.slice(0, -name.length - 1), name, path: write.path, text: write.content };
+  return { dir: write.path.slice(0, -name.length - 1), name, path: write.path, ...contentOf(write) };
+}
+
+function withFinalNewline(bytes: Buffer): Buffer {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === NEWLINE) end--;
+  return Buffer.concat([bytes.subarray(0, end), Buffer.from('\n')]);
+}
+
+function describeBoot(boot: BootValue): string {
+  return boot.value === null ? 'set nothing (no file sets it)' : `set ${boot.value} from ${boot.from}`;
+}
+
+/** ctdoctor never writes through a link the appliers cannot open: the fix is the operator's call. */
+function refuseBrokenTarget(target: ConfFile, onDisk: (path: string) => string): void {
+  if (!target.brokenLink) return;
+  const path = onDisk(target.path);
+  throw new CtdoctorError(
+    'refused',
+    `${path} is ${target.brokenLink}: systemd-sysctl and sysctl --system cannot open it, and ctdoctor will not write through it; remove the link (rm ${path}) and re-run`,
+  );
+}
+
+/** What a broken link does at boot (systemd 252 and procps 4.0.2, test/support/sysctl-sandbox.sh). */
+function brokenLinkWarnings(input: PersistInput): string[] {
+  const warnings = input.loopingDirs
+    .filter((dir) => dir !== DROPIN_DIR || input.target === 'sysctl.conf')
+    .map((dir) => `${dir} is a symlink loop: neither systemd-sysctl nor sysctl --system reads it`);
+  for (const link of [...input.files, input.sysctlConf]) {
+    if (!link.brokenLink) continue;
+    const effect = link.brokenLink.startsWith('a symlink loop')
+      ? 'systemd-sysctl and `sysctl --system` both report it and exit 1'
+      : '`sysctl --system` reports it and exits 1, systemd-sysctl skips it silently';
+    const rank = SYSCTL_DIRS.indexOf(link.dir);
+    const hidden = input.files.filter(
+      (f) => rank >= 0 && f.name === link.name && SYSCTL_DIRS.indexOf(f.dir) > rank,
+    );
+    warnings.push(
+      `${link.path} is ${link.brokenLink}: ${effect}, setting nothing from it${hidden.length > 0 ? `; it still hides ${hidden.map((f) => f.path).join(', ')}` : ''}`,
+    );
+  }
+  return warnings;
 }

@@ -20,10 +20,24 @@ export interface ConfFile {
   dir: string;
   name: string;
   path: string;
-  /** null: a symlink to /dev/null (a mask) or an unreadable file. */
+  /** null: a symlink to /dev/null (a mask), a broken link or an unreadable file. For parsing only. */
   text: string | null;
+  /** The bytes on disk (`text` is their UTF-8 reading): edits are made on these, so no byte changes unasked. */
+  bytes: Buffer | null;
   /** For a symlink: the file it names (e.g. 99-sysctl.conf → /etc/sysctl.conf); edits go there. */
   realPath?: string;
+  /**
+   * A symlink the appliers cannot open: "a symlink loop (→ x.conf)" or "a dangling symlink (→ …)".
+   * It still masks its name in later directories (systemd 252 and procps 4.0.2 both, seen in
+   * test/support/sysctl-sandbox.sh).
+   */
+  brokenLink?: string;
+}
+
+/** A sysctl.d tree as read from disk (or as a plan would leave it). */
+export interface SysctlTree {
+  files: ConfFile[];
+  sysctlConf: ConfFile;
 }
 
 /** Files in the order the applier reads them, after masking by name. */
@@ -69,4 +83,38 @@ export function resolveKeys(files: ConfFile[], keys: string[], applier: SysctlAp
     const winner = explicit ?? (excluded ? null : (relevant.filter((a) => a.glob).at(-1) ?? null));
     return { key, value: winner?.value ?? null, winner, assignments: relevant };
   });
+}
+
+/** A value and the file:line it comes from (null, null: nothing sets it). */
+export interface BootValue {
+  value: string | null;
+  from: string | null;
+}
+
+export function bootValueOf(resolution: KeyResolution): BootValue {
+  return {
+    value: resolution.value,
+    from: resolution.winner ? `${resolution.winner.path}:${resolution.winner.line}` : null,
+  };
+}
+
+export interface BootValues {
+  key: string;
+  systemd: KeyResolution;
+  procps: KeyResolution;
+}
+
+/**
+ * What boot sets for each key, under each applier: systemd-sysctl on systemd hosts, `sysctl
+ * --system` on the others (and whenever an operator reloads by hand). The one answer persist's plan,
+ * `persist --check` and doctor share: a value is safe only if both appliers set it.
+ */
+export function resolveAtBoot(tree: SysctlTree, keys: string[]): BootValues[] {
+  const systemd = resolveKeys(effectiveFiles(tree.files, 'systemd-sysctl'), keys, 'systemd-sysctl');
+  const procps = resolveKeys(
+    effectiveFiles(tree.files, 'sysctl --system', tree.sysctlConf),
+    keys,
+    'sysctl --system',
+  );
+  return keys.map((key, i) => ({ key, systemd: systemd[i]!, procps: procps[i]! }));
 }
