@@ -30,6 +30,4 @@ fi
 npx biome check src test bench scripts
 bash scripts/build-engine.sh --check
 npm run --silent build
-# Renderers are tested as plain text; picocolors would colour them whenever CI is set.
-export NO_COLOR=1
 node --test --test-concurrency=1 dist/test/unit dist/test/e2e dist/test/kernel
