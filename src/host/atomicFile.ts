@@ -34,7 +34,9 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o64
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => {});
-    throw new CtdoctorError('kernel', `cannot replace ${path}: ${(error as Error).message}`);
+    throw new CtdoctorError('kernel', `cannot replace ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
