@@ -9,6 +9,9 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const argv = process.argv.slice(2);
+// Stacks in src/*.ts lines (the bundles' source maps): only for --debug, which prints them; Node
+// reads the maps of modules loaded after this, so before the bundles.
+if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
 // Before the CLI loads (~20 ms): an analysis of a large dump gets its parse thread started now.
 const { prestartForArgs } = await import(new URL('../dist/src/cli/prestart.bundle.js', import.meta.url).href);
 const parseThread = prestartForArgs(argv);

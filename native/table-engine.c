@@ -16,6 +16,8 @@
 
 #include <wasm_simd128.h>
 
+#include "engine-abi.h" /* enums and sizes shared with the TypeScript side */
+
 typedef unsigned char u8;
 typedef unsigned int u32;
 typedef int i32;
@@ -403,10 +405,9 @@ static i32 pool_take(Pool *pool) { return pool->free_list[--pool->free_count]; }
 /* ---------------------------------------------------------------- aggregation state (as tableAggregator.ts) */
 
 #define TIMEOUT_BUCKET_COUNT 6
-#define ESTABLISHED_HOUR_BUCKETS 121
 #define LONG_REMAINING_SECONDS 3600
 #define SPREAD_PRECISION 8
-#define SPREAD_REGISTERS (1u << SPREAD_PRECISION)
+_Static_assert(SPREAD_REGISTERS == 1u << SPREAD_PRECISION, "SPREAD_REGISTERS in engine-abi.json");
 #define SPREAD_AFTER 4
 #define MAX_STATES 64
 /*
@@ -414,14 +415,11 @@ static i32 pool_take(Pool *pool) { return pool->free_list[--pool->free_count]; }
  * and the parse thread's (each at most MAX_STATES), so that adopting never fails where one engine
  * would have left the extra lines to the reference parser.
  */
-#define STATE_SLOTS (2 * MAX_STATES)
-#define MAX_STATE_BYTES 32
+_Static_assert(STATE_SLOTS == 2 * MAX_STATES, "STATE_SLOTS in engine-abi.json");
 #define FLAG_UNREPLIED 1
 #define FLAG_ASSURED 2
 #define FLAG_OFFLOAD 4
 #define FLAG_HW_OFFLOAD 8
-
-enum { TOP_SRC, TOP_DST, TOP_SRC_PREFIX, TOP_ZONES, TOP_MARKS, TOP_SCAN, TOP_REFLECTION_SRC, TOP_ESTABLISHED, TOP_COUNT };
 
 static f64 entries;
 static f64 proto_counts[256];
@@ -433,7 +431,7 @@ static f64 *udp_unreplied_dport;
 static u8 hll_src[1 << 14];
 static u8 hll_dst[1 << 14];
 static u8 hll_udp_unreplied_src[1 << 12];
-static f64 reflection_sport[6];
+static f64 reflection_sport[REFLECTION_PORT_COUNT];
 static f64 established_hours[ESTABLISHED_HOUR_BUCKETS];
 static TopK tops[TOP_COUNT];
 static Pool spread_pool;
@@ -1284,6 +1282,7 @@ typedef struct {
   i32 sport, dport;
   u8 proto, state, flags, nat; /* nat: 0 none, 1 SNAT, 2 DNAT, 3 both */
 } Record;
+_Static_assert(sizeof(Record) == RECORD_BYTES, "RECORD_BYTES in engine-abi.json");
 
 static void to_record(const Entry *e, Record *out) {
   const Tuple *o = &e->orig;
@@ -1439,7 +1438,6 @@ EXPORT(record_output_init) u32 record_output_init(u32 count) {
   return (u32)record_output;
 }
 
-EXPORT(record_size) u32 record_size(void) { return sizeof(Record); }
 EXPORT(record_output_count) u32 record_output_count(void) { return records_out; }
 
 /* The caller has taken the records: the array fills from its start again. */
@@ -1526,30 +1524,8 @@ EXPORT(fallback_list) u32 fallback_list(void) { return (u32)fallback_ranges; }
 EXPORT(fallback_length) u32 fallback_length(void) { return fallback_count; }
 EXPORT(entry_count) f64 entry_count(void) { return entries; }
 
-enum {
-  RESULT_PROTO,
-  RESULT_FLAGS,
-  RESULT_NAT,
-  RESULT_TCP_DPORT,
-  RESULT_UDP_DPORT,
-  RESULT_UDP_UNREPLIED_DPORT,
-  RESULT_HLL_SRC,
-  RESULT_HLL_DST,
-  RESULT_HLL_UDP_UNREPLIED_SRC,
-  RESULT_REFLECTION_SPORT,
-  RESULT_ESTABLISHED_HOURS,
-  RESULT_STATE_COUNT,
-  RESULT_STATE_ORDER,
-  RESULT_STATE_NAMES,
-  RESULT_STATE_LENGTHS,
-  RESULT_STATE_ENTRIES,
-  RESULT_STATE_REMAINING,
-  RESULT_SPREAD_REGISTERS,
-  RESULT_PAIR_LONG_LIVED,
-  RESULT_PAIR_REMAINING_SUM,
-  RESULT_L3,
-  RESULT_STATES_INTERNED,
-};
+/* The loader refuses a .wasm whose enums and sizes are not its own (src/core/analysis/tableEngine.ts). */
+EXPORT(abi_version) u32 abi_version(void) { return ENGINE_ABI_VERSION; }
 
 /* Pointers (or, for counts, values) of the result arrays; the TypeScript side reads them in place. */
 EXPORT(result) u32 result(u32 what) {
@@ -1579,19 +1555,6 @@ EXPORT(result) u32 result(u32 what) {
     default: return 0;
   }
 }
-
-enum {
-  TOP_FIELD_CAPACITY,
-  TOP_FIELD_SIZE,
-  TOP_FIELD_LENGTHS,
-  TOP_FIELD_COUNTS,
-  TOP_FIELD_ERRORS,
-  TOP_FIELD_ATTACHED,
-  TOP_FIELD_WORDS,
-  TOP_FIELD_REST,
-  TOP_FIELD_REST_STRIDE,
-  TOP_FIELD_WIDE_KEYS,
-};
 
 EXPORT(top_field) u32 top_field(u32 which, u32 field) {
   TopK *t = &tops[which];

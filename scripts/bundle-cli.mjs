@@ -10,6 +10,9 @@ const common = {
   target: 'node20',
   packages: 'bundle',
   logLevel: 'warning',
+  // Linked maps, chained to tsc's: with --debug (bin/ctdoctor.js) a stack points at src/*.ts lines,
+  // not into a 425 KB bundle. Node reads them only when source maps are enabled.
+  sourcemap: 'linked',
 };
 
 // The parse thread of a pipelined analysis: started while the main thread already works, so every

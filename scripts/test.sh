@@ -13,6 +13,9 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v sysctl >/dev/null || need+=(procps)
 [ -x /lib/systemd/systemd-sysctl ] || need+=(systemd)
+# The engine rebuild check below: the compiler scripts/build-engine.sh pins (Debian 12's).
+command -v clang >/dev/null || need+=(clang)
+command -v wasm-ld >/dev/null || need+=(lld)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: kernel tests need root and these packages: ${need[*]}" >&2
@@ -25,7 +28,6 @@ fi
 
 [ -d node_modules ] || npm ci
 npx biome check src test bench scripts
+bash scripts/build-engine.sh --check
 npm run --silent build
-# Renderers are tested as plain text; picocolors would colour them whenever CI is set.
-export NO_COLOR=1
 node --test --test-concurrency=1 dist/test/unit dist/test/e2e dist/test/kernel

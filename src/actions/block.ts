@@ -1,4 +1,9 @@
-import { type Network, type ProtectedAddress, blockConflicts } from '../core/firewall/blockGuards.js';
+import {
+  type Network,
+  type ProtectedAddress,
+  blockConflicts,
+  parseNetwork,
+} from '../core/firewall/blockGuards.js';
 import { CtdoctorError } from '../core/errors.js';
 import type { Firewall } from '../host/firewall.js';
 import { withChangeLock } from './changeLock.js';
@@ -173,7 +178,10 @@ export async function listBlocked(firewall: Firewall): Promise<BlockedEntry[]> {
         .map((text) => text.trim())
         .filter(Boolean)) {
         const [address = ''] = element.split(/\s+/);
-        entries.push({ address, expiresSeconds: parseNftDuration(/expires (\S+)/.exec(element)?.[1]) });
+        entries.push({
+          address: listedNetwork(address),
+          expiresSeconds: parseNftDuration(/expires (\S+)/.exec(element)?.[1]),
+        });
       }
     }
     return entries;
@@ -182,10 +190,26 @@ export async function listBlocked(firewall: Firewall): Promise<BlockedEntry[]> {
     const result = await firewall.run('ipset', ['save', set]);
     for (const line of result.stdout.split('\n')) {
       const match = /^add \S+ (\S+)(?: timeout (\d+))?/.exec(line);
-      if (match) entries.push({ address: match[1]!, expiresSeconds: match[2] ? Number(match[2]) : null });
+      if (match)
+        entries.push({
+          address: listedNetwork(match[1]!),
+          expiresSeconds: match[2] ? Number(match[2]) : null,
+        });
     }
   }
   return entries;
+}
+
+/**
+ * An element as nft or ipset lists it, in the canonical text of parseNetwork, so that it compares
+ * with what a user gives; anything else it could list (a range added by hand) stays as printed.
+ */
+function listedNetwork(text: string): string {
+  try {
+    return parseNetwork(text).text;
+  } catch {
+    return text;
+  }
 }
 
 /** nft prints durations like 59m58s or 1h or 3599s. */

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import pc from 'picocolors';
+import { pc } from '../render/colors.js';
 import { applyBlock, listBlocked, planBlock, removeBlock } from '../actions/block.js';
 import { CtdoctorError } from '../core/errors.js';
 import { LOOPBACK, parseNetwork, parseTtl, sshProtected } from '../core/firewall/blockGuards.js';

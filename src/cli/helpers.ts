@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import pc from 'picocolors';
+import { pc } from '../render/colors.js';
 import { unloadHelpers } from '../actions/helpers.js';
 import { CtdoctorError } from '../core/errors.js';
 import { planHelpers } from '../core/plan/conntrackHelpers.js';

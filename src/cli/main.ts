@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { type ParseThread, offerParseThread } from '../measure/parseThread.js';
+import { colorWanted, useColor } from '../render/colors.js';
 import { analyzeCommand } from './analyze.js';
 import { blockCommand } from './block.js';
 import { checkCommand } from './check.js';
@@ -28,8 +29,15 @@ function buildProgram(setExit: (code: number) => void): Command {
       'Diagnose and fix nf_conntrack table exhaustion ("nf_conntrack: table full, dropping packet")',
     )
     .version(VERSION)
+    .option('--color', 'colour the output even when it is not a terminal')
+    .option('--no-color', 'never colour the output (as NO_COLOR=1 or FORCE_COLOR=0 do)')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', () => {
+      useColor(
+        colorWanted(program.opts<{ color?: boolean }>().color, process.env, process.stdout.isTTY === true),
+      );
+    });
   const commands = [
     doctorCommand(setExit),
     statusCommand(setExit),

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import pc from 'picocolors';
+import { pc } from '../render/colors.js';
 import { applyFirewallSteps, planNotrack } from '../actions/notrack.js';
 import { CtdoctorError } from '../core/errors.js';
 import { parseNetwork } from '../core/firewall/blockGuards.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import pc from 'picocolors';
+import { pc } from '../render/colors.js';
 import { rollbackChanges } from '../actions/rollback.js';
 import { CtdoctorError } from '../core/errors.js';
 import { underRoot } from '../host/confTree.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import pc from 'picocolors';
+import { pc } from '../render/colors.js';
 import { applyPersist, pendingWrites } from '../actions/persist.js';
 import { planPersistRequest } from '../actions/persistValues.js';
 import { applyTimeouts } from '../actions/timeouts.js';

@@ -15,10 +15,11 @@ export type ErrorKind =
   | 'kernel'; // the kernel rejected a write
 
 export class CtdoctorError extends Error {
+  /** `cause`: the error this one explains (an errno from a syscall, a child's failure), for --debug. */
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    options?: ErrorOptions,
+    options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = 'CtdoctorError';

@@ -1,3 +1,4 @@
+import { CtdoctorError, isCtdoctorError } from '../core/errors.js';
 import { type ProtectedAddress, parseNetwork } from '../core/firewall/blockGuards.js';
 import { underRoot } from './confTree.js';
 import { readOptionalText } from './fileRead.js';
@@ -14,8 +15,12 @@ export async function readAllowlist(root: string, extra: string[]): Promise<Prot
       .filter(Boolean),
     ...extra,
   ];
-  return entries.map((text) => ({
-    network: parseNetwork(text),
-    why: `allowlisted (${ALLOWLIST_FILE} or --allow)`,
-  }));
+  return entries.map((text) => {
+    try {
+      return { network: parseNetwork(text), why: `allowlisted (${ALLOWLIST_FILE} or --allow)` };
+    } catch (error) {
+      if (!isCtdoctorError(error)) throw error;
+      throw new CtdoctorError('usage', `${ALLOWLIST_FILE} or --allow: ${error.message}`, { cause: error });
+    }
+  });
 }

@@ -38,7 +38,9 @@ export async function writeFileAtomic(path: string, content: string | Buffer, mo
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => {});
-    throw new CtdoctorError('kernel', `cannot replace ${path}: ${(error as Error).message}`);
+    throw new CtdoctorError('kernel', `cannot replace ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

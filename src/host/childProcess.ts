@@ -77,9 +77,10 @@ export function toolError(command: string, error: NodeJS.ErrnoException): Ctdoct
     return new CtdoctorError(
       'missing-tool',
       `${command} is not installed${pkg ? `: apt-get install ${pkg} (or your distribution's ${pkg} package)` : ''}`,
+      { cause: error },
     );
   }
   if (error.code === 'EACCES')
-    return new CtdoctorError('permission', `cannot run ${command}: permission denied`);
-  return new CtdoctorError('kernel', `cannot run ${command}: ${error.message}`);
+    return new CtdoctorError('permission', `cannot run ${command}: permission denied`, { cause: error });
+  return new CtdoctorError('kernel', `cannot run ${command}: ${error.message}`, { cause: error });
 }

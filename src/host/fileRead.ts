@@ -9,8 +9,10 @@ export async function readOptionalText(path: string): Promise<string | undefined
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new CtdoctorError('permission', `cannot read ${path}: permission denied (run as root)`);
+      throw new CtdoctorError('permission', `cannot read ${path}: permission denied (run as root)`, {
+        cause: error,
+      });
     }
-    throw new CtdoctorError('kernel', `cannot read ${path}: ${(error as Error).message}`);
+    throw new CtdoctorError('kernel', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -35,7 +35,9 @@ export async function writeHashsizeParam(roots: HostRoots, buckets: number): Pro
 function sysctlWriteError(key: string, path: string, error: NodeJS.ErrnoException): CtdoctorError {
   switch (error.code) {
     case 'ENOENT':
-      return new CtdoctorError('not-loaded', `${key} does not exist (${path}): is nf_conntrack loaded?`);
+      return new CtdoctorError('not-loaded', `${key} does not exist (${path}): is nf_conntrack loaded?`, {
+        cause: error,
+      });
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
@@ -44,20 +46,25 @@ function sysctlWriteError(key: string, path: string, error: NodeJS.ErrnoExceptio
         process.getuid?.() === 0
           ? `${key} is read-only here: it is global and writable only from the host's initial network namespace (run on the host, not in a container or child netns)`
           : `${key} needs root: run with sudo`,
+        { cause: error },
       );
     case 'EOPNOTSUPP':
       return new CtdoctorError(
         'read-only',
         `the kernel refused to resize via ${path} outside the initial network namespace: run on the host`,
+        { cause: error },
       );
     case 'EINVAL':
-      return new CtdoctorError('kernel', `the kernel rejected the value for ${key} (EINVAL): out of range`);
+      return new CtdoctorError('kernel', `the kernel rejected the value for ${key} (EINVAL): out of range`, {
+        cause: error,
+      });
     case 'ENOMEM':
       return new CtdoctorError(
         'kernel',
         `the kernel could not allocate memory for ${key} (ENOMEM): choose a smaller value`,
+        { cause: error },
       );
     default:
-      return new CtdoctorError('kernel', `writing ${key}: ${error.message}`);
+      return new CtdoctorError('kernel', `writing ${key}: ${error.message}`, { cause: error });
   }
 }

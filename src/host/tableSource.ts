@@ -161,6 +161,7 @@ export async function openTableFile(path: string): Promise<TableSource & { gzip:
     throw new CtdoctorError(
       'not-found',
       `cannot read dump ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: error },
     );
   }
   const gzip = size >= 2 && (await isGzipFile(path));
@@ -244,7 +245,9 @@ async function* gunzipIfCompressed(input: Readable, label: string): AsyncGenerat
   try {
     for await (const chunk of gunzip) yield chunk as Buffer;
   } catch (error) {
-    throw new CtdoctorError('bad-input', `${label}: bad gzip data (${(error as Error).message})`);
+    throw new CtdoctorError('bad-input', `${label}: bad gzip data (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }
 
@@ -306,6 +309,7 @@ export function openFileReader(path: string): FileReader {
     throw new CtdoctorError(
       'not-found',
       `cannot read dump ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: error },
     );
   }
   let position = 0;
@@ -333,6 +337,7 @@ export function readFileAt(descriptor: number, into: Uint8Array, position: numbe
     throw new CtdoctorError(
       'kernel',
       `reading the dump failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: error },
     );
   }
   return filled;

@@ -1,4 +1,5 @@
-import { type FallbackSink, RECORD_BYTES } from '../core/analysis/tableEngine.js';
+import { RECORD_BYTES } from '../core/analysis/engineAbi.js';
+import type { FallbackSink } from '../core/analysis/tableEngine.js';
 import { readFileAt } from '../host/tableSource.js';
 import type { SlotRing, SlotRingLayout } from './slotRing.js';
 

@@ -66,7 +66,9 @@ export async function analyzeStream(
     }
   } catch (error) {
     if (error instanceof CtdoctorError) throw error;
-    throw new CtdoctorError('kernel', `reading the table failed: ${(error as Error).message}`);
+    throw new CtdoctorError('kernel', `reading the table failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return analysis.finish({ bytes, sampled, workers: 1, started });
 }

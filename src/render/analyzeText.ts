@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import type { RankedKey } from '../core/analysis/tableSummary.js';
 import type { AnalysisReport } from '../measure/analysisReport.js';
 import { renderFinding } from './findingsText.js';

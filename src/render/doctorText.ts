@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import type { DoctorReport } from '../measure/doctorReport.js';
 import { severityLabel } from './findingsText.js';
 import { formatCount, formatPercent, formatPerSecond } from './format.js';

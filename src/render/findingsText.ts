@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import type { Finding, Severity } from '../core/analysis/findings.js';
 
 const LABEL: Record<Severity, string> = { crit: 'CRIT', warn: 'WARN', info: 'INFO' };

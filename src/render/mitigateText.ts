@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import type { MitigationResult } from '../actions/mitigate.js';
 import type { MitigationPlan } from '../core/plan/mitigationPlan.js';
 import { formatBytes, formatCount, formatPerSecond } from './format.js';

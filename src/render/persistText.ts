@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import type { PersistResult } from '../actions/persist.js';
 import type { DriftRow } from '../core/plan/persistDrift.js';
 import type { FileWrite, PersistPlan } from '../core/plan/persistPlan.js';

@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import { STATUS_COUNTERS } from '../core/counters.js';
 import type { StatusReport, Verdict } from '../core/status.js';
 import { formatBytes, formatCount, formatPercent, formatPerSecond, netnsLabel } from './format.js';

@@ -158,6 +158,34 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
     );
   });
 
+  it('#11.27 refuses, in one line naming npm run build:engine, a .wasm built for another ABI', () => {
+    // Two stand-ins for a stale build: one without abi_version (built before it existed), one
+    // whose abi_version() returns 7. Both are refused before any other export is called.
+    const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    const name = [...Buffer.from('abi_version')];
+    const returnsSeven = [
+      ...header,
+      ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f], // type: () -> i32
+      ...[0x03, 0x02, 0x01, 0x00], // one function of that type
+      ...[0x07, 2 + name.length + 2, 0x01, name.length, ...name, 0x00, 0x00], // exported as abi_version
+      ...[0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x07, 0x0b], // i32.const 7
+    ];
+    const parser = new EntryStreamParser(() => {});
+    for (const [bytes, found] of [
+      [header, 'none'],
+      [returnsSeven, '0x00000007'],
+    ] as const) {
+      assert.throws(
+        () => new TableEngine(new WebAssembly.Module(new Uint8Array(bytes)), 1024, parser),
+        (error: unknown) =>
+          error instanceof CtdoctorError &&
+          !error.message.includes('\n') &&
+          error.message.includes(`engine ABI ${found}, not 0x`) &&
+          error.message.endsWith('run npm run build:engine'),
+      );
+    }
+  });
+
   it('on every table captured from the real kernel (all three formats)', async () => {
     const files = readdirSync(fixture('tables')).filter((name) => !/protocols/.test(name));
     assert.ok(files.length >= 15);

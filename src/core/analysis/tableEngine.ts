@@ -1,4 +1,16 @@
 import { CtdoctorError } from '../errors.js';
+import {
+  ENGINE_ABI_VERSION,
+  ESTABLISHED_HOUR_BUCKETS,
+  MAX_STATE_BYTES,
+  RECORD_BYTES,
+  REFLECTION_PORT_COUNT,
+  RESULT,
+  SPREAD_REGISTERS,
+  STATE_SLOTS,
+  TOP,
+  TOP_FIELD,
+} from './engineAbi.js';
 import { type AddressKey, formatIPv6Groups, ipv4ToString } from '../table/address.js';
 import { MAX_LINE_BYTES } from '../table/entryStream.js';
 import { TIMEOUT_BUCKETS, type AggregatorState } from './tableAggregator.js';
@@ -13,11 +25,11 @@ import type { TopKState } from './topK.js';
  */
 interface EngineExports {
   memory: WebAssembly.Memory;
+  abi_version?(): number;
   engine_init(capacity: number): number;
   input_buffer(bytes: number): number;
   scan(start: number, end: number): number;
   record_output_init(count: number): number;
-  record_size(): number;
   record_output_count(): number;
   record_output_clear(): void;
   count_records(records: number, count: number): void;
@@ -30,55 +42,8 @@ interface EngineExports {
   top_floor(which: number): number;
 }
 
-/** Must match the enums in native/table-engine.c. */
-const RESULT = {
-  proto: 0,
-  flags: 1,
-  nat: 2,
-  tcpDport: 3,
-  udpDport: 4,
-  udpUnrepliedDport: 5,
-  hllSrc: 6,
-  hllDst: 7,
-  hllUdpUnrepliedSrc: 8,
-  reflectionSport: 9,
-  establishedHours: 10,
-  stateCount: 11,
-  stateOrder: 12,
-  stateNames: 13,
-  stateLengths: 14,
-  stateEntries: 15,
-  stateRemaining: 16,
-  spreadRegisters: 17,
-  pairLongLived: 18,
-  pairRemainingSum: 19,
-  l3: 20,
-  statesInterned: 21,
-} as const;
-const TOP = { src: 0, dst: 1, srcPrefix: 2, zones: 3, marks: 4, scan: 5, reflectionSrc: 6, established: 7 };
-const TOP_FIELD = {
-  capacity: 0,
-  size: 1,
-  lengths: 2,
-  counts: 3,
-  errors: 4,
-  attached: 5,
-  words: 6,
-  rest: 7,
-  restStride: 8,
-  wideKeys: 9,
-} as const;
-
 /** How the reference keys a top list: see topState. */
 type KeyKind = 'address' | 'prefix' | 'number' | 'pair';
-const MAX_STATE_BYTES = 32;
-/** STATE_SLOTS in the C source: the states of both threads of a pipelined run. */
-const STATE_SLOTS = 128;
-const SPREAD_REGISTERS = 256;
-const ESTABLISHED_HOUR_BUCKETS = 121;
-const REFLECTION_PORT_COUNT = 6;
-/** sizeof(Record) in native/table-engine.c: the record rings are laid out before any engine exists. */
-export const RECORD_BYTES = 72;
 /**
  * The input buffer: the partial line carried over from the previous read ends at TAIL_ROOM, where
  * each read's bytes start, 16-byte aligned. Aligned copies matter for reads from shared memory
@@ -121,12 +86,14 @@ export class TableEngine {
     private readonly output?: RecordOutput,
   ) {
     this.wasm = new WebAssembly.Instance(module).exports as unknown as EngineExports;
-    this.input = this.wasm.engine_init(capacity) ? this.wasm.input_buffer(TAIL_ROOM + READ_ROOM + 16) : 0;
-    if (this.wasm.record_size() !== RECORD_BYTES)
+    // A wasm i32 comes back signed; the version is a u32.
+    const abi = this.wasm.abi_version === undefined ? undefined : this.wasm.abi_version() >>> 0;
+    if (abi !== ENGINE_ABI_VERSION)
       throw new CtdoctorError(
         'refused',
-        `native/table-engine.wasm does not match this build (records of ${this.wasm.record_size()} bytes, not ${RECORD_BYTES}): run npm run build:engine`,
+        `native/table-engine.wasm does not match this build (engine ABI ${abiText(abi)}, not ${abiText(ENGINE_ABI_VERSION)}): run npm run build:engine`,
       );
+    this.input = this.wasm.engine_init(capacity) ? this.wasm.input_buffer(TAIL_ROOM + READ_ROOM + 16) : 0;
     this.recordOutput = output && this.input ? this.wasm.record_output_init(output.perCall) : 0;
     if (this.input === 0 || (output && this.recordOutput === 0))
       throw new CtdoctorError(
@@ -414,6 +381,10 @@ export class TableEngine {
     const attached = new Int32Array(wasm.memory.buffer, wasm.top_field(which, TOP_FIELD.attached), size);
     for (let slot = 0; slot < size; slot++) if (attached[slot]! >= 0) visit(slot, attached[slot]!);
   }
+}
+
+function abiText(version: number | undefined): string {
+  return version === undefined ? 'none' : `0x${version.toString(16).padStart(8, '0')}`;
 }
 
 /** Eight 16-bit groups from four big-endian words. */

@@ -1,7 +1,11 @@
+import ipaddr from 'ipaddr.js';
 import { CtdoctorError } from '../errors.js';
-import { expandIPv6, parseIPv4 } from '../table/address.js';
 
 export interface Network {
+  /**
+   * Canonical text: dotted quad, RFC 5952 IPv6 (lower case, longest zero run as ::), no /32 or
+   * /128. nft and ipset list their elements the same way, so texts compare as the addresses do.
+   */
   text: string;
   family: 4 | 6;
   /** 32 or 128 bits as a bigint, and the prefix length. */
@@ -9,34 +13,58 @@ export interface Network {
   prefix: number;
 }
 
-/** A validated address or CIDR; anything else is a usage error (never passed on to a shell). */
+/**
+ * A validated address or CIDR given by a user (or read from `ip`, nft, ipset, SSH_CONNECTION),
+ * in canonical text; anything else is a usage error (never passed on to a firewall tool).
+ * Refused, not guessed at: IPv4 other than four decimal parts (ipaddr.js alone would take
+ * `10.1` or `0x0a.0.0.1`), zone indexes (`fe80::1%eth0`), and host bits after the prefix:
+ * nft and ipset silently widen `10.0.0.5/8` to all of `10.0.0.0/8`, which is rarely what the
+ * person who typed the address meant.
+ */
 export function parseNetwork(text: string): Network {
-  const [address = '', prefixText] = text.trim().split('/');
-  const v4 = parseIPv4(address);
-  if (v4 !== undefined) {
-    const prefix = prefixText === undefined ? 32 : Number(prefixText);
-    if (
-      !Number.isInteger(prefix) ||
-      prefix < 0 ||
-      prefix > 32 ||
-      (prefixText !== undefined && !/^\d+$/.test(prefixText))
-    ) {
-      throw new CtdoctorError('usage', `"${text}": bad prefix length`);
-    }
-    return {
-      text: prefix === 32 ? address : `${address}/${prefix}`,
-      family: 4,
-      bits: BigInt(v4 >>> 0),
-      prefix,
-    };
+  const trimmed = text.trim();
+  const slash = trimmed.indexOf('/');
+  const addressText = slash < 0 ? trimmed : trimmed.slice(0, slash);
+  const address = parseAddress(addressText, text);
+  const family = address.kind() === 'ipv4' ? 4 : 6;
+  const width = family === 4 ? 32 : 128;
+  let prefix = width;
+  if (slash >= 0) {
+    const prefixText = trimmed.slice(slash + 1);
+    prefix = Number(prefixText);
+    if (!/^(0|[1-9]\d*)$/.test(prefixText) || prefix > width)
+      throw new CtdoctorError('usage', `"${text}": the prefix length must be 0 to ${width}`);
   }
-  const groups = expandIPv6(address);
-  if (!groups) throw new CtdoctorError('usage', `"${text}" is not an IPv4 or IPv6 address or CIDR`);
-  const prefix = prefixText === undefined ? 128 : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 128)
-    throw new CtdoctorError('usage', `"${text}": bad prefix length`);
-  const bits = groups.reduce((value, group) => (value << 16n) | BigInt(group), 0n);
-  return { text: prefix === 128 ? address : `${address}/${prefix}`, family: 6, bits, prefix };
+  const bits = address.toByteArray().reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
+  const hostBits = bits & ((1n << BigInt(width - prefix)) - 1n);
+  if (hostBits !== 0n)
+    throw new CtdoctorError(
+      'usage',
+      `"${text}" has bits set after its /${prefix} prefix: give the network ${canonical(fromBits(bits - hostBits, family))}/${prefix} or the address ${canonical(address)} alone`,
+    );
+  return {
+    text: prefix === width ? canonical(address) : `${canonical(address)}/${prefix}`,
+    family,
+    bits,
+    prefix,
+  };
+}
+
+function parseAddress(addressText: string, text: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (ipaddr.IPv4.isValidFourPartDecimal(addressText)) return ipaddr.IPv4.parse(addressText);
+  if (addressText.includes(':') && !addressText.includes('%') && ipaddr.IPv6.isValid(addressText))
+    return ipaddr.IPv6.parse(addressText);
+  throw new CtdoctorError('usage', `"${text}" is not an IPv4 or IPv6 address or CIDR`);
+}
+
+function canonical(address: ipaddr.IPv4 | ipaddr.IPv6): string {
+  return address.kind() === 'ipv4' ? address.toString() : (address as ipaddr.IPv6).toRFC5952String();
+}
+
+function fromBits(bits: bigint, family: 4 | 6): ipaddr.IPv4 | ipaddr.IPv6 {
+  const length = family === 4 ? 4 : 16;
+  const bytes = Array.from({ length }, (_, i) => Number((bits >> BigInt(8 * (length - 1 - i))) & 0xffn));
+  return ipaddr.fromByteArray(bytes);
 }
 
 function masked(network: Network, prefix: number): bigint {
