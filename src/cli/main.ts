@@ -96,7 +96,7 @@ export async function main(argv: string[], parseThread?: ParseThread | null): Pr
     const json = argv.includes('--json');
     if (error instanceof CommanderError) failures.print(commanderMessage(error.message), { json });
     else {
-      const stack = argv.includes('--debug') && error instanceof Error ? error.stack : undefined;
+      const stack = argv.includes('--debug') ? describeError(error, true) : undefined;
       failures.print(describeError(error, false), { json, stack });
     }
     return isUsageError(error) ? failures.usageExit : failures.failureExit;

@@ -5,13 +5,7 @@ import { colorWanted } from '../../src/render/colors.js';
 import { runCli } from '../support/cli.js';
 import { CLI, fixture } from '../support/paths.js';
 
-const status = [
-  'status',
-  '--proc-root',
-  fixture('proc-6.18-full'),
-  '--sys-root',
-  fixture('proc-6.18-full', 'no-sys'),
-];
+const status = ['status', '--proc-root', fixture('proc-6.18-full'), '--sys-root', fixture('sys-empty')];
 /** None of the colour variables of the environment the tests run in. */
 const plain = { NO_COLOR: undefined, FORCE_COLOR: undefined, CI: undefined, TERM: 'xterm' };
 const ESCAPE = '\x1b[';
