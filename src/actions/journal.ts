@@ -76,8 +76,8 @@ export class Journal {
   }
 
   /**
-   * A torn last line (a crash in the middle of an append: it has no newline) never completed, so it
-   * is skipped, and said. Any other line that is not a record means the journal was damaged or
+   * A torn last line (a crash in the middle of an append: it has no newline), or one a later append
+   * marked as torn, never completed, so it is skipped, and said. Any other line that is not a record means the journal was damaged or
    * edited: with 'refuse' that is an error naming the line.
    */
   private async records(
@@ -96,7 +96,7 @@ export class Journal {
       }
       const where = `${this.path}:${index + 1}`;
       if (index === lines.length - 1 || parseRecord(lines[index + 1] ?? '')?.type === 'torn') {
-        warnings.push(`${where} is a torn last line (a crash while it was written): skipped`);
+        warnings.push(`${where} is a line torn by a crash while it was written: skipped`);
         return;
       }
       const problem = `${where} is not a journal record (damaged or edited)`;

@@ -8,8 +8,8 @@ import { withFileDeadline } from '../../src/host/fileFailures.js';
 import { type CliResult, canRunAsNobody, runCli } from '../support/cli.js';
 import { makeTree } from '../support/sysctlTrees.js';
 
-const persist = (tree: string, state: string, ...args: string[]) =>
-  runCli(['persist', '--root', tree, '--state-dir', state, '--max', '524288', ...args]);
+const persist = (tree: string, state: string, args: string[] = [], options: { asNobody?: boolean } = {}) =>
+  runCli(['persist', '--root', tree, '--state-dir', state, '--max', '524288', ...args], options);
 
 /** One line on stderr, exit 1, no "unexpected error", nothing on stdout (no plan that says "ok"). */
 function assertOneLineFailure(result: CliResult, pattern: RegExp): void {
@@ -31,7 +31,7 @@ describe('state dirs and write targets on pseudo filesystems', () => {
   it('#11.10 persist --state-dir /proc/anything --apply is refused at once, not a busy loop', {
     timeout: 20_000,
   }, async () => {
-    const result = await persist(makeTree({}), '/proc/anything', '--apply');
+    const result = await persist(makeTree({}), '/proc/anything', ['--apply']);
     assertOneLineFailure(
       result,
       /the state dir \/proc\/anything is on proc \(\/proc\), a kernel pseudo filesystem that stores no files: choose a directory on a real filesystem/,
@@ -39,7 +39,7 @@ describe('state dirs and write targets on pseudo filesystems', () => {
   });
 
   it('#11.10 a --root on sysfs is refused before anything is written', { timeout: 20_000 }, async () => {
-    const result = await persist('/sys', newState(), '--apply');
+    const result = await persist('/sys', newState(), ['--apply']);
     assertOneLineFailure(result, /the target directory \/sys\/etc\/sysctl\.d is on sysfs \(\/sys\)/);
   });
 
@@ -72,7 +72,7 @@ describe('persist filesystem failures are one line naming the path and the fix',
     rmSync(join(tree, 'etc/sysctl.d'), { recursive: true });
     writeFileSync(join(tree, 'etc/sysctl.d'), 'not a directory\n');
     for (const args of [[], ['--apply']]) {
-      const result = await persist(tree, newState(), ...args);
+      const result = await persist(tree, newState(), args);
       assertOneLineFailure(
         result,
         new RegExp(
@@ -86,7 +86,7 @@ describe('persist filesystem failures are one line naming the path and the fix',
     const tree = makeTree({});
     rmSync(join(tree, 'etc/sysctl.d'), { recursive: true });
     symlinkSync('sysctl.d', join(tree, 'etc/sysctl.d'));
-    const result = await persist(tree, newState(), '--apply');
+    const result = await persist(tree, newState(), ['--apply']);
     assertOneLineFailure(
       result,
       new RegExp(`${join(tree, 'etc/sysctl.d')} is a symlink loop: fix or remove that link`),
@@ -96,7 +96,7 @@ describe('persist filesystem failures are one line naming the path and the fix',
   it('#11.21 the state dir is a file', async () => {
     const state = newState();
     writeFileSync(state, '');
-    const result = await persist(makeTree({}), state, '--apply');
+    const result = await persist(makeTree({}), state, ['--apply']);
     assertOneLineFailure(
       result,
       new RegExp(`cannot create the directory ${state}: ${state} is a file, not a directory: move it away`),
@@ -111,10 +111,7 @@ describe('persist filesystem failures are one line naming the path and the fix',
     mkdirSync(state, { mode: 0o777 });
     chmodSync(state, 0o777);
     worldReadable(tree, join(state, '..'));
-    const result = await runCli(
-      ['persist', '--root', tree, '--state-dir', state, '--max', '524288', '--apply'],
-      { asNobody: true },
-    );
+    const result = await persist(tree, state, ['--apply'], { asNobody: true });
     assertOneLineFailure(
       result,
       new RegExp(
@@ -130,10 +127,7 @@ describe('persist filesystem failures are one line naming the path and the fix',
     const state = newState();
     mkdirSync(state, { mode: 0o755 });
     worldReadable(tree, join(state, '..'));
-    const result = await runCli(
-      ['persist', '--root', tree, '--state-dir', state, '--max', '524288', '--apply'],
-      { asNobody: true },
-    );
+    const result = await persist(tree, state, ['--apply'], { asNobody: true });
     assertOneLineFailure(
       result,
       new RegExp(`^ctdoctor: cannot create ${state}/lock: permission denied: needs root`),

@@ -14,17 +14,8 @@ async function persisted(...maxes: number[]): Promise<{ tree: string; state: str
   const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
   const ids: string[] = [];
   for (const max of maxes) {
-    const result = await runCli([
-      'persist',
-      '--root',
-      tree,
-      '--state-dir',
-      state,
-      '--max',
-      String(max),
-      '--apply',
-      '--json',
-    ]);
+    const where = ['--root', tree, '--state-dir', state];
+    const result = await runCli(['persist', ...where, '--max', String(max), '--apply', '--json']);
     assert.equal(result.code, 0, result.stderr);
     ids.push(JSON.parse(result.stdout).journalId);
   }
@@ -86,11 +77,11 @@ describe('journal repair', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(
       list.stderr,
-      /^warning: .*journal\.jsonl:2 is a torn last line \(a crash while it was written\): skipped\n$/,
+      /^warning: .*journal\.jsonl:2 is a line torn by a crash while it was written: skipped\n$/,
     );
     const undo = await rollback(tree, state);
     assert.equal(undo.code, 0, undo.stderr);
-    assert.match(undo.stdout, /warning: .*journal\.jsonl:2 is a torn last line/);
+    assert.match(undo.stdout, /warning: .*journal\.jsonl:2 is a line torn by a crash/);
     assert.ok(!existsSync(join(tree, DROP_IN)));
   });
 
@@ -102,7 +93,7 @@ describe('journal repair', () => {
     assert.equal(list.code, 0, list.stderr);
     const parsed = JSON.parse(list.stdout);
     assert.equal(parsed.entries.length, 2);
-    assert.match(parsed.warnings[0], /journal\.jsonl:2 is a torn last line/);
+    assert.match(parsed.warnings[0], /journal\.jsonl:2 is a line torn by a crash/);
     const undo = await rollback(tree, state, '--to', parsed.entries[0].id);
     assert.equal(undo.code, 0, undo.stderr);
   });
