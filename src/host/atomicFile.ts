@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileOperation } from './fileFailures.js';
-import { copy, ensureDirectory, readBytesOrNull } from './stateFiles.js';
+import { copy, ensureDirectory, readBytesOrNull, removeIfPresent } from './stateFiles.js';
 
 const TEMP_MARK = '.ctdoctor-tmp-';
 
@@ -37,7 +37,7 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o64
   try {
     await fileOperation(path, 'replace', () => rename(temp, path));
   } catch (error) {
-    await unlink(temp).catch(() => {});
+    await removeIfPresent(temp).catch(() => {});
     throw error;
   }
 }
@@ -50,7 +50,9 @@ export async function removeStaleTemps(dir: string): Promise<void> {
     return; // the write that follows names the problem
   }
   await Promise.all(
-    names.filter((name) => name.startsWith(TEMP_MARK)).map((name) => unlink(join(dir, name)).catch(() => {})),
+    names
+      .filter((name) => name.startsWith(TEMP_MARK))
+      .map((name) => removeIfPresent(join(dir, name)).catch(() => {})),
   );
 }
 
