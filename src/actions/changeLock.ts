@@ -1,27 +1,87 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CtdoctorError } from '../core/errors.js';
 import { processAlive } from '../host/processAlive.js';
 import { createExclusive, ensurePrivateDir, readBytesOrNull, removeIfPresent } from '../host/stateFiles.js';
 
-/** One ctdoctor changes the system at a time; a lock left by a dead process is taken over. */
+/** A takeover holds its file for three system calls: a short wait sees it finish. */
+const TAKEOVER_WAIT_MS = 5;
+/** Each round either takes the lock, reports the live holder, or watches a takeover finish. */
+const MAX_ROUNDS = 200;
+
+/**
+ * One ctdoctor changes the system at a time; a lock left by a dead process is taken over.
+ *
+ * Why the takeover is safe. A lock file is only ever created by link(2), which fails when one exists
+ * and gives the file its pid from the first instant (no reader sees it empty), and only ever removed
+ * (a) by its holder on release, or (b) by a process that holds the takeover file `lock.takeover`
+ * (itself created by link(2)) and has read, while holding it, that the lock's holder is dead.
+ * While (b) holds the takeover file nobody else can remove the lock (its holder is dead and every
+ * other taker waits for the takeover file) or create one (link fails while it exists), so the file it
+ * removes is the dead one it read, never a lock another process has just taken. After that all
+ * takers compete for the free lock with link(2), which exactly one wins. (The naive version, "read a
+ * dead pid, unlink, create", lets a second taker that read the same dead pid unlink the first one's
+ * new lock: both then hold it.)
+ * A takeover file left by a process that died inside those three calls is not itself taken over
+ * (that would need the same argument one level up): the error says to remove it by hand.
+ */
 export async function withChangeLock<T>(stateDir: string, body: () => Promise<T>): Promise<T> {
   await ensurePrivateDir(stateDir);
   const path = join(stateDir, 'lock');
-  for (let attempt = 0; ; attempt++) {
-    if (await createExclusive(path, String(process.pid))) break;
-    const holder = Number(((await readBytesOrNull(path))?.toString() ?? '').trim());
-    if (holder && processAlive(holder) && holder !== process.pid) {
-      throw new CtdoctorError(
-        'busy',
-        `another ctdoctor (pid ${holder}) is changing the system; retry when it is done (lock ${path})`,
-      );
-    }
-    if (attempt > 2) throw new CtdoctorError('busy', `cannot take the lock ${path}`);
-    await removeIfPresent(path);
-  }
+  await acquire(path);
   try {
     return await body();
   } finally {
-    await removeIfPresent(path).catch(() => {});
+    // Released only if it is still ours: a lock is never removed on someone else's behalf.
+    if ((await readHolder(path).catch(() => 'gone')) === process.pid)
+      await removeIfPresent(path).catch(() => {});
   }
+}
+
+async function acquire(path: string): Promise<void> {
+  const takeover = `${path}.takeover`;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (await createExclusive(path, String(process.pid))) return;
+    const holder = await readHolder(path);
+    if (holder === 'gone') continue; // released between the two calls
+    if (holder === 'no pid')
+      throw busy(`the lock ${path} names no process: if no ctdoctor is running, remove it by hand`);
+    if (holdsIt(holder))
+      throw busy(
+        `another ctdoctor (pid ${holder}) is changing the system; retry when it is done (lock ${path})`,
+      );
+    if (await createExclusive(takeover, String(process.pid))) {
+      try {
+        const current = await readHolder(path);
+        if (typeof current === 'number' && !holdsIt(current)) await removeIfPresent(path);
+      } finally {
+        await removeIfPresent(takeover);
+      }
+      continue;
+    }
+    const taker = await readHolder(takeover);
+    if (taker === 'no pid' || (typeof taker === 'number' && !holdsIt(taker)))
+      throw busy(
+        `a takeover of the stale lock ${path} was interrupted: if no ctdoctor is running, remove ${takeover} by hand`,
+      );
+    await sleep(TAKEOVER_WAIT_MS);
+  }
+  throw busy(`cannot take the lock ${path}: other ctdoctor processes keep taking it; retry`);
+}
+
+/** The pid a lock file names; 'gone' when there is no file, 'no pid' when it holds something else. */
+async function readHolder(path: string): Promise<number | 'gone' | 'no pid'> {
+  const bytes = await readBytesOrNull(path);
+  if (bytes === null) return 'gone';
+  const text = bytes.toString('utf8').trim();
+  return /^[1-9]\d*$/.test(text) ? Number(text) : 'no pid';
+}
+
+/** Our own pid in a lock is a previous life's (pid reuse after a reboot or in a container). */
+function holdsIt(pid: number): boolean {
+  return pid !== process.pid && processAlive(pid);
+}
+
+function busy(message: string): CtdoctorError {
+  return new CtdoctorError('busy', message);
 }

@@ -78,7 +78,7 @@ async function undoChange(
 /** Undoes journaled changes newest first, each change of an entry in reverse order. */
 export async function rollbackChanges(journal: Journal, options: RollbackOptions): Promise<RollbackResult> {
   return withChangeLock(journal.stateDir, async () => {
-    const active = await journal.active();
+    const { entries: active, warnings } = await journal.active();
     if (active.length === 0)
       throw new CtdoctorError(
         'not-found',
@@ -93,7 +93,6 @@ export async function rollbackChanges(journal: Journal, options: RollbackOptions
           `no active change ${options.toId} in ${journal.path} (see: ctdoctor rollback --list)`,
         );
     }
-    const warnings: string[] = [];
     const undone: JournalEntry[] = [];
     for (const entry of active.slice(start).reverse()) {
       for (const change of [...entry.changes].reverse()) await undoChange(change, options, warnings);

@@ -37,9 +37,44 @@ export async function applySysctls(access: SysctlAccess, targets: SysctlTarget[]
     }
     return done;
   } catch (error) {
-    for (const change of [...done].reverse()) {
-      if (change.kind === 'sysctl') await access.write(change.key, change.before).catch(() => {});
-    }
+    await restoreOrExplain(access, done, error);
     throw error;
   }
+}
+
+/**
+ * Puts back the values already written, newest first. A restore that fails too is the worst case of
+ * an all-or-nothing write: the error then names every key left changed, its value and the command
+ * that fixes it, and keeps the first failure as its cause.
+ */
+async function restoreOrExplain(
+  access: SysctlAccess,
+  done: JournalChange[],
+  failure: unknown,
+): Promise<void> {
+  const leftChanged: string[] = [];
+  const fixes: string[] = [];
+  for (const change of [...done].reverse()) {
+    if (change.kind !== 'sysctl') continue;
+    try {
+      await access.write(change.key, change.before);
+    } catch (restoreError) {
+      const now = await access.read(change.key).catch(() => undefined);
+      leftChanged.push(
+        `${change.key} = ${now ?? change.after} (was ${change.before}: ${(restoreError as Error).message})`,
+      );
+      fixes.push(handFix(access, change.key, change.before));
+    }
+  }
+  if (leftChanged.length === 0) return;
+  throw new CtdoctorError(
+    'kernel',
+    `${(failure as Error).message ?? String(failure)}; undoing the writes failed too, LEFT CHANGED: ${leftChanged.join('; ')}; fix by hand: ${fixes.join(' && ')}`,
+    { cause: failure },
+  );
+}
+
+function handFix(access: SysctlAccess, key: string, value: string): string {
+  const command = `sysctl -w ${key}=${value}`;
+  return access.netns ? `nsenter --net=${access.netns} ${command}` : command;
 }

@@ -36,10 +36,11 @@ export function rollbackCommand(setExit: (code: number) => void): Command {
   return command.action(async (options: RollbackCliOptions) => {
     const journal = journalFor(options);
     if (options.list) {
-      const entries = await journal.all();
-      if (options.json) printJson({ schema: 'ctdoctor.journal/v1', path: journal.path, entries });
-      else if (entries.length === 0) process.stdout.write(`no changes journaled in ${journal.path}\n`);
+      const { entries, warnings } = await journal.all();
+      if (options.json) printJson({ schema: 'ctdoctor.journal/v1', path: journal.path, entries, warnings });
       else {
+        for (const warning of warnings) process.stderr.write(pc.yellow(`warning: ${warning}\n`));
+        if (entries.length === 0) process.stdout.write(`no changes journaled in ${journal.path}\n`);
         for (const entry of entries) {
           process.stdout.write(
             `${pc.bold(entry.id)}  ${entry.time}  ${entry.command}${entry.rolledBack ? pc.dim('  (rolled back)') : ''}\n`,

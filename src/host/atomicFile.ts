@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { CtdoctorError } from '../core/errors.js';
+import { fileOperation } from './fileFailures.js';
+import { copy, ensureDirectory, readBytesOrNull, removeIfPresent } from './stateFiles.js';
 
 const TEMP_MARK = '.ctdoctor-tmp-';
 
@@ -15,15 +16,18 @@ export async function prepareAtomicWrite(
   content: string | Buffer,
   mode = 0o644,
 ): Promise<string> {
-  await mkdir(dirname(path), { recursive: true });
+  await ensureDirectory(dirname(path), 'the target directory');
   const temp = join(dirname(path), `${TEMP_MARK}${basename(path)}.${process.pid}`);
-  const handle = await open(temp, 'w', mode);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  // Named by the target: the temp file is ours, the directory that refused it is the operator's.
+  await fileOperation(path, 'write', async () => {
+    const handle = await open(temp, 'w', mode);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
   return temp;
 }
 
@@ -35,36 +39,32 @@ export async function writeFileAtomic(path: string, content: string | Buffer, mo
   await removeStaleTemps(dirname(path));
   const temp = await prepareAtomicWrite(path, content, mode);
   try {
-    await rename(temp, path);
+    await fileOperation(path, 'replace', () => rename(temp, path));
   } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw new CtdoctorError('kernel', `cannot replace ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    await removeIfPresent(temp).catch(() => {});
+    throw error;
   }
 }
 
 export async function removeStaleTemps(dir: string): Promise<void> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await fileOperation(dir, 'list', () => readdir(dir));
   } catch {
-    return;
+    return; // the write that follows names the problem
   }
   await Promise.all(
-    names.filter((name) => name.startsWith(TEMP_MARK)).map((name) => unlink(join(dir, name)).catch(() => {})),
+    names
+      .filter((name) => name.startsWith(TEMP_MARK))
+      .map((name) => removeIfPresent(join(dir, name)).catch(() => {})),
   );
 }
 
 /** Copies a file into the backup directory; returns the backup path, or null if there was no file. */
 export async function backupFile(path: string, backupDir: string): Promise<string | null> {
-  try {
-    await readFile(path);
-  } catch {
-    return null;
-  }
-  await mkdir(backupDir, { recursive: true });
+  if ((await readBytesOrNull(path)) === null) return null;
+  await ensureDirectory(backupDir, 'the backup directory', 0o700);
   const backup = join(backupDir, path.replace(/\//g, '%'));
-  await copyFile(path, backup);
+  await copy(path, backup);
   return backup;
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { CLI } from './paths.js';
 
 export interface CliResult {
@@ -7,13 +7,30 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs ctdoctor as a user would: a separate process, real exit code, real output. */
+/** setpriv (util-linux) drops to this uid/gid for the non-root cases; tests run as root. */
+export const NOBODY = 65534;
+
+/** True when the non-root cases can run here: as root, with setpriv on PATH. */
+export function canRunAsNobody(): boolean {
+  return process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+}
+
+/**
+ * Runs ctdoctor as a user would: a separate process, real exit code, real output. `asNobody`: as
+ * uid/gid 65534 with no supplementary groups, as an unprivileged operator would.
+ */
 export function runCli(
   args: string[],
-  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; asNobody?: boolean } = {},
 ): Promise<CliResult> {
+  const command = [process.execPath, CLI, ...args];
+  // Fail, never skip: CI runs as root with util-linux, so a missing setpriv is a broken machine.
+  if (options.asNobody && !canRunAsNobody())
+    throw new Error('the non-root cases need root and setpriv (apt-get install util-linux)');
+  if (options.asNobody)
+    command.unshift('setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command[0]!, command.slice(1), {
       // Plain text unless a test asks: `node --test` on a terminal sets FORCE_COLOR=1 for its tests.
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

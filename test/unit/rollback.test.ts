@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Journal } from '../../src/actions/journal.js';
+import { rollbackChanges } from '../../src/actions/rollback.js';
+import type { SysctlAccess } from '../../src/host/sysctlAccess.js';
+
+const MAX = 'net.netfilter.nf_conntrack_max';
+
+function memoryAccess(values: Record<string, string>): SysctlAccess {
+  return {
+    netns: undefined,
+    read: async (key) => values[key],
+    async write(key, value) {
+      values[key] = value;
+    },
+  };
+}
+
+async function journalWithMitigation(): Promise<Journal> {
+  const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')));
+  await journal.record({
+    id: '20260101T000000Z-abcd',
+    time: '2026-01-01T00:00:00.000Z',
+    command: 'mitigate',
+    changes: [{ kind: 'sysctl', key: MAX, before: '65536', after: '262144' }],
+  });
+  return journal;
+}
+
+describe('rollback of a sysctl something else changed since', () => {
+  it('#11.5 refuses with the value found, the value ctdoctor left and --force, and changes nothing', async () => {
+    const journal = await journalWithMitigation();
+    const values = { [MAX]: '131072' };
+    const options = { force: false, accessFor: async () => memoryAccess(values), realPath: (p: string) => p };
+    await assert.rejects(rollbackChanges(journal, options), {
+      kind: 'refused',
+      message: `${MAX} is 131072, not 262144 as ctdoctor left it: something else changed it (use --force to restore 65536 anyway)`,
+    });
+    assert.equal(values[MAX], '131072');
+    assert.equal((await journal.active()).entries.length, 1, 'still to be rolled back');
+  });
+
+  it('#11.5 --force restores the value from before ctdoctor anyway', async () => {
+    const journal = await journalWithMitigation();
+    const values = { [MAX]: '131072' };
+    const result = await rollbackChanges(journal, {
+      force: true,
+      accessFor: async () => memoryAccess(values),
+      realPath: (p) => p,
+    });
+    assert.equal(values[MAX], '65536');
+    assert.equal(result.undone.length, 1);
+    assert.equal((await journal.active()).entries.length, 0);
+  });
+});
