@@ -63,6 +63,8 @@ export async function analyzeFilePipelined(
    */
   async function countParsedRecords({ plan, input, records }: ParseThread, tail: Uint8Array): Promise<void> {
     const base = bytes;
+    // The parse thread numbers lines from the one it is handed (the partial line `tail`) on.
+    const linesBefore = tableEngine!.lines;
     plan.setUp(reader.descriptor, base, size);
     readChunk(plan, input, 0, tail);
     const states: string[] = [];
@@ -79,11 +81,15 @@ export async function analyzeFilePipelined(
       const part = readRecordSlot(records, slot);
       states.push(...part.newStates);
       if (part.count > 0) tableEngine!.countRecords(part.records, part.count, states);
-      if (part.fallback.length > 0) fallback.push(part.fallback);
+      for (const run of part.fallbackRuns)
+        fallback.push(run.bytes, run.firstLine === undefined ? undefined : linesBefore + run.firstLine);
       records.release(slot);
       bytes = Math.min(size, base + plan.nextUnclaimed * CHUNK_BYTES);
       onProgress?.(bytes);
-      if (part.last) return;
+      if (part.last) {
+        analysis.linesReadElsewhere(part.linesRead);
+        return;
+      }
     }
   }
 }

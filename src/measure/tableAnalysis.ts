@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { FieldName } from '../core/analysis/entryFields.js';
 import type { AggregatorState, TableAggregator } from '../core/analysis/tableAggregator.js';
 import { CtdoctorError } from '../core/errors.js';
-import type { ParseCounts } from '../core/table/entryStream.js';
+import { type ParseCounts, addParseCounts } from '../core/table/entryStream.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
 import { analyzeFilePipelined } from './pipelinedAnalysis.js';
 import { dropOfferedParseThread } from './parseThread.js';
@@ -152,9 +152,7 @@ export async function analyzeSource(
   let { scanned, bytes } = mine;
   for (const result of results) {
     aggregator.merge(result.state);
-    counts.entries += result.counts.entries;
-    counts.malformed += result.counts.malformed;
-    counts.malformedExample ??= result.counts.malformedExample;
+    addParseCounts(counts, result.counts);
     scanned += result.scanned;
     bytes += result.bytes;
   }

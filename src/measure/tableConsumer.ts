@@ -27,12 +27,14 @@ export function consumer(options: AnalysisOptions) {
   const engine = module ? new TableEngine(module, options.capacity, parser) : null;
   const engineName: AnalysisEngine = engine ? 'wasm' : 'typescript';
   const scanned = () => parsed + (engine?.entries ?? 0);
+  /** Lines a parse thread read for this engine (pipelinedAnalysis.ts). */
+  let otherLines = 0;
   const end = (): ParseCounts => {
     engine?.finish();
     const counts = parser.end();
     if (!engine) return counts;
     aggregator.merge(engine.toState());
-    return { ...counts, entries: counts.entries + engine.entries };
+    return { ...counts, entries: counts.entries + engine.entries, lines: engine.lines + otherLines };
   };
   return {
     aggregator,
@@ -41,6 +43,9 @@ export function consumer(options: AnalysisOptions) {
     fallback: parser,
     push: (chunk: Buffer) => (engine ? engine.push(chunk) : parser.push(chunk)),
     scanned,
+    linesReadElsewhere: (lines: number) => {
+      otherLines = lines;
+    },
     /** Ends the input and reports the run. */
     finish: (run: { bytes: number; sampled: boolean; workers: number; started: number }): AnalysisRun => {
       const counts = end();
