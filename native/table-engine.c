@@ -763,10 +763,15 @@ static int parse_body(const u8 *b, u32 pos, u32 end, Entry *e, int in_reply) {
         break;
       case 4: /* type= code= (ICMP's, in the port slots), mark= zone= */
       case 5: /* sport= dport= bytes= */
-        if (!read_decimal(b, &pos, end, &n)) return 0;
         {
           int source = byte0 == (key_length == 4 ? 't' : 's');
           int destination = byte0 == (key_length == 4 ? 'c' : 'd');
+          int counter = key_length == 4 ? byte0 == 'm' || byte0 == 'z' : byte0 == 'b';
+          if (!source && !destination && !counter) {
+            pos = skip_token(b, pos, end); /* unknown keys are tolerated, as by the reference */
+            break;
+          }
+          if (!read_decimal(b, &pos, end, &n)) return 0;
           if (source || destination) {
             /* ICMP's type and code are a u8 each, ports a u16 */
             if (n > (key_length == 4 ? U8_MAX : U16_MAX) || (source ? tuple->sport : tuple->dport) >= 0) return 0;
@@ -804,7 +809,10 @@ static int parse_body(const u8 *b, u32 pos, u32 end, Entry *e, int in_reply) {
           pos = skip_token(b, pos, end);
         break;
       case 10:
-        if (!read_decimal(b, &pos, end, &n) || (byte0 == 'z' && n > U16_MAX)) return 0; /* zone-reply */
+        if (byte0 == 'z' || byte0 == 'd') {
+          if (!read_decimal(b, &pos, end, &n) || (byte0 == 'z' && n > U16_MAX)) return 0; /* zone-reply, delta-time */
+        } else
+          pos = skip_token(b, pos, end);
         break;
       default:
         pos = skip_token(b, pos, end);

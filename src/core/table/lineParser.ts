@@ -477,7 +477,7 @@ function parseBody(buf: Uint8Array, pos: number, end: number, entry: ConntrackEn
         } else if (byte0 === 0x7a) {
           pos = readOnce(buf, pos, end, U16_MAX, entry.zone);
           entry.zone = scannedNumber; // zone
-        } else pos = readDecimal(buf, pos, end, ANY_COUNT);
+        } else pos = skipToken(buf, pos, end);
         break;
       case 5:
         if (byte0 === 0x73) {
@@ -489,7 +489,7 @@ function parseBody(buf: Uint8Array, pos: number, end: number, entry: ConntrackEn
         } else if (byte0 === 0x62) {
           pos = readOnce(buf, pos, end, ANY_COUNT, tuple.bytes);
           tuple.bytes = scannedNumber; // bytes
-        } else pos = readDecimal(buf, pos, end, ANY_COUNT);
+        } else pos = skipToken(buf, pos, end);
         break;
       case 6: {
         const valueStart = pos;
@@ -520,10 +520,13 @@ function parseBody(buf: Uint8Array, pos: number, end: number, entry: ConntrackEn
         if (byte0 === 0x7a) entry.orig.zone = scannedNumber; // zone-orig
         break;
       case 10:
-        pos = readDecimal(buf, pos, end, byte0 === 0x7a ? U16_MAX : ANY_COUNT);
-        if (byte0 === 0x7a)
+        if (byte0 === 0x7a) {
+          pos = readDecimal(buf, pos, end, U16_MAX);
           entry.reply.zone = scannedNumber; // zone-reply
-        else if (byte0 === 0x64) entry.deltaTimeSeconds = scannedNumber; // delta-time
+        } else if (byte0 === 0x64) {
+          pos = readDecimal(buf, pos, end, ANY_COUNT);
+          entry.deltaTimeSeconds = scannedNumber; // delta-time
+        } else pos = skipToken(buf, pos, end);
         break;
       default:
         pos = skipToken(buf, pos, end); // unknown keys from newer kernels or tools are tolerated
