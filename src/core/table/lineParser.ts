@@ -314,7 +314,7 @@ export function parseEntryLine(
     break;
   }
   if (expect !== EXPECT_BODY)
-    return fail(expect === EXPECT_L3_OR_L4 ? NOT_AN_ENTRY : MISSING_ADDRESS, lineStart, lineEnd);
+    return fail(expect <= EXPECT_L4NUM ? NOT_AN_ENTRY : MISSING_ADDRESS, lineStart, lineEnd);
   if (!parseBody(buf, pos, lineEnd, entry)) return false;
 
   const { orig, reply } = entry;
