@@ -212,3 +212,30 @@ describe('IPv6 from bytes', () => {
     );
   });
 });
+
+describe('lines cut at their start', () => {
+  const line = readFileSync(fixture('tables', 'time-wait.conntrack.txt'), 'utf8').split('\n')[0]!;
+
+  it('#11.25 a line cut at its start (6 46 TIME_WAIT src=…) is malformed, not protocol unknown(46)', () => {
+    const cut = line.slice(line.indexOf(' 6 ') + 1);
+    assert.match(cut, /^6 \d+ TIME_WAIT src=/);
+    assert.equal(parseOne(cut), null);
+    const { counts } = parseAll(`${line}\n${cut}\n`);
+    assert.deepEqual([counts.entries, counts.malformed], [1, 1]);
+    assert.match(
+      counts.malformedExample!,
+      /^line 2: cut at its start: no protocol name before its number: "6"$/,
+    );
+  });
+
+  it('#11.25 a damaged protocol name (cp 6 …) is read by its number and counted as repaired', () => {
+    const { entries, counts } = parseAll(`${line.slice(1)}\n${line.slice(2)}\n${line}\n`);
+    assert.deepEqual([counts.entries, counts.malformed, counts.repairedProtocolNames], [3, 0, 2]);
+    assert.deepEqual(
+      entries.map((entry) => entry.protoNum),
+      [6, 6, 6],
+    );
+    // Another protocol's name contradicts the number: not a repair.
+    assert.equal(parseOne(line.replace(/^tcp /, 'udp ')), null);
+  });
+});
