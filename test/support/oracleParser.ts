@@ -32,6 +32,7 @@ export interface OracleEntry {
   protocolNameRepaired: boolean;
 }
 
+/** The oracle's own copy of the kernel's protocol names: it shares no table with the parsers. */
 const NAMES: Record<number, string> = {
   1: 'icmp',
   6: 'tcp',

@@ -497,11 +497,13 @@ function parseBody(buf: Uint8Array, pos: number, end: number, entry: ConntrackEn
         if (byte0 === 0x73 && k1 === 0x72) {
           if (tuple.sport >= 0) return fail(DOUBLED_KEY, tokenStart, pos);
           tuple.sport = numberAt(buf, valueStart, pos); // srckey
-          if (tuple.sport < 0 || tuple.sport > U16_MAX) return outOfRange(valueStart, pos, U16_MAX);
+          if (tuple.sport < 0) return fail(BAD_NUMBER, valueStart, pos);
+          if (tuple.sport > U16_MAX) return outOfRange(valueStart, pos, U16_MAX);
         } else if (byte0 === 0x64) {
           if (tuple.dport >= 0) return fail(DOUBLED_KEY, tokenStart, pos);
           tuple.dport = numberAt(buf, valueStart, pos); // dstkey
-          if (tuple.dport < 0 || tuple.dport > U16_MAX) return outOfRange(valueStart, pos, U16_MAX);
+          if (tuple.dport < 0) return fail(BAD_NUMBER, valueStart, pos);
+          if (tuple.dport > U16_MAX) return outOfRange(valueStart, pos, U16_MAX);
         } else if (byte0 === 0x73)
           entry.secctx = latin1(buf, valueStart, pos); // secctx
         else if (byte0 === 0x68)
