@@ -517,10 +517,15 @@ typedef struct {
   u32 family;
 } Addr;
 
+/* Keys read at most once per tuple (the reference refuses a doubled one): bits of Tuple.seen. */
+#define SEEN_ID 1
+#define SEEN_PACKETS 2
+#define SEEN_BYTES 4
+
 typedef struct {
   Addr src, dst;
   i32 sport, dport;
-  u8 has_src, has_dst;
+  u8 has_src, has_dst, seen;
 } Tuple;
 
 static inline Tuple empty_tuple(void) { return (Tuple){.sport = -1, .dport = -1}; }
@@ -538,10 +543,15 @@ typedef struct {
   f64 timeout; /* -1 when not printed */
   u32 flags;
   i64 mark, zone;
+  u32 use_seen;
   Tuple orig, reply;
 } Entry;
 
 #define SPACE ' '
+/* Kernel field ranges, as lineParser.ts holds them: struct nf_conntrack_tuple, nf_conntrack_zone. */
+#define U8_MAX 0xffu
+#define U16_MAX 0xffffu
+#define U32_MAX 0xffffffffu
 
 INLINE u32 skip_token(const u8 *b, u32 pos, u32 end) {
   while (pos < end && b[pos] != SPACE) pos++;
@@ -707,15 +717,14 @@ static int parse_body(const u8 *b, u32 pos, u32 end, Entry *e, int in_reply) {
     u8 byte0 = b[pos];
     if (byte0 == '[') {
       pos = skip_token(b, pos, end);
-      u32 length = pos - token;
-      u8 b1 = token + 1 < end ? b[token + 1] : 0;
-      if (length == 11 && b1 == 'U')
+      /* The kernel's exact words, as the reference reads them. */
+      if (token_is(b, token, pos, "[UNREPLIED]", 11))
         e->flags |= FLAG_UNREPLIED;
-      else if (length == 9 && b1 == 'A')
+      else if (token_is(b, token, pos, "[ASSURED]", 9))
         e->flags |= FLAG_ASSURED;
-      else if (length == 9 && b1 == 'O')
+      else if (token_is(b, token, pos, "[OFFLOAD]", 9))
         e->flags |= FLAG_OFFLOAD;
-      else if (length == 12 && b1 == 'H')
+      else if (token_is(b, token, pos, "[HW_OFFLOAD]", 12))
         e->flags |= FLAG_HW_OFFLOAD;
       continue;
     }
@@ -727,44 +736,56 @@ static int parse_body(const u8 *b, u32 pos, u32 end, Entry *e, int in_reply) {
     switch (key_length) {
       case 2:
         if (byte0 == 'i') {
-          if (!read_decimal(b, &pos, end, &n)) return 0;
+          if ((tuple->seen & SEEN_ID) || !read_decimal(b, &pos, end, &n) || n > U16_MAX) return 0;
+          tuple->seen |= SEEN_ID;
         } else
           pos = skip_token(b, pos, end);
         break;
       case 3:
         if (byte0 == 's' && k1 == 'r') {
-          if (!in_reply && tuple->has_src) {
+          if (tuple->has_src) {
+            if (in_reply) return 0; /* a third src= */
             in_reply = 1;
             tuple = &e->reply;
           }
           if (!read_address(b, &pos, end, &tuple->src)) return 0;
           tuple->has_src = 1;
         } else if (byte0 == 'd' && k1 == 's') {
-          if (!read_address(b, &pos, end, &tuple->dst)) return 0;
+          if (tuple->has_dst || !read_address(b, &pos, end, &tuple->dst)) return 0;
           tuple->has_dst = 1;
         } else if (byte0 == 'u') {
-          if (!read_decimal(b, &pos, end, &n)) return 0;
+          if (e->use_seen || !read_decimal(b, &pos, end, &n) || n > U32_MAX) return 0;
+          e->use_seen = 1;
         } else
           pos = skip_token(b, pos, end);
         break;
       case 4: /* type= code= (ICMP's, in the port slots), mark= zone= */
       case 5: /* sport= dport= bytes= */
-        if (!read_decimal(b, &pos, end, &n)) return 0;
         {
           int source = byte0 == (key_length == 4 ? 't' : 's');
           int destination = byte0 == (key_length == 4 ? 'c' : 'd');
+          int counter = key_length == 4 ? byte0 == 'm' || byte0 == 'z' : byte0 == 'b';
+          if (!source && !destination && !counter) {
+            pos = skip_token(b, pos, end); /* unknown keys are tolerated, as by the reference */
+            break;
+          }
+          if (!read_decimal(b, &pos, end, &n)) return 0;
           if (source || destination) {
-            if (n > 65535) return 0;
+            /* ICMP's type and code are a u8 each, ports a u16 */
+            if (n > (key_length == 4 ? U8_MAX : U16_MAX) || (source ? tuple->sport : tuple->dport) >= 0) return 0;
             if (source)
               tuple->sport = (i32)n;
             else
               tuple->dport = (i32)n;
           } else if (key_length == 4 && (byte0 == 'm' || byte0 == 'z')) {
-            if (n > 0xffffffffu) return 0;
+            if (n > (byte0 == 'm' ? U32_MAX : U16_MAX) || (byte0 == 'm' ? e->mark : e->zone) >= 0) return 0;
             if (byte0 == 'm')
               e->mark = (i64)n;
             else
               e->zone = (i64)n;
+          } else if (key_length == 5 && byte0 == 'b') {
+            if (tuple->seen & SEEN_BYTES) return 0;
+            tuple->seen |= SEEN_BYTES;
           }
         }
         break;
@@ -773,14 +794,23 @@ static int parse_body(const u8 *b, u32 pos, u32 end, Entry *e, int in_reply) {
         pos = skip_token(b, pos, end);
         break;
       case 7:
+        if (byte0 == 'p') {
+          if ((tuple->seen & SEEN_PACKETS) || !read_decimal(b, &pos, end, &n)) return 0;
+          tuple->seen |= SEEN_PACKETS;
+        } else
+          pos = skip_token(b, pos, end);
+        break;
       case 9:
-        if ((key_length == 7 && byte0 == 'p') || (key_length == 9 && byte0 == 'z')) {
-          if (!read_decimal(b, &pos, end, &n)) return 0;
+        if (byte0 == 'z') {
+          if (!read_decimal(b, &pos, end, &n) || n > U16_MAX) return 0; /* zone-orig */
         } else
           pos = skip_token(b, pos, end);
         break;
       case 10:
-        if (!read_decimal(b, &pos, end, &n)) return 0;
+        if (byte0 == 'z' || byte0 == 'd') {
+          if (!read_decimal(b, &pos, end, &n) || (byte0 == 'z' && n > U16_MAX)) return 0; /* zone-reply, delta-time */
+        } else
+          pos = skip_token(b, pos, end);
         break;
       default:
         pos = skip_token(b, pos, end);
@@ -821,9 +851,9 @@ INLINE int key_at(const u8 *b, u32 p, u32 end, u32 word, const char *tail, u32 t
   return 1;
 }
 
-INLINE int port_at(const u8 *b, u32 *pos, u32 end, i32 *port) {
+INLINE int port_at(const u8 *b, u32 *pos, u32 end, i32 *port, u32 max) {
   u64 n;
-  if (!read_decimal(b, pos, end, &n) || n > 65535) return 0;
+  if (!read_decimal(b, pos, end, &n) || n > max) return 0;
   *port = (i32)n;
   return 1;
 }
@@ -855,23 +885,24 @@ INLINE int fast_tuple(const u8 *b, u32 *pos, u32 end, Tuple *t, u32 proto, Tuple
   if (proto == 1 || proto == 58) {
     if (!key_at(b, p, end, TYPE_EQ, "=", 1)) return 0;
     p += 6;
-    if (!port_at(b, &p, end, &t->sport)) return 0;
+    if (!port_at(b, &p, end, &t->sport, U8_MAX)) return 0;
     if (!key_at(b, p, end, CODE_EQ, "=", 1)) return 0;
     p += 6;
-    if (!port_at(b, &p, end, &t->dport)) return 0;
+    if (!port_at(b, &p, end, &t->dport, U8_MAX)) return 0;
     if (p + 4 > end || b[p] != SPACE || b[p + 1] != 'i' || b[p + 2] != 'd' || b[p + 3] != '=') return 0;
     p += 4;
-    if (!read_decimal(b, &p, end, &n)) return 0;
+    if (!read_decimal(b, &p, end, &n) || n > U16_MAX) return 0;
+    t->seen |= SEEN_ID;
   } else {
     if (!key_at(b, p, end, SPOR, "t=", 2)) return 0;
     p += 7;
     text->at[4] = p;
-    if (!port_at(b, &p, end, &t->sport)) return 0;
+    if (!port_at(b, &p, end, &t->sport, U16_MAX)) return 0;
     text->at[5] = p;
     if (!key_at(b, p, end, DPOR, "t=", 2)) return 0;
     p += 7;
     text->at[6] = p;
-    if (!port_at(b, &p, end, &t->dport)) return 0;
+    if (!port_at(b, &p, end, &t->dport, U16_MAX)) return 0;
     text->at[7] = p;
   }
   if (key_at(b, p, end, PACK, "ets=", 4)) {
@@ -879,6 +910,7 @@ INLINE int fast_tuple(const u8 *b, u32 *pos, u32 end, Tuple *t, u32 proto, Tuple
     if (!read_decimal(b, &p, end, &n) || !key_at(b, p, end, BYTE, "s=", 2)) return 0;
     p += 7;
     if (!read_decimal(b, &p, end, &n)) return 0;
+    t->seen |= SEEN_PACKETS | SEEN_BYTES;
   }
   *pos = p;
   return 1;
@@ -1015,19 +1047,20 @@ INLINE u32 fast_tail(const u8 *b, u32 p, u32 end, Entry *e) {
   }
   if (key_at(b, p, end, WORD4('m', 'a', 'r', 'k'), "=", 1)) {
     u32 q = p + 6;
-    if (!read_decimal(b, &q, end, &n) || n > 0xffffffffu) return p;
+    if (!read_decimal(b, &q, end, &n) || n > U32_MAX) return p;
     e->mark = (i64)n;
     p = q;
   }
   if (key_at(b, p, end, WORD4('z', 'o', 'n', 'e'), "=", 1)) {
     u32 q = p + 6;
-    if (!read_decimal(b, &q, end, &n) || n > 0xffffffffu) return p;
+    if (!read_decimal(b, &q, end, &n) || n > U16_MAX) return p;
     e->zone = (i64)n;
     p = q;
   }
   if (p + 5 <= end && b[p] == SPACE && load32(b + p + 1) == WORD4('u', 's', 'e', '=')) {
     u32 q = p + 5;
-    if (!read_decimal(b, &q, end, &n)) return p;
+    if (!read_decimal(b, &q, end, &n) || n > U32_MAX) return p;
+    e->use_seen = 1;
     p = q;
   }
   return p;
@@ -1063,7 +1096,8 @@ static int parse_line(const u8 *b, u32 pos, u32 end, Entry *e) {
     start = stop;
     stop = next_token(b, &start, end);
     u32 cursor = start;
-    if (!read_decimal(b, &cursor, stop, &n)) return 0;
+    /* AF_INET 2, AF_INET6 10 */
+    if (!read_decimal(b, &cursor, stop, &n) || n != (header_family == 4 ? 2u : 10u)) return 0;
     start = stop;
     stop = next_token(b, &start, end);
   }
@@ -1088,6 +1122,7 @@ header_done:
   e->flags = 0;
   e->mark = -1;
   e->zone = -1;
+  e->use_seen = 0;
   e->orig = empty_tuple();
   e->reply = empty_tuple();
   start = stop;
@@ -1116,6 +1151,9 @@ header_done:
     if (attributes < end && !parse_body(b, attributes, end, e, 1)) return 0;
   } else {
     e->flags = 0;
+    e->mark = -1;
+    e->zone = -1;
+    e->use_seen = 0;
     e->orig = empty_tuple();
     e->reply = empty_tuple();
     if (!parse_body(b, start, end, e, 0)) return 0;
@@ -1381,7 +1419,10 @@ static void add_record(const Record *e) {
 
 #define MAX_FALLBACK 4096
 static u32 fallback_ranges[2 * MAX_FALLBACK];
+/* Per fallback line, the lines before it in the same scan call: the reference numbers its lines. */
+static u32 fallback_lines[MAX_FALLBACK];
 static u32 fallback_count;
+static u32 scanned_lines;
 
 /* Position of the next newline at or after pos, or end: sixteen bytes at a time. */
 INLINE u32 find_newline(const u8 *b, u32 pos, u32 end) {
@@ -1468,6 +1509,7 @@ static int flush_batch(void) {
 EXPORT(scan) u32 scan(u32 start, u32 end) {
   const u8 *b = input;
   fallback_count = 0;
+  u32 lines = 0;
   u32 pos = start;
   while (pos < end) {
     u32 newline = find_newline(b, pos, end);
@@ -1478,19 +1520,24 @@ EXPORT(scan) u32 scan(u32 start, u32 end) {
     if (line_end - pos <= 4096 && parse_line(b, pos, line_end, &parsed)) {
       to_record(&parsed, &batch[batched]);
       if (++batched == BATCH && !flush_batch()) {
+        lines++;
         pos = next;
         break;
       }
     } else {
       fallback_ranges[2 * fallback_count] = pos;
       fallback_ranges[2 * fallback_count + 1] = newline;
+      fallback_lines[fallback_count] = lines;
       if (++fallback_count == MAX_FALLBACK) {
+        lines++;
         pos = next;
         break;
       }
     }
+    lines++;
     pos = next;
   }
+  scanned_lines = lines;
   flush_batch();
   return pos;
 }
@@ -1522,6 +1569,8 @@ EXPORT(count_records) void count_records(Record *records, u32 count) {
 
 EXPORT(fallback_list) u32 fallback_list(void) { return (u32)fallback_ranges; }
 EXPORT(fallback_length) u32 fallback_length(void) { return fallback_count; }
+EXPORT(fallback_line_list) u32 fallback_line_list(void) { return (u32)fallback_lines; }
+EXPORT(scan_lines) u32 scan_lines(void) { return scanned_lines; }
 EXPORT(entry_count) f64 entry_count(void) { return entries; }
 
 /* The loader refuses a .wasm whose enums and sizes are not its own (src/core/analysis/tableEngine.ts). */

@@ -1,9 +1,10 @@
 /**
- * Captures fixture trees from the real kernel (run as root: `npm run build && node dist/scripts/capture-fixtures.js [status] [tables] [kmsg]`).
+ * Captures fixture trees from the real kernel (run as root: `npm run build && node dist/scripts/capture-fixtures.js [status] [tables] [kmsg] [events]`).
  * Every fixture under test/fixtures comes from here; none is typed by hand. Variants that this kernel
  * cannot produce (an older stat header, procfs compiled out, conntrack not loaded) are derived from a
  * real capture by the smallest edit that models them, and say so in their README.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile, readFile, copyFile, cp } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -301,6 +302,46 @@ async function captureKernelLog(): Promise<void> {
   }, 'ctdfix');
 }
 
+/**
+ * A `conntrack -E` event log, plain and with `-o timestamp`, while entries are inserted, updated and
+ * deleted: what an operator may save by mistake instead of a table dump (analyze refuses it by name).
+ */
+async function captureEventLog(): Promise<void> {
+  const dir = join(FIXTURES, 'events');
+  await rm(dir, { recursive: true, force: true });
+  for (const [name, options] of [
+    ['conntrack-E.txt', []],
+    ['conntrack-E-timestamp.txt', ['-o', 'timestamp']],
+  ] as const) {
+    await withLabNamespace(async (lab) => {
+      const listener = spawn('ip', ['netns', 'exec', lab.name, 'conntrack', '-E', ...options], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let log = '';
+      listener.stdout.on('data', (chunk: Buffer) => {
+        log += chunk.toString('latin1');
+      });
+      try {
+        // conntrack subscribes to the event groups before it prints anything: give it a moment.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        for (const args of PROTOCOL_ENTRIES.slice(0, 4)) await lab.execChecked('conntrack', ['-I', ...args]);
+        await lab.execChecked('conntrack', ['-U', '-s', '10.1.1.1', '-d', '10.2.2.3', '-m', '9']);
+        await lab.execChecked('conntrack', ['-D', '-s', '10.1.1.1', '-d', '10.9.9.9']);
+        const deadline = Date.now() + 5000;
+        while (log.split('\n').length < 7 && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        listener.kill();
+      }
+      await put(join(dir, name), log);
+    }, 'ctdfix');
+  }
+  await put(
+    join(dir, 'README'),
+    'Captured by scripts/capture-fixtures.ts: conntrack -E (and -E -o timestamp) in a private netns while entries were inserted (-I), updated (-U) and deleted (-D).\n',
+  );
+}
+
 const parts = process.argv.slice(2);
 const wanted = (part: string) => parts.length === 0 || parts.includes(part);
 if (wanted('status')) {
@@ -309,4 +350,5 @@ if (wanted('status')) {
 }
 if (wanted('tables')) await captureTables();
 if (wanted('kmsg')) await captureKernelLog();
+if (wanted('events')) await captureEventLog();
 process.stdout.write(`fixtures written to ${FIXTURES}\n`);

@@ -1,12 +1,14 @@
 import { Command } from 'commander';
-import { type FieldName, isFieldName } from '../core/analysis/entryFields.js';
+import { FIELD_NAMES, type FieldName, isFieldName } from '../core/analysis/entryFields.js';
 import { parseEntryFilter } from '../core/analysis/entryFilter.js';
+import { refuseUnreadableTable } from '../core/analysis/tableInput.js';
 import type { DetectorContext } from '../core/analysis/tableDetectors.js';
 import { CtdoctorError } from '../core/errors.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import { type TableSource, openLiveTable, openStdinTable, openTableFile } from '../host/tableSource.js';
 import { buildAnalysisReport } from '../measure/analysisReport.js';
 import { analyzeSource } from '../measure/tableAnalysis.js';
+import { NO_ENTRY_READ_LIMIT_BYTES } from '../measure/tableConsumer.js';
 import { renderAnalyzeText } from '../render/analyzeText.js';
 import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
 import { EXIT, printJson } from './output.js';
@@ -42,10 +44,7 @@ function parseGroupBy(text: string | undefined): FieldName[] | undefined {
   const fields = text.split(',').map((field) => field.trim());
   for (const field of fields) {
     if (!isFieldName(field))
-      throw new CtdoctorError(
-        'usage',
-        `--group-by: unknown field "${field}" (src, dst, dport, sport, proto, state, flag, src-prefix, zone, mark, nat)`,
-      );
+      throw new CtdoctorError('usage', `--group-by: unknown field "${field}" (${FIELD_NAMES.join(', ')})`);
   }
   return fields as FieldName[];
 }
@@ -107,6 +106,13 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
     }
     const progress = progressReporter('ctdoctor: analysing', expectedBytes);
     const run = await analyzeSource(source, analysisOptions, progress.update).finally(progress.done);
+    refuseUnreadableTable({
+      description: source.description,
+      counts: run.counts,
+      abandoned: run.abandoned,
+      abandonedAfterBytes: NO_ENTRY_READ_LIMIT_BYTES,
+      saved: source.kind === 'file' || source.kind === 'stdin',
+    });
     const report = buildAnalysisReport(run, source, {
       limit: Math.floor(options.top),
       filter: options.filter,

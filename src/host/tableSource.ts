@@ -149,12 +149,16 @@ async function isGzipFile(path: string): Promise<boolean> {
   }
 }
 
-/** A saved dump: procfs lines, `conntrack -L` or `-o extended`, optionally gzip-compressed. */
+/**
+ * A saved dump: procfs lines, `conntrack -L` or `-o extended`, optionally gzip-compressed. A FIFO,
+ * `<(…)` (a pipe in /dev/fd) or a device cannot seek: it is read once, as a stream, on one thread.
+ */
 export async function openTableFile(path: string): Promise<TableSource & { gzip: boolean }> {
   let size: number;
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw new CtdoctorError('usage', `${path} is a directory, not a conntrack dump`);
+    if (!info.isFile()) return { kind: 'file', description: path, stream: streamChunks(path), gzip: false };
     size = info.size;
   } catch (error) {
     if (error instanceof CtdoctorError) throw error;
@@ -174,18 +178,29 @@ export async function openTableFile(path: string): Promise<TableSource & { gzip:
   };
 }
 
+/** A file that cannot seek, read front to back; gunzipped when it starts with the gzip magic. */
+async function* streamChunks(path: string): AsyncGenerator<Buffer> {
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  try {
+    yield* gunzipIfCompressed(raw, path);
+  } catch (error) {
+    if (error instanceof CtdoctorError) throw error;
+    throw new CtdoctorError(
+      'not-found',
+      `cannot read dump ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  } finally {
+    raw.destroy();
+  }
+}
+
 /** Opened on first read: a dump split across worker threads is never opened here at all. */
 async function* fileChunks(path: string, gzip: boolean): AsyncGenerator<Buffer> {
   if (!gzip) {
     yield* fileRangeChunks(path, 0, Number.POSITIVE_INFINITY);
     return;
   }
-  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-  try {
-    yield* gunzipIfCompressed(raw, path);
-  } finally {
-    raw.destroy();
-  }
+  yield* streamChunks(path);
 }
 
 /**

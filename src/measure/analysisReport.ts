@@ -1,5 +1,6 @@
 import type { Finding } from '../core/analysis/findings.js';
 import { type DetectorContext, detectTableFindings } from '../core/analysis/tableDetectors.js';
+import { mostlyMalformed } from '../core/analysis/tableInput.js';
 import { type TableSummary, summarizeTable } from '../core/analysis/tableSummary.js';
 import type { TableSource } from '../host/tableSource.js';
 import type { AnalysisRun } from './tableAnalysis.js';
@@ -7,8 +8,19 @@ import type { AnalysisRun } from './tableAnalysis.js';
 export interface AnalysisReport extends TableSummary {
   schema: 'ctdoctor.analyze/v1';
   source: { kind: TableSource['kind']; description: string };
-  /** Lines that were not valid entries: counted and skipped. */
-  malformed: { count: number; example: string | null };
+  /**
+   * Lines that were not valid entries: counted and skipped. `example` is the first, as `line N:
+   * reason` (`line` and `reason` apart); `mostLines` when they outnumber the entries.
+   */
+  malformed: {
+    count: number;
+    example: string | null;
+    line: number | null;
+    reason: string | null;
+    mostLines: boolean;
+  };
+  /** Entries whose protocol name was damaged (`cp      6 …`, a line cut inside it), read by its number. */
+  repairedProtocolNames: number;
   /** Entries read before --filter; equals `entries` without a filter. */
   scanned: number;
   filter: string | null;
@@ -33,7 +45,14 @@ export function buildAnalysisReport(
     schema: 'ctdoctor.analyze/v1',
     source: { kind: source.kind, description: source.description },
     ...summary,
-    malformed: { count: run.counts.malformed, example: run.counts.malformedExample },
+    malformed: {
+      count: run.counts.malformed,
+      example: run.counts.malformedExample,
+      line: run.counts.malformedFirst?.line ?? null,
+      reason: run.counts.malformedFirst?.reason ?? null,
+      mostLines: mostlyMalformed(run.counts),
+    },
+    repairedProtocolNames: run.counts.repairedProtocolNames,
     scanned: run.scanned,
     filter: options.filter ?? null,
     sampled: run.sampled,

@@ -115,22 +115,36 @@ export function readChunk(
 /** Records per slot; each scan call hands over at most RECORDS_PER_CALL of them. */
 const RECORDS_PER_SLOT = 16384;
 export const RECORDS_PER_CALL = 4096;
-/** After the records: fallback lines, then the new state names (at most 64 of 32 bytes). */
+/**
+ * After the records: fallback lines, then the new state names (at most 64 of 32 bytes); at the end,
+ * where each run of fallback lines starts and its first line's number.
+ */
 const EXTRA_BYTES = 512 << 10;
 const STATE_NAMES_RESERVE = 4096;
+const MAX_RUNS = 4096;
+const RUNS_BYTES = MAX_RUNS * 8;
+const FALLBACK_ROOM = EXTRA_BYTES - STATE_NAMES_RESERVE - RUNS_BYTES;
 
 /** Record slot bytes: the records, then fallback lines and state names. */
 const RECORD_AREA = RECORDS_PER_SLOT * RECORD_BYTES;
 export const RECORD_LAYOUT: SlotRingLayout = {
   slots: 4,
   slotBytes: RECORD_AREA + EXTRA_BYTES,
-  headerFields: 4,
+  headerFields: 6,
 };
 /** Record slot header fields. */
 const RECORD_COUNT = 0;
 const FALLBACK_BYTES = 1;
 const STATE_NAME_BYTES = 2;
 const LAST_SLOT = 3;
+const FALLBACK_RUNS = 4;
+/** Lines the parse thread has read when it publishes the slot. */
+const LINES_READ = 5;
+
+/** A slot's run table: [byte offset in the fallback area, first line number or 0 (continuation)]. */
+function runTable(data: Uint8Array): Uint32Array {
+  return new Uint32Array(data.buffer, data.byteOffset + RECORD_AREA + EXTRA_BYTES - RUNS_BYTES, 2 * MAX_RUNS);
+}
 
 interface RingHandle {
   shared: SharedArrayBuffer;
@@ -155,11 +169,14 @@ export class RecordSlotWriter implements FallbackSink {
   private acquired = false;
   private recordCount = 0;
   private fallbackBytes = 0;
+  private runs = 0;
 
   constructor(
     private readonly ring: SlotRing,
     /** State names met since the last call, in id order. */
     private readonly newStates: () => string[],
+    /** Lines the parse thread has read so far. */
+    private readonly linesRead: () => number,
   ) {}
 
   records(records: Uint8Array, count: number): void {
@@ -169,18 +186,28 @@ export class RecordSlotWriter implements FallbackSink {
     this.recordCount += count;
   }
 
-  push(bytes: Uint8Array): void {
+  push(bytes: Uint8Array, firstLine?: number): void {
     let offset = 0;
+    let line = firstLine ?? 0;
     while (offset < bytes.length) {
-      const room = EXTRA_BYTES - STATE_NAMES_RESERVE - this.fallbackBytes;
-      if (room === 0) {
+      const room = FALLBACK_ROOM - this.fallbackBytes;
+      if (room === 0 || this.runs === MAX_RUNS) {
         this.publish(false);
         continue;
       }
       const take = Math.min(room, bytes.length - offset);
-      this.current().set(bytes.subarray(offset, offset + take), RECORD_AREA + this.fallbackBytes);
+      const data = this.current();
+      const runs = runTable(data);
+      runs[2 * this.runs] = this.fallbackBytes;
+      runs[2 * this.runs + 1] = line;
+      this.runs++;
+      const part = bytes.subarray(offset, offset + take);
+      data.set(part, RECORD_AREA + this.fallbackBytes);
       this.fallbackBytes += take;
       offset += take;
+      // A run cut by a full slot goes on in the next one, numbered from the last newline here (the
+      // parser ignores the number while it holds a partial line).
+      if (line !== 0) line += countNewlines(part);
     }
   }
 
@@ -192,6 +219,8 @@ export class RecordSlotWriter implements FallbackSink {
     this.ring.setHeader(this.slot, FALLBACK_BYTES, this.fallbackBytes);
     this.ring.setHeader(this.slot, STATE_NAME_BYTES, names.length);
     this.ring.setHeader(this.slot, LAST_SLOT, last ? 1 : 0);
+    this.ring.setHeader(this.slot, FALLBACK_RUNS, this.runs);
+    this.ring.setHeader(this.slot, LINES_READ, this.linesRead());
     this.ring.publish(this.slot);
     this.slot = this.ring.next(this.slot);
     this.acquired = false;
@@ -203,6 +232,7 @@ export class RecordSlotWriter implements FallbackSink {
       this.acquired = true;
       this.recordCount = 0;
       this.fallbackBytes = 0;
+      this.runs = 0;
     }
     return this.ring.data(this.slot);
   }
@@ -217,11 +247,28 @@ export function readRecordSlot(ring: SlotRing, slot: number) {
   const names = Buffer.from(data.buffer, data.byteOffset + fallbackEnd, namesEnd - fallbackEnd).toString(
     'latin1',
   );
+  const runCount = ring.header(slot, FALLBACK_RUNS);
+  const table = runTable(data);
+  const fallbackRuns: { bytes: Uint8Array; firstLine: number | undefined }[] = [];
+  for (let i = 0; i < runCount; i++) {
+    const from = RECORD_AREA + table[2 * i]!;
+    const to = i + 1 < runCount ? RECORD_AREA + table[2 * i + 2]! : fallbackEnd;
+    const line = table[2 * i + 1]!;
+    fallbackRuns.push({ bytes: data.subarray(from, to), firstLine: line === 0 ? undefined : line });
+  }
   return {
     records: data.subarray(0, count * RECORD_BYTES),
     count,
-    fallback: data.subarray(RECORD_AREA, fallbackEnd),
+    /** Runs of fallback lines; line numbers count from the parse thread's first line. */
+    fallbackRuns,
     newStates: names === '' ? [] : names.split('\n'),
+    linesRead: ring.header(slot, LINES_READ),
     last: ring.header(slot, LAST_SLOT) === 1,
   };
+}
+
+function countNewlines(bytes: Uint8Array): number {
+  let count = 0;
+  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) count++;
+  return count;
 }

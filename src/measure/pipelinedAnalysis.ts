@@ -29,6 +29,7 @@ export async function analyzeFilePipelined(
   const reader = openFileReader(path);
   let bytes = 0;
   let workers = 1;
+  let abandoned = false;
   try {
     const chunk = Buffer.allocUnsafeSlow(STARTUP_READ_BYTES);
     // A thread started by the launcher is usually up already: then it parses from the first byte.
@@ -39,6 +40,8 @@ export async function analyzeFilePipelined(
       push(chunk.subarray(0, got));
       bytes += got;
       onProgress?.(bytes);
+      abandoned = analysis.unreadable(bytes);
+      if (abandoned) break;
       if (thread.started) {
         tail = tableEngine!.detachTail();
         if (tail) break;
@@ -47,15 +50,16 @@ export async function analyzeFilePipelined(
     if (tail) {
       workers = 2;
       await countParsedRecords(thread, tail);
-      thread.finish();
-    } else thread.stop();
+    }
+    if (tail && !abandoned) thread.finish();
+    else thread.stop();
   } catch (error) {
     thread.stop();
     throw error;
   } finally {
     reader.close();
   }
-  return analysis.finish({ bytes, sampled: false, workers, started });
+  return analysis.finish({ bytes, sampled: false, workers, started, abandoned });
 
   /**
    * Hands the rest of the file over from `base`, and counts record slots as they come until the
@@ -63,6 +67,8 @@ export async function analyzeFilePipelined(
    */
   async function countParsedRecords({ plan, input, records }: ParseThread, tail: Uint8Array): Promise<void> {
     const base = bytes;
+    // The parse thread numbers lines from the one it is handed (the partial line `tail`) on.
+    const linesBefore = tableEngine!.lines;
     plan.setUp(reader.descriptor, base, size);
     readChunk(plan, input, 0, tail);
     const states: string[] = [];
@@ -79,11 +85,17 @@ export async function analyzeFilePipelined(
       const part = readRecordSlot(records, slot);
       states.push(...part.newStates);
       if (part.count > 0) tableEngine!.countRecords(part.records, part.count, states);
-      if (part.fallback.length > 0) fallback.push(part.fallback);
+      for (const run of part.fallbackRuns)
+        fallback.push(run.bytes, run.firstLine === undefined ? undefined : linesBefore + run.firstLine);
       records.release(slot);
       bytes = Math.min(size, base + plan.nextUnclaimed * CHUNK_BYTES);
       onProgress?.(bytes);
-      if (part.last) return;
+      abandoned = analysis.unreadable(bytes);
+      if (abandoned) return;
+      if (part.last) {
+        analysis.linesReadElsewhere(part.linesRead);
+        return;
+      }
     }
   }
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { FieldName } from '../core/analysis/entryFields.js';
 import type { AggregatorState, TableAggregator } from '../core/analysis/tableAggregator.js';
 import { CtdoctorError } from '../core/errors.js';
-import type { ParseCounts } from '../core/table/entryStream.js';
+import { type ParseCounts, addParseCounts } from '../core/table/entryStream.js';
 import { tableEngineModule } from '../host/tableEngineModule.js';
 import { analyzeFilePipelined } from './pipelinedAnalysis.js';
 import { dropOfferedParseThread } from './parseThread.js';
@@ -34,7 +34,10 @@ export interface AnalysisRun {
   /** Entries seen before the filter. */
   scanned: number;
   bytes: number;
+  /** The read stopped at --sample with input left unread: shares are of the sample. */
   sampled: boolean;
+  /** The read stopped because nothing in its first NO_ENTRY_READ_LIMIT_BYTES was an entry. */
+  abandoned: boolean;
   workers: number;
   durationMs: number;
 }
@@ -52,16 +55,29 @@ export async function analyzeStream(
   const started = performance.now();
   const analysis = consumer(options);
   const { push, scanned } = analysis;
+  const sample = options.sampleEntries;
   let bytes = 0;
   let sampled = false;
+  let abandoned = false;
   try {
+    // Breaking out ends the iteration: the source closes its file, thread or process.
     for await (const chunk of stream) {
-      push(chunk);
-      bytes += chunk.length;
+      if (sample !== undefined && scanned() >= sample) {
+        sampled = true; // the sample is full and more input came
+        break;
+      }
+      let used = chunk.length;
+      if (sample === undefined) push(chunk);
+      else used = pushSample(chunk, sample - scanned());
+      bytes += used;
       onProgress?.(bytes);
-      if (options.sampleEntries !== undefined && scanned() >= options.sampleEntries) {
+      if (analysis.unreadable(bytes)) {
+        abandoned = true;
+        break;
+      }
+      if (used < chunk.length) {
         sampled = true;
-        break; // ends the iteration: the source closes its file, thread or process
+        break;
       }
     }
   } catch (error) {
@@ -70,7 +86,27 @@ export async function analyzeStream(
       cause: error,
     });
   }
-  return analysis.finish({ bytes, sampled, workers: 1, started });
+  return analysis.finish({ bytes, sampled, workers: 1, started, abandoned });
+
+  /**
+   * Pushes no more lines of `chunk` than could make the `room` entries left in the sample, again
+   * until the sample is full or the chunk used: the sample holds exactly --sample entries. Returns
+   * the bytes pushed.
+   */
+  function pushSample(chunk: Buffer, room: number): number {
+    let offset = 0;
+    while (offset < chunk.length && room > 0) {
+      let cut = offset;
+      for (let lines = 0; lines < room && cut < chunk.length; lines++) {
+        const newline = chunk.indexOf(0x0a, cut);
+        cut = newline < 0 ? chunk.length : newline + 1;
+      }
+      push(chunk.subarray(offset, cut));
+      offset = cut;
+      room = sample! - scanned();
+    }
+    return offset;
+  }
 }
 
 interface WorkerResult {
@@ -79,6 +115,7 @@ interface WorkerResult {
   counts: ParseCounts;
   scanned: number;
   bytes: number;
+  abandoned: boolean;
 }
 
 /** Worker-thread body: one byte range of a file. */
@@ -95,6 +132,7 @@ export async function analyzeFileRange(
     counts: run.counts,
     scanned: run.scanned,
     bytes: run.bytes,
+    abandoned: run.abandoned,
   };
 }
 
@@ -151,12 +189,11 @@ export async function analyzeSource(
   );
   const results = await Promise.all(pending);
   const { aggregator, counts } = mine;
-  let { scanned, bytes } = mine;
+  let { scanned, bytes, abandoned } = mine;
   for (const result of results) {
+    abandoned ||= result.abandoned;
     aggregator.merge(result.state);
-    counts.entries += result.counts.entries;
-    counts.malformed += result.counts.malformed;
-    counts.malformedExample ??= result.counts.malformedExample;
+    addParseCounts(counts, result.counts);
     scanned += result.scanned;
     bytes += result.bytes;
   }
@@ -168,6 +205,7 @@ export async function analyzeSource(
     scanned,
     bytes,
     sampled: false,
+    abandoned,
     workers: parts,
     durationMs: performance.now() - started,
   };

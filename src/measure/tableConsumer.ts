@@ -5,6 +5,13 @@ import { EntryStreamParser, type ParseCounts } from '../core/table/entryStream.j
 import { tableEngineModule } from '../host/tableEngineModule.js';
 import type { AnalysisEngine, AnalysisOptions, AnalysisRun } from './tableAnalysis.js';
 
+/**
+ * A table's first line is an entry: when this much has been read without one (random bytes, a
+ * file of NULs with no newline, /dev/zero), the read stops, so that garbage of any size costs the
+ * same bounded time and memory, and the input is refused as not a table.
+ */
+export const NO_ENTRY_READ_LIMIT_BYTES = 16 << 20;
+
 /** --filter and --group-by need every entry's fields: the reference parser does those runs. */
 export function wasmEligible(options: AnalysisOptions): boolean {
   return !options.filter && !options.groupBy?.length && options.engine !== 'typescript';
@@ -27,12 +34,14 @@ export function consumer(options: AnalysisOptions) {
   const engine = module ? new TableEngine(module, options.capacity, parser) : null;
   const engineName: AnalysisEngine = engine ? 'wasm' : 'typescript';
   const scanned = () => parsed + (engine?.entries ?? 0);
+  /** Lines a parse thread read for this engine (pipelinedAnalysis.ts). */
+  let otherLines = 0;
   const end = (): ParseCounts => {
     engine?.finish();
     const counts = parser.end();
     if (!engine) return counts;
     aggregator.merge(engine.toState());
-    return { ...counts, entries: counts.entries + engine.entries };
+    return { ...counts, entries: counts.entries + engine.entries, lines: engine.lines + otherLines };
   };
   return {
     aggregator,
@@ -41,8 +50,19 @@ export function consumer(options: AnalysisOptions) {
     fallback: parser,
     push: (chunk: Buffer) => (engine ? engine.push(chunk) : parser.push(chunk)),
     scanned,
+    /** Nothing read as an entry in the first NO_ENTRY_READ_LIMIT_BYTES: stop reading. */
+    unreadable: (bytes: number) => bytes >= NO_ENTRY_READ_LIMIT_BYTES && scanned() === 0,
+    linesReadElsewhere: (lines: number) => {
+      otherLines = lines;
+    },
     /** Ends the input and reports the run. */
-    finish: (run: { bytes: number; sampled: boolean; workers: number; started: number }): AnalysisRun => {
+    finish: (run: {
+      bytes: number;
+      sampled: boolean;
+      workers: number;
+      started: number;
+      abandoned?: boolean;
+    }): AnalysisRun => {
       const counts = end();
       return {
         aggregator,
@@ -51,6 +71,7 @@ export function consumer(options: AnalysisOptions) {
         scanned: scanned(),
         bytes: run.bytes,
         sampled: run.sampled,
+        abandoned: run.abandoned ?? false,
         workers: run.workers,
         durationMs: performance.now() - run.started,
       };

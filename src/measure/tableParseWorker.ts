@@ -27,7 +27,7 @@ function run(): void {
     return states;
   };
   // A parse-only engine needs no top lists: capacity 1 keeps its memory small.
-  const writer = new RecordSlotWriter(records, newStates);
+  const writer = new RecordSlotWriter(records, newStates, () => engine!.lines);
   engine = new TableEngine(data.module, 1, writer, {
     perCall: RECORDS_PER_CALL,
     onRecords: (bytes, count) => writer.records(bytes, count),

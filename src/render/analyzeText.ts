@@ -26,19 +26,29 @@ function breakdown(title: string, record: Record<string, number>, total: number)
 export function renderAnalyzeText(report: AnalysisReport): string {
   const total = report.entries;
   const lines: string[] = [];
+  const { malformed } = report;
+  if (malformed.mostLines)
+    lines.push(
+      pc.yellow(
+        `MOSTLY NOT CONNTRACK ENTRIES: ${formatCount(malformed.count)} malformed lines against ${formatCount(total)} entries; the first, ${malformed.example}`,
+      ),
+    );
   const of = report.max ? ` of max ${formatCount(report.max)} (${formatPercent(total / report.max)})` : '';
   lines.push(
     `${pc.bold(formatCount(total))} entries${of} from ${report.source.description}` +
       `${report.filter ? ` matching "${report.filter}" (of ${formatCount(report.scanned)})` : ''}` +
-      `${report.sampled ? ' — a SAMPLE: the table was larger' : ''}`,
+      `${report.sampled ? ` — a SAMPLE: the first ${formatCount(report.scanned)} entries; the rest was not read` : ''}`,
   );
-  if (report.malformed.count > 0) {
+  if (malformed.count > 0 && !malformed.mostLines)
+    lines.push(
+      pc.yellow(`${formatCount(malformed.count)} malformed lines skipped; the first, ${malformed.example}`),
+    );
+  if (report.repairedProtocolNames > 0)
     lines.push(
       pc.yellow(
-        `${formatCount(report.malformed.count)} malformed lines skipped, e.g. "${report.malformed.example}"`,
+        `${formatCount(report.repairedProtocolNames)} entries with a damaged protocol name (a line cut inside it) were read by the protocol number`,
       ),
     );
-  }
   lines.push('');
   if (report.findings.length > 0) {
     lines.push(pc.bold('Findings (most severe first)'));

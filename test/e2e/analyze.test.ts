@@ -17,7 +17,7 @@ describe('ctdoctor analyze on saved dumps', () => {
     assert.equal(result.code, 0);
     assert.equal(json.schema, 'ctdoctor.analyze/v1');
     assert.equal(json.entries, 220);
-    assert.deepEqual(json.malformed, { count: 0, example: null });
+    assert.deepEqual(json.malformed, { count: 0, example: null, line: null, reason: null, mostLines: false });
     assert.equal(json.source.kind, 'file');
     for (const key of ['proto', 'state', 'flags', 'nat', 'zone', 'mark']) assert.ok(key in json.by, key);
     for (const key of ['src', 'dst', 'dport', 'srcPrefix'])
@@ -65,9 +65,10 @@ describe('ctdoctor analyze on saved dumps', () => {
     assert.match(result.stdout, /\$ sysctl -w net\.netfilter\.nf_conntrack_tcp_timeout_time_wait=30/);
   });
 
-  it('counts garbage as malformed and still succeeds', async () => {
+  it('counts garbage beside entries as malformed and still succeeds', async () => {
+    const entry = readFileSync(fixture('tables', 'pool.procfs.txt'), 'utf8').split('\n')[0];
     const result = await runCli(['analyze', '-', '--json'], {
-      input: 'not a conntrack line\n\x00\x01\x02\n',
+      input: `${entry}\nnot a conntrack line\n${entry}\n\x00\x01\x02\n${entry}\n`,
     });
     assert.equal(result.code, 0);
     assert.deepEqual(JSON.parse(result.stdout).malformed.count, 2);

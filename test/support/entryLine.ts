@@ -1,5 +1,5 @@
 import { formatAddress, expandIPv6 } from '../../src/core/table/address.js';
-import { type ConntrackEntry, FLAG, protocolName } from '../../src/core/table/entry.js';
+import { type ConntrackEntry, FLAG, PROTOCOL_NAMES } from '../../src/core/table/entry.js';
 
 /** procfs prints IPv6 fully expanded (%pI6); conntrack-tools compresses it (inet_ntop). */
 function procfsAddress(key: number | string): string {
@@ -24,7 +24,9 @@ function tuple(entry: ConntrackEntry, which: 'orig' | 'reply', style: 'procfs' |
 export function formatEntryLine(entry: ConntrackEntry, style: 'procfs' | 'conntrack'): string {
   const parts: string[] = [];
   if (style === 'procfs') parts.push(entry.l3 === 6 ? 'ipv6     10' : 'ipv4     2');
-  parts.push(protocolName(entry.protoNum).padEnd(8), String(entry.protoNum));
+  // The kernel prints `unknown` for a protocol without a tracker (protocolName says unknown(N)).
+  const name = PROTOCOL_NAMES[entry.protoNum] ?? 'unknown';
+  parts.push(name.padEnd(8), String(entry.protoNum));
   if (entry.timeoutSeconds >= 0) parts.push(String(entry.timeoutSeconds));
   if (entry.state) parts.push(entry.state);
   parts.push(tuple(entry, 'orig', style));

@@ -94,7 +94,7 @@ describe('entry parser on bad input', () => {
     const { counts } = parseAll(broken);
     assert.equal(counts.entries, 2);
     assert.equal(counts.malformed, 2);
-    assert.match(counts.malformedExample ?? '', /^ipv4 +2 tcp/);
+    assert.match(counts.malformedExample ?? '', /^line 2: not an IPv4 or IPv6 address: "dst="$/);
   });
 
   it('skips a huge line without buffering it and recovers on the next line', () => {
@@ -153,13 +153,13 @@ const entryArbitrary = fc
     Object.assign(entry.orig, {
       src: addresses[0],
       dst: addresses[1],
-      sport: hasPortish ? s1 : -1,
+      sport: hasPortish ? (r.proto === 1 ? s1 % 256 : s1) : -1,
       dport: hasPortish ? (r.proto === 1 ? d1 % 256 : d1) : -1,
     });
     Object.assign(entry.reply, {
       src: addresses[2],
       dst: addresses[3],
-      sport: hasPortish ? s2 : -1,
+      sport: hasPortish ? (r.proto === 1 ? s2 % 256 : s2) : -1,
       dport: hasPortish ? (r.proto === 1 ? d2 % 256 : d2) : -1,
     });
     if (entry.protoNum === 1 || entry.protoNum === 58) {
@@ -210,5 +210,32 @@ describe('IPv6 from bytes', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('lines cut at their start', () => {
+  const line = readFileSync(fixture('tables', 'time-wait.conntrack.txt'), 'utf8').split('\n')[0]!;
+
+  it('#11.25 a line cut at its start (6 46 TIME_WAIT src=…) is malformed, not protocol unknown(46)', () => {
+    const cut = line.slice(line.indexOf(' 6 ') + 1);
+    assert.match(cut, /^6 \d+ TIME_WAIT src=/);
+    assert.equal(parseOne(cut), null);
+    const { counts } = parseAll(`${line}\n${cut}\n`);
+    assert.deepEqual([counts.entries, counts.malformed], [1, 1]);
+    assert.match(
+      counts.malformedExample!,
+      /^line 2: cut at its start: no protocol name before its number: "6"$/,
+    );
+  });
+
+  it('#11.25 a damaged protocol name (cp 6 …) is read by its number and counted as repaired', () => {
+    const { entries, counts } = parseAll(`${line.slice(1)}\n${line.slice(2)}\n${line}\n`);
+    assert.deepEqual([counts.entries, counts.malformed, counts.repairedProtocolNames], [3, 0, 2]);
+    assert.deepEqual(
+      entries.map((entry) => entry.protoNum),
+      [6, 6, 6],
+    );
+    // Another protocol's name contradicts the number: not a repair.
+    assert.equal(parseOne(line.replace(/^tcp /, 'udp ')), null);
   });
 });

@@ -116,7 +116,7 @@ const junkLine = fc.oneof(
 const otherEntry = fc.constantFrom(
   'ipv6     10 udp      17 29 src=2001:0db8:0000:0000:0000:0000:0000:0001 dst=2001:0db8:0000:0000:0000:0000:0000:0002 sport=5353 dport=53 [UNREPLIED] src=2001:0db8:0000:0000:0000:0000:0000:0002 dst=2001:0db8:0000:0000:0000:0000:0000:0001 sport=53 dport=5353 mark=0 zone=0 use=2',
   'gre      47 179 src=10.0.0.1 dst=10.0.0.2 srckey=0x0 dstkey=0x0 src=10.0.0.2 dst=10.0.0.1 srckey=0x0 dstkey=0x0 mark=0 use=1',
-  'tcp      6 300 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=99999999999 use=1',
+  'sctp     132 99 ESTABLISHED src=10.1.1.1 dst=10.3.3.3 sport=100 dport=200 packets=0 bytes=0 [UNREPLIED] src=10.3.3.3 dst=10.1.1.1 sport=200 dport=100 packets=0 bytes=0 mark=0 delta-time=0 use=1',
 );
 
 const entryLine = fc
@@ -295,14 +295,19 @@ function pipelined(input: Uint8Array, split: number, capacity: number) {
   const parser = new EntryStreamParser((entry) => aggregator.add(entry));
   const module = tableEngineModule()!;
   const counting = new TableEngine(module, capacity, parser);
+  let otherLines = 0;
   counting.push(input.subarray(0, split));
+  const linesBefore = counting.lines;
   const tail = counting.detachTail();
   if (tail) {
     const records: [Uint8Array, number][] = [];
     const parsing = new TableEngine(
       module,
       1,
-      { push: (bytes) => parser.push(Buffer.from(bytes)) },
+      {
+        push: (bytes, firstLine) =>
+          parser.push(Buffer.from(bytes), firstLine === undefined ? undefined : linesBefore + firstLine),
+      },
       {
         perCall: 64,
         onRecords: (bytes, count) => records.push([Buffer.from(bytes), count]),
@@ -313,17 +318,19 @@ function pipelined(input: Uint8Array, split: number, capacity: number) {
     parsing.finish();
     const states = parsing.statesFrom(0);
     for (const [bytes, count] of records) counting.countRecords(bytes, count, states);
+    otherLines = parsing.lines;
   } else {
     counting.push(input.subarray(split));
     counting.finish();
   }
   const counts = parser.end();
+  counting.finish();
   aggregator.merge(counting.toState());
   const sketches = [aggregator.hllSrc, aggregator.hllDst, aggregator.hllUdpUnrepliedSrc].map((hll) =>
     Array.from(hll.registers),
   );
   return {
-    counts: { ...counts, entries: counts.entries + counting.entries },
+    counts: { ...counts, entries: counts.entries + counting.entries, lines: counting.lines + otherLines },
     summary: summarizeTable(aggregator, 10_000),
     sketches,
   };

@@ -1,7 +1,7 @@
 import { CtdoctorError } from '../errors.js';
 import { expandIPv6, parseIPv4 } from '../table/address.js';
-import { type ConntrackEntry, FLAG } from '../table/entry.js';
-import { type FieldName, addressOf, fieldText, isFieldName } from './entryFields.js';
+import { type ConntrackEntry, FLAG, PROTOCOL_NAMES } from '../table/entry.js';
+import { FIELD_NAMES, type FieldName, addressOf, fieldText, isFieldName } from './entryFields.js';
 
 export type EntryPredicate = (entry: ConntrackEntry) => boolean;
 
@@ -36,7 +36,74 @@ function addressMatcher(text: string): (key: number | string) => boolean {
   };
 }
 
+/**
+ * State names the kernel prints: tcp_conntrack_names (nf_conntrack_proto_tcp.c), sctp_conntrack_names
+ * (nf_conntrack_proto_sctp.c), dccp_state_names (nf_conntrack_proto_dccp.c). Stateless protocols
+ * count under their protocol's name.
+ */
+const KNOWN_STATES = new Set([
+  'NONE',
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'TIME_WAIT',
+  'CLOSE',
+  'SYN_SENT2',
+  'CLOSED',
+  'COOKIE_WAIT',
+  'COOKIE_ECHOED',
+  'SHUTDOWN_SENT',
+  'SHUTDOWN_RECD',
+  'SHUTDOWN_ACK_SENT',
+  'HEARTBEAT_SENT',
+  'HEARTBEAT_ACKED',
+  'REQUEST',
+  'RESPOND',
+  'PARTOPEN',
+  'OPEN',
+  'CLOSEREQ',
+  'CLOSING',
+  'TIMEWAIT',
+  'IGNORE',
+  'INVALID',
+]);
+const PROTOCOLS = Object.values(PROTOCOL_NAMES);
+const NAT_KINDS = ['none', 'snat', 'dnat', 'both'];
+const FAMILIES = ['ipv4', 'ipv6'];
+/** zone is a u16 and mark a u32 in the kernel (struct nf_conntrack_zone, struct nf_conn). */
+const NUMBER_LIMITS: Partial<Record<FieldName, number>> = { zone: 0xffff, mark: 0xffffffff };
+
+/** Every value is checked before anything is read: an unknown one would match nothing, silently. */
+function checkValue(field: FieldName, value: string): void {
+  const unknown = (what: string, known: string) =>
+    new CtdoctorError('usage', `unknown ${what} "${value}" (${known})`);
+  if (field === 'proto') {
+    if (/^\d{1,3}$/.test(value) && Number(value) <= 255) return;
+    if (!PROTOCOLS.includes(value.toLowerCase()))
+      throw unknown('protocol', `${PROTOCOLS.join(', ')}, or a number 0-255`);
+  } else if (field === 'state') {
+    const upper = value.toUpperCase();
+    if (!KNOWN_STATES.has(upper) && !PROTOCOLS.includes(value.toLowerCase()))
+      throw unknown(
+        'state',
+        `${[...KNOWN_STATES].join(', ')}, a protocol name for stateless ones, or a flag`,
+      );
+  } else if (field === 'nat') {
+    if (!NAT_KINDS.includes(value.toLowerCase())) throw unknown('nat kind', NAT_KINDS.join(', '));
+  } else if (field === 'l3') {
+    if (!FAMILIES.includes(value.toLowerCase())) throw unknown('address family', FAMILIES.join(', '));
+  } else if (field in NUMBER_LIMITS) {
+    const limit = NUMBER_LIMITS[field]!;
+    if (!/^\d{1,10}$/.test(value) || Number(value) > limit)
+      throw new CtdoctorError('usage', `${field} "${value}" is not a number 0-${limit}`);
+  } else if (field === 'src-prefix') addressMatcher(value);
+}
+
 function valueMatcher(field: FieldName, value: string): EntryPredicate {
+  if (value === '') throw new CtdoctorError('usage', `empty value for ${field} in the filter`);
   if (ADDRESS_FIELDS.has(field)) {
     const matches = addressMatcher(value);
     const which = field as 'src' | 'dst' | 'reply-src' | 'reply-dst';
@@ -53,6 +120,11 @@ function valueMatcher(field: FieldName, value: string): EntryPredicate {
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new CtdoctorError('usage', `"${value}" is not a port`);
     return field === 'sport' ? (entry) => entry.orig.sport === port : (entry) => entry.orig.dport === port;
+  }
+  checkValue(field, value);
+  if (field === 'proto' && /^\d+$/.test(value)) {
+    const protoNum = Number(value);
+    return (entry) => entry.protoNum === protoNum;
   }
   const wanted = field === 'state' ? value.toUpperCase() : value.toLowerCase();
   return (entry) => {
@@ -72,10 +144,11 @@ export function parseEntryFilter(expression: string): EntryPredicate {
     if (!match)
       throw new CtdoctorError(
         'usage',
-        `filter term "${term}" is not field=value (fields: src, dst, dport, proto, state, ...)`,
+        `filter term "${term}" is not field=value (fields: ${FIELD_NAMES.join(', ')})`,
       );
     const [, field = '', operator, values = ''] = match;
-    if (!isFieldName(field)) throw new CtdoctorError('usage', `unknown filter field "${field}"`);
+    if (!isFieldName(field))
+      throw new CtdoctorError('usage', `unknown filter field "${field}" (${FIELD_NAMES.join(', ')})`);
     const alternatives = values.split(',').map((value) => valueMatcher(field, value));
     const any: EntryPredicate = (entry) => alternatives.some((matches) => matches(entry));
     return operator === '!=' ? (entry: ConntrackEntry) => !any(entry) : any;

@@ -36,6 +36,8 @@ interface EngineExports {
   adopt_state(foreignId: number, length: number): number;
   fallback_list(): number;
   fallback_length(): number;
+  fallback_line_list(): number;
+  scan_lines(): number;
   entry_count(): number;
   result(what: number): number;
   top_field(which: number, field: number): number;
@@ -53,9 +55,13 @@ type KeyKind = 'address' | 'prefix' | 'number' | 'pair';
 const TAIL_ROOM = 8192;
 const READ_ROOM = 8 << 20;
 
-/** Where the lines the engine does not take go, as bytes, whole lines in order. */
+/**
+ * Where the lines the engine does not take go, as bytes, whole lines in order. `firstLine` is the
+ * number (from 1, in this engine's input) of the first line in `bytes`; it is absent when `bytes`
+ * goes on with the overlong line of the previous push.
+ */
 export interface FallbackSink {
-  push(bytes: Uint8Array): void;
+  push(bytes: Uint8Array, firstLine?: number): void;
 }
 
 /**
@@ -78,6 +84,8 @@ export class TableEngine {
   private filled = TAIL_ROOM;
   /** A line longer than any entry is being passed to the fallback parser up to its newline. */
   private longLineToFallback = false;
+  /** Complete lines read so far, taken or not (the fallback parser's line numbers). */
+  private lineCount = 0;
 
   constructor(
     module: WebAssembly.Module,
@@ -159,6 +167,11 @@ export class TableEngine {
     return this.wasm.entry_count();
   }
 
+  /** Complete lines read so far, entries or not. */
+  get lines(): number {
+    return this.lineCount;
+  }
+
   push(bytes: Uint8Array): void {
     let offset = 0;
     if (this.longLineToFallback) {
@@ -169,6 +182,7 @@ export class TableEngine {
       }
       this.fallback.push(bytes.subarray(0, newline + 1));
       this.longLineToFallback = false;
+      this.lineCount++;
       offset = newline + 1;
     }
     while (offset < bytes.length) {
@@ -220,6 +234,7 @@ export class TableEngine {
       const next = wasm.scan(position, this.filled);
       this.passFallbackLines();
       this.passRecords();
+      this.lineCount += wasm.scan_lines();
       if (next === position) break;
       position = next;
     }
@@ -227,7 +242,10 @@ export class TableEngine {
     const memory = this.bytes();
     if (tail > MAX_LINE_BYTES) {
       // Not an entry whatever follows: the fallback parser counts it as malformed and skips to its newline.
-      this.fallback.push(memory.subarray(this.input + position, this.input + this.filled));
+      this.fallback.push(
+        memory.subarray(this.input + position, this.input + this.filled),
+        this.lineCount + 1,
+      );
       this.longLineToFallback = true;
       this.start = this.filled = TAIL_ROOM;
       return;
@@ -252,19 +270,23 @@ export class TableEngine {
     const count = this.wasm.fallback_length();
     if (count === 0) return;
     const ranges = new Uint32Array(this.wasm.memory.buffer, this.wasm.fallback_list(), 2 * count);
+    const lines = new Uint32Array(this.wasm.memory.buffer, this.wasm.fallback_line_list(), count);
     const memory = this.bytes();
+    const firstLine = this.lineCount + 1;
     // Adjacent lines (an all-IPv6 table) go over as one run.
     let runStart = ranges[0]!;
     let runEnd = ranges[1]! + 1;
+    let runLine = firstLine + lines[0]!;
     for (let i = 1; i < count; i++) {
       const start = ranges[2 * i]!;
       if (start !== runEnd) {
-        this.fallback.push(memory.subarray(this.input + runStart, this.input + runEnd));
+        this.fallback.push(memory.subarray(this.input + runStart, this.input + runEnd), runLine);
         runStart = start;
+        runLine = firstLine + lines[i]!;
       }
       runEnd = ranges[2 * i + 1]! + 1;
     }
-    this.fallback.push(memory.subarray(this.input + runStart, this.input + runEnd));
+    this.fallback.push(memory.subarray(this.input + runStart, this.input + runEnd), runLine);
   }
 
   /**

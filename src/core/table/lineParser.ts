@@ -1,5 +1,5 @@
 import { ipv6FromBytes } from './ipv6Bytes.js';
-import { type ConntrackEntry, FLAG, type Tuple } from './entry.js';
+import { type ConntrackEntry, FLAG, PROTOCOL_NAMES, type Tuple } from './entry.js';
 
 /**
  * Parses one line of /proc/net/nf_conntrack, `conntrack -L` or `conntrack -L -o extended` from raw
@@ -10,7 +10,76 @@ import { type ConntrackEntry, FLAG, type Tuple } from './entry.js';
  *   tuple [zone-reply=] [packets= bytes=] [OFFLOAD|HW_OFFLOAD|ASSURED] [mark=] [secctx=] [zone=]
  *   [delta-time=] use=
  * where a tuple is `src= dst=` then `sport= dport=`, `type= code= id=` or `srckey= dstkey=`.
+ *
+ * Stricter than the kernel, never looser: every number is held to the range of the kernel field it
+ * prints (a port is a u16, an ICMP type a u8, a mark a u32, a zone a u16: struct nf_conntrack_tuple,
+ * struct nf_conntrack_zone), a key the kernel prints once per tuple may not appear twice, and a line
+ * cut at its start (`6 46 TIME_WAIT src=…`, pasted from a terminal) is not an entry of protocol 46.
  */
+
+/** Why the last line parseEntryLine refused is not an entry (lastParse.reason). */
+export const MALFORMED_REASONS = [
+  '',
+  'cut at its start: no protocol name before its number',
+  'not a conntrack entry: it does not start with a protocol name and number',
+  'the address family name must be ipv4 2 or ipv6 10',
+  'the protocol number must be 0-255',
+  'the protocol name does not match its number',
+  'the timeout is not a number',
+  'a state must be upper-case letters, digits and _',
+  'a bare word where key=value belongs',
+  'not an IPv4 or IPv6 address',
+  'not a decimal number',
+  'out of range',
+  'a key printed once per tuple appears twice',
+  'cut at its end: a tuple lacks src= or dst=',
+  'cut at its end: a tcp or udp tuple lacks sport= or dport=',
+] as const;
+const CUT_AT_START = 1;
+export const NOT_AN_ENTRY = 2;
+const BAD_FAMILY = 3;
+const BAD_PROTOCOL_NUMBER = 4;
+const PROTOCOL_MISMATCH = 5;
+const BAD_TIMEOUT = 6;
+const BAD_STATE = 7;
+const BARE_WORD = 8;
+const BAD_ADDRESS = 9;
+const BAD_NUMBER = 10;
+export const OUT_OF_RANGE = 11;
+const DOUBLED_KEY = 12;
+export const MISSING_ADDRESS = 13;
+export const MISSING_PORTS = 14;
+
+/**
+ * What the last parseEntryLine call found beyond its verdict: for a refused line, the reason (an
+ * index into MALFORMED_REASONS) and the token at fault; for an entry, whether its protocol name was
+ * damaged (`cp      6 …`, a line cut inside its name) and read by the number after it. A module
+ * slot, not a result object: the parser allocates nothing per line.
+ */
+export const lastParse = { reason: 0, tokenStart: 0, tokenEnd: 0, limit: 0, protocolNameRepaired: false };
+
+function fail(reason: number, tokenStart: number, tokenEnd: number): false {
+  lastParse.reason = reason;
+  lastParse.tokenStart = tokenStart;
+  lastParse.tokenEnd = tokenEnd;
+  return false;
+}
+
+/** fail() for the readers that return a position: -1. */
+function failedAt(reason: number, tokenStart: number, tokenEnd: number): number {
+  fail(reason, tokenStart, tokenEnd);
+  return -1;
+}
+
+function outOfRange(tokenStart: number, tokenEnd: number, limit: number): false {
+  lastParse.limit = limit;
+  return fail(OUT_OF_RANGE, tokenStart, tokenEnd);
+}
+
+/** Kernel field ranges (struct nf_conntrack_tuple, struct nf_conn). */
+const U8_MAX = 0xff;
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
 
 const SPACE = 0x20;
 const EQUALS = 0x3d;
@@ -92,12 +161,43 @@ function sameBytes(text: string, buf: Uint8Array, start: number, end: number): b
 }
 
 function isStateToken(buf: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
+  if (end <= start || buf[start]! < 0x41 || buf[start]! > 0x5a) return false;
+  for (let i = start + 1; i < end; i++) {
     const byte = buf[i]!;
     const upper = byte >= 0x41 && byte <= 0x5a;
     if (!upper && byte !== 0x5f && !(byte >= ZERO && byte <= NINE)) return false;
   }
-  return end > start;
+  return true;
+}
+
+/** A protocol name as the kernel prints it: a lower-case letter, then lower-case letters and digits. */
+function isProtocolName(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start > 16 || buf[start]! < 0x61 || buf[start]! > 0x7a) return false;
+  for (let i = start + 1; i < end; i++) {
+    const byte = buf[i]!;
+    if (!(byte >= 0x61 && byte <= 0x7a) && !(byte >= ZERO && byte <= NINE)) return false;
+  }
+  return true;
+}
+
+/** `unknown` is what the kernel prints for a protocol without a tracker, whatever its number. */
+const UNKNOWN_PROTOCOL = 'unknown';
+
+/**
+ * The protocol name against its number: the right name, `unknown`, or the end of the right name
+ * (a line cut inside it, `cp      6`: repaired, read by the number). The name of another protocol
+ * contradicts the number: refused. Called once per line, for the name's few bytes.
+ */
+function checkProtocolName(buf: Uint8Array, start: number, end: number, protoNum: number): boolean {
+  const expected = PROTOCOL_NAMES[protoNum] ?? UNKNOWN_PROTOCOL;
+  lastParse.protocolNameRepaired = false;
+  if (sameBytes(expected, buf, start, end) || sameBytes(UNKNOWN_PROTOCOL, buf, start, end)) return true;
+  const length = end - start;
+  if (length >= expected.length) return false;
+  for (let i = 0; i < length; i++)
+    if (expected.charCodeAt(expected.length - length + i) !== buf[start + i]) return false;
+  lastParse.protocolNameRepaired = true;
+  return true;
 }
 
 export function parseEntryLine(
@@ -112,6 +212,8 @@ export function parseEntryLine(
   let headerTokens = 0; // tokens consumed before the first tuple key: l3 pair, l4 pair, timeout, state
   let l3: 0 | 4 | 6 = 0;
   let protoNum = -1;
+  let nameStart = 0;
+  let nameEnd = 0;
   let expect = EXPECT_L3_OR_L4;
 
   while (pos < lineEnd) {
@@ -130,7 +232,7 @@ export function parseEntryLine(
 
     if (expect !== EXPECT_BODY) {
       headerTokens++;
-      if (headerTokens > 8) return false;
+      if (headerTokens > 8) return fail(BARE_WORD, tokenStart, tokenEnd);
       if (expect === EXPECT_L3_OR_L4) {
         // Optional "ipv4 2" / "ipv6 10" prefix (procfs and -o extended).
         if (
@@ -142,27 +244,38 @@ export function parseEntryLine(
           const version = buf[tokenStart + 3];
           if (version === 0x34) l3 = 4;
           else if (version === 0x36) l3 = 6;
-          else return false;
+          else return fail(BAD_FAMILY, tokenStart, tokenEnd);
           expect = EXPECT_L3NUM;
         } else {
-          if (eq >= 0 || tokenEnd - tokenStart > 16) return false;
+          if (isDigit(byte0)) return fail(CUT_AT_START, tokenStart, tokenEnd);
+          if (eq >= 0 || !isProtocolName(buf, tokenStart, tokenEnd))
+            return fail(NOT_AN_ENTRY, tokenStart, tokenEnd);
+          nameStart = tokenStart;
+          nameEnd = tokenEnd;
           expect = EXPECT_L4NUM;
         }
         continue;
       }
       if (expect === EXPECT_L3NUM) {
-        if (decimalAt(buf, tokenStart, tokenEnd) < 0) return false;
+        // AF_INET is 2 and AF_INET6 10 (include/linux/socket.h).
+        if (decimalAt(buf, tokenStart, tokenEnd) !== (l3 === 4 ? 2 : 10))
+          return fail(BAD_FAMILY, tokenStart, tokenEnd);
         expect = EXPECT_L4NAME;
         continue;
       }
       if (expect === EXPECT_L4NAME) {
-        if (eq >= 0 || tokenEnd - tokenStart > 16) return false;
+        if (eq >= 0 || !isProtocolName(buf, tokenStart, tokenEnd))
+          return fail(NOT_AN_ENTRY, tokenStart, tokenEnd);
+        nameStart = tokenStart;
+        nameEnd = tokenEnd;
         expect = EXPECT_L4NUM;
         continue;
       }
       if (expect === EXPECT_L4NUM) {
         protoNum = decimalAt(buf, tokenStart, tokenEnd);
-        if (protoNum < 0 || protoNum > 255) return false;
+        if (protoNum < 0 || protoNum > U8_MAX) return fail(BAD_PROTOCOL_NUMBER, tokenStart, tokenEnd);
+        if (!checkProtocolName(buf, nameStart, nameEnd, protoNum))
+          return fail(PROTOCOL_MISMATCH, nameStart, tokenEnd);
         entry.protoNum = protoNum;
         entry.timeoutSeconds = -1;
         entry.state = '';
@@ -182,12 +295,12 @@ export function parseEntryLine(
       if (eq < 0 && byte0 !== OPEN_BRACKET) {
         if (expect === EXPECT_TIMEOUT_OR_STATE && isDigit(byte0)) {
           const timeout = decimalAt(buf, tokenStart, tokenEnd);
-          if (timeout < 0) return false;
+          if (timeout < 0) return fail(BAD_TIMEOUT, tokenStart, tokenEnd);
           entry.timeoutSeconds = timeout;
           expect = EXPECT_STATE;
           continue;
         }
-        if (!isStateToken(buf, tokenStart, tokenEnd)) return false;
+        if (!isStateToken(buf, tokenStart, tokenEnd)) return fail(BAD_STATE, tokenStart, tokenEnd);
         entry.state = stateName(buf, tokenStart, tokenEnd);
         expect = EXPECT_BODY;
         continue;
@@ -195,23 +308,25 @@ export function parseEntryLine(
       expect = EXPECT_BODY;
     }
 
-    if (eq < 0 && byte0 !== OPEN_BRACKET) return false; // a bare word where key=value belongs
+    if (eq < 0 && byte0 !== OPEN_BRACKET) return fail(BARE_WORD, tokenStart, tokenEnd);
     // The first tuple key or flag ends the header; from here on, parseBody reads it all in one pass.
     pos = tokenStart;
     break;
   }
-  if (expect === EXPECT_BODY && !parseBody(buf, pos, lineEnd, entry)) return false;
+  if (expect !== EXPECT_BODY)
+    return fail(expect <= EXPECT_L4NUM ? NOT_AN_ENTRY : MISSING_ADDRESS, lineStart, lineEnd);
+  if (!parseBody(buf, pos, lineEnd, entry)) return false;
 
-  if (expect !== EXPECT_BODY) return false;
   const { orig, reply } = entry;
-  if (isUnset(orig.src) || isUnset(orig.dst) || isUnset(reply.src) || isUnset(reply.dst)) return false;
+  if (isUnset(orig.src) || isUnset(orig.dst) || isUnset(reply.src) || isUnset(reply.dst))
+    return fail(MISSING_ADDRESS, lineStart, lineEnd);
   // Ports are mandatory only for TCP and UDP, whose trackers are always built in: without an SCTP
   // or DCCP tracker procfs prints `unknown 132` and no ports (conntrack-tools prints sport=0).
   if (
     (protoNum === 6 || protoNum === 17) &&
     (orig.sport < 0 || orig.dport < 0 || reply.sport < 0 || reply.dport < 0)
   ) {
-    return false;
+    return fail(MISSING_PORTS, lineStart, lineEnd);
   }
   entry.l3 = l3 !== 0 ? l3 : typeof orig.src === 'string' ? 6 : 4;
   return true;
@@ -220,20 +335,36 @@ export function parseEntryLine(
 /** Set by readDecimal: the value just read (a module slot avoids allocating a result object). */
 let scannedNumber = 0;
 
-/** Reads decimal digits up to a space or the end; returns the end position, or -1 on a bad byte. */
-function readDecimal(buf: Uint8Array, pos: number, end: number): number {
+/**
+ * Reads decimal digits up to a space or the end, at most `max`; returns the end position, or -1
+ * (lastParse says why) on a bad byte or a value out of range.
+ */
+function readDecimal(buf: Uint8Array, pos: number, end: number, max: number): number {
   let value = 0;
   const start = pos;
   for (; pos < end; pos++) {
     const byte = buf[pos]!;
     if (byte === SPACE) break;
-    if (byte < ZERO || byte > NINE) return -1;
+    if (byte < ZERO || byte > NINE) return failedAt(BAD_NUMBER, start, skipToken(buf, pos, end));
     value = value * 10 + (byte - ZERO);
   }
-  if (pos === start || pos - start > 15) return -1;
+  if (pos === start || pos - start > 15) return failedAt(BAD_NUMBER, start, pos);
+  if (value > max) {
+    lastParse.limit = max;
+    return failedAt(OUT_OF_RANGE, start, pos);
+  }
   scannedNumber = value;
   return pos;
 }
+
+/** readDecimal of a value the tuple or entry must not hold yet (`current` is -1 until set). */
+function readOnce(buf: Uint8Array, pos: number, end: number, max: number, current: number): number {
+  if (current >= 0) return failedAt(DOUBLED_KEY, pos, skipToken(buf, pos, end));
+  return readDecimal(buf, pos, end, max);
+}
+
+/** No more digits than a u64 counter or a timestamp needs: 15 keeps it an exact double. */
+const ANY_COUNT = Number.MAX_SAFE_INTEGER;
 
 function skipToken(buf: Uint8Array, pos: number, end: number): number {
   while (pos < end && buf[pos] !== SPACE) pos++;
@@ -270,10 +401,15 @@ function readAddress(buf: Uint8Array, pos: number, end: number, tuple: Tuple, fi
   }
   const tokenEnd = skipToken(buf, pos, end);
   const v6 = ipv6FromBytes(buf, start, tokenEnd);
-  if (v6 === undefined) return -1;
+  if (v6 === undefined) return failedAt(BAD_ADDRESS, start, tokenEnd);
   tuple[field] = v6;
   return tokenEnd;
 }
+
+const UNREPLIED_TOKEN = '[UNREPLIED]';
+const ASSURED_TOKEN = '[ASSURED]';
+const OFFLOAD_TOKEN = '[OFFLOAD]';
+const HW_OFFLOAD_TOKEN = '[HW_OFFLOAD]';
 
 /** The tuples and trailing attributes: `key=value` tokens and bracketed flags, in one pass. */
 function parseBody(buf: Uint8Array, pos: number, end: number, entry: ConntrackEntry): boolean {
@@ -286,67 +422,89 @@ function parseBody(buf: Uint8Array, pos: number, end: number, entry: ConntrackEn
     const byte0 = buf[pos]!;
     if (byte0 === OPEN_BRACKET) {
       pos = skipToken(buf, pos, end);
+      // The kernel's exact words; other bracketed annotations ([start=..]) carry nothing we aggregate.
       const length = pos - tokenStart;
       const b1 = buf[tokenStart + 1];
-      if (length === 11 && b1 === 0x55)
-        entry.flags |= FLAG.UNREPLIED; // [UNREPLIED]
-      else if (length === 9 && b1 === 0x41)
-        entry.flags |= FLAG.ASSURED; // [ASSURED]
-      else if (length === 9 && b1 === 0x4f)
-        entry.flags |= FLAG.OFFLOAD; // [OFFLOAD]
-      else if (length === 12 && b1 === 0x48) entry.flags |= FLAG.HW_OFFLOAD; // [HW_OFFLOAD]
-      continue; // other bracketed annotations ([start=..], [id=..]) carry nothing we aggregate
+      if (length === 11 && b1 === 0x55 && sameBytes(UNREPLIED_TOKEN, buf, tokenStart, pos))
+        entry.flags |= FLAG.UNREPLIED;
+      else if (length === 9 && b1 === 0x41 && sameBytes(ASSURED_TOKEN, buf, tokenStart, pos))
+        entry.flags |= FLAG.ASSURED;
+      else if (length === 9 && b1 === 0x4f && sameBytes(OFFLOAD_TOKEN, buf, tokenStart, pos))
+        entry.flags |= FLAG.OFFLOAD;
+      else if (length === 12 && b1 === 0x48 && sameBytes(HW_OFFLOAD_TOKEN, buf, tokenStart, pos))
+        entry.flags |= FLAG.HW_OFFLOAD;
+      continue;
     }
     while (pos < end && buf[pos] !== EQUALS && buf[pos] !== SPACE) pos++;
-    if (pos >= end || buf[pos] !== EQUALS) return false; // a bare word where key=value belongs
+    if (pos >= end || buf[pos] !== EQUALS) return fail(BARE_WORD, tokenStart, skipToken(buf, pos, end));
     const keyLength = pos - tokenStart;
     const k1 = buf[tokenStart + 1];
     pos++;
     switch (keyLength) {
       case 2: // id
-        pos = byte0 === 0x69 ? readDecimal(buf, pos, end) : skipToken(buf, pos, end);
-        if (byte0 === 0x69 && pos >= 0) tuple.icmpId = scannedNumber;
+        if (byte0 === 0x69) {
+          pos = readOnce(buf, pos, end, U16_MAX, tuple.icmpId);
+          if (pos >= 0) tuple.icmpId = scannedNumber;
+        } else pos = skipToken(buf, pos, end);
         break;
       case 3:
         if (byte0 === 0x73 && k1 === 0x72) {
-          // src: the second src starts the reply tuple
-          if (!inReply && !isUnset(tuple.src)) {
+          // src: the second src starts the reply tuple; a third is one too many
+          if (!isUnset(tuple.src)) {
+            if (inReply) return fail(DOUBLED_KEY, tokenStart, skipToken(buf, pos, end));
             inReply = true;
             tuple = entry.reply;
           }
           pos = readAddress(buf, pos, end, tuple, 'src');
-        } else if (byte0 === 0x64 && k1 === 0x73) pos = readAddress(buf, pos, end, tuple, 'dst');
-        else if (byte0 === 0x75) {
-          pos = readDecimal(buf, pos, end);
+        } else if (byte0 === 0x64 && k1 === 0x73) {
+          if (!isUnset(tuple.dst)) return fail(DOUBLED_KEY, tokenStart, skipToken(buf, pos, end));
+          pos = readAddress(buf, pos, end, tuple, 'dst');
+        } else if (byte0 === 0x75) {
+          pos = readOnce(buf, pos, end, U32_MAX, entry.use);
           entry.use = scannedNumber;
         } else pos = skipToken(buf, pos, end);
         break;
       case 4:
-        pos = readDecimal(buf, pos, end);
-        if (byte0 === 0x74)
+        if (byte0 === 0x74) {
+          pos = readOnce(buf, pos, end, U8_MAX, tuple.sport);
           tuple.sport = scannedNumber; // type
-        else if (byte0 === 0x63)
+        } else if (byte0 === 0x63) {
+          pos = readOnce(buf, pos, end, U8_MAX, tuple.dport);
           tuple.dport = scannedNumber; // code
-        else if (byte0 === 0x6d)
+        } else if (byte0 === 0x6d) {
+          pos = readOnce(buf, pos, end, U32_MAX, entry.mark);
           entry.mark = scannedNumber; // mark
-        else if (byte0 === 0x7a) entry.zone = scannedNumber; // zone
+        } else if (byte0 === 0x7a) {
+          pos = readOnce(buf, pos, end, U16_MAX, entry.zone);
+          entry.zone = scannedNumber; // zone
+        } else pos = skipToken(buf, pos, end);
         break;
       case 5:
-        pos = readDecimal(buf, pos, end);
-        if (byte0 === 0x73)
+        if (byte0 === 0x73) {
+          pos = readOnce(buf, pos, end, U16_MAX, tuple.sport);
           tuple.sport = scannedNumber; // sport
-        else if (byte0 === 0x64)
+        } else if (byte0 === 0x64) {
+          pos = readOnce(buf, pos, end, U16_MAX, tuple.dport);
           tuple.dport = scannedNumber; // dport
-        else if (byte0 === 0x62) tuple.bytes = scannedNumber; // bytes
+        } else if (byte0 === 0x62) {
+          pos = readOnce(buf, pos, end, ANY_COUNT, tuple.bytes);
+          tuple.bytes = scannedNumber; // bytes
+        } else pos = skipToken(buf, pos, end);
         break;
       case 6: {
         const valueStart = pos;
         pos = skipToken(buf, pos, end);
-        if (byte0 === 0x73 && k1 === 0x72)
+        if (byte0 === 0x73 && k1 === 0x72) {
+          if (tuple.sport >= 0) return fail(DOUBLED_KEY, tokenStart, pos);
           tuple.sport = numberAt(buf, valueStart, pos); // srckey
-        else if (byte0 === 0x64)
+          if (tuple.sport < 0) return fail(BAD_NUMBER, valueStart, pos);
+          if (tuple.sport > U16_MAX) return outOfRange(valueStart, pos, U16_MAX);
+        } else if (byte0 === 0x64) {
+          if (tuple.dport >= 0) return fail(DOUBLED_KEY, tokenStart, pos);
           tuple.dport = numberAt(buf, valueStart, pos); // dstkey
-        else if (byte0 === 0x73)
+          if (tuple.dport < 0) return fail(BAD_NUMBER, valueStart, pos);
+          if (tuple.dport > U16_MAX) return outOfRange(valueStart, pos, U16_MAX);
+        } else if (byte0 === 0x73)
           entry.secctx = latin1(buf, valueStart, pos); // secctx
         else if (byte0 === 0x68)
           entry.helper = latin1(buf, valueStart, pos); // helper
@@ -354,18 +512,23 @@ function parseBody(buf: Uint8Array, pos: number, end: number, entry: ConntrackEn
         break;
       }
       case 7:
-        pos = byte0 === 0x70 ? readDecimal(buf, pos, end) : skipToken(buf, pos, end);
-        if (byte0 === 0x70) tuple.packets = scannedNumber; // packets
+        if (byte0 === 0x70) {
+          pos = readOnce(buf, pos, end, ANY_COUNT, tuple.packets);
+          tuple.packets = scannedNumber; // packets
+        } else pos = skipToken(buf, pos, end);
         break;
       case 9:
-        pos = byte0 === 0x7a ? readDecimal(buf, pos, end) : skipToken(buf, pos, end);
+        pos = byte0 === 0x7a ? readDecimal(buf, pos, end, U16_MAX) : skipToken(buf, pos, end);
         if (byte0 === 0x7a) entry.orig.zone = scannedNumber; // zone-orig
         break;
       case 10:
-        pos = readDecimal(buf, pos, end);
-        if (byte0 === 0x7a)
+        if (byte0 === 0x7a) {
+          pos = readDecimal(buf, pos, end, U16_MAX);
           entry.reply.zone = scannedNumber; // zone-reply
-        else if (byte0 === 0x64) entry.deltaTimeSeconds = scannedNumber; // delta-time
+        } else if (byte0 === 0x64) {
+          pos = readDecimal(buf, pos, end, ANY_COUNT);
+          entry.deltaTimeSeconds = scannedNumber; // delta-time
+        } else pos = skipToken(buf, pos, end);
         break;
       default:
         pos = skipToken(buf, pos, end); // unknown keys from newer kernels or tools are tolerated
