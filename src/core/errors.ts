@@ -18,8 +18,9 @@ export class CtdoctorError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'CtdoctorError';
   }
 }
