@@ -14,7 +14,16 @@ import { sysctlAccess } from '../host/sysctlAccess.js';
 import { measureLoss } from '../measure/lossWindow.js';
 import { probeStatus } from '../measure/statusProbe.js';
 import { renderMitigation } from '../render/mitigateText.js';
-import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
+import {
+  type CommonOptions,
+  type DurationBounds,
+  INTERVAL_BOUNDS,
+  addCommonOptions,
+  durationRange,
+  openContext,
+  parseDuration,
+  parsePositiveNumber,
+} from './context.js';
 import { EXIT, printJson } from './output.js';
 import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
 
@@ -43,6 +52,13 @@ export function parseMemoryBudget(text: string, memTotalBytes: number): number {
   const scale: Record<string, number> = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
   return value * scale[unit]!;
 }
+
+/**
+ * Loss after a change is judged over this window. Drops arrive in bursts with new flows: under 1 s
+ * a window often holds none while the table still overflows (a false "verified"); past 10 min the
+ * operator is left waiting at the prompt, and a longer watch is `status --watch`'s job.
+ */
+const VERIFY_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 600 };
 
 export function mitigateCommand(setExit: (code: number) => void): Command {
   const command = new Command('mitigate').description(
@@ -73,11 +89,16 @@ export function mitigateCommand(setExit: (code: number) => void): Command {
     .option('--apply', 'make the change (without it, only the plan is printed)')
     .option(
       '--verify-seconds <s>',
-      'after applying, watch the loss counters this long',
-      parsePositiveNumber('--verify-seconds'),
+      `after applying, watch the loss counters this long ${durationRange(VERIFY_BOUNDS)}`,
+      parseDuration('--verify-seconds', VERIFY_BOUNDS),
       5,
     )
-    .option('--interval <seconds>', 'window for the current drop rate', parsePositiveNumber('--interval'), 1);
+    .option(
+      '--interval <seconds>',
+      `window for the current drop rate ${durationRange(INTERVAL_BOUNDS)}`,
+      parseDuration('--interval', INTERVAL_BOUNDS),
+      1,
+    );
   return command.action(async (options: MitigateOptions) => {
     const context = await openContext(options);
     const self = await resolveNetns(undefined, context.roots);

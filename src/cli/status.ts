@@ -5,10 +5,12 @@ import { probeStatus } from '../measure/statusProbe.js';
 import { renderStatusText } from '../render/statusText.js';
 import {
   type CommonOptions,
+  INTERVAL_BOUNDS,
   addCommonOptions,
+  durationRange,
   openContext,
+  parseDuration,
   parsePercent,
-  parsePositiveNumber,
 } from './context.js';
 import { EXIT, printJson } from './output.js';
 
@@ -26,7 +28,12 @@ export function thresholdsFrom(options: { warn: number; crit: number }): StatusT
 
 export function addThresholdOptions(command: Command): Command {
   return command
-    .option('--interval <seconds>', 'sampling window for rates', parsePositiveNumber('--interval'), 1)
+    .option(
+      '--interval <seconds>',
+      `sampling window for rates ${durationRange(INTERVAL_BOUNDS)}`,
+      parseDuration('--interval', INTERVAL_BOUNDS),
+      1,
+    )
     .option('--warn <percent>', 'usage that makes the verdict warn', parsePercent('--warn'), 0.8)
     .option('--crit <percent>', 'usage that makes the verdict crit', parsePercent('--crit'), 0.95);
 }
