@@ -31,6 +31,38 @@ describe('#11.22 firewall backend detection does not depend on privileges', () =
     });
   });
 
+  it('#11.22 with the backend chosen as nft, legacy iptables rules are still reviewed', async () => {
+    await withLabNamespace(async (lab) => {
+      // A drop policy that lets replies in by conntrack state, in x_tables only (as an old Docker
+      // leaves it): untracked packets would be dropped there, whatever nft is told.
+      await lab.execChecked('iptables-legacy', ['-P', 'INPUT', 'DROP']);
+      await lab.execChecked('iptables-legacy', [
+        '-A',
+        'INPUT',
+        '-m',
+        'conntrack',
+        '--ctstate',
+        'ESTABLISHED,RELATED',
+        '-j',
+        'ACCEPT',
+      ]);
+      const result = await ctdoctorIn(lab, 'root', ['notrack', '--port', '8080', '--apply', '--json']);
+      const plan = JSON.parse(result.stdout) as {
+        backend: string;
+        refused: boolean;
+        applied: boolean;
+        concerns: { fix: string }[];
+      };
+      assert.equal(plan.backend, 'nft');
+      assert.equal(plan.refused, true);
+      assert.equal(plan.applied, false);
+      assert.deepEqual(
+        plan.concerns.map((concern) => concern.fix),
+        ['iptables-legacy -I INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT'],
+      );
+    });
+  });
+
   for (const args of [
     ['notrack', '--port', '53', '--proto', 'udp'],
     ['block', '--list'],
