@@ -54,11 +54,10 @@ export function parseMemoryBudget(text: string, memTotalBytes: number): number {
 }
 
 /**
- * Loss after a change is judged over this window. Drops arrive in bursts with new flows: under 1 s
- * a window often holds none while the table still overflows (a false "verified"); past 10 min the
- * operator is left waiting at the prompt, and a longer watch is `status --watch`'s job.
+ * Loss after a change is judged over this window: as short as a rate's window (INTERVAL_BOUNDS);
+ * past 10 min the operator is left waiting at the prompt, and a longer watch is `status --watch`'s.
  */
-const VERIFY_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 600 };
+const VERIFY_BOUNDS: DurationBounds = { ...INTERVAL_BOUNDS, maxSeconds: 600 };
 
 export function mitigateCommand(setExit: (code: number) => void): Command {
   const command = new Command('mitigate').description(

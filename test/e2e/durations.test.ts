@@ -17,7 +17,7 @@ const OPTIONS = [
   { command: ['check'], option: '--interval', range: '0.1 s to 1 h', outside: ['0.09', '2147483.648'] },
   { command: ['doctor'], option: '--interval', range: '0.1 s to 1 h', outside: ['50ms', '61m'] },
   { command: ['mitigate'], option: '--interval', range: '0.1 s to 1 h', outside: ['0', '1d'] },
-  { command: ['mitigate'], option: '--verify-seconds', range: '1 s to 10 min', outside: ['0.5', '601'] },
+  { command: ['mitigate'], option: '--verify-seconds', range: '0.1 s to 10 min', outside: ['0.05', '601'] },
   { command: ['doctor'], option: '--since', range: '1 min to 30 d', outside: ['0.5', '43201', '1e20'] },
   { command: ['block', '--ip', '192.0.2.7'], option: '--ttl', range: '1 s to 24 d', outside: ['0', '25d'] },
 ] as const;
