@@ -60,6 +60,35 @@ async function nftTable(firewall: Firewall, table: string): Promise<string> {
   return result.exitCode === 0 ? result.stdout : '';
 }
 
+/**
+ * Rules of legacy iptables (x_tables) filter packets beside nf_tables ones. The backend is chosen
+ * without reading rulesets (#11.22), so a host whose `iptables` is nft can still hold legacy rules
+ * (an old Docker's own binary): they are reviewed too.
+ */
+async function reviewLegacyRules(
+  firewall: Firewall,
+  port: number,
+  hooks: string[],
+): Promise<RulesetConcern[]> {
+  const concerns: RulesetConcern[] = [];
+  for (const binary of ['iptables-legacy', 'ip6tables-legacy']) {
+    const save = await firewall.run(`${binary}-save`, []).catch((error: unknown) => {
+      if (error instanceof CtdoctorError && error.kind === 'missing-tool') return null;
+      throw error;
+    });
+    if (save?.exitCode === 0 && /^-A /m.test(save.stdout))
+      concerns.push(
+        ...reviewIptablesSave(
+          save.stdout,
+          port,
+          hooks.map((hook) => hook.toUpperCase()),
+          binary,
+        ),
+      );
+  }
+  return concerns;
+}
+
 export async function planNotrack(
   firewall: Firewall,
   spec: NotrackSpec,
@@ -89,7 +118,10 @@ export async function planNotrack(
           : null,
       });
     }
-    concerns = reviewNftRuleset(await firewall.check('nft', ['list', 'ruleset']), spec.port, hooks);
+    concerns = [
+      ...reviewNftRuleset(await firewall.check('nft', ['list', 'ruleset']), spec.port, hooks),
+      ...(await reviewLegacyRules(firewall, spec.port, hooks)),
+    ];
   } else {
     const families: (4 | 6)[] = spec.address ? [addressFamily(spec.address)] : [4, 6];
     concerns = [];

@@ -2,21 +2,28 @@ import { Command } from 'commander';
 import { pc } from '../render/colors.js';
 import { applyBlock, listBlocked, planBlock, removeBlock } from '../actions/block.js';
 import { CtdoctorError } from '../core/errors.js';
-import { LOOPBACK, parseNetwork, parseTtl, sshProtected } from '../core/firewall/blockGuards.js';
+import { LOOPBACK, parseNetwork, sshProtected } from '../core/firewall/blockGuards.js';
 import { ALLOWLIST_FILE, readAllowlist } from '../host/allowlist.js';
 import { type BackendChoice, Firewall, detectBackend } from '../host/firewall.js';
 import { localProtectedAddresses } from '../host/hostAddresses.js';
 import { buildAnalysisReport } from '../measure/analysisReport.js';
 import { analyzeSource } from '../measure/tableAnalysis.js';
 import { openLiveTable } from '../host/tableSource.js';
-import { type CommonOptions, addCommonOptions, openContext } from './context.js';
+import {
+  type CommonOptions,
+  type DurationBounds,
+  addCommonOptions,
+  durationRange,
+  openContext,
+  parseDuration,
+} from './context.js';
 import { addBackendOption } from './firewallOptions.js';
 import { EXIT, printJson } from './output.js';
 import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 
 interface BlockOptions extends CommonOptions, StateOptions {
   ip: string[];
-  ttl?: string;
+  ttl?: number;
   fromFindings?: boolean;
   allow: string[];
   list?: boolean;
@@ -26,6 +33,13 @@ interface BlockOptions extends CommonOptions, StateOptions {
   backend: BackendChoice;
 }
 
+/**
+ * An expiring block's lifetime, whole seconds as nft and ipset take it. ipset stops at 2147483 s
+ * (IPSET_MAX_TIMEOUT, about 24.8 days, kernel include/linux/netfilter/ipset/ip_set.h): 24 d is the
+ * longest both backends keep; a block meant to last longer is one without --ttl.
+ */
+const TTL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 24 * 86_400, wholeSeconds: true };
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function blockCommand(setExit: (code: number) => void): Command {
@@ -34,7 +48,11 @@ export function blockCommand(setExit: (code: number) => void): Command {
   );
   addBackendOption(addStateOptions(addCommonOptions(command)))
     .option('--ip <address|cidr>', 'source to block (repeatable)', collect, [])
-    .option('--ttl <duration>', 'expire the block after this long (e.g. 30m, 1h)')
+    .option(
+      '--ttl <duration>',
+      `expire the block after this long, e.g. 30m, 1h ${durationRange(TTL_BOUNDS)}`,
+      parseDuration('--ttl', TTL_BOUNDS),
+    )
     .option('--from-findings', 'block the scanners `ctdoctor analyze` finds in the live table')
     .option('--allow <cidr>', `never block this (repeatable; also ${ALLOWLIST_FILE})`, collect, [])
     .option('--list', 'list blocked sources')
@@ -101,7 +119,7 @@ export function blockCommand(setExit: (code: number) => void): Command {
       ...(await localProtectedAddresses(context.files)),
       ...(await readAllowlist(options.root, options.allow)),
     ];
-    const ttlSeconds = options.ttl ? parseTtl(options.ttl) : null;
+    const ttlSeconds = options.ttl ?? null;
     const plan = planBlock(targets, ttlSeconds, protectedAddresses, Boolean(options.force));
     if (plan.refused.length > 0) {
       const first = plan.refused[0]!;

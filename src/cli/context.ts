@@ -140,3 +140,71 @@ export function parsePercent(name: string) {
     return percent / 100;
   };
 }
+
+/** Seconds in each unit a duration may carry; a bare number is in the option's own unit. */
+const SECONDS_PER_UNIT = { ms: 0.001, s: 1, m: 60, min: 60, h: 3600, d: 86_400 } as const;
+type DurationUnit = keyof typeof SECONDS_PER_UNIT;
+const DURATION = /^(\d*\.?\d+(?:e[+-]?\d+)?)\s*(ms|s|min|m|h|d)?$/i;
+
+export interface DurationBounds {
+  /** What a bare number means (`--since 5` is minutes, `--interval 5` seconds). */
+  unit: 's' | 'min';
+  minSeconds: number;
+  maxSeconds: number;
+  /** Firewall timeouts are whole seconds. */
+  wholeSeconds?: boolean;
+}
+
+/** "0.1 s", "10 min", "1 h", "24 d": a bound the way --help and errors show it. */
+export function formatBound(seconds: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['min', 60],
+  ] as const) {
+    if (seconds >= size && seconds % size === 0) return `${seconds / size} ${unit}`;
+  }
+  return `${seconds} s`;
+}
+
+/** "(0.1 s to 1 h)", for an option's --help line. */
+export function durationRange(bounds: DurationBounds): string {
+  return `(${formatBound(bounds.minSeconds)} to ${formatBound(bounds.maxSeconds)})`;
+}
+
+/**
+ * Every duration option's parser: a number in the option's unit or with one of ms, s, m/min, h, d;
+ * refused outside the option's bounds (an unbounded one overflowed Node's timers past 2³¹ ms, which
+ * fire at once: `--interval 1e9` measured rates over 5 ms). Returns the value in `bounds.unit`.
+ */
+export function parseDuration(name: string, bounds: DurationBounds) {
+  return (value: string): number => {
+    const match = DURATION.exec(value.trim());
+    if (!match) {
+      throw new CtdoctorError(
+        'usage',
+        `${name} "${value}" is not a duration: give ${bounds.unit === 's' ? 'seconds' : 'minutes'} or a unit (e.g. 500ms, 90s, 30m, 1h, 2d)`,
+      );
+    }
+    const unit = (match[2]?.toLowerCase() ?? bounds.unit) as DurationUnit;
+    const seconds = Number(match[1]) * SECONDS_PER_UNIT[unit];
+    if (!(seconds >= bounds.minSeconds && seconds <= bounds.maxSeconds)) {
+      throw new CtdoctorError(
+        'usage',
+        `${name} must be from ${formatBound(bounds.minSeconds)} to ${formatBound(bounds.maxSeconds)}, got "${value}"`,
+      );
+    }
+    if (bounds.wholeSeconds && !Number.isInteger(seconds))
+      throw new CtdoctorError('usage', `${name} must be whole seconds, got "${value}"`);
+    return bounds.unit === 's' ? seconds : seconds / 60;
+  };
+}
+
+/**
+ * The window between the two readings a rate is measured over (status, check, doctor, mitigate),
+ * also `status --watch`'s refresh period. Below 0.1 s the two readings' own duration (a stat file
+ * with a line per CPU, three sysctls) is a visible share of the window and --watch redraws faster
+ * than anyone reads; above 1 h a rate averages away the burst that fills a table, and a check that
+ * slow outlives every monitoring system's plugin timeout.
+ */
+export const INTERVAL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, maxSeconds: 3600 };

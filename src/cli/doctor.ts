@@ -4,7 +4,15 @@ import { buildDoctorReport } from '../measure/doctorReport.js';
 import { probeDoctor } from '../measure/doctorProbe.js';
 import { renderDoctorMarkdown } from '../render/doctorMarkdown.js';
 import { renderDoctorText } from '../render/doctorText.js';
-import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
+import {
+  type CommonOptions,
+  type DurationBounds,
+  addCommonOptions,
+  durationRange,
+  openContext,
+  parseDuration,
+  parsePositiveNumber,
+} from './context.js';
 import { type FailureReporting, STANDARD_FAILURES, printJson, reportFailuresAs } from './output.js';
 import { addThresholdOptions, thresholdsFrom } from './status.js';
 
@@ -27,6 +35,13 @@ const DOCTOR_FAILURES: FailureReporting = {
   failureExit: CHECK_EXIT.unknown,
 };
 
+/**
+ * How far back the kernel log is read. A month covers every default journald and rsyslog rotation;
+ * older "table full" lines name namespace inodes that have long been reused, and an unbounded value
+ * pushed the start before the epoch.
+ */
+const SINCE_BOUNDS: DurationBounds = { unit: 'min', minSeconds: 60, maxSeconds: 30 * 86_400 };
+
 export function doctorCommand(setExit: (code: number) => void): Command {
   const command = new Command('doctor').description(
     'the whole incident in one report, across every network namespace: what is wrong, why, and the exact fix (exit 0 ok, 1 warn, 2 crit, 3 error)',
@@ -44,8 +59,8 @@ export function doctorCommand(setExit: (code: number) => void): Command {
     .option('--analyze-top <n>', 'analyse the N fullest namespaces', parsePositiveNumber('--analyze-top'), 5)
     .option(
       '--since <minutes>',
-      'kernel-log messages from the last N minutes',
-      parsePositiveNumber('--since'),
+      `kernel-log messages from the last N minutes ${durationRange(SINCE_BOUNDS)}`,
+      parseDuration('--since', SINCE_BOUNDS),
       60,
     );
   command.action(async (options: DoctorOptions) => {

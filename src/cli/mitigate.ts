@@ -16,8 +16,12 @@ import { probeStatus } from '../measure/statusProbe.js';
 import { renderMitigation } from '../render/mitigateText.js';
 import {
   type CommonOptions,
+  type DurationBounds,
+  INTERVAL_BOUNDS,
   addCommonOptions,
+  durationRange,
   openContext,
+  parseDuration,
   parseKernelCount,
   parsePositiveNumber,
 } from './context.js';
@@ -65,6 +69,12 @@ export function parseMemoryBudget(text: string, memTotalBytes: number): number {
   return bytes;
 }
 
+/**
+ * Loss after a change is judged over this window: as short as a rate's window (INTERVAL_BOUNDS);
+ * past 10 min the operator is left waiting at the prompt, and a longer watch is `status --watch`'s.
+ */
+const VERIFY_BOUNDS: DurationBounds = { ...INTERVAL_BOUNDS, maxSeconds: 600 };
+
 export function mitigateCommand(setExit: (code: number) => void): Command {
   const command = new Command('mitigate').description(
     'plan (and with --apply, make) a bigger table now: nf_conntrack_max and buckets for this kernel, then verify the drops stopped',
@@ -94,11 +104,16 @@ export function mitigateCommand(setExit: (code: number) => void): Command {
     .option('--apply', 'make the change (without it, only the plan is printed)')
     .option(
       '--verify-seconds <s>',
-      'after applying, watch the loss counters this long',
-      parsePositiveNumber('--verify-seconds'),
+      `after applying, watch the loss counters this long ${durationRange(VERIFY_BOUNDS)}`,
+      parseDuration('--verify-seconds', VERIFY_BOUNDS),
       5,
     )
-    .option('--interval <seconds>', 'window for the current drop rate', parsePositiveNumber('--interval'), 1);
+    .option(
+      '--interval <seconds>',
+      `window for the current drop rate ${durationRange(INTERVAL_BOUNDS)}`,
+      parseDuration('--interval', INTERVAL_BOUNDS),
+      1,
+    );
   return command.action(async (options: MitigateOptions) => {
     const context = await openContext(options);
     const self = await resolveNetns(undefined, context.roots);

@@ -5,10 +5,12 @@ import { probeStatus } from '../measure/statusProbe.js';
 import { renderStatusText } from '../render/statusText.js';
 import {
   type CommonOptions,
+  INTERVAL_BOUNDS,
   addCommonOptions,
+  durationRange,
   openContext,
+  parseDuration,
   parsePercent,
-  parsePositiveNumber,
   percentOfRatio,
 } from './context.js';
 import { EXIT, printJson } from './output.js';
@@ -44,7 +46,12 @@ function percentOption(flags: string, description: string, defaultRatio: number)
 
 export function addThresholdOptions(command: Command): Command {
   return command
-    .option('--interval <seconds>', 'sampling window for rates', parsePositiveNumber('--interval'), 1)
+    .option(
+      '--interval <seconds>',
+      `sampling window for rates ${durationRange(INTERVAL_BOUNDS)}`,
+      parseDuration('--interval', INTERVAL_BOUNDS),
+      1,
+    )
     .addOption(
       percentOption('--warn <percent>', 'usage that makes the verdict warn', DEFAULT_THRESHOLDS.warnUsage),
     )

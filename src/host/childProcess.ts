@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
 
 /** The Debian package that provides each tool we call, for "install X" messages. */
@@ -16,6 +19,8 @@ const PACKAGE_OF_TOOL: Readonly<Record<string, string>> = {
   modprobe: 'kmod',
   journalctl: 'systemd',
   dmesg: 'util-linux',
+  mkfifo: 'coreutils',
+  cat: 'coreutils',
 };
 
 export interface RunResult {
@@ -29,32 +34,72 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Runs a program with an argument array (never a shell string) and collects its output. */
+/** Long enough for `conntrack -L` of a full table or `nft list ruleset` of a large firewall. */
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * How a wrapper that execs a tool says the tool is absent (nsenter exits 127, `ip netns exec` 1):
+ * without this, a missing conntrack inside a namespace read as "conntrack -S failed".
+ */
+const WRAPPED_NOT_FOUND = [
+  /^nsenter: failed to execute (\S+): No such file or directory/m,
+  /^exec of "([^"]+)" failed: No such file or directory/m,
+];
+
+/**
+ * Runs a program with an argument array (never a shell string) and collects its output.
+ *
+ * The deadline is our own timer, cleared on every way the child can end: Node's `spawn({ timeout })`
+ * clears its timer only on 'exit', which a child that failed to start never emits, so a missing tool
+ * used to keep the process alive for the whole timeout after the answer was printed.
+ */
 export function runTool(
   command: string,
   args: readonly string[],
   options: RunOptions = {},
 ): Promise<RunResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: options.timeoutMs ?? 60_000,
-    });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new CtdoctorError(
+          'kernel',
+          `${command} ${args.join(' ')} did not finish within ${timeoutMs / 1000} s: killed`,
+        ),
+      );
+    }, timeoutMs);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => reject(toolError(command, error)));
-    child.on('close', (code, signal) =>
-      resolve({
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(deadline);
+      reject(toolError(command, error));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(deadline);
+      const result = {
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
         exitCode: code ?? (signal ? 128 : 1),
-      }),
-    );
+      };
+      const wrapped = result.exitCode !== 0 ? wrappedToolMissing(result.stderr) : undefined;
+      if (wrapped) reject(missingToolError(wrapped));
+      else resolve(result);
+    });
     child.stdin.on('error', () => {}); // a tool that exits without reading its input is not our failure
     child.stdin.end(options.input ?? '');
   });
+}
+
+function wrappedToolMissing(stderr: string): string | undefined {
+  for (const pattern of WRAPPED_NOT_FOUND) {
+    const match = pattern.exec(stderr);
+    if (match) return match[1];
+  }
+  return undefined;
 }
 
 /** Like runTool, but a non-zero exit is an error carrying the tool's own first stderr line. */
@@ -71,15 +116,37 @@ export async function runToolChecked(
   return result.stdout;
 }
 
-export function toolError(command: string, error: NodeJS.ErrnoException): CtdoctorError {
-  if (error.code === 'ENOENT') {
-    const pkg = PACKAGE_OF_TOOL[command.split('/').pop() ?? command];
-    return new CtdoctorError(
-      'missing-tool',
-      `${command} is not installed${pkg ? `: apt-get install ${pkg} (or your distribution's ${pkg} package)` : ''}`,
-      { cause: error },
-    );
+/** "X is not installed", with the Debian package that provides X where we know it. */
+export function missingToolError(command: string, cause?: unknown): CtdoctorError {
+  const pkg = PACKAGE_OF_TOOL[command.split('/').pop() ?? command];
+  return new CtdoctorError(
+    'missing-tool',
+    `${command} is not installed${pkg ? `: apt-get install ${pkg} (or your distribution's ${pkg} package)` : ''}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Fails with "X is not installed" unless X is an executable on PATH: for work that must not start
+ * (a FIFO, a temporary directory) when the tool it feeds cannot run.
+ */
+export async function requireTool(command: string): Promise<void> {
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir || '.', command));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return;
+    } catch {
+      // not in this directory: try the next
+    }
   }
+  throw missingToolError(command);
+}
+
+export function toolError(command: string, error: NodeJS.ErrnoException): CtdoctorError {
+  if (error.code === 'ENOENT') return missingToolError(command, error);
   if (error.code === 'EACCES')
     return new CtdoctorError('permission', `cannot run ${command}: permission denied`, { cause: error });
   return new CtdoctorError('kernel', `cannot run ${command}: ${error.message}`, { cause: error });

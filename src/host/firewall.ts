@@ -5,6 +5,16 @@ import type { NetnsFiles } from './netnsFiles.js';
 export type Backend = 'nft' | 'iptables-nft' | 'iptables-legacy';
 export type BackendChoice = 'auto' | 'nft' | 'iptables' | Backend;
 
+/**
+ * How nft ("Operation not permitted"), iptables ("Permission denied (you must be root)"), ipset and
+ * nsenter say the caller lacks CAP_NET_ADMIN.
+ */
+const NEEDS_ROOT = /Permission denied|Operation not permitted/;
+
+function firstLine(result: RunResult): string {
+  return result.stderr.trim().split('\n')[0] || `exit ${result.exitCode}`;
+}
+
 /** Runs firewall tools inside the namespace, failing with the tool's own first line. */
 export class Firewall {
   constructor(
@@ -18,19 +28,25 @@ export class Firewall {
     return this.backend === 'iptables-legacy' ? `${base}-legacy` : `${base}-nft`;
   }
 
+  /**
+   * A refusal for want of privileges is an error here, whatever the caller does with other exit
+   * codes: a probe (`iptables -C`, `nft list set`) that reads "permission denied" as "absent" would
+   * plan rules that exist or list nothing blocked.
+   */
   async run(command: string, args: readonly string[], input?: string): Promise<RunResult> {
-    return this.files.run(command, args, input);
+    const result = await this.files.run(command, args, input);
+    if (result.exitCode !== 0 && NEEDS_ROOT.test(result.stderr)) {
+      throw new CtdoctorError('permission', 'reading or changing the firewall needs root: run with sudo', {
+        cause: new Error(`${command} ${args.join(' ')}: ${firstLine(result)}`),
+      });
+    }
+    return result;
   }
 
   async check(command: string, args: readonly string[], input?: string): Promise<string> {
     const result = await this.run(command, args, input);
-    if (result.exitCode !== 0) {
-      const line = result.stderr.trim().split('\n')[0] || `exit ${result.exitCode}`;
-      throw new CtdoctorError(
-        /Permission denied|Operation not permitted/.test(line) ? 'permission' : 'kernel',
-        `${command} ${args.join(' ')}: ${line}`,
-      );
-    }
+    if (result.exitCode !== 0)
+      throw new CtdoctorError('kernel', `${command} ${args.join(' ')}: ${firstLine(result)}`);
     return result.stdout;
   }
 
@@ -49,9 +65,22 @@ async function available(files: NetnsFiles, command: string, args: string[]): Pr
   }
 }
 
+/** `iptables --version` of the legacy flavour says "(legacy)"; iptables-nft says "(nf_tables)". */
+async function iptablesFlavour(files: NetnsFiles): Promise<Backend | null> {
+  const version = await available(files, 'iptables', ['--version']);
+  if (!version) return null;
+  return /legacy/.test(version.stdout) ? 'iptables-legacy' : 'iptables-nft';
+}
+
 /**
- * Which firewall the host uses: iptables-legacy if it holds rules, iptables-nft if the nft ruleset
- * was written by it, else native nft; `--backend` overrides.
+ * Which firewall the host uses, from what every user can see: the tools installed and what the
+ * host's `iptables` is (`--version`, which needs no privileges). Never from a listing of the
+ * ruleset: that needs root, and a plan must name the same backend with and without sudo.
+ * - `iptables` is the legacy flavour (update-alternatives points at it): the host's rules live in
+ *   x_tables, so ours go there too, where `iptables -L` shows them;
+ * - else nft when installed: our own tables sit in the same nf_tables ruleset as iptables-nft's;
+ * - else iptables-nft.
+ * `--backend` overrides.
  */
 export async function detectBackend(files: NetnsFiles, choice: BackendChoice): Promise<Backend> {
   const needs = async (backend: Backend, command: string): Promise<Backend> => {
@@ -70,21 +99,15 @@ export async function detectBackend(files: NetnsFiles, choice: BackendChoice): P
       choice === 'nft' ? 'nft' : `iptables-${choice === 'iptables-nft' ? 'nft' : 'legacy'}`,
     );
   }
+  const iptables = await iptablesFlavour(files);
   if (choice === 'iptables') {
-    const version = await available(files, 'iptables', ['--version']);
-    if (!version)
+    if (!iptables)
       throw new CtdoctorError('missing-tool', 'iptables is not installed: apt-get install iptables');
-    return /legacy/.test(version.stdout) ? 'iptables-legacy' : 'iptables-nft';
+    return iptables;
   }
-  const legacy = await available(files, 'iptables-legacy-save', []);
-  if (legacy && /^-A /m.test(legacy.stdout)) return 'iptables-legacy';
-  const nft = await available(files, 'nft', ['list', 'ruleset']);
-  if (nft && nft.exitCode === 0) {
-    if (/# Warning: table .* is managed by iptables-nft|xt (match|target)/.test(nft.stdout))
-      return 'iptables-nft';
-    return 'nft';
-  }
-  const iptables = await available(files, 'iptables', ['--version']);
-  if (iptables) return /legacy/.test(iptables.stdout) ? 'iptables-legacy' : 'iptables-nft';
+  if (iptables === 'iptables-legacy') return iptables;
+  const nft = await available(files, 'nft', ['--version']);
+  if (nft && nft.exitCode === 0) return 'nft';
+  if (iptables) return iptables;
   throw new CtdoctorError('missing-tool', 'no firewall tool found: apt-get install nftables (or iptables)');
 }

@@ -12,7 +12,7 @@ const treeArgs = (procRoot: string) => [
   '--sys-root',
   fixture('sys-empty'),
   '--interval',
-  '0.05',
+  '0.1',
 ];
 const fullTree = treeArgs(fixture('proc-6.18-full'));
 

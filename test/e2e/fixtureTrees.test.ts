@@ -10,7 +10,7 @@ const rootArgs = (tree: string) => [
   '--sys-root',
   fixture('sys-empty'),
   '--interval',
-  '0.05',
+  '0.1',
 ];
 
 describe('status and check on fixture trees', () => {

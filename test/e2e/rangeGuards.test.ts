@@ -27,7 +27,7 @@ describe('#11.6 range guards: values the kernel rejects or that would hurt are r
       '3',
       ...tree,
       '--interval',
-      '0.05',
+      '0.1',
     ]);
     assert.equal(result.code, 1);
     assert.match(json.plan.refusal ?? '', /would shrink the hash from 262144/);
@@ -38,7 +38,7 @@ describe('#11.6 range guards: values the kernel rejects or that would hurt are r
       '--force',
       ...tree,
       '--interval',
-      '0.05',
+      '0.1',
     ]);
     assert.equal(forced.json.plan.refusal, null);
     // The kernel allocates whole pages of buckets: the plan names what it will really make.
@@ -70,12 +70,12 @@ describe('#11.6 range guards: values the kernel rejects or that would hurt are r
 
   it('#11.6 --memory-budget above RAM (200%) or zero is refused', async () => {
     await refusedAtParse(
-      ['mitigate', '--memory-budget', '200%', ...tree, '--interval', '0.05'],
+      ['mitigate', '--memory-budget', '200%', ...tree, '--interval', '0.1'],
       /at most the .* GiB of RAM \(100%\)/,
     );
-    await refusedAtParse(['mitigate', '--memory-budget', '0%', ...tree, '--interval', '0.05'], /more than 0/);
+    await refusedAtParse(['mitigate', '--memory-budget', '0%', ...tree, '--interval', '0.1'], /more than 0/);
     await refusedAtParse(
-      ['mitigate', '--memory-budget', '0.15', ...tree, '--interval', '0.05'],
+      ['mitigate', '--memory-budget', '0.15', ...tree, '--interval', '0.1'],
       /0\.15 bytes, smaller than any table: .* 15%/,
     );
   });

@@ -28,7 +28,7 @@ const treeArgs = (tree: string) => [
   '--sys-root',
   fixture('sys-empty'),
   '--interval',
-  '0.05',
+  '0.1',
 ];
 
 function assertOneLine(result: CliResult, pattern: RegExp): void {
@@ -117,7 +117,7 @@ describe('readings of /proc and /sys', () => {
 
   it('#11.17 --netns of a file that is not a namespace says so (status, analyze), no nsenter text', async () => {
     for (const command of ['status', 'analyze', 'check'] as const) {
-      const interval = command === 'analyze' ? [] : ['--interval', '0.05'];
+      const interval = command === 'analyze' ? [] : ['--interval', '0.1'];
       const result = await runCli([command, '--netns', '/etc/passwd', ...interval]);
       const line = command === 'check' ? result.stdout : result.stderr;
       assert.match(line, /\/etc\/passwd is not a network namespace/, `${command}: ${line}`);
@@ -128,7 +128,7 @@ describe('readings of /proc and /sys', () => {
 
   it('#11.17 --netns of a namespace of another kind (mount) is not a network namespace', async () => {
     // The file is on nsfs like a network namespace; only setns(2) tells the kind (EINVAL).
-    const result = await runCli(['status', '--netns', '/proc/self/ns/mnt', '--interval', '0.05']);
+    const result = await runCli(['status', '--netns', '/proc/self/ns/mnt', '--interval', '0.1']);
     assert.equal(result.code, 2);
     assertOneLine(result, /^ctdoctor: \/proc\/self\/ns\/mnt is not a network namespace/);
   });

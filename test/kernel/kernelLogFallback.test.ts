@@ -27,7 +27,7 @@ awk -v up="$up" -v ns="$LAB_NETNS_INODE" 'BEGIN {
 /** doctor in a private mount namespace whose /dev has no kmsg, so the reader falls back to dmesg. */
 function doctorWithoutKmsg(fakeBin: string, inode: number): Promise<string> {
   const script = `mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 && exec "$@"`;
-  const argv = [process.execPath, CLI, 'doctor', '--fast', '--json', '--interval', '0.05', '--since', '1'];
+  const argv = [process.execPath, CLI, 'doctor', '--fast', '--json', '--interval', '0.1', '--since', '1'];
   return new Promise((resolve, reject) => {
     const child = spawn('unshare', ['--mount', '--', 'sh', '-c', script, 'sh', ...argv], {
       env: {

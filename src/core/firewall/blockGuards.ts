@@ -113,13 +113,3 @@ export function sshProtected(sshConnection: string | undefined): ProtectedAddres
 export function blockConflicts(target: Network, protectedAddresses: ProtectedAddress[]): ProtectedAddress[] {
   return protectedAddresses.filter((entry) => overlaps(target, entry.network));
 }
-
-/** "1h", "30m", "90s", "2d", "3600" → seconds. */
-export function parseTtl(text: string): number {
-  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
-  if (!match) throw new CtdoctorError('usage', `--ttl "${text}" is not a duration (e.g. 90s, 30m, 1h, 2d)`);
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
-  const seconds = Number(match[1]) * unit;
-  if (seconds < 1) throw new CtdoctorError('usage', '--ttl must be at least 1 s');
-  return seconds;
-}

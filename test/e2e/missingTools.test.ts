@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { hasStackTrace, runCli } from '../support/cli.js';
+
+const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+const FIREWALL_TOOLS = [
+  'nft',
+  ...['iptables', 'ip6tables'].flatMap((base) =>
+    ['', '-nft', '-legacy', '-save', '-nft-save', '-legacy-save'].map((suffix) => `${base}${suffix}`),
+  ),
+  'ipset',
+];
+
+const made: string[] = [];
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A PATH with every system binary except `missing`: how a host without that package looks. */
+function pathWithout(missing: readonly string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-path-'));
+  made.push(dir);
+  const linked = new Set(missing);
+  for (const system of SYSTEM_PATH) {
+    let names: string[];
+    try {
+      names = readdirSync(system);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (linked.has(name)) continue;
+      linked.add(name);
+      symlinkSync(join(system, name), join(dir, name));
+    }
+  }
+  return dir;
+}
+
+// The old code sat 60 s after its answer (Node's spawn timeout stays armed when the spawn fails):
+// a deadline far below that, with room for a loaded test machine, tells the two apart.
+const ENDS_AT_ONCE = { timeout: 20_000 };
+
+describe('#11.9 a missing tool ends the command at once and names the tool and its package', () => {
+  const noConntrack = pathWithout(['conntrack']);
+  for (const args of [
+    ['check', '--source', 'netlink'],
+    ['status', '--source', 'netlink'],
+    ['analyze', '--source', 'netlink'],
+  ]) {
+    it(`#11.9 ${args.join(' ')} without conntrack`, ENDS_AT_ONCE, async () => {
+      const result = await runCli(args, { env: { PATH: noConntrack } });
+      assert.notEqual(result.code, 0);
+      const output = result.stdout + result.stderr;
+      assert.match(output, /conntrack is not installed: apt-get install conntrack\b/);
+      assert.doesNotMatch(output, /mkfifo/);
+      assert.equal(output.trim().split('\n').length, 1, output);
+      assert.ok(!hasStackTrace(output), output);
+    });
+  }
+
+  it('#11.9 analyze --source netlink without conntrack or mkfifo names conntrack', ENDS_AT_ONCE, async () => {
+    const result = await runCli(['analyze', '--source', 'netlink'], {
+      env: { PATH: pathWithout(['conntrack', 'mkfifo']) },
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^ctdoctor: conntrack is not installed: apt-get install conntrack\b/);
+  });
+
+  it('#11.9 doctor without conntrack answers and exits', ENDS_AT_ONCE, async () => {
+    const result = await runCli(['doctor'], { env: { PATH: noConntrack } });
+    assert.ok(result.code >= 0 && result.code <= 2, `exit ${result.code}: ${result.stderr}`);
+    assert.match(result.stdout, /network namespaces/);
+    assert.ok(!hasStackTrace(result.stdout + result.stderr));
+  });
+
+  const noFirewall = pathWithout(FIREWALL_TOOLS);
+  for (const args of [
+    ['notrack', '--port', '53', '--proto', 'udp'],
+    ['block', '--ip', '192.0.2.7'],
+    ['block', '--list'],
+  ]) {
+    it(`#11.9 ${args.join(' ')} without nft or iptables`, ENDS_AT_ONCE, async () => {
+      const result = await runCli(args, { env: { PATH: noFirewall } });
+      assert.equal(result.code, 1);
+      assert.equal(
+        result.stderr,
+        'ctdoctor: no firewall tool found: apt-get install nftables (or iptables)\n',
+      );
+    });
+  }
+
+  it('#11.9 helpers without nft or iptables answers and exits', ENDS_AT_ONCE, async () => {
+    const result = await runCli(['helpers'], { env: { PATH: noFirewall } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(!hasStackTrace(result.stdout + result.stderr));
+  });
+});
