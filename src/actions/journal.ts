@@ -2,11 +2,30 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { appendPrivateLine, ensurePrivateDir, readBytesOrNull } from '../host/stateFiles.js';
 
-/** One undoable change. Values are kept as the kernel printed them. */
+/** One undoable change, with the state before it. Values are kept as the kernel printed them. */
 export type JournalChange =
   | { kind: 'sysctl'; key: string; before: string; after: string; netns?: string }
   | { kind: 'file'; path: string; backup: string | null; afterSha256: string | null }
-  | { kind: 'command'; description: string; undo: string[]; input?: string };
+  | {
+      kind: 'command';
+      description: string;
+      undo: string[];
+      input?: string;
+      /** How to tell whether the change is in effect (for a change a crash may have cut short). */
+      inEffectWhen?: { check: string[]; exits: 'zero' | 'nonzero' };
+    }
+  | {
+      kind: 'nft-rule';
+      description: string;
+      /** The argv that runs nft where the rule is (nsenter into its namespace). */
+      nft: string[];
+      table: string;
+      chain: string;
+      /** The rule as `nft list` prints it: undo finds it by this text, so no handle is needed. */
+      rule: string;
+      /** true: ctdoctor added the rule (undo deletes it); false: it deleted it (undo adds it back). */
+      added: boolean;
+    };
 
 export interface JournalEntry {
   id: string;
@@ -15,7 +34,28 @@ export interface JournalEntry {
   changes: JournalChange[];
 }
 
-type JournalRecord = ({ type: 'change' } & JournalEntry) | { type: 'rollback'; of: string; time: string };
+/** What became of an entry: applied, interrupted by a crash, undone after a failure, or rolled back. */
+export type EntryState = 'applied' | 'interrupted' | 'partly undone' | 'undone on failure' | 'rolled back';
+
+/** An entry still to undo: `changes` were made; `inDoubt` was being made when ctdoctor died. */
+export interface ActiveEntry extends JournalEntry {
+  inDoubt?: JournalChange;
+}
+
+/**
+ * The journal is write-ahead: `begin` holds every planned change with its before state and is
+ * written before the first one is made; `step` after each change is made (with the change as made,
+ * when the kernel adjusted it); then `commit`, or `abort` after a failure (with the indexes an undo
+ * could not restore). An entry with `begin` and neither is a crash. `change` is the older format:
+ * one record written after all its changes were made.
+ */
+export type JournalRecord =
+  | ({ type: 'change' } & JournalEntry)
+  | ({ type: 'begin' } & JournalEntry)
+  | { type: 'step'; of: string; index: number; change?: JournalChange }
+  | { type: 'commit'; of: string; time: string }
+  | { type: 'abort'; of: string; time: string; error: string; left: number[] }
+  | { type: 'rollback'; of: string; time: string };
 
 export const DEFAULT_STATE_DIR = '/var/lib/ctdoctor';
 
@@ -39,29 +79,64 @@ export class Journal {
     return join(this.stateDir, 'backups', id);
   }
 
-  async record(entry: JournalEntry): Promise<void> {
-    await this.append({ type: 'change', ...entry });
+  async begin(entry: JournalEntry): Promise<void> {
+    await this.append({ type: 'begin', ...entry });
+  }
+
+  async step(of: string, index: number, change: JournalChange | undefined): Promise<void> {
+    await this.append({ type: 'step', of, index, ...(change ? { change } : {}) });
+  }
+
+  async commit(of: string): Promise<void> {
+    await this.append({ type: 'commit', of, time: new Date().toISOString() });
+  }
+
+  async abort(of: string, error: string, left: number[]): Promise<void> {
+    await this.append({ type: 'abort', of, time: new Date().toISOString(), error, left });
   }
 
   async recordRollback(id: string): Promise<void> {
     await this.append({ type: 'rollback', of: id, time: new Date().toISOString() });
   }
 
-  /** Applied changes that have not been rolled back, oldest first. */
-  async active(): Promise<JournalEntry[]> {
-    const records = await this.records();
-    const undone = new Set(records.flatMap((record) => (record.type === 'rollback' ? [record.of] : [])));
-    return records.flatMap((record) =>
-      record.type === 'change' && !undone.has(record.id) ? [stripType(record)] : [],
+  /** Entries with changes still in effect (applied, interrupted, partly undone), oldest first. */
+  async active(): Promise<ActiveEntry[]> {
+    return (await this.history()).flatMap(({ entry, state, done, inDoubt }) =>
+      state === 'rolled back' || state === 'undone on failure'
+        ? []
+        : [{ ...entry, changes: done, ...(inDoubt ? { inDoubt } : {}) }],
     );
   }
 
-  async all(): Promise<Array<JournalEntry & { rolledBack: boolean }>> {
-    const records = await this.records();
-    const undone = new Set(records.flatMap((record) => (record.type === 'rollback' ? [record.of] : [])));
-    return records.flatMap((record) =>
-      record.type === 'change' ? [{ ...stripType(record), rolledBack: undone.has(record.id) }] : [],
-    );
+  async all(): Promise<Array<JournalEntry & { state: EntryState; rolledBack: boolean }>> {
+    return (await this.history()).map(({ entry, state }) => ({
+      ...entry,
+      state,
+      rolledBack: state === 'rolled back',
+    }));
+  }
+
+  /** Every entry with its state, the changes made and the one in doubt, replayed from the records. */
+  private async history(): Promise<EntryHistory[]> {
+    const entries = new Map<string, EntryHistory>();
+    for (const record of await this.records()) {
+      if (record.type === 'change' || record.type === 'begin') {
+        const { type, ...entry } = record;
+        const legacy = type === 'change';
+        entries.set(entry.id, {
+          entry,
+          state: legacy ? 'applied' : 'interrupted',
+          done: legacy ? [...entry.changes] : [],
+        });
+        continue;
+      }
+      const history = entries.get(record.of);
+      if (history) replay(history, record);
+    }
+    for (const history of entries.values()) {
+      if (history.state === 'interrupted') history.inDoubt = history.entry.changes[history.done.length];
+    }
+    return [...entries.values()];
   }
 
   private async records(): Promise<JournalRecord[]> {
@@ -82,7 +157,22 @@ export class Journal {
   }
 }
 
-function stripType(record: { type: 'change' } & JournalEntry): JournalEntry {
-  const { type: _type, ...entry } = record;
-  return entry;
+interface EntryHistory {
+  entry: JournalEntry;
+  state: EntryState;
+  done: JournalChange[];
+  inDoubt?: JournalChange;
+}
+
+function replay(history: EntryHistory, record: JournalRecord): void {
+  if (record.type === 'step') {
+    history.done[record.index] = record.change ?? history.entry.changes[record.index]!;
+  } else if (record.type === 'commit') {
+    history.state = 'applied';
+  } else if (record.type === 'abort') {
+    history.done = record.left.map((index) => history.done[index] ?? history.entry.changes[index]!);
+    history.state = history.done.length > 0 ? 'partly undone' : 'undone on failure';
+  } else if (record.type === 'rollback') {
+    history.state = 'rolled back';
+  }
 }
