@@ -5,15 +5,20 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  signal?: NodeJS.Signals;
 }
 
-/** Runs ctdoctor as a user would: a separate process, real exit code, real output. */
+/**
+ * Runs ctdoctor as a user would: a separate process, real exit code, real output. `as` is an argv
+ * that runs it (e.g. setpriv as another user); `signal` is set when the process was killed.
+ */
 export function runCli(
   args: string[],
-  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; as?: string[] } = {},
 ): Promise<CliResult> {
+  const [command, ...prefix] = [...(options.as ?? []), process.execPath];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command!, [...prefix, CLI, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -26,7 +31,9 @@ export function runCli(
       stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? -1, stdout, stderr, ...(signal ? { signal } : {}) }),
+    );
     child.stdin.end(options.input ?? '');
   });
 }
