@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 
 /**
  * A failpoint for the crash tests: with CTDOCTOR_CRASH_AFTER_STEP=N the process kills itself with
- * SIGKILL (no cleanup, no finally: what a power cut or the OOM killer does) right after its N-th
+ * SIGKILL (no cleanup, no finally: what the OOM killer or kill -9 does) right after its N-th
  * mutating step. Read once; unset, every call is one comparison.
  */
 const CRASH_AFTER_STEP = Number(process.env.CTDOCTOR_CRASH_AFTER_STEP) || 0;

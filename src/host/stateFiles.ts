@@ -1,4 +1,4 @@
-import { appendFile, copyFile, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, unlink } from 'node:fs/promises';
 
 /** File primitives for ctdoctor's own state (journal, lock, backups) and the files it manages. */
 
@@ -6,8 +6,15 @@ export async function ensurePrivateDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: 0o700 });
 }
 
+/** Appends a line and fsyncs it: a write-ahead journal record must be on disk before the change it announces. */
 export async function appendPrivateLine(path: string, line: string): Promise<void> {
-  await appendFile(path, `${line}\n`, { mode: 0o600 });
+  const handle = await open(path, 'a', 0o600);
+  try {
+    await handle.appendFile(`${line}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Contents of a file, or null if it cannot be read (absent, a directory, no permission). */
