@@ -37,16 +37,20 @@ export interface JournalEntry {
 /** What became of an entry: applied, interrupted by a crash, undone after a failure, or rolled back. */
 export type EntryState = 'applied' | 'interrupted' | 'partly undone' | 'undone on failure' | 'rolled back';
 
-/** An entry still to undo: `changes` were made; `inDoubt` was being made when ctdoctor died. */
+/**
+ * An entry still to undo: `changes` were made. `inDoubt` (oldest first) may or may not be in effect:
+ * the change being made when ctdoctor died, or every change of an apply that died while undoing
+ * itself after a failure. Undo them only where they took effect.
+ */
 export interface ActiveEntry extends JournalEntry {
-  inDoubt?: JournalChange;
+  inDoubt?: JournalChange[];
 }
 
 /**
  * The journal is write-ahead: `begin` holds every planned change with its before state and is
  * written before the first one is made; `step` after each change is made (with the change as made,
- * when the kernel adjusted it); then `commit`, or `abort` after a failure (with the indexes an undo
- * could not restore). An entry with `begin` and neither is a crash. `change` is the older format:
+ * when the kernel adjusted it); then `commit`, or after a failure `undoing` and, once undone,
+ * `abort` (with the indexes an undo could not restore). An entry with `begin` and neither is a crash. `change` is the older format:
  * one record written after all its changes were made.
  */
 export type JournalRecord =
@@ -54,6 +58,7 @@ export type JournalRecord =
   | ({ type: 'begin' } & JournalEntry)
   | { type: 'step'; of: string; index: number; change?: JournalChange }
   | { type: 'commit'; of: string; time: string }
+  | { type: 'undoing'; of: string; time: string }
   | { type: 'abort'; of: string; time: string; error: string; left: number[] }
   | { type: 'rollback'; of: string; time: string };
 
@@ -89,6 +94,10 @@ export class Journal {
 
   async commit(of: string): Promise<void> {
     await this.append({ type: 'commit', of, time: new Date().toISOString() });
+  }
+
+  async undoing(of: string): Promise<void> {
+    await this.append({ type: 'undoing', of, time: new Date().toISOString() });
   }
 
   async abort(of: string, error: string, left: number[]): Promise<void> {
@@ -134,7 +143,7 @@ export class Journal {
       if (history) replay(history, record);
     }
     for (const history of entries.values()) {
-      if (history.state === 'interrupted') history.inDoubt = history.entry.changes[history.done.length];
+      if (history.state === 'interrupted') settleInterrupted(history);
     }
     return [...entries.values()];
   }
@@ -161,12 +170,25 @@ interface EntryHistory {
   entry: JournalEntry;
   state: EntryState;
   done: JournalChange[];
-  inDoubt?: JournalChange;
+  undoing?: boolean;
+  inDoubt?: JournalChange[];
+}
+
+/** What a crash left in doubt: the change after the last one journaled, or (mid-undo) all of them. */
+function settleInterrupted(history: EntryHistory): void {
+  const next = history.entry.changes[history.done.length];
+  const tried = next ? [...history.done, next] : history.done;
+  if (history.undoing) {
+    history.inDoubt = tried;
+    history.done = [];
+  } else if (next) history.inDoubt = [next];
 }
 
 function replay(history: EntryHistory, record: JournalRecord): void {
   if (record.type === 'step') {
     history.done[record.index] = record.change ?? history.entry.changes[record.index]!;
+  } else if (record.type === 'undoing') {
+    history.undoing = true;
   } else if (record.type === 'commit') {
     history.state = 'applied';
   } else if (record.type === 'abort') {

@@ -37,9 +37,9 @@ export async function applyJournaled(run: JournaledApply, steps: ChangeStep[]): 
     try {
       const asMade = await step.apply();
       crashPoint(describeChange(step.change));
-      made.push(asMade ?? step.change);
       await journal.step(id, index, asMade);
       crashPoint('journal step');
+      made.push(asMade ?? step.change);
     } catch (error) {
       throw await abort(run, [...made, step.change], error);
     }
@@ -49,17 +49,30 @@ export async function applyJournaled(run: JournaledApply, steps: ChangeStep[]): 
   return made;
 }
 
-/** Undoes, newest first, whatever of `tried` is in effect; journals the outcome; returns the error to throw. */
-async function abort(run: JournaledApply, tried: JournalChange[], error: unknown): Promise<CtdoctorError> {
+/** Undoes, newest first, whatever of `tried` is in effect; returns what could not be undone. */
+async function undoTried(
+  run: JournaledApply,
+  tried: JournalChange[],
+): Promise<{ index: number; why: string }[]> {
   const left: { index: number; why: string }[] = [];
+  await run.journal.undoing(run.id).catch(() => {}); // unrecorded, a crash now reads as one mid-apply
+  crashPoint('journal undoing');
   for (let index = tried.length - 1; index >= 0; index--) {
     const change = tried[index]!;
     try {
-      if (await inEffect(change, run.undo)) await undoChangeNow(change, run.undo);
+      if (!(await inEffect(change, run.undo))) continue;
+      await undoChangeNow(change, run.undo);
+      crashPoint(`undo ${describeChange(change)}`);
     } catch (undoError) {
       left.push({ index, why: `${describeChange(change)} (${(undoError as Error).message})` });
     }
   }
+  return left;
+}
+
+/** Undoes what a failed apply made, journals the outcome, and returns the one-line error to throw. */
+async function abort(run: JournaledApply, tried: JournalChange[], error: unknown): Promise<CtdoctorError> {
+  const left = await undoTried(run, tried);
   const reason = (error as Error).message ?? String(error);
   const unjournaled = await run.journal
     .abort(
@@ -71,6 +84,7 @@ async function abort(run: JournaledApply, tried: JournalChange[], error: unknown
       () => '',
       (journalError: Error) => ` (and the journal could not record this: ${journalError.message})`,
     );
+  crashPoint('journal abort');
   const outcome =
     left.length === 0
       ? 'nothing was changed (what was done is undone)'

@@ -98,8 +98,8 @@ export async function rollbackChanges(journal: Journal, options: RollbackOptions
     const warnings: string[] = [];
     const undone: JournalEntry[] = [];
     for (const entry of active.slice(start).reverse()) {
-      // A change a crash cut short is undone only if it took effect.
-      if (entry.inDoubt) await undoIfInEffect(entry.inDoubt, options);
+      // What a crash cut short is undone only where it took effect.
+      for (const change of [...(entry.inDoubt ?? [])].reverse()) await undoIfInEffect(change, options);
       for (const change of [...entry.changes].reverse()) await undoChange(change, options, warnings);
       await journal.recordRollback(entry.id);
       undone.push(entry);

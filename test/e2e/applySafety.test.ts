@@ -112,4 +112,34 @@ describe('--apply is all or nothing', () => {
       'journal commit',
     ]);
   });
+
+  it('#11.4 the failing persist of #11.1 killed after each step of its own undo: rollback restores byte for byte', async () => {
+    const { tree, state, as } = readOnlyEtcTree();
+    const stateArgs = ['--root', tree, '--state-dir', state];
+    const { steps, killedAfter } = await crashAfterEveryStep({
+      apply: [
+        'persist',
+        ...stateArgs,
+        '--max',
+        '524288',
+        '--buckets',
+        '524288',
+        '--fix-conflicts',
+        '--apply',
+      ],
+      snapshot: async () => treeSnapshot(tree),
+      stateArgs,
+      as,
+      fails: true,
+    });
+    assert.deepEqual(killedAfter, [
+      'journal begin',
+      'write /etc/sysctl.d/90-ctdoctor.conf',
+      'journal step',
+      'journal undoing',
+      'undo write /etc/sysctl.d/90-ctdoctor.conf',
+      'journal abort',
+    ]);
+    assert.equal(steps, 6);
+  });
 });

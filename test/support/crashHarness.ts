@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type CliResult, runCli } from './cli.js';
+import { runCli } from './cli.js';
 
 /** The most steps any apply takes here; a run that is never killed ends the loop long before. */
 const MAX_STEPS = 60;
@@ -11,6 +11,10 @@ export interface CrashCase {
   snapshot: () => Promise<unknown>;
   /** --state-dir (and --root) for `rollback`. */
   stateArgs: string[];
+  /** An argv every command runs under (setpriv as another user). */
+  as?: string[];
+  /** The apply fails (exit 1) when not killed: it must undo itself, and rollback a kill while it does. */
+  fails?: boolean;
 }
 
 interface ListedEntry {
@@ -18,22 +22,37 @@ interface ListedEntry {
   state: string;
 }
 
-async function journalEntries(stateArgs: string[]): Promise<ListedEntry[]> {
-  const list = await runCli(['rollback', '--list', '--json', ...stateArgs]);
+async function journalEntries(crash: CrashCase): Promise<ListedEntry[]> {
+  const list = await runCli(['rollback', '--list', '--json', ...crash.stateArgs], { as: crash.as });
   assert.equal(list.code, 0, list.stderr);
   return JSON.parse(list.stdout).entries;
 }
 
-async function rollbackRestores(
-  crash: CrashCase,
-  original: unknown,
-  id: string,
-  after: string,
-): Promise<void> {
-  const rollback: CliResult = await runCli(['rollback', '--json', ...crash.stateArgs]);
+async function rollbackRestores(crash: CrashCase, original: unknown, id: string, after: string) {
+  const rollback = await runCli(['rollback', '--json', ...crash.stateArgs], { as: crash.as });
   assert.equal(rollback.code, 0, `rollback after ${after}: ${rollback.stderr}`);
   assert.equal(JSON.parse(rollback.stdout).undone[0]?.id, id, `rollback after ${after} undoes its entry`);
   assert.deepEqual(await crash.snapshot(), original, `rollback after ${after} restores exactly`);
+}
+
+/** The state a run must leave its entry in: a kill before the commit leaves it interrupted. */
+function expectedState(crash: CrashCase, killed: boolean, where: string): string {
+  if (killed) return where === 'journal commit' ? 'applied' : 'interrupted';
+  return crash.fails ? 'undone on failure' : 'applied';
+}
+
+/** Checks what one run (killed after `where`, or not) left, and rolls it back. */
+async function checkRun(crash: CrashCase, original: unknown, entry: ListedEntry | undefined, where: string) {
+  const killed = where !== 'the complete run';
+  if (!entry) {
+    assert.deepEqual(await crash.snapshot(), original, `killed after ${where}: changed but not journaled`);
+    assert.ok(killed, 'the complete run journals its changes');
+    return;
+  }
+  const settled = entry.state === 'undone on failure' && (where === 'journal abort' || !killed);
+  assert.equal(entry.state, settled ? 'undone on failure' : expectedState(crash, killed, where), where);
+  if (settled) assert.deepEqual(await crash.snapshot(), original, `${where}: a failed apply undoes itself`);
+  else await rollbackRestores(crash, original, entry.id, where);
 }
 
 /**
@@ -46,27 +65,18 @@ export async function crashAfterEveryStep(
 ): Promise<{ steps: number; killedAfter: string[] }> {
   const original = await crash.snapshot();
   const killedAfter: string[] = [];
-  let journaled = (await journalEntries(crash.stateArgs)).length;
+  let journaled = (await journalEntries(crash)).length;
   for (let step = 1; step <= MAX_STEPS; step++) {
-    const run = await runCli(crash.apply, { env: { CTDOCTOR_CRASH_AFTER_STEP: String(step) } });
+    const env = { CTDOCTOR_CRASH_AFTER_STEP: String(step) };
+    const run = await runCli(crash.apply, { env, as: crash.as });
     const killed = run.signal === 'SIGKILL';
     const where = killed ? (/killed after (.*)/.exec(run.stderr)?.[1] ?? `step ${step}`) : 'the complete run';
-    if (!killed) assert.equal(run.code, 0, `the run not killed (step ${step}) succeeds: ${run.stderr}`);
-    const entries = await journalEntries(crash.stateArgs);
-    if (entries.length === journaled) {
-      assert.deepEqual(await crash.snapshot(), original, `killed after ${where}: changed but not journaled`);
-      assert.ok(killed, 'the complete run journals its changes');
-      killedAfter.push(where);
-      continue;
-    }
+    if (!killed)
+      assert.equal(run.code, crash.fails ? 1 : 0, `the run not killed (step ${step}): ${run.stderr}`);
+    const entries = await journalEntries(crash);
+    const entry = entries.length > journaled ? entries.at(-1) : undefined;
     journaled = entries.length;
-    const entry = entries.at(-1)!;
-    assert.equal(
-      entry.state,
-      killed ? (where === 'journal commit' ? 'applied' : 'interrupted') : 'applied',
-      where,
-    );
-    await rollbackRestores(crash, original, entry.id, where);
+    await checkRun(crash, original, entry, where);
     if (!killed) return { steps: step - 1, killedAfter };
     killedAfter.push(where);
   }

@@ -33,8 +33,19 @@ describe('journal records', () => {
     const journal = journalWith([begin('a', [BUCKETS, MAX, DROPIN]), { type: 'step', of: 'a', index: 0 }]);
     const [entry] = await journal.active();
     assert.deepEqual(entry?.changes, [BUCKETS]);
-    assert.deepEqual(entry?.inDoubt, MAX, 'killed between writing max and journaling it');
+    assert.deepEqual(entry?.inDoubt, [MAX], 'killed between writing max and journaling it');
     assert.equal((await journal.all())[0]?.state, 'interrupted');
+  });
+
+  it('#11.4 killed while undoing a failed apply: every change it tried is in doubt', async () => {
+    const journal = journalWith([
+      begin('a', [BUCKETS, MAX, DROPIN]),
+      { type: 'step', of: 'a', index: 0 },
+      { type: 'undoing', of: 'a', time },
+    ]);
+    const [entry] = await journal.active();
+    assert.deepEqual(entry?.changes, []);
+    assert.deepEqual(entry?.inDoubt, [BUCKETS, MAX], 'the one made and the one that failed');
   });
 
   it('#11.4 committed, aborted and partly undone entries', async () => {
