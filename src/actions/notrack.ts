@@ -43,88 +43,94 @@ async function nftTable(firewall: Firewall, table: string): Promise<string> {
   return result.exitCode === 0 ? result.stdout : '';
 }
 
+/** A step per nft rule of the spec, found in the table by its text (nft handles change). */
+function nftNotrackSteps(firewall: Firewall, spec: NotrackSpec, listing: string): FirewallStep[] {
+  return notrackRules(spec).map((rule) => {
+    const body = nftRuleBody(spec, rule);
+    const handle = nftRuleHandles(listing, rule.chain, body).pop();
+    const description = `nft: inet ${NFT_NOTRACK_TABLE} ${rule.chain}: ${body}`;
+    const nftRule = {
+      kind: 'nft-rule',
+      nft: firewall.argv('nft', []),
+      table: NFT_NOTRACK_TABLE,
+      chain: rule.chain,
+      rule: body,
+    } as const;
+    return {
+      description,
+      present: handle !== undefined,
+      add: {
+        command: 'nft',
+        args: ['-f', '-'],
+        script: `${NFT_CHAINS}add rule inet ${NFT_NOTRACK_TABLE} ${rule.chain} ${body}\n`,
+      },
+      remove:
+        handle !== undefined
+          ? {
+              command: 'nft',
+              args: ['delete', 'rule', 'inet', NFT_NOTRACK_TABLE, rule.chain, 'handle', String(handle)],
+            }
+          : null,
+      whenAdded: { ...nftRule, description, added: true },
+      whenRemoved: { ...nftRule, description: `removed ${description}`, added: false },
+    };
+  });
+}
+
+/** A step per raw-table rule of the spec for one iptables binary (`-C` tells if it is there). */
+async function iptablesNotrackSteps(
+  firewall: Firewall,
+  spec: NotrackSpec,
+  binary: string,
+): Promise<FirewallStep[]> {
+  const steps: FirewallStep[] = [];
+  for (const rule of notrackRules(spec)) {
+    const chain = rule.chain === 'prerouting' ? 'PREROUTING' : 'OUTPUT';
+    const args = iptablesRuleArgs(spec, rule);
+    const [check, add, remove] = ['-C', '-A', '-D'].map((verb) => ['-t', 'raw', verb, chain, ...args]);
+    const description = `${binary} -t raw ${chain} ${args.join(' ')}`;
+    const inEffect = (exits: 'zero' | 'nonzero') => ({ check: firewall.argv(binary, check!), exits });
+    steps.push({
+      description,
+      present: (await firewall.run(binary, check!)).exitCode === 0,
+      add: { command: binary, args: add! },
+      remove: { command: binary, args: remove! },
+      whenAdded: {
+        kind: 'command',
+        description,
+        undo: firewall.argv(binary, remove!),
+        inEffectWhen: inEffect('zero'),
+      },
+      whenRemoved: {
+        kind: 'command',
+        description: `removed ${description}`,
+        undo: firewall.argv(binary, add!),
+        inEffectWhen: inEffect('nonzero'),
+      },
+    });
+  }
+  return steps;
+}
+
 export async function planNotrack(
   firewall: Firewall,
   spec: NotrackSpec,
   hooks: string[],
 ): Promise<NotrackPlan> {
-  const steps: FirewallStep[] = [];
-  let concerns: RulesetConcern[];
   if (firewall.backend === 'nft') {
-    const listing = await nftTable(firewall, NFT_NOTRACK_TABLE);
-    for (const rule of notrackRules(spec)) {
-      const body = nftRuleBody(spec, rule);
-      const handle = nftRuleHandles(listing, rule.chain, body).pop();
-      const description = `nft: inet ${NFT_NOTRACK_TABLE} ${rule.chain}: ${body}`;
-      const nftRule = {
-        kind: 'nft-rule',
-        nft: firewall.argv('nft', []),
-        table: NFT_NOTRACK_TABLE,
-        chain: rule.chain,
-        rule: body,
-      } as const;
-      steps.push({
-        description,
-        present: handle !== undefined,
-        add: {
-          command: 'nft',
-          args: ['-f', '-'],
-          script: `${NFT_CHAINS}add rule inet ${NFT_NOTRACK_TABLE} ${rule.chain} ${body}\n`,
-        },
-        remove:
-          handle !== undefined
-            ? {
-                command: 'nft',
-                args: ['delete', 'rule', 'inet', NFT_NOTRACK_TABLE, rule.chain, 'handle', String(handle)],
-              }
-            : null,
-        whenAdded: { ...nftRule, description, added: true },
-        whenRemoved: { ...nftRule, description: `removed ${description}`, added: false },
-      });
-    }
-    concerns = reviewNftRuleset(await firewall.check('nft', ['list', 'ruleset']), spec.port, hooks);
-  } else {
-    const families: (4 | 6)[] = spec.address ? [addressFamily(spec.address)] : [4, 6];
-    concerns = [];
-    for (const family of families) {
-      const binary = firewall.iptables(family);
-      for (const rule of notrackRules(spec)) {
-        const chain = rule.chain === 'prerouting' ? 'PREROUTING' : 'OUTPUT';
-        const args = iptablesRuleArgs(spec, rule);
-        const check = ['-t', 'raw', '-C', chain, ...args];
-        const present = (await firewall.run(binary, check)).exitCode === 0;
-        const description = `${binary} -t raw ${chain} ${args.join(' ')}`;
-        const add = ['-t', 'raw', '-A', chain, ...args];
-        const remove = ['-t', 'raw', '-D', chain, ...args];
-        steps.push({
-          description,
-          present,
-          add: { command: binary, args: add },
-          remove: { command: binary, args: remove },
-          whenAdded: {
-            kind: 'command',
-            description,
-            undo: firewall.argv(binary, remove),
-            inEffectWhen: { check: firewall.argv(binary, check), exits: 'zero' },
-          },
-          whenRemoved: {
-            kind: 'command',
-            description: `removed ${description}`,
-            undo: firewall.argv(binary, add),
-            inEffectWhen: { check: firewall.argv(binary, check), exits: 'nonzero' },
-          },
-        });
-      }
-      const save = await firewall.check(`${binary}-save`, []);
-      concerns.push(
-        ...reviewIptablesSave(
-          save,
-          spec.port,
-          hooks.map((hook) => hook.toUpperCase()),
-          binary,
-        ),
-      );
-    }
+    const steps = nftNotrackSteps(firewall, spec, await nftTable(firewall, NFT_NOTRACK_TABLE));
+    const concerns = reviewNftRuleset(await firewall.check('nft', ['list', 'ruleset']), spec.port, hooks);
+    return { spec, backend: firewall.backend, steps, concerns };
+  }
+  const families: (4 | 6)[] = spec.address ? [addressFamily(spec.address)] : [4, 6];
+  const steps: FirewallStep[] = [];
+  const concerns: RulesetConcern[] = [];
+  for (const family of families) {
+    const binary = firewall.iptables(family);
+    steps.push(...(await iptablesNotrackSteps(firewall, spec, binary)));
+    const save = await firewall.check(`${binary}-save`, []);
+    const upperHooks = hooks.map((hook) => hook.toUpperCase());
+    concerns.push(...reviewIptablesSave(save, spec.port, upperHooks, binary));
   }
   return { spec, backend: firewall.backend, steps, concerns };
 }
