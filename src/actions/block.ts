@@ -7,7 +7,10 @@ import {
 import { CtdoctorError } from '../core/errors.js';
 import type { Firewall } from '../host/firewall.js';
 import { withChangeLock } from './changeLock.js';
-import type { Journal, JournalChange } from './journal.js';
+import { firewallStep, nftTableCreation } from './changeSteps.js';
+import { undoContextOf } from './changeUndo.js';
+import type { Journal } from './journal.js';
+import { type ChangeStep, applyJournaled } from './journaledApply.js';
 
 export const NFT_BLOCK_TABLE = 'ctdoctor_block';
 const IPSET = { 4: 'ctdoctor-block4', 6: 'ctdoctor-block6' } as const;
@@ -48,55 +51,94 @@ export function planBlock(
   return { targets, ttlSeconds, refused: force ? [] : refused };
 }
 
-async function ensureNftBlockTable(firewall: Firewall): Promise<void> {
-  await firewall.check('nft', ['-f', '-'], NFT_BLOCK_SETUP);
+/** ctdoctor's nft block table, sets, chains and drop rules: created if absent, completed if not. */
+async function nftBlockSetup(firewall: Firewall): Promise<ChangeStep[]> {
+  const allRules = ['prerouting', 'output']
+    .flatMap((chain) => NFT_BLOCK_RULES.map((rule) => `add rule inet ${NFT_BLOCK_TABLE} ${chain} ${rule}\n`))
+    .join('');
+  const creation = await nftTableCreation(firewall, NFT_BLOCK_TABLE, NFT_BLOCK_SETUP + allRules);
+  if (creation.length > 0) return creation;
   const listing = await firewall.check('nft', ['list', 'table', 'inet', NFT_BLOCK_TABLE]);
-  for (const chain of ['prerouting', 'output']) {
+  return ['prerouting', 'output'].flatMap((chain) => {
     const block = listing.split(`chain ${chain} {`)[1]?.split('}')[0] ?? '';
-    const missing = NFT_BLOCK_RULES.filter((rule) => !block.includes(rule));
-    if (missing.length > 0)
-      await firewall.check(
-        'nft',
-        ['-f', '-'],
-        missing.map((rule) => `add rule inet ${NFT_BLOCK_TABLE} ${chain} ${rule}\n`).join(''),
-      );
-  }
+    return NFT_BLOCK_RULES.filter((rule) => !block.includes(rule)).map((rule) => {
+      const description = `nft: inet ${NFT_BLOCK_TABLE} ${chain}: ${rule}`;
+      return {
+        change: {
+          kind: 'nft-rule',
+          description,
+          nft: firewall.argv('nft', []),
+          table: NFT_BLOCK_TABLE,
+          chain,
+          rule,
+          added: true,
+        },
+        apply: async () =>
+          void (await firewall.check(
+            'nft',
+            ['-f', '-'],
+            `add rule inet ${NFT_BLOCK_TABLE} ${chain} ${rule}\n`,
+          )),
+      } satisfies ChangeStep;
+    });
+  });
 }
 
-async function ensureIpsetBlock(firewall: Firewall): Promise<void> {
+const IPTABLES_BLOCK_RULE = (family: 4 | 6) => [
+  '-m',
+  'set',
+  '--match-set',
+  IPSET[family],
+  'src',
+  '-m',
+  'comment',
+  '--comment',
+  IPTABLES_BLOCK_COMMENT,
+  '-j',
+  'DROP',
+];
+
+/** ctdoctor's ipsets and the raw-table rules that drop their members, each created if absent. */
+async function ipsetBlockSetup(firewall: Firewall): Promise<ChangeStep[]> {
+  const steps: ChangeStep[] = [];
   for (const family of [4, 6] as const) {
-    await firewall.check('ipset', [
-      'create',
-      IPSET[family],
-      'hash:net',
-      'family',
-      family === 4 ? 'inet' : 'inet6',
-      'timeout',
-      '0',
-      '-exist',
-    ]);
+    const set = IPSET[family];
+    if ((await firewall.run('ipset', ['list', '-n', set])).exitCode !== 0) {
+      const create = ['create', set, 'hash:net', 'family', family === 4 ? 'inet' : 'inet6', 'timeout', '0'];
+      steps.push(
+        firewallStep(
+          firewall,
+          `ipset create ${set}`,
+          { command: 'ipset', args: [...create, '-exist'] },
+          { command: 'ipset', args: ['destroy', set] },
+          { command: 'ipset', args: ['list', '-n', set], exits: 'zero' },
+        ),
+      );
+    }
     const binary = firewall.iptables(family);
     for (const chain of ['PREROUTING', 'OUTPUT']) {
-      const rule = [
-        '-m',
-        'set',
-        '--match-set',
-        IPSET[family],
-        'src',
-        '-m',
-        'comment',
-        '--comment',
-        IPTABLES_BLOCK_COMMENT,
-        '-j',
-        'DROP',
-      ];
-      if ((await firewall.run(binary, ['-t', 'raw', '-C', chain, ...rule])).exitCode !== 0)
-        await firewall.check(binary, ['-t', 'raw', '-I', chain, '1', ...rule]);
+      const rule = IPTABLES_BLOCK_RULE(family);
+      const check = ['-t', 'raw', '-C', chain, ...rule];
+      if ((await firewall.run(binary, check)).exitCode === 0) continue;
+      steps.push(
+        firewallStep(
+          firewall,
+          `${binary} -t raw ${chain}: drop members of ${set}`,
+          { command: binary, args: ['-t', 'raw', '-I', chain, '1', ...rule] },
+          { command: binary, args: ['-t', 'raw', '-D', chain, ...rule] },
+          { command: binary, args: check, exits: 'zero' },
+        ),
+      );
     }
   }
+  return steps;
 }
 
-function nftElementArgs(verb: 'add' | 'delete', network: Network, ttlSeconds: number | null): string[] {
+function nftElementArgs(
+  verb: 'add' | 'delete' | 'get',
+  network: Network,
+  ttlSeconds: number | null,
+): string[] {
   const set = network.family === 4 ? 'blocked4' : 'blocked6';
   const element = verb === 'add' && ttlSeconds ? `${network.text} timeout ${ttlSeconds}s` : network.text;
   return [verb, 'element', 'inet', NFT_BLOCK_TABLE, set, `{ ${element} }`];
@@ -130,40 +172,64 @@ export async function applyBlock(
     );
   }
   return withChangeLock(journal.stateDir, async () => {
-    const changes: JournalChange[] = [];
+    const id = journal.newId();
+    const current = new Set((await listBlocked(firewall)).map((entry) => entry.address));
+    const setup =
+      firewall.backend === 'nft' ? await nftBlockSetup(firewall) : await ipsetBlockSetup(firewall);
+    const blocks = plan.targets
+      .filter((target) => !current.has(target.text))
+      .map((target) => blockStep(firewall, target, plan.ttlSeconds));
+    const made = await applyJournaled({ journal, id, command: 'block', undo: undoContextOf(null) }, [
+      ...setup,
+      ...blocks,
+    ]);
+    // Flush once every block is in place, so a source cannot recreate entries in between.
     const flushed: Record<string, number> = {};
-    if (firewall.backend === 'nft') await ensureNftBlockTable(firewall);
-    else await ensureIpsetBlock(firewall);
-    for (const target of plan.targets) {
-      if (firewall.backend === 'nft') {
-        await firewall.check('nft', nftElementArgs('add', target, plan.ttlSeconds));
-        changes.push({
-          kind: 'command',
-          description: `block ${target.text}`,
-          undo: firewall.argv('nft', nftElementArgs('delete', target, null)),
-        });
-      } else {
-        const set = IPSET[target.family];
-        await firewall.check('ipset', [
-          'add',
-          set,
-          target.text,
-          ...(plan.ttlSeconds ? ['timeout', String(plan.ttlSeconds)] : []),
-          '-exist',
-        ]);
-        changes.push({
-          kind: 'command',
-          description: `block ${target.text}`,
-          undo: firewall.argv('ipset', ['del', set, target.text, '-exist']),
-        });
-      }
-      // Flush after the block is in place, so the source cannot recreate entries in between.
-      flushed[target.text] = await flushEntries(firewall, target);
-    }
-    const journalId = journal.newId();
-    await journal.record({ id: journalId, time: new Date().toISOString(), command: 'block', changes });
-    return { journalId, blocked: plan.targets.map((t) => t.text), flushed };
+    for (const target of plan.targets) flushed[target.text] = await flushEntries(firewall, target);
+    return { journalId: made.length > 0 ? id : null, blocked: plan.targets.map((t) => t.text), flushed };
   });
+}
+
+function blockStep(firewall: Firewall, target: Network, ttlSeconds: number | null): ChangeStep {
+  const description = `block ${target.text}`;
+  if (firewall.backend === 'nft')
+    return firewallStep(
+      firewall,
+      description,
+      { command: 'nft', args: nftElementArgs('add', target, ttlSeconds) },
+      { command: 'nft', args: nftElementArgs('delete', target, null) },
+      { command: 'nft', args: nftElementArgs('get', target, null), exits: 'zero' },
+    );
+  const set = IPSET[target.family];
+  return firewallStep(
+    firewall,
+    description,
+    {
+      command: 'ipset',
+      args: ['add', set, target.text, ...(ttlSeconds ? ['timeout', String(ttlSeconds)] : []), '-exist'],
+    },
+    { command: 'ipset', args: ['del', set, target.text, '-exist'] },
+  );
+}
+
+function unblockStep(firewall: Firewall, target: Network): ChangeStep {
+  const description = `unblock ${target.text}`;
+  if (firewall.backend === 'nft')
+    return firewallStep(
+      firewall,
+      description,
+      { command: 'nft', args: nftElementArgs('delete', target, null) },
+      { command: 'nft', args: nftElementArgs('add', target, null) },
+      { command: 'nft', args: nftElementArgs('get', target, null), exits: 'nonzero' },
+    );
+  const set = IPSET[target.family];
+  return firewallStep(
+    firewall,
+    description,
+    { command: 'ipset', args: ['del', set, target.text] },
+    { command: 'ipset', args: ['add', set, target.text, '-exist'] },
+    { command: 'ipset', args: ['test', set, target.text], exits: 'nonzero' },
+  );
 }
 
 export async function listBlocked(firewall: Firewall): Promise<BlockedEntry[]> {
@@ -228,36 +294,13 @@ export async function removeBlock(
   journal: Journal,
 ): Promise<{ journalId: string | null; removed: string[] }> {
   return withChangeLock(journal.stateDir, async () => {
+    const id = journal.newId();
     const current = new Set((await listBlocked(firewall)).map((entry) => entry.address));
-    const changes: JournalChange[] = [];
-    const removed: string[] = [];
-    for (const target of targets) {
-      if (!current.has(target.text)) continue;
-      if (firewall.backend === 'nft') {
-        await firewall.check('nft', nftElementArgs('delete', target, null));
-        changes.push({
-          kind: 'command',
-          description: `unblock ${target.text}`,
-          undo: firewall.argv('nft', nftElementArgs('add', target, null)),
-        });
-      } else {
-        await firewall.check('ipset', ['del', IPSET[target.family], target.text]);
-        changes.push({
-          kind: 'command',
-          description: `unblock ${target.text}`,
-          undo: firewall.argv('ipset', ['add', IPSET[target.family], target.text, '-exist']),
-        });
-      }
-      removed.push(target.text);
-    }
-    if (changes.length === 0) return { journalId: null, removed };
-    const journalId = journal.newId();
-    await journal.record({
-      id: journalId,
-      time: new Date().toISOString(),
-      command: 'block --remove',
-      changes,
-    });
-    return { journalId, removed };
+    const present = targets.filter((target) => current.has(target.text));
+    const made = await applyJournaled(
+      { journal, id, command: 'block --remove', undo: undoContextOf(null) },
+      present.map((target) => unblockStep(firewall, target)),
+    );
+    return { journalId: made.length > 0 ? id : null, removed: present.map((target) => target.text) };
   });
 }

@@ -3,30 +3,49 @@ import { HELPER_BLACKLIST_FILE, type HelperPlanItem } from '../core/plan/conntra
 import { runTool } from '../host/childProcess.js';
 import { underRoot } from '../host/confTree.js';
 import { readOptionalText } from '../host/fileRead.js';
+import { withChangeLock } from './changeLock.js';
+import { fileSteps } from './changeSteps.js';
+import { undoContextOf } from './changeUndo.js';
 import type { Journal } from './journal.js';
-import { applyPersist } from './persist.js';
+import { type ChangeStep, applyJournaled } from './journaledApply.js';
 
-/** Unloads the unused helper modules and keeps them out with `install … /bin/false` lines. */
+function unloadStep(name: string): ChangeStep {
+  const module = `nf_conntrack_${name}`;
+  return {
+    // Loading a loaded module is a no-op, so the undo needs no check.
+    change: { kind: 'command', description: `unload ${module}`, undo: ['modprobe', module] },
+    async apply() {
+      const result = await runTool('modprobe', ['-r', module]);
+      if (result.exitCode !== 0)
+        throw new CtdoctorError('kernel', `modprobe -r ${module}: ${result.stderr.trim()}`);
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Unloads the unused helper modules and keeps them out with `install … /bin/false` lines, as one
+ * journaled, all-or-nothing entry (rollback restores the file first, then loads the modules).
+ */
 export async function unloadHelpers(
   items: HelperPlanItem[],
   root: string,
   journal: Journal,
 ): Promise<string | null> {
-  for (const item of items) {
-    const result = await runTool('modprobe', ['-r', `nf_conntrack_${item.name}`]);
-    if (result.exitCode !== 0)
-      throw new CtdoctorError('kernel', `modprobe -r nf_conntrack_${item.name}: ${result.stderr.trim()}`);
-  }
   const realPath = (path: string) => underRoot(root, path);
-  const current = (await readOptionalText(realPath(HELPER_BLACKLIST_FILE))) ?? '';
-  const lines = items
-    .map((item) => `install nf_conntrack_${item.name} /bin/false`)
-    .filter((line) => !current.includes(line));
-  const content = `${current || '# Written by ctdoctor helpers: conntrack helpers nothing here uses.\n'}${lines.map((line) => `${line}\n`).join('')}`;
-  const result = await applyPersist(
-    [{ path: HELPER_BLACKLIST_FILE, content, why: 'keep unused helpers unloaded' }],
-    {},
-    { journal, realPath, reload: null },
-  );
-  return result.journalId;
+  return withChangeLock(journal.stateDir, async () => {
+    const id = journal.newId();
+    const current = (await readOptionalText(realPath(HELPER_BLACKLIST_FILE))) ?? '';
+    const lines = items
+      .map((item) => `install nf_conntrack_${item.name} /bin/false`)
+      .filter((line) => !current.includes(line));
+    const content = `${current || '# Written by ctdoctor helpers: conntrack helpers nothing here uses.\n'}${lines.map((line) => `${line}\n`).join('')}`;
+    const write = { path: HELPER_BLACKLIST_FILE, content, why: 'keep unused helpers unloaded' };
+    const files = content === current ? [] : await fileSteps([write], realPath, journal.backupDir(id));
+    const made = await applyJournaled(
+      { journal, id, command: 'helpers', undo: undoContextOf(null, realPath) },
+      [...items.map((item) => unloadStep(item.name)), ...files],
+    );
+    return made.length > 0 ? id : null;
+  });
 }

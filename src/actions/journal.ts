@@ -3,11 +3,30 @@ import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
 import { appendPrivateLine, ensurePrivateDir, readBytesOrNull } from '../host/stateFiles.js';
 
-/** One undoable change. Values are kept as the kernel printed them. */
+/** One undoable change, with the state before it. Values are kept as the kernel printed them. */
 export type JournalChange =
   | { kind: 'sysctl'; key: string; before: string; after: string; netns?: string }
   | { kind: 'file'; path: string; backup: string | null; afterSha256: string | null }
-  | { kind: 'command'; description: string; undo: string[]; input?: string };
+  | {
+      kind: 'command';
+      description: string;
+      undo: string[];
+      input?: string;
+      /** How to tell whether the change is in effect (for a change a crash may have cut short). */
+      inEffectWhen?: { check: string[]; exits: 'zero' | 'nonzero' };
+    }
+  | {
+      kind: 'nft-rule';
+      description: string;
+      /** The argv that runs nft where the rule is (nsenter into its namespace). */
+      nft: string[];
+      table: string;
+      chain: string;
+      /** The rule as `nft list` prints it: undo finds it by this text, so no handle is needed. */
+      rule: string;
+      /** true: ctdoctor added the rule (undo deletes it); false: it deleted it (undo adds it back). */
+      added: boolean;
+    };
 
 export interface JournalEntry {
   id: string;
@@ -16,8 +35,32 @@ export interface JournalEntry {
   changes: JournalChange[];
 }
 
-type JournalRecord =
+/** What became of an entry: applied, interrupted by a crash, undone after a failure, or rolled back. */
+export type EntryState = 'applied' | 'interrupted' | 'partly undone' | 'undone on failure' | 'rolled back';
+
+/**
+ * An entry still to undo: `changes` were made. `inDoubt` (oldest first) may or may not be in effect:
+ * the change being made when ctdoctor died, or every change of an apply that died while undoing
+ * itself after a failure. Undo them only where they took effect.
+ */
+export interface ActiveEntry extends JournalEntry {
+  inDoubt?: JournalChange[];
+}
+
+/**
+ * The journal is write-ahead: `begin` holds every planned change with its before state and is
+ * written before the first one is made; `step` after each change is made (with the change as made,
+ * when the kernel adjusted it); then `commit`, or after a failure `undoing` and, once undone,
+ * `abort` (with the indexes an undo could not restore). An entry with `begin` and neither is a crash. `change` is the older format:
+ * one record written after all its changes were made.
+ */
+export type JournalRecord =
   | ({ type: 'change' } & JournalEntry)
+  | ({ type: 'begin' } & JournalEntry)
+  | { type: 'step'; of: string; index: number; change?: JournalChange }
+  | { type: 'commit'; of: string; time: string }
+  | { type: 'undoing'; of: string; time: string }
+  | { type: 'abort'; of: string; time: string; error: string; left: number[] }
   | { type: 'rollback'; of: string; time: string }
   // Written after a torn line was found at the end when appending: that line is a crash's fragment.
   | { type: 'torn'; time: string };
@@ -44,8 +87,24 @@ export class Journal {
     return join(this.stateDir, 'backups', id);
   }
 
-  async record(entry: JournalEntry): Promise<void> {
-    await this.append({ type: 'change', ...entry });
+  async begin(entry: JournalEntry): Promise<void> {
+    await this.append({ type: 'begin', ...entry });
+  }
+
+  async step(of: string, index: number, change: JournalChange | undefined): Promise<void> {
+    await this.append({ type: 'step', of, index, ...(change ? { change } : {}) });
+  }
+
+  async commit(of: string): Promise<void> {
+    await this.append({ type: 'commit', of, time: new Date().toISOString() });
+  }
+
+  async undoing(of: string): Promise<void> {
+    await this.append({ type: 'undoing', of, time: new Date().toISOString() });
+  }
+
+  async abort(of: string, error: string, left: number[]): Promise<void> {
+    await this.append({ type: 'abort', of, time: new Date().toISOString(), error, left });
   }
 
   async recordRollback(id: string): Promise<void> {
@@ -53,26 +112,59 @@ export class Journal {
   }
 
   /**
-   * Applied changes that have not been rolled back, oldest first, and what was skipped. Refuses a
-   * journal with a damaged line anywhere but at its end: undoing from it would be a guess.
+   * Entries with changes still in effect (applied, interrupted, partly undone), oldest first, and
+   * what was skipped. Refuses a journal with a damaged line anywhere but at its end: undoing from it
+   * would be a guess.
    */
-  async active(): Promise<{ entries: JournalEntry[]; warnings: string[] }> {
-    const { records, warnings } = await this.records('refuse');
-    const undone = new Set(records.flatMap((record) => (record.type === 'rollback' ? [record.of] : [])));
-    const entries = records.flatMap((record) =>
-      record.type === 'change' && !undone.has(record.id) ? [stripType(record)] : [],
+  async active(): Promise<{ entries: ActiveEntry[]; warnings: string[] }> {
+    const { histories, warnings } = await this.history('refuse');
+    const entries = histories.flatMap(({ entry, state, done, inDoubt }) =>
+      state === 'rolled back' || state === 'undone on failure'
+        ? []
+        : [{ ...entry, changes: done, ...(inDoubt ? { inDoubt } : {}) }],
     );
     return { entries, warnings };
   }
 
-  /** Every journaled change, for `rollback --list`: damaged lines are shown as warnings, not refused. */
-  async all(): Promise<{ entries: Array<JournalEntry & { rolledBack: boolean }>; warnings: string[] }> {
-    const { records, warnings } = await this.records('warn');
-    const undone = new Set(records.flatMap((record) => (record.type === 'rollback' ? [record.of] : [])));
-    const entries = records.flatMap((record) =>
-      record.type === 'change' ? [{ ...stripType(record), rolledBack: undone.has(record.id) }] : [],
-    );
+  /** Every entry with its state, for `rollback --list`: damaged lines are warnings, not refused. */
+  async all(): Promise<{
+    entries: Array<JournalEntry & { state: EntryState; rolledBack: boolean }>;
+    warnings: string[];
+  }> {
+    const { histories, warnings } = await this.history('warn');
+    const entries = histories.map(({ entry, state }) => ({
+      ...entry,
+      state,
+      rolledBack: state === 'rolled back',
+    }));
     return { entries, warnings };
+  }
+
+  /** Every entry with its state, the changes made and the one in doubt, replayed from the records. */
+  private async history(
+    damaged: 'refuse' | 'warn',
+  ): Promise<{ histories: EntryHistory[]; warnings: string[] }> {
+    const { records, warnings } = await this.records(damaged);
+    const entries = new Map<string, EntryHistory>();
+    for (const record of records) {
+      if (record.type === 'torn') continue;
+      if (record.type === 'change' || record.type === 'begin') {
+        const { type, ...entry } = record;
+        const legacy = type === 'change';
+        entries.set(entry.id, {
+          entry,
+          state: legacy ? 'applied' : 'interrupted',
+          done: legacy ? [...entry.changes] : [],
+        });
+        continue;
+      }
+      const history = entries.get(record.of);
+      if (history) replay(history, record);
+    }
+    for (const history of entries.values()) {
+      if (history.state === 'interrupted') settleInterrupted(history);
+    }
+    return { histories: [...entries.values()], warnings };
   }
 
   /**
@@ -130,7 +222,35 @@ function parseRecord(line: string): JournalRecord | null {
   }
 }
 
-function stripType(record: { type: 'change' } & JournalEntry): JournalEntry {
-  const { type: _type, ...entry } = record;
-  return entry;
+interface EntryHistory {
+  entry: JournalEntry;
+  state: EntryState;
+  done: JournalChange[];
+  undoing?: boolean;
+  inDoubt?: JournalChange[];
+}
+
+/** What a crash left in doubt: the change after the last one journaled, or (mid-undo) all of them. */
+function settleInterrupted(history: EntryHistory): void {
+  const next = history.entry.changes[history.done.length];
+  const tried = next ? [...history.done, next] : history.done;
+  if (history.undoing) {
+    history.inDoubt = tried;
+    history.done = [];
+  } else if (next) history.inDoubt = [next];
+}
+
+function replay(history: EntryHistory, record: JournalRecord): void {
+  if (record.type === 'step') {
+    history.done[record.index] = record.change ?? history.entry.changes[record.index]!;
+  } else if (record.type === 'undoing') {
+    history.undoing = true;
+  } else if (record.type === 'commit') {
+    history.state = 'applied';
+  } else if (record.type === 'abort') {
+    history.done = record.left.map((index) => history.done[index] ?? history.entry.changes[index]!);
+    history.state = history.done.length > 0 ? 'partly undone' : 'undone on failure';
+  } else if (record.type === 'rollback') {
+    history.state = 'rolled back';
+  }
 }

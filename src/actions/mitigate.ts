@@ -3,8 +3,10 @@ import type { MitigationPlan } from '../core/plan/mitigationPlan.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import { type LossWindow, lossTotal } from '../measure/lossWindow.js';
 import { withChangeLock } from './changeLock.js';
+import { sysctlSteps } from './changeSteps.js';
+import { undoContextOf } from './changeUndo.js';
 import type { Journal } from './journal.js';
-import { applySysctls } from './sysctlTransaction.js';
+import { applyJournaled } from './journaledApply.js';
 
 export interface MitigationResult {
   applied: boolean;
@@ -23,14 +25,17 @@ export async function applyMitigation(
 ): Promise<MitigationResult> {
   if (plan.refusal) throw new CtdoctorError('refused', plan.refusal);
   if (plan.changes.length === 0) return { applied: false, journalId: null, after: null, relieved: null };
-  const journalId = journal.newId();
-  await withChangeLock(journal.stateDir, async () => {
-    const changes = await applySysctls(
+  const journalId = await withChangeLock(journal.stateDir, async () => {
+    const id = journal.newId();
+    const steps = await sysctlSteps(
       access,
       plan.changes.map((change) => ({ key: change.key, to: String(change.to) })),
     );
-    if (changes.length > 0)
-      await journal.record({ id: journalId, time: new Date().toISOString(), command: 'mitigate', changes });
+    const made = await applyJournaled(
+      { journal, id, command: 'mitigate', undo: undoContextOf(access) },
+      steps,
+    );
+    return made.length > 0 ? id : null;
   });
   const after = await verify();
   return { applied: true, journalId, after, relieved: lossTotal(after) === 0 };

@@ -1,4 +1,3 @@
-import { CtdoctorError } from '../core/errors.js';
 import {
   NFT_NOTRACK_TABLE,
   type NotrackSpec,
@@ -9,16 +8,23 @@ import {
 } from '../core/firewall/notrackRules.js';
 import { type RulesetConcern, reviewIptablesSave, reviewNftRuleset } from '../core/firewall/rulesetReview.js';
 import type { Firewall } from '../host/firewall.js';
+import { CtdoctorError } from '../core/errors.js';
 import { withChangeLock } from './changeLock.js';
+import { nftRuleHandles, undoContextOf } from './changeUndo.js';
 import type { Journal, JournalChange } from './journal.js';
+import { nftTableCreation } from './changeSteps.js';
+import { type ChangeStep, applyJournaled } from './journaledApply.js';
 
 export interface FirewallStep {
   description: string;
   present: boolean;
-  /** How to add it: an argv, or an nft script for `nft --echo --handle -f -`. */
-  add: { command: string; args: string[]; script?: string; chain?: string };
-  /** How to remove it once added (nft handles are known only after adding). */
+  /** How to add it: an argv, or an nft script for `nft -f -`. */
+  add: { command: string; args: string[]; script?: string };
+  /** How to remove it (null: it is not there to remove). */
   remove: { command: string; args: string[] } | null;
+  /** What the journal keeps when ctdoctor adds it, and when it removes it: each knows its undo. */
+  whenAdded: JournalChange;
+  whenRemoved: JournalChange;
 }
 
 export interface NotrackPlan {
@@ -32,28 +38,6 @@ const NFT_CHAINS = `add table inet ${NFT_NOTRACK_TABLE}
 add chain inet ${NFT_NOTRACK_TABLE} prerouting { type filter hook prerouting priority raw; policy accept; }
 add chain inet ${NFT_NOTRACK_TABLE} output { type filter hook output priority raw; policy accept; }
 `;
-
-/** Rules of an nft table with their handles, by chain: `nft -a list table`. */
-export function nftRulesWithHandles(listing: string): { chain: string; text: string; handle: number }[] {
-  const rules: { chain: string; text: string; handle: number }[] = [];
-  let chain = '';
-  for (const raw of listing.split('\n')) {
-    const line = raw.trim();
-    const header = /^chain (\S+) \{/.exec(line);
-    if (header) chain = header[1]!;
-    const rule = /^(.*) # handle (\d+)$/.exec(line);
-    if (
-      rule &&
-      chain &&
-      !line.startsWith('chain ') &&
-      !line.startsWith('table ') &&
-      !line.startsWith('type ')
-    ) {
-      rules.push({ chain, text: rule[1]!, handle: Number(rule[2]) });
-    }
-  }
-  return rules;
-}
 
 async function nftTable(firewall: Firewall, table: string): Promise<string> {
   const result = await firewall.run('nft', ['-a', 'list', 'table', 'inet', table]);
@@ -89,70 +73,102 @@ async function reviewLegacyRules(
   return concerns;
 }
 
+/** A step per nft rule of the spec, found in the table by its text (nft handles change). */
+function nftNotrackSteps(firewall: Firewall, spec: NotrackSpec, listing: string): FirewallStep[] {
+  return notrackRules(spec).map((rule) => {
+    const body = nftRuleBody(spec, rule);
+    const handle = nftRuleHandles(listing, rule.chain, body).pop();
+    const description = `nft: inet ${NFT_NOTRACK_TABLE} ${rule.chain}: ${body}`;
+    const nftRule = {
+      kind: 'nft-rule',
+      nft: firewall.argv('nft', []),
+      table: NFT_NOTRACK_TABLE,
+      chain: rule.chain,
+      rule: body,
+    } as const;
+    return {
+      description,
+      present: handle !== undefined,
+      add: {
+        command: 'nft',
+        args: ['-f', '-'],
+        script: `${NFT_CHAINS}add rule inet ${NFT_NOTRACK_TABLE} ${rule.chain} ${body}\n`,
+      },
+      remove:
+        handle !== undefined
+          ? {
+              command: 'nft',
+              args: ['delete', 'rule', 'inet', NFT_NOTRACK_TABLE, rule.chain, 'handle', String(handle)],
+            }
+          : null,
+      whenAdded: { ...nftRule, description, added: true },
+      whenRemoved: { ...nftRule, description: `removed ${description}`, added: false },
+    };
+  });
+}
+
+/** A step per raw-table rule of the spec for one iptables binary (`-C` tells if it is there). */
+async function iptablesNotrackSteps(
+  firewall: Firewall,
+  spec: NotrackSpec,
+  binary: string,
+): Promise<FirewallStep[]> {
+  const steps: FirewallStep[] = [];
+  for (const rule of notrackRules(spec)) {
+    const chain = rule.chain === 'prerouting' ? 'PREROUTING' : 'OUTPUT';
+    const args = iptablesRuleArgs(spec, rule);
+    const [check, add, remove] = ['-C', '-A', '-D'].map((verb) => ['-t', 'raw', verb, chain, ...args]);
+    const description = `${binary} -t raw ${chain} ${args.join(' ')}`;
+    const inEffect = (exits: 'zero' | 'nonzero') => ({ check: firewall.argv(binary, check!), exits });
+    steps.push({
+      description,
+      present: (await firewall.run(binary, check!)).exitCode === 0,
+      add: { command: binary, args: add! },
+      remove: { command: binary, args: remove! },
+      whenAdded: {
+        kind: 'command',
+        description,
+        undo: firewall.argv(binary, remove!),
+        inEffectWhen: inEffect('zero'),
+      },
+      whenRemoved: {
+        kind: 'command',
+        description: `removed ${description}`,
+        undo: firewall.argv(binary, add!),
+        inEffectWhen: inEffect('nonzero'),
+      },
+    });
+  }
+  return steps;
+}
+
 export async function planNotrack(
   firewall: Firewall,
   spec: NotrackSpec,
   hooks: string[],
 ): Promise<NotrackPlan> {
-  const steps: FirewallStep[] = [];
-  let concerns: RulesetConcern[];
   if (firewall.backend === 'nft') {
-    const existing = nftRulesWithHandles(await nftTable(firewall, NFT_NOTRACK_TABLE));
-    for (const rule of notrackRules(spec)) {
-      const body = nftRuleBody(spec, rule);
-      const found = existing.find((r) => r.chain === rule.chain && r.text === body);
-      steps.push({
-        description: `nft: inet ${NFT_NOTRACK_TABLE} ${rule.chain}: ${body}`,
-        present: found !== undefined,
-        add: {
-          command: 'nft',
-          args: ['--echo', '--handle', '-f', '-'],
-          script: `${NFT_CHAINS}add rule inet ${NFT_NOTRACK_TABLE} ${rule.chain} ${body}\n`,
-          chain: rule.chain,
-        },
-        remove: found
-          ? {
-              command: 'nft',
-              args: ['delete', 'rule', 'inet', NFT_NOTRACK_TABLE, rule.chain, 'handle', String(found.handle)],
-            }
-          : null,
-      });
-    }
-    concerns = [
+    const steps = nftNotrackSteps(firewall, spec, await nftTable(firewall, NFT_NOTRACK_TABLE));
+    const concerns = [
       ...reviewNftRuleset(await firewall.check('nft', ['list', 'ruleset']), spec.port, hooks),
       ...(await reviewLegacyRules(firewall, spec.port, hooks)),
     ];
-  } else {
-    const families: (4 | 6)[] = spec.address ? [addressFamily(spec.address)] : [4, 6];
-    concerns = [];
-    for (const family of families) {
-      const binary = firewall.iptables(family);
-      for (const rule of notrackRules(spec)) {
-        const chain = rule.chain === 'prerouting' ? 'PREROUTING' : 'OUTPUT';
-        const args = iptablesRuleArgs(spec, rule);
-        const present = (await firewall.run(binary, ['-t', 'raw', '-C', chain, ...args])).exitCode === 0;
-        steps.push({
-          description: `${binary} -t raw ${chain} ${args.join(' ')}`,
-          present,
-          add: { command: binary, args: ['-t', 'raw', '-A', chain, ...args] },
-          remove: { command: binary, args: ['-t', 'raw', '-D', chain, ...args] },
-        });
-      }
-      const save = await firewall.check(`${binary}-save`, []);
-      concerns.push(
-        ...reviewIptablesSave(
-          save,
-          spec.port,
-          hooks.map((hook) => hook.toUpperCase()),
-          binary,
-        ),
-      );
-    }
+    return { spec, backend: firewall.backend, steps, concerns };
+  }
+  const families: (4 | 6)[] = spec.address ? [addressFamily(spec.address)] : [4, 6];
+  const steps: FirewallStep[] = [];
+  const concerns: RulesetConcern[] = [];
+  for (const family of families) {
+    const binary = firewall.iptables(family);
+    steps.push(...(await iptablesNotrackSteps(firewall, spec, binary)));
+    const save = await firewall.check(`${binary}-save`, []);
+    const upperHooks = hooks.map((hook) => hook.toUpperCase());
+    concerns.push(...reviewIptablesSave(save, spec.port, upperHooks, binary));
   }
   return { spec, backend: firewall.backend, steps, concerns };
 }
 
-/** Adds the missing steps (or, with `remove`, deletes the present ones) and journals each with its undo. */
+/** Adds the missing steps (or, with `remove`, deletes the present ones): one journaled, all-or-nothing entry. */
 export async function applyFirewallSteps(
   firewall: Firewall,
   steps: FirewallStep[],
@@ -160,54 +176,26 @@ export async function applyFirewallSteps(
   command: string,
   mode: 'add' | 'remove',
 ): Promise<{ journalId: string | null; changed: string[] }> {
+  const chosen = steps.filter((step) => (mode === 'add' ? !step.present : step.present && step.remove));
+  if (chosen.length === 0) return { journalId: null, changed: [] };
   return withChangeLock(journal.stateDir, async () => {
-    const changes: JournalChange[] = [];
-    const changed: string[] = [];
-    for (const step of steps) {
-      if (mode === 'add' && step.present) continue;
-      if (mode === 'remove' && (!step.present || !step.remove)) continue;
-      if (mode === 'add') {
-        const output = await firewall.check(step.add.command, step.add.args, step.add.script);
-        const handle = /# handle (\d+)\s*$/m.exec(
-          output
-            .split('\n')
-            .filter((line) => line.includes('add rule'))
-            .pop() ?? '',
-        )?.[1];
-        const undo =
-          step.add.command === 'nft'
-            ? handle && step.add.chain
-              ? firewall.argv('nft', [
-                  'delete',
-                  'rule',
-                  'inet',
-                  NFT_NOTRACK_TABLE,
-                  step.add.chain,
-                  'handle',
-                  handle,
-                ])
-              : null
-            : step.remove && firewall.argv(step.remove.command, step.remove.args);
-        if (!undo)
-          throw new CtdoctorError('kernel', `added "${step.description}" but could not learn how to undo it`);
-        changes.push({ kind: 'command', description: step.description, undo });
-      } else {
-        await firewall.check(step.remove!.command, step.remove!.args);
-        const readd = step.add.script
-          ? firewall.argv('nft', ['-f', '-'])
-          : firewall.argv(step.add.command, step.add.args);
-        changes.push({
-          kind: 'command',
-          description: `removed ${step.description}`,
-          undo: readd,
-          ...(step.add.script ? { input: step.add.script } : {}),
-        });
-      }
-      changed.push(step.description);
-    }
-    if (changes.length === 0) return { journalId: null, changed };
-    const journalId = journal.newId();
-    await journal.record({ id: journalId, time: new Date().toISOString(), command, changes });
-    return { journalId, changed };
+    const id = journal.newId();
+    const setup =
+      mode === 'add' && firewall.backend === 'nft'
+        ? await nftTableCreation(firewall, NFT_NOTRACK_TABLE, NFT_CHAINS)
+        : [];
+    const changes: ChangeStep[] = chosen.map((step) =>
+      mode === 'add'
+        ? {
+            change: step.whenAdded,
+            apply: async () => void (await firewall.check(step.add.command, step.add.args, step.add.script)),
+          }
+        : {
+            change: step.whenRemoved,
+            apply: async () => void (await firewall.check(step.remove!.command, step.remove!.args)),
+          },
+    );
+    await applyJournaled({ journal, id, command, undo: undoContextOf(null) }, [...setup, ...changes]);
+    return { journalId: id, changed: chosen.map((step) => step.description) };
   });
 }

@@ -1,10 +1,11 @@
 import type { FileWrite, PersistPlan } from '../core/plan/persistPlan.js';
-import { backupFile, sha256, writeFileAtomic } from '../host/atomicFile.js';
-import { readBytesOrNull, removeIfPresent } from '../host/stateFiles.js';
+import { readBytesOrNull } from '../host/stateFiles.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import { withChangeLock } from './changeLock.js';
+import { fileSteps, sysctlSteps } from './changeSteps.js';
 import type { Journal, JournalChange } from './journal.js';
-import { applySysctls } from './sysctlTransaction.js';
+import { undoContextOf } from './changeUndo.js';
+import { applyJournaled } from './journaledApply.js';
 
 /** The plan's writes that would change something on disk (a second run finds none). */
 export async function pendingWrites(
@@ -29,37 +30,29 @@ export interface PersistResult {
   journalId: string | null;
 }
 
-/** Writes each file atomically with a backup, optionally applies the values now, and journals it all. */
+/**
+ * Writes each file atomically (backups taken first) and optionally applies the values now, as one
+ * journaled, all-or-nothing entry.
+ */
 export async function applyPersist(
   writes: FileWrite[],
   values: Record<string, string>,
   options: { journal: Journal; realPath: (path: string) => string; reload: SysctlAccess | null },
 ): Promise<PersistResult> {
-  const { journal, realPath } = options;
+  const { journal, realPath, reload } = options;
   return withChangeLock(journal.stateDir, async () => {
     const id = journal.newId();
-    const changes: JournalChange[] = [];
-    for (const write of writes) {
-      const path = realPath(write.path);
-      const backup = await backupFile(path, journal.backupDir(id));
-      if (write.content === null) await removeIfPresent(path);
-      else await writeFileAtomic(path, write.content);
-      changes.push({
-        kind: 'file',
-        path: write.path,
-        backup,
-        afterSha256: write.content === null ? null : sha256(write.content),
-      });
-    }
-    const reloaded = options.reload
-      ? await applySysctls(
-          options.reload,
-          Object.entries(values).map(([key, to]) => ({ key, to })),
-        )
-      : [];
-    changes.push(...reloaded);
-    if (changes.length > 0)
-      await journal.record({ id, time: new Date().toISOString(), command: 'persist', changes });
-    return { written: writes, reloaded, journalId: changes.length > 0 ? id : null };
+    const files = await fileSteps(writes, realPath, journal.backupDir(id));
+    const targets = Object.entries(values).map(([key, to]) => ({ key, to }));
+    const reloads = reload ? await sysctlSteps(reload, targets) : [];
+    const made = await applyJournaled(
+      { journal, id, command: 'persist', undo: undoContextOf(reload, realPath) },
+      [...files, ...reloads],
+    );
+    return {
+      written: writes,
+      reloaded: made.filter((change) => change.kind === 'sysctl'),
+      journalId: made.length > 0 ? id : null,
+    };
   });
 }

@@ -4,6 +4,7 @@ import { copy, readBytesOrNull, removeIfPresent } from '../host/stateFiles.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import { sha256, writeFileAtomic } from '../host/atomicFile.js';
 import { withChangeLock } from './changeLock.js';
+import { undoIfInEffect } from './changeUndo.js';
 import type { Journal, JournalChange, JournalEntry } from './journal.js';
 
 export interface RollbackOptions {
@@ -69,6 +70,7 @@ async function undoChange(
     } else await removeIfPresent(path);
     return;
   }
+  if (change.kind === 'nft-rule') return undoIfInEffect(change, options);
   const [command, ...args] = change.undo;
   const result = await runTool(command!, args, { input: change.input });
   if (result.exitCode !== 0)
@@ -95,6 +97,8 @@ export async function rollbackChanges(journal: Journal, options: RollbackOptions
     }
     const undone: JournalEntry[] = [];
     for (const entry of active.slice(start).reverse()) {
+      // What a crash cut short is undone only where it took effect.
+      for (const change of [...(entry.inDoubt ?? [])].reverse()) await undoIfInEffect(change, options);
       for (const change of [...entry.changes].reverse()) await undoChange(change, options, warnings);
       await journal.recordRollback(entry.id);
       undone.push(entry);

@@ -1,20 +1,30 @@
+import type { FileWrite } from '../core/plan/persistPlan.js';
 import { runConntrackBatch } from '../host/conntrackBatch.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import type { NetnsFiles } from '../host/netnsFiles.js';
 import type { HostRoots } from '../host/roots.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { withChangeLock } from './changeLock.js';
+import { fileSteps, sysctlSteps } from './changeSteps.js';
+import { undoContextOf } from './changeUndo.js';
 import type { Journal } from './journal.js';
-import { applySysctls } from './sysctlTransaction.js';
+import { applyJournaled } from './journaledApply.js';
 
 export interface TimeoutChange {
   name: string;
   newSeconds: number;
 }
 
+/** The drop-in writes of `timeouts --persist`, made in the same journal entry as the values. */
+export interface TimeoutsPersist {
+  writes: FileWrite[];
+  realPath: (path: string) => string;
+}
+
 /**
- * Writes the timeouts in the namespace (journaled), then optionally deletes the entries already
- * idle beyond their new timeout: the kernel does not shorten existing timers by itself.
+ * Writes the timeouts in the namespace (and the drop-in that persists them) as one journaled,
+ * all-or-nothing entry, then optionally deletes the entries already idle beyond their new timeout:
+ * the kernel does not shorten existing timers by itself. Deleted entries are not undoable.
  */
 export async function applyTimeouts(
   files: NetnsFiles,
@@ -22,14 +32,24 @@ export async function applyTimeouts(
   changes: TimeoutChange[],
   idleEntryDeletions: string[] | null,
   journal: Journal,
+  persist: TimeoutsPersist | null,
 ): Promise<{ journalId: string | null; flushed: number }> {
   return withChangeLock(journal.stateDir, async () => {
-    const journalChanges = await applySysctls(
-      sysctlAccess(files, roots),
-      changes.map((change) => ({
-        key: `net.netfilter.nf_conntrack_${change.name}`,
-        to: String(change.newSeconds),
-      })),
+    const id = journal.newId();
+    const access = sysctlAccess(files, roots);
+    const steps = [
+      ...(await sysctlSteps(
+        access,
+        changes.map((change) => ({
+          key: `net.netfilter.nf_conntrack_${change.name}`,
+          to: String(change.newSeconds),
+        })),
+      )),
+      ...(persist ? await fileSteps(persist.writes, persist.realPath, journal.backupDir(id)) : []),
+    ];
+    const made = await applyJournaled(
+      { journal, id, command: 'timeouts', undo: undoContextOf(access, persist?.realPath) },
+      steps,
     );
     let flushed = 0;
     if (idleEntryDeletions && idleEntryDeletions.length > 0) {
@@ -37,14 +57,6 @@ export async function applyTimeouts(
       await runConntrackBatch(files, idleEntryDeletions);
       flushed = Math.max(0, before - (await readConntrackSettings(files)).count);
     }
-    const journalId = journalChanges.length > 0 ? journal.newId() : null;
-    if (journalId)
-      await journal.record({
-        id: journalId,
-        time: new Date().toISOString(),
-        command: 'timeouts',
-        changes: journalChanges,
-      });
-    return { journalId, flushed };
+    return { journalId: made.length > 0 ? id : null, flushed };
   });
 }

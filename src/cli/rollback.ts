@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { pc } from '../render/colors.js';
+import type { EntryState } from '../actions/journal.js';
 import { rollbackChanges } from '../actions/rollback.js';
 import { CtdoctorError } from '../core/errors.js';
 import { underRoot } from '../host/confTree.js';
@@ -24,6 +25,14 @@ function describe(change: { kind: string } & Record<string, unknown>): string {
   return String(change.description);
 }
 
+/** How --list explains an entry that is not simply applied. */
+const STATE_NOTE: Record<Exclude<EntryState, 'applied'>, string> = {
+  interrupted: 'interrupted: ctdoctor stopped mid-apply; rollback undoes what it did',
+  'partly undone': 'failed and partly undone; rollback undoes the rest',
+  'undone on failure': 'failed, nothing left changed',
+  'rolled back': 'rolled back',
+};
+
 export function rollbackCommand(setExit: (code: number) => void): Command {
   const command = new Command('rollback').description(
     'undo the last change ctdoctor applied (or back to --to ID); --list shows the journal',
@@ -43,7 +52,7 @@ export function rollbackCommand(setExit: (code: number) => void): Command {
         if (entries.length === 0) process.stdout.write(`no changes journaled in ${journal.path}\n`);
         for (const entry of entries) {
           process.stdout.write(
-            `${pc.bold(entry.id)}  ${entry.time}  ${entry.command}${entry.rolledBack ? pc.dim('  (rolled back)') : ''}\n`,
+            `${pc.bold(entry.id)}  ${entry.time}  ${entry.command}${entry.state === 'applied' ? '' : pc.dim(`  (${STATE_NOTE[entry.state]})`)}\n`,
           );
           for (const change of entry.changes) process.stdout.write(`    ${describe(change)}\n`);
         }

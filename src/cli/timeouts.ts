@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { pc } from '../render/colors.js';
-import { applyPersist, pendingWrites } from '../actions/persist.js';
+import { pendingWrites } from '../actions/persist.js';
 import { planPersistRequest } from '../actions/persistValues.js';
-import { applyTimeouts } from '../actions/timeouts.js';
+import { type TimeoutChange, type TimeoutsPersist, applyTimeouts } from '../actions/timeouts.js';
 import { CtdoctorError } from '../core/errors.js';
 import { PROTECTED_PORTS, protectedFlowRefusal } from '../core/plan/timeoutImpact.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
@@ -13,7 +13,7 @@ import { sysctlAccess } from '../host/sysctlAccess.js';
 import { scanTimeoutImpact } from '../measure/timeoutImpactScan.js';
 import { formatCount } from '../render/format.js';
 import { openLiveTable } from '../host/tableSource.js';
-import { type CommonOptions, addCommonOptions, openContext } from './context.js';
+import { type CommandContext, type CommonOptions, addCommonOptions, openContext } from './context.js';
 import { EXIT, printJson } from './output.js';
 import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 
@@ -105,36 +105,16 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
     }
     let applied: { journalId: string | null; flushed: number; persisted: string[] } | null = null;
     if (options.apply && changes.length > 0 && !refusal) {
+      const persist = options.persist ? await planTimeoutsPersist(options, changes, context) : null;
       const result = await applyTimeouts(
         context.files,
         context.roots,
         changes,
         options.flushIdle && scan ? scan.flushLines : null,
         journalFor(options),
+        persist,
       );
-      applied = { ...result, persisted: [] };
-    }
-    if (applied && options.persist) {
-      const overrides = Object.fromEntries(
-        changes.map((c) => [`net.netfilter.nf_conntrack_${c.name}`, String(c.newSeconds)]),
-      );
-      const { plan, values } = await planPersistRequest(
-        {
-          root: options.root,
-          overrides,
-          target: 'dropin',
-          fixConflicts: false,
-          conntrackBuiltIn: context.facts.conntrackBuiltIn,
-        },
-        sysctlAccess(context.files, context.roots),
-      );
-      const realPath = (path: string) => underRoot(options.root, path);
-      const result = await applyPersist(await pendingWrites(plan, realPath), values, {
-        journal: journalFor(options),
-        realPath,
-        reload: null,
-      });
-      applied.persisted = result.written.map((write) => write.path);
+      applied = { ...result, persisted: persist?.writes.map((write) => write.path) ?? [] };
     }
     const persistCommand =
       changes.length > 0 && !options.persist
@@ -191,4 +171,27 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
     }
     setExit(refusal && options.apply ? EXIT.failure : EXIT.ok);
   });
+}
+
+/** The drop-in writes that persist the new timeouts (with what ctdoctor persisted before). */
+async function planTimeoutsPersist(
+  options: TimeoutsOptions,
+  changes: TimeoutChange[],
+  context: CommandContext,
+): Promise<TimeoutsPersist> {
+  const overrides = Object.fromEntries(
+    changes.map((c) => [`net.netfilter.nf_conntrack_${c.name}`, String(c.newSeconds)]),
+  );
+  const { plan } = await planPersistRequest(
+    {
+      root: options.root,
+      overrides,
+      target: 'dropin',
+      fixConflicts: false,
+      conntrackBuiltIn: context.facts.conntrackBuiltIn,
+    },
+    sysctlAccess(context.files, context.roots),
+  );
+  const realPath = (path: string) => underRoot(options.root, path);
+  return { writes: await pendingWrites(plan, realPath), realPath };
 }

@@ -42,6 +42,8 @@ export async function appendPrivateLine(path: string, line: string, tornLineMark
       if (info.size > 0) await handle.read(last, 0, 1, info.size - 1);
       const torn = info.size > 0 && last[0] !== 0x0a;
       await handle.writeFile(torn ? `\n${tornLineMark}\n${line}\n` : `${line}\n`);
+      // A write-ahead journal record must be on disk before the change it announces.
+      await handle.sync();
     } finally {
       await handle.close();
     }

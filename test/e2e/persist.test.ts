@@ -134,8 +134,10 @@ describe('persist in a --root tree', () => {
     assert.equal(second.journalId, null);
     assert.deepEqual(second.plan.conflicts, []);
     assert.deepEqual(snapshot(tree), after);
-    const journal = readFileSync(join(state, 'journal.jsonl'), 'utf8').trim().split('\n');
-    assert.equal(journal.length, 1, 'one journaled change, from the first run');
+    const list = JSON.parse(
+      (await runCli(['rollback', '--list', '--json', '--root', tree, '--state-dir', state])).stdout,
+    );
+    assert.equal(list.entries.length, 1, 'one journaled change, from the first run');
   });
 
   it('#11.2 --file /etc/sysctl.conf twice: the second run writes nothing (no second block)', async () => {

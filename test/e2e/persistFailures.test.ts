@@ -113,7 +113,7 @@ describe('persist filesystem failures are one line naming the path and the fix',
     assertOneLineFailure(
       result,
       new RegExp(
-        `^ctdoctor: cannot write ${tree}/etc/sysctl\\.d/90-ctdoctor\\.conf: permission denied: needs root \\(run with sudo\\), or use a path you own\\n$`,
+        `^ctdoctor: cannot write ${tree}/etc/sysctl\\.d/90-ctdoctor\\.conf: permission denied: needs root \\(run with sudo\\), or use a path you own; nothing was changed \\(what was done is undone\\)\\n$`,
       ),
     );
   });

@@ -22,6 +22,14 @@ async function persisted(...maxes: number[]): Promise<{ tree: string; state: str
   return { tree, state, ids };
 }
 
+/** Appends what a crash mid-append leaves (a record cut short, no newline); returns its line number. */
+function appendTornLine(state: string): number {
+  const journal = join(state, 'journal.jsonl');
+  const line = readFileSync(journal, 'utf8').split('\n').length;
+  appendFileSync(journal, '{"type":"begin","id":"2026');
+  return line;
+}
+
 const rollback = (tree: string, state: string, ...args: string[]) =>
   runCli(['rollback', '--root', tree, '--state-dir', state, ...args]);
 
@@ -72,28 +80,30 @@ describe('rollback in a --root tree', () => {
 describe('journal repair', () => {
   it('#11.5 a torn last line is skipped and said, by --list and by rollback', async () => {
     const { tree, state } = await persisted(300000);
-    appendFileSync(join(state, 'journal.jsonl'), '{"type":"change","id":"2026');
+    const torn = appendTornLine(state);
     const list = await rollback(tree, state, '--list');
     assert.equal(list.code, 0, list.stderr);
     assert.match(
       list.stderr,
-      /^warning: .*journal\.jsonl:2 is a line torn by a crash while it was written: skipped\n$/,
+      new RegExp(
+        `^warning: .*journal\\.jsonl:${torn} is a line torn by a crash while it was written: skipped\n$`,
+      ),
     );
     const undo = await rollback(tree, state);
     assert.equal(undo.code, 0, undo.stderr);
-    assert.match(undo.stdout, /warning: .*journal\.jsonl:2 is a line torn by a crash/);
+    assert.match(undo.stdout, new RegExp(`warning: .*journal\\.jsonl:${torn} is a line torn by a crash`));
     assert.ok(!existsSync(join(tree, DROP_IN)));
   });
 
   it('#11.5 an apply after a torn last line keeps the fragment apart, so both records stay readable', async () => {
     const { tree, state } = await persisted(300000);
-    appendFileSync(join(state, 'journal.jsonl'), '{"type":"change","id":"2026');
+    const torn = appendTornLine(state);
     await runCli(['persist', '--root', tree, '--state-dir', state, '--max', '400000', '--apply']);
     const list = await rollback(tree, state, '--list', '--json');
     assert.equal(list.code, 0, list.stderr);
     const parsed = JSON.parse(list.stdout);
     assert.equal(parsed.entries.length, 2);
-    assert.match(parsed.warnings[0], /journal\.jsonl:2 is a line torn by a crash/);
+    assert.match(parsed.warnings[0], new RegExp(`journal\\.jsonl:${torn} is a line torn by a crash`));
     const undo = await rollback(tree, state, '--to', parsed.entries[0].id);
     assert.equal(undo.code, 0, undo.stderr);
   });
@@ -101,18 +111,22 @@ describe('journal repair', () => {
   it('#11.5 a damaged line in the middle makes rollback refuse, naming the journal line', async () => {
     const { tree, state } = await persisted(300000, 400000);
     const journal = join(state, 'journal.jsonl');
-    const [first, second] = readFileSync(journal, 'utf8').trim().split('\n');
-    writeFileSync(journal, `${first}\n{"type":"change",garbage\n${second}\n`);
+    // Between the two applies' records: the first apply's lines, then garbage, then the second's.
+    const lines = readFileSync(journal, 'utf8').trim().split('\n');
+    const firstApply = lines.findIndex((line, index) => index > 0 && line.includes('"type":"begin"'));
+    const damaged = firstApply + 1;
+    lines.splice(firstApply, 0, '{"type":"begin",garbage');
+    writeFileSync(journal, `${lines.join('\n')}\n`);
     const undo = await rollback(tree, state);
     assert.equal(undo.code, 1);
     assert.equal(
       undo.stderr,
-      `ctdoctor: ${journal}:2 is not a journal record (damaged or edited): rollback will not guess what it recorded; see ctdoctor rollback --list, then repair or delete that line (keep a copy) and retry\n`,
+      `ctdoctor: ${journal}:${damaged} is not a journal record (damaged or edited): rollback will not guess what it recorded; see ctdoctor rollback --list, then repair or delete that line (keep a copy) and retry\n`,
     );
     assert.match(readFileSync(join(tree, DROP_IN), 'utf8'), /nf_conntrack_max = 400000/, 'nothing undone');
     const list = await rollback(tree, state, '--list');
     assert.equal(list.code, 0);
-    assert.equal(list.stderr, `warning: ${journal}:2 is not a journal record (damaged or edited)\n`);
+    assert.equal(list.stderr, `warning: ${journal}:${damaged} is not a journal record (damaged or edited)\n`);
     assert.equal([...list.stdout.matchAll(/^\S+Z-[0-9a-f]{4} /gm)].length, 2);
   });
 

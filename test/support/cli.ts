@@ -5,6 +5,7 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  signal?: NodeJS.Signals;
 }
 
 /** setpriv (util-linux) drops to this uid/gid for the non-root cases; tests run as root. */
@@ -15,22 +16,25 @@ export function canRunAsNobody(): boolean {
   return process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
 }
 
+/** The argv prefix that runs a command as uid/gid 65534 with no supplementary groups. */
+export const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
+
 /**
- * Runs ctdoctor as a user would: a separate process, real exit code, real output. `asNobody`: as
- * uid/gid 65534 with no supplementary groups, as an unprivileged operator would.
+ * Runs ctdoctor as a user would: a separate process, real exit code, real output. `asNobody`: as an
+ * unprivileged operator would (AS_NOBODY); `as` is any argv that runs it; `signal` is set when the
+ * process was killed.
  */
 export function runCli(
   args: string[],
-  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; asNobody?: boolean } = {},
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; asNobody?: boolean; as?: string[] } = {},
 ): Promise<CliResult> {
-  const command = [process.execPath, CLI, ...args];
   // Fail, never skip: CI runs as root with util-linux, so a missing setpriv is a broken machine.
   if (options.asNobody && !canRunAsNobody())
     throw new Error('the non-root cases need root and setpriv (apt-get install util-linux)');
-  if (options.asNobody)
-    command.unshift('setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups');
+  const prefix = options.asNobody ? AS_NOBODY : (options.as ?? []);
+  const [command, ...rest] = [...prefix, process.execPath, CLI, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), {
+    const child = spawn(command!, rest, {
       // Plain text unless a test asks: `node --test` on a terminal sets FORCE_COLOR=1 for its tests.
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -44,7 +48,9 @@ export function runCli(
       stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? -1, stdout, stderr, ...(signal ? { signal } : {}) }),
+    );
     child.stdin.end(options.input ?? '');
   });
 }

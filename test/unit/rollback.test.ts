@@ -21,12 +21,15 @@ function memoryAccess(values: Record<string, string>): SysctlAccess {
 
 async function journalWithMitigation(): Promise<Journal> {
   const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')));
-  await journal.record({
-    id: '20260101T000000Z-abcd',
+  const id = '20260101T000000Z-abcd';
+  await journal.begin({
+    id,
     time: '2026-01-01T00:00:00.000Z',
     command: 'mitigate',
     changes: [{ kind: 'sysctl', key: MAX, before: '65536', after: '262144' }],
   });
+  await journal.step(id, 0, undefined);
+  await journal.commit(id);
   return journal;
 }
 
