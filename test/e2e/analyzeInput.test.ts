@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AnalysisReport } from '../../src/measure/analysisReport.js';
 import { hasStackTrace, runCli, runCliJson } from '../support/cli.js';
-import { CLI, fixture } from '../support/paths.js';
+import { fixture } from '../support/paths.js';
 
 /** analyze on input that is not (all) a table: refused, or read with what was wrong said first. */
 const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-input-'));
@@ -173,23 +173,8 @@ describe('analyze: pipes, samples and filters', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(json.entries, 220);
     // bash's <(…): the dump arrives as /dev/fd/N, a pipe.
-    const viaBash = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(
-        'bash',
-        ['-c', 'exec "$0" "$1" analyze <(cat "$2") --json', process.execPath, CLI, dump],
-        {
-          env: { ...process.env, NO_COLOR: '1' },
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk;
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk;
-      });
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    const viaBash = await runCli([dump], {
+      as: ['bash', '-c', 'exec "$0" "$1" analyze <(cat "$2") --json'],
     });
     assert.equal(viaBash.code, 0, viaBash.stderr);
     assert.equal((JSON.parse(viaBash.stdout) as AnalysisReport).entries, 220);
