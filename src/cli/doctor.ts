@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { CHECK_EXIT } from '../render/checkLine.js';
 import { buildDoctorReport } from '../measure/doctorReport.js';
+import { requireTreeRoot } from '../host/confTree.js';
 import { probeDoctor } from '../measure/doctorProbe.js';
 import { renderDoctorMarkdown } from '../render/doctorMarkdown.js';
 import { renderDoctorText } from '../render/doctorText.js';
@@ -64,6 +65,7 @@ export function doctorCommand(setExit: (code: number) => void): Command {
       60,
     );
   command.action(async (options: DoctorOptions) => {
+    await requireTreeRoot(options.root);
     const context = await openContext({ ...options, netns: undefined });
     const data = await probeDoctor(context.facts, {
       roots: context.roots,

@@ -140,6 +140,8 @@ export function evaluateStatus(
   };
 }
 
+/** Plain decimals at every size: String() turns 1e21 and above into exponent notation. */
 export function formatRate(rate: number): string {
-  return rate >= 10 || Number.isInteger(rate) ? String(Math.round(rate)) : rate.toFixed(1);
+  if (!Number.isFinite(rate)) return String(rate);
+  return rate >= 10 || Number.isInteger(rate) ? BigInt(Math.round(rate)).toString() : rate.toFixed(1);
 }

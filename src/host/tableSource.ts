@@ -32,19 +32,21 @@ const READ_CHUNK_BYTES = 4 << 20; // large reads let the kernel's dump run ahead
 
 export const TABLE_FILE = 'net/nf_conntrack';
 
-/** /proc/net/nf_conntrack exists only with CONFIG_NF_CONNTRACK_PROCFS (same kernel for every netns). */
+/**
+ * /proc/net/nf_conntrack exists only with CONFIG_NF_CONNTRACK_PROCFS (same kernel for every netns).
+ * Only ENOENT means absent: any other failure (EACCES on a parent) is left to the read, which says so.
+ */
 export async function procfsTableExists(roots: HostRoots): Promise<boolean> {
-  try {
-    await stat(procPath(roots, 'self/net/nf_conntrack'));
-    return true;
-  } catch {
+  for (const relative of ['self/net/nf_conntrack', TABLE_FILE]) {
     try {
-      await stat(procPath(roots, TABLE_FILE));
+      await stat(procPath(roots, relative));
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return true;
     }
   }
+  return false;
 }
 
 /**
@@ -63,13 +65,13 @@ export async function openLiveTable(
   if (choice === 'procfs') {
     throw new CtdoctorError(
       'not-found',
-      '/proc/net/nf_conntrack is absent (kernel built without CONFIG_NF_CONNTRACK_PROCFS): use --source netlink',
+      `${files.pathOf(TABLE_FILE)} is absent (kernel built without CONFIG_NF_CONNTRACK_PROCFS): use --source netlink`,
     );
   }
   if (!netlinkAllowed)
     throw new CtdoctorError(
       'not-found',
-      `no ${roots.procRoot}/net/nf_conntrack in this tree: pass a dump file instead`,
+      `no ${files.pathOf(TABLE_FILE)} in this tree: pass a dump file instead`,
     );
   return openNetlinkTable(files);
 }

@@ -145,6 +145,35 @@ describe('readings of /proc and /sys', () => {
     );
   });
 
+  it('#11.17 a tree without net/nf_conntrack is named by its own path, not /proc', async () => {
+    const tree = damagedTree('no-table', (root) => rmSync(join(root, 'net', 'nf_conntrack')));
+    for (const source of ['procfs', 'auto']) {
+      const result = await runCli([
+        'analyze',
+        '--proc-root',
+        tree,
+        '--sys-root',
+        fixture('sys-empty'),
+        '--source',
+        source,
+      ]);
+      assert.equal(result.code, 1, result.stderr);
+      assertOneLine(result, new RegExp(escaped(join(tree, 'net', 'nf_conntrack'))));
+    }
+  });
+
+  it('#11.7 doctor --root that does not exist is refused in one line, exit 3', async () => {
+    const result = await runCli([
+      'doctor',
+      '--fast',
+      ...treeArgs(fixture('proc-6.18-full')),
+      '--root',
+      join(scratch, 'absent'),
+    ]);
+    assert.equal(result.code, 3, result.stderr);
+    assertOneLine(result, /--root .*absent does not exist/);
+  });
+
   it("#11.18 doctor on a full tree reports the tree's own namespace, CRITICAL as status and check say", async () => {
     const tree = damagedTree('full');
     const { result, json } = await runCliJson<DoctorReport>(['doctor', '--fast', ...treeArgs(tree)]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseStatFile } from '../../src/core/statFile.js';
-import { type ConntrackSample, evaluateStatus } from '../../src/core/status.js';
+import { type ConntrackSample, evaluateStatus, formatRate } from '../../src/core/status.js';
 import { checkOutcome, renderCheckLine } from '../../src/render/checkLine.js';
 import { fixture } from '../support/paths.js';
 
@@ -74,5 +74,14 @@ describe('renderCheckLine', () => {
       renderCheckLine(checkOutcome(report, thresholds)),
       'CONNTRACK CRITICAL - 100% used (200/200), 431 drops/s | entries=200;160;190;0;200 usage=100%;80;95;0;100 drops_per_s=431;;0;0 early_drop_per_s=0;;0;0 insert_failed_per_s=0;;0;0',
     );
+  });
+});
+
+describe('formatRate', () => {
+  it('#11.14 prints rates as plain decimals at every size (no 1e+23 in the check line or the reasons)', () => {
+    assert.equal(formatRate(1e23), '99999999999999991611392');
+    assert.equal(formatRate(9980), '9980');
+    assert.equal(formatRate(2.25), '2.3');
+    assert.equal(formatRate(0), '0');
   });
 });
