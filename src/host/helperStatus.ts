@@ -1,5 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { KNOWN_HELPERS, type HelperStatus, type HelperPresence } from '../core/plan/conntrackHelpers.js';
+import { isCtdoctorError } from '../core/errors.js';
+import type { RunResult } from './childProcess.js';
 import type { NetnsFiles } from './netnsFiles.js';
 import { type HostRoots, procPath, sysPath } from './roots.js';
 
@@ -8,6 +10,30 @@ const exists = (path: string) =>
     () => true,
     () => false,
   );
+
+/**
+ * A listing, or '' when its tool is not installed (then nothing of that kind can use a helper). A
+ * listing that failed (not root: nft, iptables-save and conntrack all need CAP_NET_ADMIN) is named in
+ * `unread`: its silence is not "unused".
+ */
+async function readOutput(
+  files: NetnsFiles,
+  command: string,
+  args: string[],
+  unread: string[],
+): Promise<string> {
+  let result: RunResult;
+  try {
+    result = await files.run(command, args);
+  } catch (error) {
+    if (isCtdoctorError(error) && error.kind === 'missing-tool') return '';
+    throw error;
+  }
+  if (result.exitCode === 0) return result.stdout;
+  const why = result.stderr.trim().split('\n')[0] || `exit code ${result.exitCode}`;
+  unread.push(`${[command, ...args].join(' ')}: ${why}`);
+  return '';
+}
 
 /** Loaded as a module, built in, or absent; and whether anything uses each helper. */
 /**
@@ -22,11 +48,16 @@ export async function readHelperStatus(
   const modules = (await readFile(procPath(roots, 'modules'), 'utf8').catch(() => ''))
     .split('\n')
     .map((line) => line.split(' ')[0]);
-  const listing = scanEntries ? await files.run('conntrack', ['-L']).catch(() => null) : null;
-  const expectations = await files.run('conntrack', ['-L', 'expect']).catch(() => null);
-  const nft = await files.run('nft', ['list', 'ruleset']).catch(() => null);
-  const iptables = await files.run('iptables-save', []).catch(() => null);
-  const rulesText = `${nft?.stdout ?? ''}\n${iptables?.stdout ?? ''}`;
+  const unread: string[] = [];
+  const listing = scanEntries ? await readOutput(files, 'conntrack', ['-L'], unread) : '';
+  const expectations = await readOutput(files, 'conntrack', ['-L', 'expect'], unread);
+  const rulesText = `${await readOutput(files, 'nft', ['list', 'ruleset'], unread)}\n${await readOutput(files, 'iptables-save', [], unread)}`;
+  const usageUnknown =
+    unread.length === 0
+      ? null
+      : process.getuid?.() === 0
+        ? unread.join('; ')
+        : 'the rules and entries that use helpers need root to read: run with sudo';
   const statuses: HelperStatus[] = [];
   for (const name of KNOWN_HELPERS) {
     const module = `nf_conntrack_${name}`;
@@ -35,14 +66,15 @@ export async function readHelperStatus(
     else if (await exists(sysPath(roots, `module/${module}`)))
       presence = (await exists(sysPath(roots, `module/${module}/initstate`))) ? 'module-loaded' : 'built-in';
     const label = name.replace('_', '-');
-    const entries = [listing?.stdout, expectations?.stdout].reduce(
-      (sum, text) => sum + (text?.match(new RegExp(`helper=${label}\\b`, 'g'))?.length ?? 0),
+    const entries = [listing, expectations].reduce(
+      (sum, text) => sum + (text.match(new RegExp(`helper=${label}\\b`, 'g'))?.length ?? 0),
       0,
     );
     const rules = rulesText
       .split('\n')
       .filter((line) => new RegExp(`(ct helper[^\\n]*"${label}|--helper ${label}\\b)`).test(line));
-    statuses.push({ name, presence, entries, rules, inUse: entries > 0 || rules.length > 0 });
+    const inUse = entries > 0 || rules.length > 0;
+    statuses.push({ name, presence, entries, rules, inUse, usageUnknown: inUse ? null : usageUnknown });
   }
   return statuses;
 }

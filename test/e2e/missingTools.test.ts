@@ -99,3 +99,21 @@ describe('#11.9 a missing tool ends the command at once and names the tool and i
     assert.ok(!hasStackTrace(result.stdout + result.stderr));
   });
 });
+
+describe('helpers as non-root', () => {
+  it('does not claim that no rule uses a helper when it could not read the rules', async () => {
+    const result = await runCli(['helpers', '--json'], { asNobody: true });
+    assert.equal(result.code, 0, result.stderr);
+    const { helpers, plan } = JSON.parse(result.stdout) as {
+      helpers: { presence: string; usageUnknown: string | null }[];
+      plan: { action: string; reason: string }[];
+    };
+    const present = helpers.filter((helper) => helper.presence !== 'absent');
+    assert.ok(present.length > 0, 'this kernel has helpers built in or loaded');
+    for (const helper of present) assert.match(helper.usageUnknown ?? '', /need root/);
+    for (const item of plan) {
+      assert.notEqual(item.action, 'unload');
+      assert.doesNotMatch(item.reason, /none does/);
+    }
+  });
+});

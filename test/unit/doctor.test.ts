@@ -189,6 +189,18 @@ describe('doctor findings', () => {
     );
   });
 
+  it('a helper whose users could not be read (not root) is not reported unused', () => {
+    const ids = buildDoctorFindings(
+      input({
+        namespaces: [],
+        max: 65536,
+        buckets: 65536,
+        helpers: [{ name: 'ftp', presence: 'module-loaded', inUse: false, usageUnknown: 'needs root' }],
+      }),
+    ).map((finding) => finding.id);
+    assert.ok(!ids.includes('helper-unused:ftp'), ids.join(', '));
+  });
+
   it('a healthy host has no findings', () => {
     const healthy = evaluateStatus(
       { takenAtMs: 0, count: 10, max: 262144, buckets: 262144, stats: full },

@@ -44,7 +44,7 @@ export interface DoctorInput {
       appliers: string[];
     }[];
   } | null;
-  helpers: { name: string; presence: string; inUse: boolean }[];
+  helpers: { name: string; presence: string; inUse: boolean; usageUnknown?: string | null }[];
   owners: { who: string; evidence: string; effect: string; advice: string }[];
   numaNodes: number;
   root: boolean;
@@ -333,7 +333,9 @@ export function buildDoctorFindings(input: DoctorInput): DoctorFinding[] {
       netns: null,
     });
   }
-  for (const helper of input.helpers.filter((h) => h.presence === 'module-loaded' && !h.inUse)) {
+  // A helper whose users could not be read (not root) is not called unused.
+  const unused = input.helpers.filter((h) => h.presence === 'module-loaded' && !h.inUse && !h.usageUnknown);
+  for (const helper of unused) {
     findings.push({
       id: `helper-unused:${helper.name}`,
       severity: 'info',

@@ -22,11 +22,16 @@ export interface HelperStatus {
   entries: number;
   rules: string[];
   inUse: boolean;
+  /**
+   * Why the entries or rules could not all be read (not root, a tool that failed), or null. Without
+   * them "unused" would be a guess: nothing is unloaded and no "none does" is said on one.
+   */
+  usageUnknown: string | null;
 }
 
 export interface HelperPlanItem {
   name: string;
-  action: 'unload' | 'keep' | 'built-in' | 'absent';
+  action: 'unload' | 'keep' | 'built-in' | 'absent' | 'unknown';
   reason: string;
   commands: string[];
 }
@@ -50,8 +55,15 @@ export function planHelpers(statuses: HelperStatus[]): HelperPlanItem[] {
       return {
         name: status.name,
         action: 'built-in',
-        reason:
-          'built into the kernel: it cannot be unloaded, and only tracks traffic a rule assigns it to (ct helper / -j CT --helper); none does',
+        reason: `built into the kernel: it cannot be unloaded, and only tracks traffic a rule assigns it to (ct helper / -j CT --helper); ${status.usageUnknown ? `whether one does is unknown (${status.usageUnknown})` : 'none does'}`,
+        commands: [],
+      };
+    }
+    if (status.usageUnknown) {
+      return {
+        name: status.name,
+        action: 'unknown',
+        reason: `loaded; whether anything uses it is unknown (${status.usageUnknown})`,
         commands: [],
       };
     }
