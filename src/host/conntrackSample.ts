@@ -1,5 +1,6 @@
 import type { ConntrackStats } from '../core/counters.js';
 import { CtdoctorError } from '../core/errors.js';
+import { netlinkPermissionError } from './netlinkPermission.js';
 import { parseKernelUnsigned } from '../core/kernelNumber.js';
 import { parseConntrackDashC, parseConntrackDashS } from '../core/netlinkStats.js';
 import { parseStatFile } from '../core/statFile.js';
@@ -35,9 +36,9 @@ export function notLoadedError(files: NetnsFiles): CtdoctorError {
 async function readNetlinkStats(files: NetnsFiles): Promise<ConntrackStats> {
   const result = await files.run('conntrack', ['-S']);
   if (result.exitCode !== 0) {
-    throw new CtdoctorError(
-      /Operation not permitted/i.test(result.stderr) ? 'permission' : 'kernel',
-      `conntrack -S failed: ${result.stderr.trim().split('\n')[0]} (netlink needs root / CAP_NET_ADMIN)`,
+    throw (
+      netlinkPermissionError(result.stderr, 'the counters') ??
+      new CtdoctorError('kernel', `conntrack -S failed: ${result.stderr.trim().split('\n')[0]}`)
     );
   }
   return parseConntrackDashS(result.stdout);

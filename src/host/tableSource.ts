@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CtdoctorError } from '../core/errors.js';
+import { netlinkPermissionError } from './netlinkPermission.js';
 import { missingToolError, requireTool, runTool, toolError } from './childProcess.js';
 import { chunksFromFifo } from './procReader.js';
 import type { NetnsFiles } from './netnsFiles.js';
@@ -94,7 +95,10 @@ function conntrackFailure(code: number | null, stderr: string): CtdoctorError {
       .find((line) => !line.includes('flow entries have been shown')) ?? `exit ${code}`;
   if (/No such file or directory.*conntrack|exec.*conntrack/i.test(message))
     return missingToolError('conntrack');
-  return new CtdoctorError('kernel', `conntrack -L failed: ${message} (netlink needs root / CAP_NET_ADMIN)`);
+  return (
+    netlinkPermissionError(message, 'the table') ??
+    new CtdoctorError('kernel', `conntrack -L failed: ${message}`)
+  );
 }
 
 /**

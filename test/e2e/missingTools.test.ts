@@ -117,3 +117,19 @@ describe('helpers as non-root', () => {
     }
   });
 });
+
+describe('netlink as non-root', () => {
+  it("status, check and analyze --source netlink say once that netlink needs root, not conntrack-tools' line", async () => {
+    for (const command of [['status', '--interval', '0.1'], ['check', '--interval', '0.1'], ['analyze']]) {
+      const result = await runCli([...command, '--source', 'netlink'], { asNobody: true });
+      const text = command[0] === 'check' ? result.stdout : result.stderr;
+      assert.equal(result.code, command[0] === 'check' ? 3 : 1, text);
+      assert.match(
+        text,
+        /over netlink needs root \(CAP_NET_ADMIN\): run with sudo, or use --source procfs\n$/,
+      );
+      assert.equal(text.trim().split('\n').length, 1);
+      assert.doesNotMatch(text, /conntrack-tools|sorry/);
+    }
+  });
+});
