@@ -39,6 +39,8 @@ async function undoChange(
       throw error;
     }
     const now = await access.read(change.key);
+    // Already back (a rollback killed midway, re-run): nothing to undo, nothing to refuse.
+    if (now === change.before) return;
     if (now !== change.after && !options.force) {
       throw new CtdoctorError(
         'refused',
@@ -52,6 +54,7 @@ async function undoChange(
     const path = options.realPath(change.path);
     const current = await readBytesOrNull(path);
     const currentHash = current ? sha256(current) : null;
+    if (await isAsBefore(change, currentHash)) return;
     if (currentHash !== change.afterSha256 && !options.force) {
       throw new CtdoctorError(
         'refused',
@@ -75,6 +78,16 @@ async function undoChange(
   const result = await runTool(command!, args, { input: change.input });
   if (result.exitCode !== 0)
     warnings.push(`${change.description}: undo "${change.undo.join(' ')}" failed: ${result.stderr.trim()}`);
+}
+
+/** The file is as it was before ctdoctor's change: absent where it was absent, or its backup's bytes. */
+async function isAsBefore(
+  change: Extract<JournalChange, { kind: 'file' }>,
+  currentHash: string | null,
+): Promise<boolean> {
+  if (!change.backup) return currentHash === null;
+  const backup = await readBytesOrNull(change.backup);
+  return backup !== null && currentHash === sha256(backup);
 }
 
 /** Undoes journaled changes newest first, each change of an entry in reverse order. */

@@ -77,6 +77,23 @@ describe('rollback in a --root tree', () => {
   });
 });
 
+describe('a rollback killed midway', () => {
+  it('re-run, it finishes: a file already as it was before is not "modified since"', async () => {
+    const { tree, state } = await persisted(300000, 400000);
+    // The killed rollback had restored the second apply's file (to the first's) but not recorded it.
+    const firstDropIn = readFileSync(join(tree, DROP_IN), 'utf8').replace('400000', '300000');
+    writeFileSync(join(tree, DROP_IN), firstDropIn);
+    const again = await rollback(tree, state, '--to', (await persistedIds(tree, state))[0]!);
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(!existsSync(join(tree, DROP_IN)), 'the first apply is undone too');
+  });
+});
+
+async function persistedIds(tree: string, state: string): Promise<string[]> {
+  const list = JSON.parse((await rollback(tree, state, '--list', '--json')).stdout);
+  return list.entries.map((entry: { id: string }) => entry.id);
+}
+
 describe('journal repair', () => {
   it('#11.5 a torn last line is skipped and said, by --list and by rollback', async () => {
     const { tree, state } = await persisted(300000);

@@ -58,4 +58,17 @@ describe('rollback of a sysctl something else changed since', () => {
     assert.equal(result.undone.length, 1);
     assert.equal((await journal.active()).entries.length, 0);
   });
+
+  it('a value already back where it was (a rollback killed midway, re-run) is not refused', async () => {
+    const journal = await journalWithMitigation();
+    const values = { [MAX]: '65536' };
+    const result = await rollbackChanges(journal, {
+      force: false,
+      accessFor: async () => memoryAccess(values),
+      realPath: (p) => p,
+    });
+    assert.equal(values[MAX], '65536');
+    assert.equal(result.undone.length, 1);
+    assert.equal((await journal.active()).entries.length, 0);
+  });
 });
