@@ -133,6 +133,20 @@ describe('ctdoctor analyze on saved dumps', () => {
     assert.equal(filtered.json.engine, 'typescript');
   });
 
+  it('#11.28 --filter reads networks as block does: a CIDR matches, host bits are refused', async () => {
+    const table = fixture('tables', 'protocols.procfs.txt');
+    const network = await runCliJson<AnalysisReport>(['analyze', table, '--filter', 'src=10.1.1.0/24']);
+    assert.equal(network.json.entries, 9);
+    const mapped = await runCliJson<AnalysisReport>(['analyze', table, '--filter', 'src=::FFFF:A00:1']);
+    assert.equal(mapped.json.entries, 1);
+    const hostBits = await runCli(['analyze', table, '--filter', 'src=10.1.1.5/24']);
+    assert.equal(hostBits.code, 2);
+    assert.match(
+      hostBits.stderr,
+      /^ctdoctor: "10\.1\.1\.5\/24" has bits set after its \/24 prefix: give the network 10\.1\.1\.0\/24 or the address 10\.1\.1\.5 alone\n$/,
+    );
+  });
+
   it('fails with one line for a missing file, a bad filter or a bad group key', async () => {
     for (const [args, pattern, code] of [
       [['analyze', '/nonexistent/dump'], /cannot read dump \/nonexistent\/dump: ENOENT/, 1],

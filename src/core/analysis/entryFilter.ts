@@ -1,5 +1,6 @@
 import { CtdoctorError } from '../errors.js';
-import { expandIPv6, parseIPv4 } from '../table/address.js';
+import { parseNetwork } from '../firewall/blockGuards.js';
+import { expandIPv6 } from '../table/address.js';
 import { type ConntrackEntry, FLAG, PROTOCOL_NAMES } from '../table/entry.js';
 import { FIELD_NAMES, type FieldName, addressOf, fieldText, isFieldName } from './entryFields.js';
 
@@ -7,22 +8,21 @@ export type EntryPredicate = (entry: ConntrackEntry) => boolean;
 
 const ADDRESS_FIELDS = new Set(['src', 'dst', 'reply-src', 'reply-dst']);
 
-/** A CIDR or single address matcher over address keys (IPv4 int or canonical IPv6 text). */
+/**
+ * A CIDR or single address matcher over address keys (IPv4 int or canonical IPv6 text). The user's
+ * text is read as `block` reads it (ipaddr.js, host bits refused), so both accept the same networks.
+ */
 function addressMatcher(text: string): (key: number | string) => boolean {
-  const [address = '', bitsText] = text.split('/');
-  const v4 = parseIPv4(address);
-  if (v4 !== undefined) {
-    const bits = bitsText === undefined ? 32 : Number(bitsText);
-    if (!Number.isInteger(bits) || bits < 0 || bits > 32)
-      throw new CtdoctorError('usage', `bad prefix length in "${text}"`);
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) | 0;
+  const network = parseNetwork(text);
+  if (network.family === 4) {
+    const v4 = Number(network.bits) | 0;
+    const mask = network.prefix === 0 ? 0 : (~0 << (32 - network.prefix)) | 0;
     return (key) => typeof key === 'number' && ((key ^ v4) & mask) === 0;
   }
-  const groups = expandIPv6(address);
-  if (!groups) throw new CtdoctorError('usage', `"${text}" is not an IPv4 or IPv6 address or CIDR`);
-  const bits = bitsText === undefined ? 128 : Number(bitsText);
-  if (!Number.isInteger(bits) || bits < 0 || bits > 128)
-    throw new CtdoctorError('usage', `bad prefix length in "${text}"`);
+  const groups = Array.from({ length: 8 }, (_, index) =>
+    Number((network.bits >> BigInt(112 - 16 * index)) & 0xffffn),
+  );
+  const bits = network.prefix;
   return (key) => {
     if (typeof key !== 'string') return false;
     const other = expandIPv6(key);
