@@ -73,12 +73,9 @@ async function nftBlockSetup(firewall: Firewall): Promise<ChangeStep[]> {
           rule,
           added: true,
         },
-        apply: async () =>
-          void (await firewall.check(
-            'nft',
-            ['-f', '-'],
-            `add rule inet ${NFT_BLOCK_TABLE} ${chain} ${rule}\n`,
-          )),
+        apply: async () => {
+          await firewall.check('nft', ['-f', '-'], `add rule inet ${NFT_BLOCK_TABLE} ${chain} ${rule}\n`);
+        },
       } satisfies ChangeStep;
     });
   });

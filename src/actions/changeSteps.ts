@@ -29,7 +29,6 @@ export async function sysctlSteps(access: SysctlAccess, targets: SysctlTarget[])
             'kernel',
             `${key} reads back ${after} after writing ${to}: the kernel adjusted or refused it`,
           );
-        return undefined;
       },
     });
   }
@@ -57,7 +56,6 @@ export async function fileSteps(
       async apply() {
         if (content === null) await removeIfPresent(path);
         else await writeFileAtomic(path, content);
-        return undefined;
       },
     });
   }
@@ -80,7 +78,9 @@ export async function nftTableCreation(
         undo: firewall.argv('nft', ['delete', ...where]),
         inEffectWhen: { check: firewall.argv('nft', ['list', ...where]), exits: 'zero' },
       },
-      apply: async () => void (await firewall.check('nft', ['-f', '-'], script)),
+      apply: async () => {
+        await firewall.check('nft', ['-f', '-'], script);
+      },
     },
   ];
 }
@@ -102,6 +102,8 @@ export function firewallStep(
         ? { inEffectWhen: { check: firewall.argv(check.command, check.args), exits: check.exits } }
         : {}),
     },
-    apply: async () => void (await firewall.check(make.command, make.args)),
+    apply: async () => {
+      await firewall.check(make.command, make.args);
+    },
   };
 }

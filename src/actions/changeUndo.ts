@@ -97,11 +97,6 @@ export async function undoChangeNow(change: JournalChange, context: UndoContext)
   }
 }
 
-/** Undoes a change if it is in effect, else leaves it alone. */
-export async function undoIfInEffect(change: JournalChange, context: UndoContext): Promise<void> {
-  if (await inEffect(change, context)) await undoChangeNow(change, context);
-}
-
 async function restoreFile(change: Extract<JournalChange, { kind: 'file' }>, path: string): Promise<void> {
   if (!change.backup) return removeIfPresent(path);
   const backup = await readBytesOrNull(change.backup);

@@ -18,7 +18,6 @@ function unloadStep(name: string): ChangeStep {
       const result = await runTool('modprobe', ['-r', module]);
       if (result.exitCode !== 0)
         throw new CtdoctorError('kernel', `modprobe -r ${module}: ${result.stderr.trim()}`);
-      return undefined;
     },
   };
 }

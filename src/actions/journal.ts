@@ -57,7 +57,7 @@ export interface ActiveEntry extends JournalEntry {
 export type JournalRecord =
   | ({ type: 'change' } & JournalEntry)
   | ({ type: 'begin' } & JournalEntry)
-  | { type: 'step'; of: string; index: number; change?: JournalChange }
+  | { type: 'step'; of: string; index: number }
   | { type: 'commit'; of: string; time: string }
   | { type: 'undoing'; of: string; time: string }
   | { type: 'abort'; of: string; time: string; error: string; left: number[] }
@@ -91,8 +91,8 @@ export class Journal {
     await this.append({ type: 'begin', ...entry });
   }
 
-  async step(of: string, index: number, change: JournalChange | undefined): Promise<void> {
-    await this.append({ type: 'step', of, index, ...(change ? { change } : {}) });
+  async step(of: string, index: number): Promise<void> {
+    await this.append({ type: 'step', of, index });
   }
 
   async commit(of: string): Promise<void> {
@@ -242,7 +242,7 @@ function settleInterrupted(history: EntryHistory): void {
 
 function replay(history: EntryHistory, record: JournalRecord): void {
   if (record.type === 'step') {
-    history.done[record.index] = record.change ?? history.entry.changes[record.index]!;
+    history.done[record.index] = history.entry.changes[record.index]!;
   } else if (record.type === 'undoing') {
     history.undoing = true;
   } else if (record.type === 'commit') {

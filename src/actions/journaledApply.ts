@@ -6,8 +6,8 @@ import type { Journal, JournalChange } from './journal.js';
 /** One change of an apply: journaled (with its before state) before anything is done. */
 export interface ChangeStep {
   change: JournalChange;
-  /** Makes the change; returns it as made when that differs from the plan (a value the kernel adjusted). */
-  apply(): Promise<JournalChange | undefined>;
+  /** Makes the change exactly as journaled (a value the kernel adjusts is a failure, undone). */
+  apply(): Promise<void>;
 }
 
 export interface JournaledApply {
@@ -35,11 +35,11 @@ export async function applyJournaled(run: JournaledApply, steps: ChangeStep[]): 
   const made: JournalChange[] = [];
   for (const [index, step] of steps.entries()) {
     try {
-      const asMade = await step.apply();
+      await step.apply();
       crashPoint(describeChange(step.change));
-      await journal.step(id, index, asMade);
+      await journal.step(id, index);
       crashPoint('journal step');
-      made.push(asMade ?? step.change);
+      made.push(step.change);
     } catch (error) {
       throw await abort(run, [...made, step.change], error);
     }

@@ -188,11 +188,15 @@ export async function applyFirewallSteps(
       mode === 'add'
         ? {
             change: step.whenAdded,
-            apply: async () => void (await firewall.check(step.add.command, step.add.args, step.add.script)),
+            apply: async () => {
+              await firewall.check(step.add.command, step.add.args, step.add.script);
+            },
           }
         : {
             change: step.whenRemoved,
-            apply: async () => void (await firewall.check(step.remove!.command, step.remove!.args)),
+            apply: async () => {
+              await firewall.check(step.remove!.command, step.remove!.args);
+            },
           },
     );
     await applyJournaled({ journal, id, command, undo: undoContextOf(null) }, [...setup, ...changes]);

@@ -1,83 +1,60 @@
-import { CtdoctorError } from '../core/errors.js';
-import { runTool } from '../host/childProcess.js';
-import { copy, readBytesOrNull, removeIfPresent } from '../host/stateFiles.js';
-import type { SysctlAccess } from '../host/sysctlAccess.js';
-import { sha256, writeFileAtomic } from '../host/atomicFile.js';
+import { CtdoctorError, isCtdoctorError } from '../core/errors.js';
+import { sha256 } from '../host/atomicFile.js';
+import { readBytesOrNull } from '../host/stateFiles.js';
 import { withChangeLock } from './changeLock.js';
-import { undoIfInEffect } from './changeUndo.js';
-import type { Journal, JournalChange, JournalEntry } from './journal.js';
+import { type UndoContext, inEffect, undoChangeNow } from './changeUndo.js';
+import type { ActiveEntry, Journal, JournalChange } from './journal.js';
 
-export interface RollbackOptions {
+export interface RollbackOptions extends UndoContext {
   /** Undo every change back to and including this one; default: only the newest. */
   toId?: string;
   force: boolean;
-  /** Sysctl access for a namespace path (undefined: ctdoctor's own). */
-  accessFor: (netns: string | undefined) => Promise<SysctlAccess>;
-  /** Maps a journaled absolute path to where it is on this run (--root). */
-  realPath: (path: string) => string;
 }
 
 export interface RollbackResult {
-  undone: JournalEntry[];
+  undone: ActiveEntry[];
   warnings: string[];
 }
 
+/**
+ * Undoes one journaled change, made or cut short by a crash: a change no longer in effect (already
+ * back as before, never made, a rollback killed midway and re-run) is left alone; one something else
+ * changed since ctdoctor made it is refused unless --force; a sysctl whose namespace is gone went
+ * with it. Any other failure is an error, before the entry is recorded as rolled back.
+ */
 async function undoChange(
   change: JournalChange,
   options: RollbackOptions,
   warnings: string[],
 ): Promise<void> {
   if (change.kind === 'sysctl') {
-    let access: SysctlAccess;
+    let now: string | undefined;
     try {
-      access = await options.accessFor(change.netns);
+      now = await (await options.accessFor(change.netns)).read(change.key);
     } catch (error) {
-      if (change.netns && error instanceof CtdoctorError && error.kind === 'not-found') {
+      if (change.netns && isCtdoctorError(error) && error.kind === 'not-found') {
         warnings.push(`${change.key}: namespace ${change.netns} is gone, and its setting with it`);
         return;
       }
       throw error;
     }
-    const now = await access.read(change.key);
-    // Already back (a rollback killed midway, re-run): nothing to undo, nothing to refuse.
     if (now === change.before) return;
-    if (now !== change.after && !options.force) {
+    if (now !== change.after && !options.force)
       throw new CtdoctorError(
         'refused',
         `${change.key} is ${now}, not ${change.after} as ctdoctor left it: something else changed it (use --force to restore ${change.before} anyway)`,
       );
-    }
-    await access.write(change.key, change.before);
-    return;
-  }
-  if (change.kind === 'file') {
-    const path = options.realPath(change.path);
-    const current = await readBytesOrNull(path);
+  } else if (change.kind === 'file') {
+    const current = await readBytesOrNull(options.realPath(change.path));
     const currentHash = current ? sha256(current) : null;
     if (await isAsBefore(change, currentHash)) return;
-    if (currentHash !== change.afterSha256 && !options.force) {
+    if (currentHash !== change.afterSha256 && !options.force)
       throw new CtdoctorError(
         'refused',
         `${change.path} was modified after ctdoctor wrote it (use --force to restore the backup anyway)`,
       );
-    }
-    if (change.backup) {
-      const backup = await readBytesOrNull(change.backup);
-      if (backup === null)
-        throw new CtdoctorError(
-          'not-found',
-          `backup ${change.backup} is gone: cannot restore ${change.path}`,
-        );
-      await writeFileAtomic(path, backup);
-      await copy(change.backup, `${change.backup}.restored`).catch(() => {});
-    } else await removeIfPresent(path);
-    return;
-  }
-  if (change.kind === 'nft-rule') return undoIfInEffect(change, options);
-  const [command, ...args] = change.undo;
-  const result = await runTool(command!, args, { input: change.input });
-  if (result.exitCode !== 0)
-    warnings.push(`${change.description}: undo "${change.undo.join(' ')}" failed: ${result.stderr.trim()}`);
+  } else if (!(await inEffect(change, options))) return;
+  await undoChangeNow(change, options);
 }
 
 /** The file is as it was before ctdoctor's change: absent where it was absent, or its backup's bytes. */
@@ -108,11 +85,11 @@ export async function rollbackChanges(journal: Journal, options: RollbackOptions
           `no active change ${options.toId} in ${journal.path} (see: ctdoctor rollback --list)`,
         );
     }
-    const undone: JournalEntry[] = [];
+    const undone: ActiveEntry[] = [];
     for (const entry of active.slice(start).reverse()) {
-      // What a crash cut short is undone only where it took effect.
-      for (const change of [...(entry.inDoubt ?? [])].reverse()) await undoIfInEffect(change, options);
-      for (const change of [...entry.changes].reverse()) await undoChange(change, options, warnings);
+      // What a crash cut short came after what was made: it is undone first, where it took effect.
+      const changes = [...entry.changes, ...(entry.inDoubt ?? [])];
+      for (const change of changes.reverse()) await undoChange(change, options, warnings);
       await journal.recordRollback(entry.id);
       undone.push(entry);
     }

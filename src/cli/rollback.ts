@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { pc } from '../render/colors.js';
-import type { EntryState } from '../actions/journal.js';
+import type { EntryState, JournalChange } from '../actions/journal.js';
+import { describeChange } from '../actions/journaledApply.js';
 import { rollbackChanges } from '../actions/rollback.js';
 import { CtdoctorError } from '../core/errors.js';
 import { underRoot } from '../host/confTree.js';
@@ -18,11 +19,10 @@ interface RollbackCliOptions extends StateOptions {
   json?: boolean;
 }
 
-function describe(change: { kind: string } & Record<string, unknown>): string {
-  if (change.kind === 'sysctl')
-    return `${change.key}: ${change.before} → ${change.after}${change.netns ? ` (in ${change.netns})` : ''}`;
+/** A change as --list and a rollback show it: files say whether a backup was kept. */
+function describe(change: JournalChange): string {
   if (change.kind === 'file') return `${change.path}${change.backup ? ' (backup kept)' : ' (new file)'}`;
-  return String(change.description);
+  return describeChange(change);
 }
 
 /** How --list explains an entry that is not simply applied. */
@@ -73,7 +73,8 @@ export function rollbackCommand(setExit: (code: number) => void): Command {
     else {
       for (const entry of result.undone) {
         process.stdout.write(`rolled back ${pc.bold(entry.id)} (${entry.command})\n`);
-        for (const change of entry.changes) process.stdout.write(`    ${describe(change)}  restored\n`);
+        for (const change of [...entry.changes, ...(entry.inDoubt ?? [])])
+          process.stdout.write(`    ${describe(change)}  restored\n`);
       }
       for (const warning of result.warnings) process.stdout.write(pc.yellow(`warning: ${warning}\n`));
     }

@@ -28,7 +28,7 @@ async function journalWithMitigation(): Promise<Journal> {
     command: 'mitigate',
     changes: [{ kind: 'sysctl', key: MAX, before: '65536', after: '262144' }],
   });
-  await journal.step(id, 0, undefined);
+  await journal.step(id, 0);
   await journal.commit(id);
   return journal;
 }
@@ -70,5 +70,27 @@ describe('rollback of a sysctl something else changed since', () => {
     assert.equal(values[MAX], '65536');
     assert.equal(result.undone.length, 1);
     assert.equal((await journal.active()).entries.length, 0);
+  });
+
+  it('a change a crash cut short is refused like a made one when something else changed it since', async () => {
+    const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')));
+    // Interrupted: begun, never stepped, so the write is in doubt.
+    await journal.begin({
+      id: 'crashed',
+      time: '2026-01-01T00:00:00.000Z',
+      command: 'mitigate',
+      changes: [{ kind: 'sysctl', key: MAX, before: '65536', after: '262144' }],
+    });
+    const values = { [MAX]: '999' };
+    const options = { force: false, accessFor: async () => memoryAccess(values), realPath: (p: string) => p };
+    await assert.rejects(rollbackChanges(journal, options), { kind: 'refused' });
+    assert.equal(values[MAX], '999', 'not silently put back');
+    const untouched = { [MAX]: '65536' };
+    await rollbackChanges(journal, { ...options, accessFor: async () => memoryAccess(untouched) });
+    assert.equal(
+      (await journal.active()).entries.length,
+      0,
+      'a write never made is left alone and the entry closed',
+    );
   });
 });
