@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  appendFileSync,
   existsSync,
   mkdtempSync,
   readFileSync,
@@ -151,6 +152,19 @@ describe('persist in a --root tree', () => {
     assert.deepEqual(second.pending, []);
     assert.equal(second.journalId, null);
     assert.equal(readFileSync(join(tree, 'etc/sysctl.conf'), 'utf8'), written);
+    assert.equal(written.split('# Written by ctdoctor persist').length, 2, 'one block');
+  });
+
+  it('#11.2 --file /etc/sysctl.conf again after the operator appended a line: their line stays', async () => {
+    const tree = makeTree({ '/etc/sysctl.conf': `${MAX_KEY} = 1000\n` });
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const args = [...base(tree, state), '--file', '/etc/sysctl.conf', '--apply'];
+    assert.equal((await runCli(args)).code, 0);
+    appendFileSync(join(tree, 'etc/sysctl.conf'), 'vm.swappiness = 10\n'); // echo … >> /etc/sysctl.conf
+    const second = await runCli([...args, '--timeout', 'udp_timeout=60']);
+    assert.equal(second.code, 0, second.stderr);
+    const written = readFileSync(join(tree, 'etc/sysctl.conf'), 'utf8');
+    assert.match(written, /^vm\.swappiness = 10$/m);
     assert.equal(written.split('# Written by ctdoctor persist').length, 2, 'one block');
   });
 

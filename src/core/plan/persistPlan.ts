@@ -121,9 +121,14 @@ function joinLines(lines: Buffer[]): Buffer {
   return Buffer.concat(lines.flatMap((line, i) => (i === 0 ? [line] : [Buffer.from('\n'), line])));
 }
 
+/** The keys ctdoctor writes: a block of its own holds nothing else. */
+const CONNTRACK_KEY_PREFIX = 'net.netfilter.nf_conntrack_';
+
 /**
  * /etc/sysctl.conf without the block a previous `persist --file` appended (its marked header and the
- * assignments right after it), so a second run writes the same bytes instead of a second block.
+ * conntrack assignments right after it), so a second run writes the same bytes instead of a second
+ * block. The block ends at the first line of anything else: an operator's `echo … >> sysctl.conf`
+ * right after it is theirs and stays.
  */
 function withoutOurBlock(bytes: Buffer): Buffer {
   const lines = splitLines(bytes);
@@ -132,7 +137,10 @@ function withoutOurBlock(bytes: Buffer): Buffer {
   let end = start + 1;
   while (end < lines.length) {
     const line = lines[end]!.toString('utf8');
-    const ours = line.startsWith('# Change with `ctdoctor persist`') || parseSysctlConf(line, '').length > 0;
+    const assignments = parseSysctlConf(line, '');
+    const ours =
+      line.startsWith('# Change with `ctdoctor persist`') ||
+      (assignments.length > 0 && assignments.every((a) => a.key.startsWith(CONNTRACK_KEY_PREFIX)));
     if (!ours || line.trim() === '') break;
     end++;
   }
