@@ -47,10 +47,16 @@ export type ProgressListener = (bytes: number) => void;
 export type AnalysisEngine = 'wasm' | 'typescript';
 
 /** Parses and aggregates a byte stream as it arrives, overlapping the kernel's (or tool's) dump. */
+/**
+ * `mayAbandon`: the stream is the start of the input, so "no entry in the first 16 MiB" means the
+ * input is no table. A later part of a split dump must read on: garbage there (a truncated write,
+ * concatenated files) would otherwise drop the entries after it.
+ */
 export async function analyzeStream(
   stream: AsyncIterable<Buffer>,
   options: AnalysisOptions,
   onProgress?: ProgressListener,
+  mayAbandon = true,
 ): Promise<AnalysisRun> {
   const started = performance.now();
   const analysis = consumer(options);
@@ -71,7 +77,7 @@ export async function analyzeStream(
       else used = pushSample(chunk, sample - scanned());
       bytes += used;
       onProgress?.(bytes);
-      if (analysis.unreadable(bytes)) {
+      if (mayAbandon && analysis.unreadable(bytes)) {
         abandoned = true;
         break;
       }
@@ -125,7 +131,7 @@ export async function analyzeFileRange(
   end: number,
   options: AnalysisOptions,
 ): Promise<WorkerResult> {
-  const run = await analyzeStream(openFileRange(path, start, end), options);
+  const run = await analyzeStream(openFileRange(path, start, end), options, undefined, start === 0);
   return {
     state: run.aggregator.toState(),
     engine: run.engine,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -83,7 +83,9 @@ describe('ctdoctor analyze on saved dumps', () => {
     );
     const odd = ['garbage \x01\x02 line', `ipv4     2 tcp      6 10 ${'x'.repeat(5000)}`, ''];
     const big = Array.from({ length: 230_000 }, (_, i) => {
-      if (i % 9973 === 0) return odd[(i / 9973) % odd.length]!;
+      // The first odd line comes ~1.5 MB in, after the parse thread took over: its line number is
+      // the pipeline's arithmetic, not the main thread's own count.
+      if (i % 9973 === 9972) return odd[Math.floor(i / 9973) % odd.length]!;
       const line = captured[i % captured.length]!.replace(
         /src=127\.\d+\.\d+\.\d+/,
         `src=127.${(i >> 16) & 7}.${(i >> 8) & 255}.${i & 255}`,
@@ -103,6 +105,28 @@ describe('ctdoctor analyze on saved dumps', () => {
     const { durationMs: _a, workers: _b, ...single } = one.json;
     const { durationMs: _c, workers: _d, ...pipelined } = two.json;
     assert.deepEqual(pipelined, single);
+  });
+
+  it('split into parts, a later part that starts with 16 MiB of garbage still reads the entries after it', async () => {
+    const lines = readFileSync(fixture('tables', 'udp-flood.procfs.txt'), 'utf8').trim().split('\n');
+    const entries = (bytes: number) => {
+      const out: string[] = [];
+      for (let size = 0; size < bytes; size += out[out.length - 1]!.length + 1)
+        out.push(lines[out.length % lines.length]!);
+      return `${out.join('\n')}\n`;
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-'));
+    const dump = join(dir, 'garbage-inside.procfs');
+    // Three parts of ~20 MB: the second starts inside 17.5 MiB of garbage and ends with entries.
+    const garbage = 'garbage\n'.repeat((17.5 * 2 ** 20) / 8);
+    writeFileSync(dump, entries(20e6) + garbage + entries(2.5e6) + entries(20e6));
+    const one = await runCliJson<AnalysisReport>(['analyze', dump, '--threads', '1']);
+    const three = await runCliJson<AnalysisReport>(['analyze', dump, '--threads', '3']);
+    assert.equal(three.json.workers, 3);
+    assert.equal(three.json.entries, one.json.entries);
+    assert.equal(three.json.malformed.count, one.json.malformed.count);
+    assert.equal(three.json.malformed.line, one.json.malformed.line, 'counted on from the first part');
+    rmSync(dir, { recursive: true });
   });
 
   it('splits a dump into parts when asked for more threads, and merges their summaries', async () => {
