@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { requireDirectory } from '../host/fileFailures.js';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -43,18 +43,6 @@ export interface CommandContext {
   netlinkAllowed: boolean;
 }
 
-/** A --proc-root/--sys-root that is not a directory would read as "nf_conntrack is not loaded". */
-async function checkRootDir(option: string, dir: string): Promise<void> {
-  const found = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-      throw new CtdoctorError('usage', `${option} ${dir} does not exist`);
-    if (error.code === 'EACCES' || error.code === 'EPERM')
-      throw new CtdoctorError('permission', `${option} ${dir}: permission denied (run as root)`);
-    throw new CtdoctorError('kernel', `${option} ${dir}: ${error.message}`);
-  });
-  if (!found.isDirectory()) throw new CtdoctorError('usage', `${option} ${dir} is not a directory`);
-}
-
 /**
  * The roots as given, made absolute (so /proc/ is the live /proc and messages show the real path),
  * each checked to be a directory. The default /sys is optional (its files are extra facts), so
@@ -62,8 +50,8 @@ async function checkRootDir(option: string, dir: string): Promise<void> {
  */
 async function openRoots(options: Pick<CommonOptions, 'procRoot' | 'sysRoot'>): Promise<HostRoots> {
   const roots: HostRoots = { procRoot: resolve(options.procRoot), sysRoot: resolve(options.sysRoot) };
-  await checkRootDir('--proc-root', roots.procRoot);
-  if (roots.sysRoot !== DEFAULT_ROOTS.sysRoot) await checkRootDir('--sys-root', roots.sysRoot);
+  await requireDirectory('--proc-root', roots.procRoot);
+  if (roots.sysRoot !== DEFAULT_ROOTS.sysRoot) await requireDirectory('--sys-root', roots.sysRoot);
   return roots;
 }
 

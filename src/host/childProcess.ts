@@ -11,6 +11,7 @@ const PACKAGE_OF_TOOL: Readonly<Record<string, string>> = {
   iptables: 'iptables',
   'iptables-save': 'iptables',
   'iptables-legacy': 'iptables',
+  'iptables-nft': 'iptables',
   ip6tables: 'iptables',
   ipset: 'ipset',
   nsenter: 'util-linux',

@@ -1,7 +1,7 @@
-import { lstat, readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir, readlink, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CtdoctorError } from '../core/errors.js';
 import { type ConfFile, SYSCTL_CONF, SYSCTL_DIRS, type SysctlTree } from '../core/plan/sysctlPrecedence.js';
+import { describeFileFailure, requireDirectory } from './fileFailures.js';
 
 /** An absolute system path under --root (a chroot-like prefix for tests and image builds). */
 export function underRoot(root: string, path: string): string {
@@ -10,18 +10,11 @@ export function underRoot(root: string, path: string): string {
 
 /** --root must name an existing directory: a typo must not create a whole tree and say "written". */
 export async function requireTreeRoot(root: string): Promise<void> {
-  const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT')
-      throw new CtdoctorError(
-        'usage',
-        `--root ${root} does not exist: give the directory that holds the tree's etc/ (create it first for an image build)`,
-        { cause: error },
-      );
-    throw new CtdoctorError('permission', `cannot read --root ${root}: ${error.code ?? error.message}`, {
-      cause: error,
-    });
-  });
-  if (!info.isDirectory()) throw new CtdoctorError('usage', `--root ${root} is not a directory`);
+  await requireDirectory(
+    '--root',
+    root,
+    ": give the directory that holds the tree's etc/ (create it first for an image build)",
+  );
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -44,6 +37,8 @@ async function readConf(root: string, dir: string, name: string): Promise<ConfFi
     return { dir, name, path, text: bytes.toString('utf8'), bytes, ...realPathOf(dir, link) };
   } catch (error) {
     const code = errorCode(error);
+    // Unreadable is not absent: an EACCES drop-in may set the key, and the precedence answer with it.
+    if (link === undefined && code !== 'ENOENT') throw await describeFileFailure(error, real, 'read');
     // Both appliers log "Too many levels of symbolic links" for a loop and skip the file; a dangling
     // link is skipped silently by systemd-sysctl, with "No such file or directory" by procps.
     const brokenLink =

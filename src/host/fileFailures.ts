@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { CtdoctorError, isCtdoctorError } from '../core/errors.js';
@@ -136,4 +137,21 @@ async function firstLoop(path: string): Promise<string | null> {
     if (error !== null) return null;
   }
   return null;
+}
+
+/**
+ * An option naming a directory to read (`--root`, `--proc-root`, `--sys-root`) must name one: a typo
+ * must neither read as "nf_conntrack is not loaded" nor create a whole tree and say "written".
+ */
+export async function requireDirectory(option: string, dir: string, missingHint = ''): Promise<void> {
+  let info: Stats;
+  try {
+    info = await withFileDeadline(dir, 'read', stat(dir));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new CtdoctorError('usage', `${option} ${dir} does not exist${missingHint}`, { cause: error });
+    throw isCtdoctorError(error) ? error : await describeFileFailure(error, dir, `read ${option}`);
+  }
+  if (!info.isDirectory()) throw new CtdoctorError('usage', `${option} ${dir} is not a directory`);
 }

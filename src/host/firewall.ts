@@ -1,5 +1,5 @@
 import { CtdoctorError } from '../core/errors.js';
-import type { RunResult } from './childProcess.js';
+import { type RunResult, missingToolError } from './childProcess.js';
 import type { NetnsFiles } from './netnsFiles.js';
 
 export type Backend = 'nft' | 'iptables-nft' | 'iptables-legacy';
@@ -36,9 +36,13 @@ export class Firewall {
   async run(command: string, args: readonly string[], input?: string): Promise<RunResult> {
     const result = await this.files.run(command, args, input);
     if (result.exitCode !== 0 && NEEDS_ROOT.test(result.stderr)) {
-      throw new CtdoctorError('permission', 'reading or changing the firewall needs root: run with sudo', {
-        cause: new Error(`${command} ${args.join(' ')}: ${firstLine(result)}`),
-      });
+      const refusal = `${command} ${args.join(' ')}: ${firstLine(result)}`;
+      // Root refused too (a container without CAP_NET_ADMIN, a table another owner locks): sudo is no fix.
+      throw process.getuid?.() === 0
+        ? new CtdoctorError('permission', `${refusal} (as root: this namespace lacks CAP_NET_ADMIN?)`)
+        : new CtdoctorError('permission', 'reading or changing the firewall needs root: run with sudo', {
+            cause: new Error(refusal),
+          });
     }
     return result;
   }
@@ -86,10 +90,7 @@ export async function detectBackend(files: NetnsFiles, choice: BackendChoice): P
   const needs = async (backend: Backend, command: string): Promise<Backend> => {
     const result = await available(files, command, ['--version']);
     if (!result || (result.exitCode !== 0 && !/v\d/.test(result.stdout + result.stderr))) {
-      throw new CtdoctorError(
-        'missing-tool',
-        `${command} is not installed: apt-get install ${backend === 'nft' ? 'nftables' : 'iptables'}`,
-      );
+      throw missingToolError(command);
     }
     return backend;
   };
@@ -101,8 +102,7 @@ export async function detectBackend(files: NetnsFiles, choice: BackendChoice): P
   }
   const iptables = await iptablesFlavour(files);
   if (choice === 'iptables') {
-    if (!iptables)
-      throw new CtdoctorError('missing-tool', 'iptables is not installed: apt-get install iptables');
+    if (!iptables) throw missingToolError('iptables');
     return iptables;
   }
   if (iptables === 'iptables-legacy') return iptables;

@@ -48,12 +48,12 @@ function readKmsg(bootMs: number): KernelLogRecord[] | null {
 }
 
 /**
- * `dmesg --raw`: the kernel buffer through syslog(2) when /dev/kmsg cannot be opened (a container
- * without the device). Raw keeps the kernel's own `[seconds.micro]` stamps, which util-linux and
+ * `dmesg -r` (raw; busybox knows only the short flag): the kernel buffer through syslog(2) when
+ * /dev/kmsg cannot be opened (a container without the device). Raw keeps the kernel's own `[seconds.micro]` stamps, which util-linux and
  * busybox dmesg both print; --time-format iso is util-linux only and converts with the same boot time.
  */
 async function readDmesg(bootMs: number): Promise<KernelLogRecord[] | null> {
-  const dmesg = await runTool('dmesg', ['--raw']).catch(() => null);
+  const dmesg = await runTool('dmesg', ['-r']).catch(() => null);
   if (dmesg?.exitCode !== 0) return null;
   return dmesg.stdout.split('\n').flatMap((line) => parseDmesgRawLine(line, bootMs) ?? []);
 }

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CtdoctorError } from '../core/errors.js';
 import { netlinkPermissionError } from './netlinkPermission.js';
-import { missingToolError, requireTool, runTool, toolError } from './childProcess.js';
+import { requireTool, runTool, toolError } from './childProcess.js';
 import { chunksFromFifo } from './procReader.js';
 import type { NetnsFiles } from './netnsFiles.js';
 import { type HostRoots, procPath } from './roots.js';
@@ -93,8 +93,6 @@ function conntrackFailure(code: number | null, stderr: string): CtdoctorError {
       .trim()
       .split('\n')
       .find((line) => !line.includes('flow entries have been shown')) ?? `exit ${code}`;
-  if (/No such file or directory.*conntrack|exec.*conntrack/i.test(message))
-    return missingToolError('conntrack');
   return (
     netlinkPermissionError(message, 'the table') ??
     new CtdoctorError('kernel', `conntrack -L failed: ${message}`)
@@ -169,11 +167,7 @@ export async function openTableFile(path: string): Promise<TableSource & { gzip:
     size = info.size;
   } catch (error) {
     if (error instanceof CtdoctorError) throw error;
-    throw new CtdoctorError(
-      'not-found',
-      `cannot read dump ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      { cause: error },
-    );
+    throw cannotReadDump(path, error);
   }
   const gzip = size >= 2 && (await isGzipFile(path));
   return {
@@ -185,6 +179,12 @@ export async function openTableFile(path: string): Promise<TableSource & { gzip:
   };
 }
 
+/** "cannot read dump PATH: ENOENT", keeping the cause for --debug. */
+function cannotReadDump(path: string, error: unknown): CtdoctorError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return new CtdoctorError('not-found', `cannot read dump ${path}: ${code}`, { cause: error });
+}
+
 /** A file that cannot seek, read front to back; gunzipped when it starts with the gzip magic. */
 async function* streamChunks(path: string): AsyncGenerator<Buffer> {
   const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
@@ -192,10 +192,7 @@ async function* streamChunks(path: string): AsyncGenerator<Buffer> {
     yield* gunzipIfCompressed(raw, path);
   } catch (error) {
     if (error instanceof CtdoctorError) throw error;
-    throw new CtdoctorError(
-      'not-found',
-      `cannot read dump ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
+    throw cannotReadDump(path, error);
   } finally {
     raw.destroy();
   }
@@ -328,11 +325,7 @@ export function openFileReader(path: string): FileReader {
   try {
     descriptor = openSync(path, 'r');
   } catch (error) {
-    throw new CtdoctorError(
-      'not-found',
-      `cannot read dump ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      { cause: error },
-    );
+    throw cannotReadDump(path, error);
   }
   let position = 0;
   return {

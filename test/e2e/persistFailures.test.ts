@@ -118,6 +118,19 @@ describe('persist filesystem failures are one line naming the path and the fix',
     );
   });
 
+  it('#11.17 an unreadable drop-in is "permission denied", never read as setting nothing', async () => {
+    const tree = makeTree({ '/etc/sysctl.d/95-other.conf': 'net.netfilter.nf_conntrack_max = 999\n' });
+    const state = newState();
+    mkdirSync(state, { mode: 0o777 });
+    worldReadable(tree, join(state, '..'));
+    chmodSync(join(tree, 'etc/sysctl.d/95-other.conf'), 0o600);
+    const result = await persist(tree, state, [], { asNobody: true });
+    assertOneLineFailure(
+      result,
+      new RegExp(`^ctdoctor: cannot read ${tree}/etc/sysctl\\.d/95-other\\.conf: permission denied`),
+    );
+  });
+
   it('#11.21 an unwritable state dir as non-root: names the lock and says it needs root', async () => {
     const tree = makeTree({});
     const state = newState();

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
-import { hasStackTrace } from '../support/cli.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AS_NOBODY, hasStackTrace } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { CLI } from '../support/paths.js';
-
-const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
 /** ctdoctor inside the lab namespace, as root or as uid 65534 (setpriv drops every capability). */
 function ctdoctorIn(lab: LabNamespace, user: 'root' | 'nobody', args: string[]) {
@@ -46,7 +47,16 @@ describe('#11.22 firewall backend detection does not depend on privileges', () =
         '-j',
         'ACCEPT',
       ]);
-      const result = await ctdoctorIn(lab, 'root', ['notrack', '--port', '8080', '--apply', '--json']);
+      const result = await ctdoctorIn(lab, 'root', [
+        'notrack',
+        '--port',
+        '8080',
+        '--apply',
+        '--json',
+        // Were the refusal to regress, the apply must not journal into this machine's /var/lib/ctdoctor.
+        '--state-dir',
+        mkdtempSync(join(tmpdir(), 'ctd-state-')),
+      ]);
       const plan = JSON.parse(result.stdout) as {
         backend: string;
         refused: boolean;
