@@ -10,7 +10,7 @@ import { buildAnalysisReport } from '../measure/analysisReport.js';
 import { analyzeSource } from '../measure/tableAnalysis.js';
 import { NO_ENTRY_READ_LIMIT_BYTES } from '../measure/tableConsumer.js';
 import { renderAnalyzeText } from '../render/analyzeText.js';
-import { type CommonOptions, addCommonOptions, openContext, parsePositiveNumber } from './context.js';
+import { type CommonOptions, addCommonOptions, openContext, parseWholeNumber } from './context.js';
 import { EXIT, printJson } from './output.js';
 import { progressReporter } from './progress.js';
 
@@ -30,8 +30,8 @@ interface AnalyzeOptions extends CommonOptions {
 const MAX_CAPACITY = 1 << 22;
 
 function parseCapacity(value: string): number {
-  const capacity = Math.floor(parsePositiveNumber('--capacity')(value));
-  if (capacity < 1 || capacity > MAX_CAPACITY)
+  const capacity = parseWholeNumber('--capacity')(value);
+  if (capacity > MAX_CAPACITY)
     throw new CtdoctorError('usage', `--capacity must be between 1 and ${MAX_CAPACITY}, got "${value}"`);
   return capacity;
 }
@@ -57,21 +57,17 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
       'a saved table (procfs, conntrack -L or -o extended; gzip ok), or - for stdin; default: the live table',
     );
   addCommonOptions(command)
-    .option('--top <n>', 'rows per top list', parsePositiveNumber('--top'), 10)
+    .option('--top <n>', 'rows per top list', parseWholeNumber('--top'), 10)
     .option('--group-by <fields>', 'extra top list over composite keys, e.g. src,dport')
     .option(
       '--filter <expr>',
       'only entries matching, e.g. "proto=udp flag=UNREPLIED dport=53 src=10.0.0.0/8"',
     )
-    .option(
-      '--sample <entries>',
-      'stop after this many entries (huge tables)',
-      parsePositiveNumber('--sample'),
-    )
+    .option('--sample <entries>', 'stop after this many entries (huge tables)', parseWholeNumber('--sample'))
     .option(
       '--threads <n>',
       'threads for a saved dump of 16 MB or more (default: one, or one per CPU but one for dumps of 512 MB or more)',
-      parsePositiveNumber('--threads'),
+      parseWholeNumber('--threads'),
     )
     .option(
       '--capacity <keys>',
@@ -83,11 +79,11 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
     const groupBy = parseGroupBy(options.groupBy);
     if (options.filter) parseEntryFilter(options.filter); // report a bad filter before reading anything
     const analysisOptions = {
-      capacity: Math.floor(options.capacity),
+      capacity: options.capacity,
       groupBy,
       filter: options.filter,
       sampleEntries: options.sample,
-      threads: options.threads === undefined ? undefined : Math.floor(options.threads),
+      threads: options.threads,
     };
     let source: TableSource;
     const detectorContext: DetectorContext = {};
@@ -114,7 +110,7 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
       saved: source.kind === 'file' || source.kind === 'stdin',
     });
     const report = buildAnalysisReport(run, source, {
-      limit: Math.floor(options.top),
+      limit: options.top,
       filter: options.filter,
       context: detectorContext,
     });

@@ -84,11 +84,20 @@ export function parsePositiveNumber(name: string) {
   };
 }
 
+/** Any count: `--top 0.5` is no number of rows, so it is refused rather than rounded. */
+function wholeNumberFromOne(value: number): string | null {
+  return Number.isInteger(value) && value >= 1 ? null : 'must be a whole number from 1';
+}
+
 /**
- * A count written to the kernel (`--max`, `--buckets`): a whole number that `refusal` accepts
- * (src/core/plan/settingBounds.ts), refused at parse time so no plan is made with it.
+ * A count (`--top`, `--sample`, or `--max`/`--buckets` with the kernel's bounds from
+ * src/core/plan/settingBounds.ts): a whole number that `refusal` accepts, refused at parse time so
+ * no plan is made with it.
  */
-export function parseKernelCount(flag: string, refusal: (value: number) => string | null) {
+export function parseWholeNumber(
+  flag: string,
+  refusal: (value: number) => string | null = wholeNumberFromOne,
+) {
   return (value: string): number => {
     const parsed = value.trim() === '' ? Number.NaN : Number(value);
     const why = refusal(parsed);

@@ -12,7 +12,7 @@ import {
   durationRange,
   openContext,
   parseDuration,
-  parsePositiveNumber,
+  parseWholeNumber,
 } from './context.js';
 import { type FailureReporting, STANDARD_FAILURES, printJson, reportFailuresAs } from './output.js';
 import { addThresholdOptions, thresholdsFrom } from './status.js';
@@ -54,10 +54,10 @@ export function doctorCommand(setExit: (code: number) => void): Command {
     .option(
       '--sample <entries>',
       'analyse at most this many entries per namespace',
-      parsePositiveNumber('--sample'),
+      parseWholeNumber('--sample'),
       200_000,
     )
-    .option('--analyze-top <n>', 'analyse the N fullest namespaces', parsePositiveNumber('--analyze-top'), 5)
+    .option('--analyze-top <n>', 'analyse the N fullest namespaces', parseWholeNumber('--analyze-top'), 5)
     .option(
       '--since <minutes>',
       `kernel-log messages from the last N minutes ${durationRange(SINCE_BOUNDS)}`,
@@ -73,9 +73,9 @@ export function doctorCommand(setExit: (code: number) => void): Command {
       netns: options.netns,
       intervalSeconds: options.interval,
       thresholds: thresholdsFrom(options),
-      sampleEntries: Math.floor(options.sample),
+      sampleEntries: options.sample,
       fast: Boolean(options.fast),
-      analyzeTop: Math.floor(options.analyzeTop),
+      analyzeTop: options.analyzeTop,
       logSinceMs: Date.now() - options.since * 60_000,
     });
     const report = buildDoctorReport(data);

@@ -22,7 +22,7 @@ import {
   durationRange,
   openContext,
   parseDuration,
-  parseKernelCount,
+  parseWholeNumber,
   parsePositiveNumber,
 } from './context.js';
 import { bucketsRefusal, maxEntriesRefusal } from '../core/plan/settingBounds.js';
@@ -83,12 +83,12 @@ export function mitigateCommand(setExit: (code: number) => void): Command {
     .option(
       '--max <entries>',
       'target nf_conntrack_max (default: peak × headroom, a power of two)',
-      parseKernelCount('--max', maxEntriesRefusal),
+      parseWholeNumber('--max', maxEntriesRefusal),
     )
     .option(
       '--buckets <n>',
       "target nf_conntrack_buckets (default: the running kernel's rule)",
-      parseKernelCount('--buckets', bucketsRefusal),
+      parseWholeNumber('--buckets', bucketsRefusal),
     )
     .option(
       '--headroom <factor>',

@@ -12,7 +12,7 @@ import { netnsFiles } from '../host/netnsFiles.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { auditPersistence } from '../measure/persistAudit.js';
 import { renderDrift, renderPersist } from '../render/persistText.js';
-import { type CommonOptions, addCommonOptions, openContext, parseKernelCount } from './context.js';
+import { type CommonOptions, addCommonOptions, openContext, parseWholeNumber } from './context.js';
 import { bucketsRefusal, maxEntriesRefusal } from '../core/plan/settingBounds.js';
 import { EXIT, printJson } from './output.js';
 import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
@@ -43,12 +43,12 @@ export function persistCommand(setExit: (code: number) => void): Command {
     .option(
       '--max <entries>',
       'nf_conntrack_max to persist (default: the running value)',
-      parseKernelCount('--max', maxEntriesRefusal),
+      parseWholeNumber('--max', maxEntriesRefusal),
     )
     .option(
       '--buckets <n>',
       'nf_conntrack_buckets to persist (default: the running value)',
-      parseKernelCount('--buckets', bucketsRefusal),
+      parseWholeNumber('--buckets', bucketsRefusal),
     )
     .option(
       '--timeout <name=seconds>',

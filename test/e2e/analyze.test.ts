@@ -171,6 +171,21 @@ describe('ctdoctor analyze on saved dumps', () => {
     );
   });
 
+  it('#11.26 a key the report prints (unknown(99)) is a filter value; a fractional count is refused', async () => {
+    const table = fixture('tables', 'protocols.procfs.txt');
+    const report = await runCliJson<AnalysisReport>(['analyze', table]);
+    assert.equal(report.json.by.proto['unknown(99)'], 1);
+    for (const filter of ['proto=unknown(99)', 'state=unknown(99)']) {
+      const { json } = await runCliJson<AnalysisReport>(['analyze', table, '--filter', filter]);
+      assert.equal(json.entries, 1, filter);
+    }
+    for (const option of ['--top', '--sample', '--threads', '--capacity']) {
+      const result = await runCli(['analyze', table, option, '0.5']);
+      assert.equal(result.code, 2, option);
+      assert.equal(result.stderr, `ctdoctor: ${option} 0.5: must be a whole number from 1\n`);
+    }
+  });
+
   it('fails with one line for a missing file, a bad filter or a bad group key', async () => {
     for (const [args, pattern, code] of [
       [['analyze', '/nonexistent/dump'], /cannot read dump \/nonexistent\/dump: ENOENT/, 1],

@@ -29,6 +29,7 @@ describe('#11.6 mitigation plan bounds', () => {
       memTotalBytes: Number.MAX_SAFE_INTEGER,
     });
     assert.equal(plan.target.max, MAX_ENTRIES_LIMIT);
+    assert.match(plan.reasons[0] ?? '', /capped at the kernel's limit/);
     assert.ok(plan.changes.every((change) => change.to <= MAX_ENTRIES_LIMIT));
   });
 

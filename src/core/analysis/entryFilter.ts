@@ -71,6 +71,8 @@ const KNOWN_STATES = new Set([
   'INVALID',
 ]);
 const PROTOCOLS = Object.values(PROTOCOL_NAMES);
+/** How the report names a protocol the kernel has no name for (`unknown(99)`): a key to copy into --filter. */
+const UNKNOWN_PROTOCOL = /^unknown\(\d{1,3}\)$/i;
 const NAT_KINDS = ['none', 'snat', 'dnat', 'both'];
 const FAMILIES = ['ipv4', 'ipv6'];
 /** zone is a u16 and mark a u32 in the kernel (struct nf_conntrack_zone, struct nf_conn). */
@@ -82,11 +84,12 @@ function checkValue(field: FieldName, value: string): void {
     new CtdoctorError('usage', `unknown ${what} "${value}" (${known})`);
   if (field === 'proto') {
     if (/^\d{1,3}$/.test(value) && Number(value) <= 255) return;
+    if (UNKNOWN_PROTOCOL.test(value)) return;
     if (!PROTOCOLS.includes(value.toLowerCase()))
       throw unknown('protocol', `${PROTOCOLS.join(', ')}, or a number 0-255`);
   } else if (field === 'state') {
     const upper = value.toUpperCase();
-    if (!KNOWN_STATES.has(upper) && !PROTOCOLS.includes(value.toLowerCase()))
+    if (!KNOWN_STATES.has(upper) && !PROTOCOLS.includes(value.toLowerCase()) && !UNKNOWN_PROTOCOL.test(value))
       throw unknown(
         'state',
         `${[...KNOWN_STATES].join(', ')}, a protocol name for stateless ones, or a flag`,

@@ -1,7 +1,7 @@
 import { kernelAtLeast, type KernelVersion } from '../kernelInfo.js';
 import { tableMemoryBytes } from '../memory.js';
 import {
-  BUCKETS_LIMIT,
+  LARGEST_ALLOCATED_BUCKETS,
   MAX_ENTRIES_LIMIT,
   bucketsAsAllocated,
   bucketsRefusal,
@@ -74,7 +74,11 @@ export function planMitigation(input: MitigationInput): MitigationPlan {
     // Never lower the limit unasked; while packets are lost, at least double it.
     const floor = dropping ? input.max * 2 : input.max;
     targetMax = Math.min(Math.max(needed, floor), MAX_ENTRIES_LIMIT);
-    if (targetMax === needed) {
+    if (targetMax === MAX_ENTRIES_LIMIT && targetMax !== needed && targetMax !== floor) {
+      reasons.push(
+        `max ${targetMax}: capped at the kernel's limit (peak ${peak} × headroom ${input.headroom} = ${needed})`,
+      );
+    } else if (targetMax === needed) {
       reasons.push(
         `max ${targetMax}: peak ${peak} entries × headroom ${input.headroom}, rounded up to a power of two`,
       );
@@ -101,7 +105,7 @@ export function planMitigation(input: MitigationInput): MitigationPlan {
   } else {
     const ruleBuckets = Math.min(
       bucketsAsAllocated(modern ? targetMax : Math.ceil(targetMax / 4)),
-      BUCKETS_LIMIT,
+      LARGEST_ALLOCATED_BUCKETS,
     );
     // Never shrink the hash: a resize rehashes every entry with bottom halves off.
     targetBuckets = Math.max(input.buckets, ruleBuckets);

@@ -25,6 +25,9 @@ export const BUCKETS_LIMIT = Math.floor(INT_MAX / BUCKET_BYTES);
  */
 export const BUCKETS_PER_PAGE = 4096 / BUCKET_BYTES;
 
+/** The biggest hash a write can ask for and read back unchanged: whole pages, within the limit. */
+export const LARGEST_ALLOCATED_BUCKETS = Math.floor(BUCKETS_LIMIT / BUCKETS_PER_PAGE) * BUCKETS_PER_PAGE;
+
 /**
  * Timeouts are written through proc_dointvec_jiffies, which refuses seconds above INT_MAX / HZ;
  * HZ is 100–1000 depending on the build (250 here), so INT_MAX / 1000 is safe on every kernel
@@ -41,7 +44,7 @@ export const TIMEOUT_SECONDS_MIN = 1;
 /** Why `value` cannot be nf_conntrack_max, or null. */
 export function maxEntriesRefusal(value: number): string | null {
   if (!Number.isInteger(value) || value < 1)
-    return `nf_conntrack_max must be a whole number of entries from 1 (0 meant "unlimited" on old kernels; new ones reject it), got ${value}`;
+    return 'nf_conntrack_max must be a whole number of entries from 1 (0 meant "unlimited" on old kernels; new ones reject it)';
   if (value > MAX_ENTRIES_LIMIT)
     return `nf_conntrack_max ${value} is above the kernel's limit ${MAX_ENTRIES_LIMIT} (a signed 32-bit value)`;
   return null;
@@ -50,7 +53,7 @@ export function maxEntriesRefusal(value: number): string | null {
 /** Why `value` cannot be nf_conntrack_buckets, or null. */
 export function bucketsRefusal(value: number): string | null {
   if (!Number.isInteger(value) || value < 1)
-    return `nf_conntrack_buckets must be a whole number of buckets from 1, got ${value}`;
+    return 'nf_conntrack_buckets must be a whole number of buckets from 1';
   if (value > BUCKETS_LIMIT)
     return `nf_conntrack_buckets ${value} is above the kernel's limit ${BUCKETS_LIMIT} (INT_MAX / ${BUCKET_BYTES} B per bucket)`;
   return null;
