@@ -27,8 +27,8 @@ await build({
 
 await build({
   ...common,
-  entryPoints: ['dist/src/measure/tableParseWorker.js'],
-  outfile: 'dist/src/measure/tableParseWorker.bundle.js',
+  entryPoints: ['dist/src/analysisRuntime/tableParseWorker.js'],
+  outfile: 'dist/src/analysisRuntime/tableParseWorker.bundle.js',
 });
 
 await build({

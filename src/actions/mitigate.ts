@@ -1,7 +1,7 @@
 import { CtdoctorError } from '../core/errors.js';
 import type { MitigationPlan } from '../core/plan/mitigationPlan.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
-import { type LossWindow, lossTotal } from '../measure/lossWindow.js';
+import { type LossWindow, lossTotal } from '../collectors/lossWindow.js';
 import { withChangeLock } from './changeLock.js';
 import { sysctlSteps } from './changeSteps.js';
 import { undoContextOf } from './changeUndo.js';

@@ -1,3 +1,4 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { FIELD_NAMES, type FieldName, isFieldName } from '../core/analysis/entryFields.js';
 import { parseEntryFilter } from '../core/analysis/entryFilter.js';
@@ -6,9 +7,9 @@ import type { DetectorContext } from '../core/analysis/tableDetectors.js';
 import { CtdoctorError } from '../core/errors.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import { type TableSource, openLiveTable, openStdinTable, openTableFile } from '../host/tableSource.js';
-import { buildAnalysisReport } from '../measure/analysisReport.js';
-import { analyzeSource } from '../measure/tableAnalysis.js';
-import { NO_ENTRY_READ_LIMIT_BYTES } from '../measure/tableConsumer.js';
+import { buildAnalysisReport } from '../core/reports/analysisReport.js';
+import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
+import { NO_ENTRY_READ_LIMIT_BYTES } from '../analysisRuntime/tableConsumer.js';
 import { renderAnalyzeText } from '../render/analyzeText.js';
 import { type CommonOptions, addCommonOptions, openContext, parseWholeNumber } from './context.js';
 import { EXIT, printJson } from './output.js';
@@ -49,7 +50,7 @@ function parseGroupBy(text: string | undefined): FieldName[] | undefined {
   return fields as FieldName[];
 }
 
-export function analyzeCommand(setExit: (code: number) => void): Command {
+export function analyzeCommand(): Command {
   const command = new Command('analyze')
     .description('who fills the table: breakdowns, top talkers, scans, floods, TIME_WAIT piles, leaked pools')
     .argument(
@@ -75,7 +76,7 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
       parseCapacity,
       32768,
     );
-  return command.action(async (dump: string | undefined, options: AnalyzeOptions) => {
+  return actionWithExitCode(command, async (dump: string | undefined, options: AnalyzeOptions) => {
     const groupBy = parseGroupBy(options.groupBy);
     if (options.filter) parseEntryFilter(options.filter); // report a bad filter before reading anything
     const analysisOptions = {
@@ -116,6 +117,6 @@ export function analyzeCommand(setExit: (code: number) => void): Command {
     });
     if (options.json) printJson(report);
     else process.stdout.write(`${renderAnalyzeText(report)}\n`);
-    setExit(EXIT.ok);
+    return EXIT.ok;
   });
 }

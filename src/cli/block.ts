@@ -1,3 +1,4 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { pc } from '../render/colors.js';
 import { applyBlock, listBlocked, planBlock, removeBlock } from '../actions/block.js';
@@ -6,8 +7,8 @@ import { LOOPBACK, parseNetwork, sshProtected } from '../core/firewall/blockGuar
 import { ALLOWLIST_FILE, readAllowlist } from '../host/allowlist.js';
 import { type BackendChoice, Firewall, detectBackend } from '../host/firewall.js';
 import { localProtectedAddresses } from '../host/hostAddresses.js';
-import { buildAnalysisReport } from '../measure/analysisReport.js';
-import { analyzeSource } from '../measure/tableAnalysis.js';
+import { buildAnalysisReport } from '../core/reports/analysisReport.js';
+import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import { openLiveTable } from '../host/tableSource.js';
 import {
   type CommonOptions,
@@ -42,7 +43,7 @@ const TTL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 24 * 
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function blockCommand(setExit: (code: number) => void): Command {
+export function blockCommand(): Command {
   const command = new Command('block').description(
     'drop a source before conntrack (nft set or ipset, optional expiry) and flush its entries; never locks you out',
   );
@@ -62,7 +63,7 @@ export function blockCommand(setExit: (code: number) => void): Command {
       'block even loopback, this host, the gateway, your SSH client or allowlisted addresses',
     )
     .option('--apply', 'change the firewall (without it, only the plan is printed)');
-  return command.action(async (options: BlockOptions) => {
+  return actionWithExitCode(command, async (options: BlockOptions) => {
     const context = await openContext(options);
     const firewall = new Firewall(context.files, await detectBackend(context.files, options.backend));
     if (options.list) {
@@ -74,8 +75,7 @@ export function blockCommand(setExit: (code: number) => void): Command {
             ? 'nothing blocked by ctdoctor\n'
             : `${entries.map((e) => `${e.address}${e.expiresSeconds !== null ? `  expires in ${e.expiresSeconds} s` : ''}`).join('\n')}\n`,
         );
-      setExit(EXIT.ok);
-      return;
+      return EXIT.ok;
     }
     const targets = options.ip.map(parseNetwork);
     if (options.fromFindings) {
@@ -110,8 +110,7 @@ export function blockCommand(setExit: (code: number) => void): Command {
             ? `unblocked: ${result.removed.join(', ') || 'nothing (not blocked)'}\n`
             : `plan: unblock ${targets.map((t) => t.text).join(', ')} (add --apply)\n`,
         );
-      setExit(EXIT.ok);
-      return;
+      return EXIT.ok;
     }
     const protectedAddresses = [
       ...LOOPBACK,
@@ -141,8 +140,7 @@ export function blockCommand(setExit: (code: number) => void): Command {
         process.stdout.write(
           `plan: block ${targets.map((t) => t.text).join(', ')} on ${firewall.backend}${ttlSeconds ? ` for ${ttlSeconds} s` : ''}, then flush their conntrack entries (add --apply)\n`,
         );
-      setExit(EXIT.ok);
-      return;
+      return EXIT.ok;
     }
     if (process.getuid?.() !== 0)
       throw new CtdoctorError('permission', 'changing the firewall needs root: run with sudo');
@@ -164,6 +162,6 @@ export function blockCommand(setExit: (code: number) => void): Command {
         `journal ${result.journalId}: undo with  ${undoCommand(options)}  (or block --remove --ip …)\n`,
       );
     }
-    setExit(EXIT.ok);
+    return EXIT.ok;
   });
 }

@@ -1,5 +1,6 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
-import { probeStatus } from '../measure/statusProbe.js';
+import { probeStatus } from '../collectors/statusProbe.js';
 import {
   CHECK_EXIT,
   type CheckOutcome,
@@ -36,12 +37,12 @@ const CHECK_FAILURES: FailureReporting = {
   },
 };
 
-export function checkCommand(setExit: (code: number) => void): Command {
+export function checkCommand(): Command {
   const command = new Command('check').description(
     'monitoring-plugin check (Nagios/Icinga/Sensu/Zabbix): one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for a bad option)',
   );
   addThresholdOptions(addCommonOptions(command));
-  command.action(async (options: CheckOptions) => {
+  actionWithExitCode(command, async (options: CheckOptions) => {
     const thresholds = thresholdsFrom(options);
     const context = await openContext(options);
     const report = await probeStatus(context.files, context.facts, {
@@ -52,7 +53,7 @@ export function checkCommand(setExit: (code: number) => void): Command {
     });
     const outcome = checkOutcome(report, thresholds);
     printOutcome(outcome, Boolean(options.json));
-    setExit(CHECK_EXIT[outcome.verdict]);
+    return CHECK_EXIT[outcome.verdict];
   });
   return reportFailuresAs(command, CHECK_FAILURES);
 }

@@ -1,8 +1,9 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { CHECK_EXIT } from '../render/checkLine.js';
-import { buildDoctorReport } from '../measure/doctorReport.js';
+import { buildDoctorReport } from '../core/reports/doctorReport.js';
 import { requireTreeRoot } from '../host/confTree.js';
-import { probeDoctor } from '../measure/doctorProbe.js';
+import { probeDoctor } from '../collectors/doctorProbe.js';
 import { renderDoctorMarkdown } from '../render/doctorMarkdown.js';
 import { renderDoctorText } from '../render/doctorText.js';
 import {
@@ -43,7 +44,7 @@ const DOCTOR_FAILURES: FailureReporting = {
  */
 const SINCE_BOUNDS: DurationBounds = { unit: 'min', minSeconds: 60, maxSeconds: 30 * 86_400 };
 
-export function doctorCommand(setExit: (code: number) => void): Command {
+export function doctorCommand(): Command {
   const command = new Command('doctor').description(
     'the whole incident in one report, across every network namespace: what is wrong, why, and the exact fix (exit 0 ok, 1 warn, 2 crit, 3 error)',
   );
@@ -64,7 +65,7 @@ export function doctorCommand(setExit: (code: number) => void): Command {
       parseDuration('--since', SINCE_BOUNDS),
       60,
     );
-  command.action(async (options: DoctorOptions) => {
+  actionWithExitCode(command, async (options: DoctorOptions) => {
     await requireTreeRoot(options.root);
     const context = await openContext({ ...options, netns: undefined });
     const data = await probeDoctor(context.facts, {
@@ -82,7 +83,7 @@ export function doctorCommand(setExit: (code: number) => void): Command {
     if (options.json) printJson(report);
     else if (options.markdown) process.stdout.write(`${renderDoctorMarkdown(report)}\n`);
     else process.stdout.write(`${renderDoctorText(report)}\n`);
-    setExit(CHECK_EXIT[report.summary.verdict]);
+    return CHECK_EXIT[report.summary.verdict];
   });
   return reportFailuresAs(command, DOCTOR_FAILURES);
 }

@@ -1,3 +1,4 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { pc } from '../render/colors.js';
 import { unloadHelpers } from '../actions/helpers.js';
@@ -12,7 +13,7 @@ interface HelpersOptions extends CommonOptions, StateOptions {
   apply?: boolean;
 }
 
-export function helpersCommand(setExit: (code: number) => void): Command {
+export function helpersCommand(): Command {
   const command = new Command('helpers').description(
     'conntrack helpers (ftp, sip, …): loaded or built in, in use or not; plan to unload unused ones',
   );
@@ -20,7 +21,7 @@ export function helpersCommand(setExit: (code: number) => void): Command {
     '--apply',
     'unload unused helper modules and blacklist them (modprobe.d)',
   );
-  return command.action(async (options: HelpersOptions) => {
+  return actionWithExitCode(command, async (options: HelpersOptions) => {
     const context = await openContext(options);
     const statuses = await readHelperStatus(context.files, context.roots, true);
     const plan = planHelpers(statuses);
@@ -55,7 +56,7 @@ export function helpersCommand(setExit: (code: number) => void): Command {
       else if (!options.apply) lines('plan only: add --apply');
       if (journalId) lines(`journal ${journalId}: undo with  ${undoCommand(options)}`);
     }
-    setExit(EXIT.ok);
+    return EXIT.ok;
   });
 }
 

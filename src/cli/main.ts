@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { type ParseThread, offerParseThread } from '../measure/parseThread.js';
+import { type ParseThread, offerParseThread } from '../analysisRuntime/parseThread.js';
 import { colorWanted, useColor } from '../render/colors.js';
 import { analyzeCommand } from './analyze.js';
 import { blockCommand } from './block.js';
@@ -19,11 +19,12 @@ import {
   isUsageError,
 } from './output.js';
 import { statusCommand } from './status.js';
+import { exitCodeOf } from './commandExit.js';
 import { timeoutsCommand } from './timeouts.js';
 
 export const VERSION = '0.1.0';
 
-function buildProgram(setExit: (code: number) => void): Command {
+function buildProgram(): Command {
   const program = new Command('ctdoctor')
     .description(
       'Diagnose and fix nf_conntrack table exhaustion ("nf_conntrack: table full, dropping packet")',
@@ -39,17 +40,17 @@ function buildProgram(setExit: (code: number) => void): Command {
       );
     });
   const commands = [
-    doctorCommand(setExit),
-    statusCommand(setExit),
-    checkCommand(setExit),
-    analyzeCommand(setExit),
-    mitigateCommand(setExit),
-    persistCommand(setExit),
-    notrackCommand(setExit),
-    blockCommand(setExit),
-    helpersCommand(setExit),
-    timeoutsCommand(setExit),
-    rollbackCommand(setExit),
+    doctorCommand(),
+    statusCommand(),
+    checkCommand(),
+    analyzeCommand(),
+    mitigateCommand(),
+    persistCommand(),
+    notrackCommand(),
+    blockCommand(),
+    helpersCommand(),
+    timeoutsCommand(),
+    rollbackCommand(),
   ];
   for (const command of commands) {
     // A bad command line is reported by main() as the command declares (output.ts), not by commander.
@@ -75,16 +76,13 @@ function exitQuietlyWhenStdoutCloses(): void {
 export async function main(argv: string[], parseThread?: ParseThread | null): Promise<number> {
   exitQuietlyWhenStdoutCloses();
   if (parseThread) offerParseThread(parseThread);
-  let exitCode: number = EXIT.ok;
   let running: Command | undefined;
-  const program = buildProgram((code) => {
-    exitCode = code;
-  }).hook('preSubcommand', (_program, subcommand) => {
+  const program = buildProgram().hook('preSubcommand', (_program, subcommand) => {
     running = subcommand;
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
+    return exitCodeOf(running);
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;

@@ -1,3 +1,4 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { applyMitigation } from '../actions/mitigate.js';
 import { LOSS_COUNTERS } from '../core/counters.js';
@@ -11,8 +12,8 @@ import { DEFAULT_THRESHOLDS } from '../core/status.js';
 import { resolveNetns } from '../host/netns.js';
 import { netnsFiles } from '../host/netnsFiles.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
-import { measureLoss } from '../measure/lossWindow.js';
-import { probeStatus } from '../measure/statusProbe.js';
+import { measureLoss } from '../collectors/lossWindow.js';
+import { probeStatus } from '../collectors/statusProbe.js';
 import { renderMitigation } from '../render/mitigateText.js';
 import {
   type CommonOptions,
@@ -75,7 +76,7 @@ export function parseMemoryBudget(text: string, memTotalBytes: number): number {
  */
 const VERIFY_BOUNDS: DurationBounds = { ...INTERVAL_BOUNDS, maxSeconds: 600 };
 
-export function mitigateCommand(setExit: (code: number) => void): Command {
+export function mitigateCommand(): Command {
   const command = new Command('mitigate').description(
     'plan (and with --apply, make) a bigger table now: nf_conntrack_max and buckets for this kernel, then verify the drops stopped',
   );
@@ -114,7 +115,7 @@ export function mitigateCommand(setExit: (code: number) => void): Command {
       parseDuration('--interval', INTERVAL_BOUNDS),
       1,
     );
-  return command.action(async (options: MitigateOptions) => {
+  return actionWithExitCode(command, async (options: MitigateOptions) => {
     const context = await openContext(options);
     const self = await resolveNetns(undefined, context.roots);
     const selfFiles = netnsFiles(self, context.roots);
@@ -154,8 +155,7 @@ export function mitigateCommand(setExit: (code: number) => void): Command {
     if (!options.apply) {
       if (options.json) printJson({ schema: 'ctdoctor.mitigate/v1', before, plan, applied: false });
       else process.stdout.write(`${renderMitigation(before, plan, null, undoCommand(options))}\n`);
-      setExit(plan.refusal ? EXIT.failure : EXIT.ok);
-      return;
+      return plan.refusal ? EXIT.failure : EXIT.ok;
     }
     if (process.getuid?.() !== 0)
       throw new CtdoctorError('permission', 'changing nf_conntrack_max needs root: run with sudo');
@@ -173,6 +173,6 @@ export function mitigateCommand(setExit: (code: number) => void): Command {
     );
     if (options.json) printJson({ schema: 'ctdoctor.mitigate/v1', before, plan, ...result });
     else process.stdout.write(`${renderMitigation(before, plan, result, undoCommand(options))}\n`);
-    setExit(result.relieved === false ? EXIT.failure : EXIT.ok);
+    return result.relieved === false ? EXIT.failure : EXIT.ok;
   });
 }

@@ -1,3 +1,4 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { pc } from '../render/colors.js';
 import { applyFirewallSteps, planNotrack } from '../actions/notrack.js';
@@ -5,7 +6,7 @@ import { CtdoctorError } from '../core/errors.js';
 import { parseNetwork } from '../core/firewall/blockGuards.js';
 import { type NotrackSpec, notrackTag, parsePortSpec } from '../core/firewall/notrackRules.js';
 import { type BackendChoice, Firewall, detectBackend } from '../host/firewall.js';
-import { measureShare } from '../measure/portShare.js';
+import { measureShare } from '../analysisRuntime/portShare.js';
 import { formatCount, formatPercent } from '../render/format.js';
 import { openLiveTable } from '../host/tableSource.js';
 import { type CommonOptions, addCommonOptions, openContext } from './context.js';
@@ -24,7 +25,7 @@ interface NotrackOptions extends CommonOptions, StateOptions {
   backend: BackendChoice;
 }
 
-export function notrackCommand(setExit: (code: number) => void): Command {
+export function notrackCommand(): Command {
   const command = new Command('notrack').description(
     'exempt stateless high-rate traffic from conntrack with raw-table rules (plan; --apply to add, --remove to delete)',
   );
@@ -36,7 +37,7 @@ export function notrackCommand(setExit: (code: number) => void): Command {
     .option('--remove', "delete ctdoctor's rules for this port instead")
     .option('--force', 'add the rules even where the ruleset relies on tracking for this port')
     .option('--apply', 'change the ruleset (without it, only the plan is printed)');
-  return command.action(async (options: NotrackOptions) => {
+  return actionWithExitCode(command, async (options: NotrackOptions) => {
     const spec: NotrackSpec = {
       ...parsePortSpec(Number(options.port), options.proto, options.direction),
       ...(options.address ? { address: parseNetwork(options.address).text } : {}),
@@ -108,6 +109,6 @@ export function notrackCommand(setExit: (code: number) => void): Command {
       else lines.push('  plan only: add --apply');
       process.stdout.write(`${lines.join('\n')}\n`);
     }
-    setExit(refused && options.apply ? EXIT.failure : EXIT.ok);
+    return refused && options.apply ? EXIT.failure : EXIT.ok;
   });
 }

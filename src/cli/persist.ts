@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { type PersistResult, applyPersist, pendingWrites } from '../actions/persist.js';
 import { planPersistRequest } from '../actions/persistValues.js';
@@ -10,7 +11,7 @@ import { detectKeyOwners } from '../host/keyOwners.js';
 import { resolveNetns } from '../host/netns.js';
 import { netnsFiles } from '../host/netnsFiles.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
-import { auditPersistence } from '../measure/persistAudit.js';
+import { auditPersistence } from '../collectors/persistAudit.js';
 import { renderDrift, renderPersist } from '../render/persistText.js';
 import { type CommonOptions, addCommonOptions, openContext, parseWholeNumber } from './context.js';
 import { bucketsRefusal, maxEntriesRefusal } from '../core/plan/settingBounds.js';
@@ -35,7 +36,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function persistCommand(setExit: (code: number) => void): Command {
+export function persistCommand(): Command {
   const command = new Command('persist').description(
     'make the table size (and timeouts) survive reboots: a sysctl.d drop-in that wins at boot, boot-order fixes, drift check',
   );
@@ -64,7 +65,7 @@ export function persistCommand(setExit: (code: number) => void): Command {
     .option('--reload', 'also apply the persisted values now, as the init system would')
     .option('--check', 'compare runtime, boot and ctdoctor values; exit 0 in sync, 1 drift, 3 unknown')
     .option('--apply', 'write the files (without it, only the plan is printed)');
-  return command.action(async (options: PersistOptions) => {
+  return actionWithExitCode(command, async (options: PersistOptions) => {
     const context = await openContext(options);
     const root = options.root;
     const realPath = (path: string) => underRoot(root, path);
@@ -83,12 +84,11 @@ export function persistCommand(setExit: (code: number) => void): Command {
             overridden: audit.overridden,
           });
         else process.stdout.write(`${renderDrift(audit.rows, audit.file)}\n`);
-        setExit(inSync ? CHECK_EXIT.inSync : CHECK_EXIT.drift);
+        return inSync ? CHECK_EXIT.inSync : CHECK_EXIT.drift;
       } catch (error) {
         process.stderr.write(`ctdoctor: ${(error as Error).message}\n`);
-        setExit(CHECK_EXIT.unknown);
+        return CHECK_EXIT.unknown;
       }
-      return;
     }
 
     if (options.file && options.file !== '/etc/sysctl.conf') {
@@ -140,6 +140,6 @@ export function persistCommand(setExit: (code: number) => void): Command {
         ...(result ?? {}),
       });
     } else process.stdout.write(`${renderPersist(plan, pending, owners, result, undoCommand(options))}\n`);
-    setExit(EXIT.ok);
+    return EXIT.ok;
   });
 }

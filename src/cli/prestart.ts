@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import { type ParseThread, prestartParseThread } from '../measure/parseThread.js';
-import { defaultThreadPlan } from '../measure/threadPlan.js';
+import { type ParseThread, prestartParseThread } from '../analysisRuntime/parseThread.js';
+import { defaultThreadPlan } from '../analysisRuntime/threadPlan.js';
 
 /**
  * Run by the launcher (bin/ctdoctor.js) before it loads the CLI: when the command line asks for

@@ -1,3 +1,4 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { pc } from '../render/colors.js';
 import type { EntryState, JournalChange } from '../actions/journal.js';
@@ -33,7 +34,7 @@ const STATE_NOTE: Record<Exclude<EntryState, 'applied'>, string> = {
   'rolled back': 'rolled back',
 };
 
-export function rollbackCommand(setExit: (code: number) => void): Command {
+export function rollbackCommand(): Command {
   const command = new Command('rollback').description(
     'undo the last change ctdoctor applied (or back to --to ID); --list shows the journal',
   );
@@ -42,7 +43,7 @@ export function rollbackCommand(setExit: (code: number) => void): Command {
     .option('--list', 'list the journal instead')
     .option('--force', 'restore even if something else changed the value or file since')
     .option('--json', 'print JSON');
-  return command.action(async (options: RollbackCliOptions) => {
+  return actionWithExitCode(command, async (options: RollbackCliOptions) => {
     const journal = journalFor(options);
     if (options.list) {
       const { entries, warnings } = await journal.all();
@@ -57,8 +58,7 @@ export function rollbackCommand(setExit: (code: number) => void): Command {
           for (const change of entry.changes) process.stdout.write(`    ${describe(change)}\n`);
         }
       }
-      setExit(EXIT.ok);
-      return;
+      return EXIT.ok;
     }
     if (process.getuid?.() !== 0 && options.root === '/')
       throw new CtdoctorError('permission', 'rollback changes the system: run with sudo');
@@ -78,6 +78,6 @@ export function rollbackCommand(setExit: (code: number) => void): Command {
       }
       for (const warning of result.warnings) process.stdout.write(pc.yellow(`warning: ${warning}\n`));
     }
-    setExit(EXIT.ok);
+    return EXIT.ok;
   });
 }

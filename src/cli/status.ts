@@ -1,7 +1,8 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command, Option } from 'commander';
 import { DEFAULT_THRESHOLDS, type StatusThresholds } from '../core/status.js';
 import { CtdoctorError } from '../core/errors.js';
-import { probeStatus } from '../measure/statusProbe.js';
+import { probeStatus } from '../collectors/statusProbe.js';
 import { renderStatusText } from '../render/statusText.js';
 import {
   type CommonOptions,
@@ -64,12 +65,12 @@ export function addThresholdOptions(command: Command): Command {
     );
 }
 
-export function statusCommand(setExit: (code: number) => void): Command {
+export function statusCommand(): Command {
   const command = new Command('status').description(
     'one screen: entries/max, buckets, memory, drop counters and rates, and a verdict',
   );
   addThresholdOptions(addCommonOptions(command)).option('--watch', 'refresh in place until interrupted');
-  return command.action(async (options: StatusOptions) => {
+  return actionWithExitCode(command, async (options: StatusOptions) => {
     const context = await openContext(options);
     const thresholds = thresholdsFrom(options);
     const probe = () =>
@@ -83,8 +84,7 @@ export function statusCommand(setExit: (code: number) => void): Command {
       const report = await probe();
       if (options.json) printJson(report);
       else process.stdout.write(`${renderStatusText(report)}\n`);
-      setExit(EXIT.ok);
-      return;
+      return EXIT.ok;
     }
     for (;;) {
       const report = await probe();

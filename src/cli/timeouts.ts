@@ -1,3 +1,4 @@
+import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { pc } from '../render/colors.js';
 import { pendingWrites } from '../actions/persist.js';
@@ -10,7 +11,7 @@ import { parseTimeoutSpec } from '../core/plan/timeoutSpec.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import { underRoot } from '../host/confTree.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
-import { scanTimeoutImpact } from '../measure/timeoutImpactScan.js';
+import { scanTimeoutImpact } from '../analysisRuntime/timeoutImpactScan.js';
 import { formatCount } from '../render/format.js';
 import { openLiveTable } from '../host/tableSource.js';
 import { type CommandContext, type CommonOptions, addCommonOptions, openContext } from './context.js';
@@ -36,7 +37,7 @@ const RECOMMENDATION_BASIS = 'kube-proxy default for established (24 h); kernel 
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function timeoutsCommand(setExit: (code: number) => void): Command {
+export function timeoutsCommand(): Command {
   const command = new Command('timeouts').description(
     'every conntrack timeout (current, default, recommended) and, with --set, the impact on the live table before changing it',
   );
@@ -58,7 +59,7 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
       "with --apply: also persist the values in ctdoctor's sysctl.d drop-in (host namespace only)",
     )
     .option('--apply', 'write the values in this namespace (without it, only the plan is printed)');
-  return command.action(async (options: TimeoutsOptions) => {
+  return actionWithExitCode(command, async (options: TimeoutsOptions) => {
     const context = await openContext(options);
     const settings = await readConntrackSettings(context.files);
     // frag6_timeout is IPv6 reassembly, not the lifetime of a table entry.
@@ -169,7 +170,7 @@ export function timeoutsCommand(setExit: (code: number) => void): Command {
       if (persistCommand) lines.push(`to make it stick: ${persistCommand}`);
       process.stdout.write(`${lines.join('\n')}\n`);
     }
-    setExit(refusal && options.apply ? EXIT.failure : EXIT.ok);
+    return refusal && options.apply ? EXIT.failure : EXIT.ok;
   });
 }
 

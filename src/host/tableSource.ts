@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { TableSourceName } from '../core/analysis/analysisRun.js';
 import { CtdoctorError } from '../core/errors.js';
 import { netlinkPermissionError } from './netlinkPermission.js';
 import { requireTool, runTool, toolError } from './childProcess.js';
@@ -13,12 +14,7 @@ import { chunksFromFifo } from './procReader.js';
 import type { NetnsFiles } from './netnsFiles.js';
 import { type HostRoots, procPath } from './roots.js';
 
-export type TableSourceKind = 'procfs' | 'netlink' | 'file' | 'stdin';
-
-export interface TableSource {
-  kind: TableSourceKind;
-  /** What was read, for the report: a path or the command. */
-  description: string;
+export interface TableSource extends TableSourceName {
   /**
    * The table's bytes; breaking out of the iteration stops the read and releases everything. A
    * chunk may be overwritten by the next one: consume it, or copy it, before asking for more.

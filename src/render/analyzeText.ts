@@ -1,6 +1,6 @@
 import { pc } from './colors.js';
 import type { RankedKey } from '../core/analysis/tableSummary.js';
-import type { AnalysisReport } from '../measure/analysisReport.js';
+import type { AnalysisReport } from '../core/reports/analysisReport.js';
 import { renderFinding } from './findingsText.js';
 import { formatCount, formatPercent } from './format.js';
 import { renderColumns } from './table.js';

@@ -1,4 +1,4 @@
-import type { DoctorReport } from '../measure/doctorReport.js';
+import type { DoctorReport } from '../core/reports/doctorReport.js';
 
 const SEVERITY = { crit: 'CRITICAL', warn: 'WARNING', info: 'INFO' } as const;
 

@@ -1,5 +1,5 @@
 import { pc } from './colors.js';
-import type { DoctorReport } from '../measure/doctorReport.js';
+import type { DoctorReport } from '../core/reports/doctorReport.js';
 import { severityLabel } from './findingsText.js';
 import { formatCount, formatPercent, formatPerSecond } from './format.js';
 import { colourVerdict } from './statusText.js';

@@ -4,7 +4,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { AnalysisReport } from '../../src/measure/analysisReport.js';
+import type { AnalysisReport } from '../../src/core/reports/analysisReport.js';
 import { hasStackTrace, runCli, runCliJson } from '../support/cli.js';
 import { fixture } from '../support/paths.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import type { StatusReport } from '../../src/core/status.js';
-import type { DoctorReport } from '../../src/measure/doctorReport.js';
+import type { DoctorReport } from '../../src/core/reports/doctorReport.js';
 import { type CliResult, hasStackTrace, runCli, runCliJson } from '../support/cli.js';
 import { REPO_ROOT, fixture } from '../support/paths.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { TABLE_SCENARIOS } from '../../src/lab/tableScenarios.js';
-import type { AnalysisReport } from '../../src/measure/analysisReport.js';
+import type { AnalysisReport } from '../../src/core/reports/analysisReport.js';
 import { runCli, runCliJson } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 

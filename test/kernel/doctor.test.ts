@@ -10,7 +10,7 @@ import { DEFAULT_ROOTS } from '../../src/host/roots.js';
 import { withGlobalMax } from '../../src/lab/globalMax.js';
 import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
 import { scenario } from '../../src/lab/tableScenarios.js';
-import type { DoctorReport } from '../../src/measure/doctorReport.js';
+import type { DoctorReport } from '../../src/core/reports/doctorReport.js';
 import { runCli, runCliJson } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { REPO_ROOT } from '../support/paths.js';

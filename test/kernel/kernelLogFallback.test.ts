@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runTool } from '../../src/host/childProcess.js';
-import type { DoctorReport } from '../../src/measure/doctorReport.js';
+import type { DoctorReport } from '../../src/core/reports/doctorReport.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { CLI } from '../support/paths.js';
 

@@ -3,7 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { summarizeTable } from '../../src/core/analysis/tableSummary.js';
-import { type AnalysisEngine, analyzeStream } from '../../src/measure/tableAnalysis.js';
+import type { AnalysisEngine } from '../../src/core/analysis/analysisRun.js';
+import { analyzeStream } from '../../src/analysisRuntime/tableAnalysis.js';
 import { oracleCounts } from '../support/oracleParser.js';
 import { fixture } from '../support/paths.js';
 

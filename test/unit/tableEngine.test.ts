@@ -8,8 +8,9 @@ import { summarizeTable } from '../../src/core/analysis/tableSummary.js';
 import { CtdoctorError } from '../../src/core/errors.js';
 import { EntryStreamParser } from '../../src/core/table/entryStream.js';
 import { type ConntrackEntry, FLAG, createEntry } from '../../src/core/table/entry.js';
-import { tableEngineModule } from '../../src/host/tableEngineModule.js';
-import { type AnalysisEngine, analyzeStream } from '../../src/measure/tableAnalysis.js';
+import { tableEngineModule } from '../../src/analysisRuntime/tableEngineModule.js';
+import type { AnalysisEngine } from '../../src/core/analysis/analysisRun.js';
+import { analyzeStream } from '../../src/analysisRuntime/tableAnalysis.js';
 import { formatEntryLine } from '../support/entryLine.js';
 import { fixture } from '../support/paths.js';
 

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { type AnalysisOptions, analyzeFileRange } from './tableAnalysis.js';
+import type { AnalysisOptions } from '../core/analysis/analysisRun.js';
+import { analyzeFileRange } from './tableAnalysis.js';
 
 const { path, start, end, options } = workerData as {
   path: string;

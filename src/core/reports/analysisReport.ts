@@ -1,13 +1,12 @@
-import type { Finding } from '../core/analysis/findings.js';
-import { type DetectorContext, detectTableFindings } from '../core/analysis/tableDetectors.js';
-import { mostlyMalformed } from '../core/analysis/tableInput.js';
-import { type TableSummary, summarizeTable } from '../core/analysis/tableSummary.js';
-import type { TableSource } from '../host/tableSource.js';
-import type { AnalysisRun } from './tableAnalysis.js';
+import type { Finding } from '../analysis/findings.js';
+import { type DetectorContext, detectTableFindings } from '../analysis/tableDetectors.js';
+import { mostlyMalformed } from '../analysis/tableInput.js';
+import { type TableSummary, summarizeTable } from '../analysis/tableSummary.js';
+import type { AnalysisRun, TableSourceName } from '../analysis/analysisRun.js';
 
 export interface AnalysisReport extends TableSummary {
   schema: 'ctdoctor.analyze/v1';
-  source: { kind: TableSource['kind']; description: string };
+  source: TableSourceName;
   /**
    * Lines that were not valid entries: counted and skipped. `example` is the first, as `line N:
    * reason` (`line` and `reason` apart); `mostLines` when they outnumber the entries.
@@ -37,7 +36,7 @@ export interface AnalysisReport extends TableSummary {
 
 export function buildAnalysisReport(
   run: AnalysisRun,
-  source: TableSource,
+  source: TableSourceName,
   options: { limit: number; filter?: string; context: DetectorContext },
 ): AnalysisReport {
   const summary = summarizeTable(run.aggregator, options.limit);

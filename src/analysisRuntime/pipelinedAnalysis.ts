@@ -1,9 +1,9 @@
 import { CtdoctorError } from '../core/errors.js';
-import { tableEngineModule } from '../host/tableEngineModule.js';
+import { tableEngineModule } from './tableEngineModule.js';
 import { openFileReader } from '../host/tableSource.js';
 import { CHUNK_BYTES, readChunk, readRecordSlot } from './parsePipeline.js';
 import { type ParseThread, takeParseThread } from './parseThread.js';
-import type { AnalysisOptions, AnalysisRun, ProgressListener } from './tableAnalysis.js';
+import type { AnalysisOptions, AnalysisRun, ProgressListener } from '../core/analysis/analysisRun.js';
 import { consumer } from './tableConsumer.js';
 
 /** Reads while the parse thread starts: small, so that the hand-over comes soon after. */

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { tableEngineModule } from '../host/tableEngineModule.js';
+import { tableEngineModule } from './tableEngineModule.js';
 import { ChunkPlan, INPUT_LAYOUT, type ParseThreadData, RECORD_LAYOUT } from './parsePipeline.js';
 import { SlotRing } from './slotRing.js';
 
@@ -26,7 +26,7 @@ export class ParseThread {
       records: { shared: this.records.shared, layout: this.records.layout },
     };
     // Bundled (scripts/bundle-cli.mjs): one file loads faster than the modules it is made of.
-    this.worker = new Worker(new URL('../measure/tableParseWorker.bundle.js', import.meta.url), {
+    this.worker = new Worker(new URL('../analysisRuntime/tableParseWorker.bundle.js', import.meta.url), {
       workerData: data,
     });
     this.worker.on('message', (message: { error?: string }) => {

@@ -1,50 +1,19 @@
 import { Worker } from 'node:worker_threads';
-import type { FieldName } from '../core/analysis/entryFields.js';
-import type { AggregatorState, TableAggregator } from '../core/analysis/tableAggregator.js';
+import type {
+  AnalysisEngine,
+  AnalysisOptions,
+  AnalysisRun,
+  ProgressListener,
+} from '../core/analysis/analysisRun.js';
+import type { AggregatorState } from '../core/analysis/tableAggregator.js';
 import { CtdoctorError } from '../core/errors.js';
 import { type ParseCounts, addParseCounts } from '../core/table/entryStream.js';
-import { tableEngineModule } from '../host/tableEngineModule.js';
+import { tableEngineModule } from './tableEngineModule.js';
 import { analyzeFilePipelined } from './pipelinedAnalysis.js';
 import { dropOfferedParseThread } from './parseThread.js';
 import { consumer, wasmEligible } from './tableConsumer.js';
 import { PARALLEL_MIN_BYTES, type ThreadPlan, defaultThreadPlan, requestedThreadPlan } from './threadPlan.js';
 import { type TableSource, lineAlignedRanges, openFileRange } from '../host/tableSource.js';
-
-export interface AnalysisOptions {
-  /** Keys counted exactly per top list before Space-Saving evicts. */
-  capacity: number;
-  groupBy?: FieldName[];
-  filter?: string;
-  /** Stop after this many entries (doctor on huge tables); undefined = all. */
-  sampleEntries?: number;
-  /** `typescript` forces the reference parser; by default the WebAssembly engine runs when it can. */
-  engine?: AnalysisEngine;
-  /**
-   * Threads for a saved dump of 16 MB or more: 1, 2 (a parse thread beside the counting one), or
-   * 3–4 (parts merged). By default dumps of 32 MB or more use two on a host with two CPUs or more,
-   * and dumps of 512 MB or more are split one part per CPU but one, when that makes two or more.
-   */
-  threads?: number;
-}
-
-export interface AnalysisRun {
-  aggregator: TableAggregator;
-  engine: AnalysisEngine;
-  counts: ParseCounts;
-  /** Entries seen before the filter. */
-  scanned: number;
-  bytes: number;
-  /** The read stopped at --sample with input left unread: shares are of the sample. */
-  sampled: boolean;
-  /** The read stopped because nothing in its first NO_ENTRY_READ_LIMIT_BYTES was an entry. */
-  abandoned: boolean;
-  workers: number;
-  durationMs: number;
-}
-
-export type ProgressListener = (bytes: number) => void;
-
-export type AnalysisEngine = 'wasm' | 'typescript';
 
 /** Parses and aggregates a byte stream as it arrives, overlapping the kernel's (or tool's) dump. */
 /**
@@ -144,7 +113,7 @@ export async function analyzeFileRange(
 
 function runWorker(path: string, range: [number, number], options: AnalysisOptions): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('../measure/tableAnalysisWorker.js', import.meta.url), {
+    const worker = new Worker(new URL('../analysisRuntime/tableAnalysisWorker.js', import.meta.url), {
       workerData: { path, start: range[0], end: range[1], options },
     });
     worker.once('message', (message: { result?: WorkerResult; error?: string }) => {

@@ -25,9 +25,9 @@ import { countNumaNodes } from '../host/numaNodes.js';
 import { type HostRoots, isLiveProc } from '../host/roots.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { openLiveTable } from '../host/tableSource.js';
-import { type AnalysisReport, buildAnalysisReport } from './analysisReport.js';
+import { type AnalysisReport, buildAnalysisReport } from '../core/reports/analysisReport.js';
 import { type PersistAudit, auditPersistence } from './persistAudit.js';
-import { analyzeSource } from './tableAnalysis.js';
+import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import { readConntrackSample } from '../host/conntrackSample.js';
 
 export interface DoctorOptions {

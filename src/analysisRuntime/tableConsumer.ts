@@ -2,8 +2,8 @@ import { type EntryPredicate, parseEntryFilter } from '../core/analysis/entryFil
 import { TableAggregator } from '../core/analysis/tableAggregator.js';
 import { TableEngine } from '../core/analysis/tableEngine.js';
 import { EntryStreamParser, type ParseCounts } from '../core/table/entryStream.js';
-import { tableEngineModule } from '../host/tableEngineModule.js';
-import type { AnalysisEngine, AnalysisOptions, AnalysisRun } from './tableAnalysis.js';
+import { tableEngineModule } from './tableEngineModule.js';
+import type { AnalysisEngine, AnalysisOptions, AnalysisRun } from '../core/analysis/analysisRun.js';
 
 /**
  * A table's first line is an entry: when this much has been read without one (random bytes, a
