@@ -100,7 +100,7 @@ async function runTimeouts(options: TimeoutsOptions, context: CommandContext): P
     basis: RECOMMENDATION_BASIS,
     timeouts,
     changes,
-    scan: scan && { entries: scan.entries, impacts: scan.impacts },
+    scan: scan ? { entries: scan.entries, impacts: scan.impacts } : null,
     refusal,
     applied,
     persistCommand: persistCommandFor(changes, Boolean(options.persist)),
