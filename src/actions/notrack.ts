@@ -11,7 +11,8 @@ import type { Firewall } from '../host/firewall.js';
 import { CtdoctorError } from '../core/errors.js';
 import { withChangeLock } from './changeLock.js';
 import { nftRuleHandles, undoContextOf } from './changeUndo.js';
-import type { Journal, JournalChange } from './journal.js';
+import type { JournalChange } from '../core/journal/journalEntry.js';
+import type { Journal } from './journal.js';
 import { nftTableCreation } from './changeSteps.js';
 import { type ChangeStep, applyJournaled } from './journaledApply.js';
 

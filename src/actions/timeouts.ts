@@ -1,4 +1,5 @@
 import type { FileWrite } from '../core/plan/persistPlan.js';
+import type { TimeoutChange } from '../core/plan/timeoutsPlan.js';
 import { runConntrackBatch } from '../host/conntrackBatch.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import type { NetnsFiles } from '../host/netnsFiles.js';
@@ -9,11 +10,6 @@ import { fileSteps, sysctlSteps } from './changeSteps.js';
 import { undoContextOf } from './changeUndo.js';
 import type { Journal } from './journal.js';
 import { applyJournaled } from './journaledApply.js';
-
-export interface TimeoutChange {
-  name: string;
-  newSeconds: number;
-}
 
 /** The drop-in writes of `timeouts --persist`, made in the same journal entry as the values. */
 export interface TimeoutsPersist {
