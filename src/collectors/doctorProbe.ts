@@ -20,7 +20,7 @@ import { keyOwners } from './keyOwners.js';
 import { networkNamespaces } from './namespaces.js';
 import { numaNodes } from './numaNodes.js';
 import { persistenceState } from './persistAudit.js';
-import { auditPersistence } from '../core/plan/persistAudit.js';
+import { auditPersistenceState } from '../core/plan/persistAudit.js';
 import { sampleTwice } from './twoSamples.js';
 
 export interface DoctorOptions {
@@ -62,13 +62,13 @@ function targetOf(info: NetnsInfo, self: NetnsTarget): NetnsTarget {
 }
 
 /** A namespace known only by what resolveNetns found (a tree's own, or a --netns nothing else lists). */
-function bareNamespace(target: NetnsTarget, names: string[]): NetnsInfo {
+function bareNamespace(target: NetnsTarget, names: string[], pid: number | null): NetnsInfo {
   return {
     inode: target.inode,
     initial: target.initial,
     names,
     path: target.path,
-    pid: target.pid ?? null,
+    pid,
     processes: [],
     existsSinceMs: null,
   };
@@ -83,12 +83,14 @@ async function namespacesToExamine(
 ): Promise<NetnsInfo[]> {
   const { roots } = options;
   // The live host's namespaces (and its /run/netns) are not the tree's: a tree reports its own.
-  let infos = live ? required(await networkNamespaces(roots)) : [{ ...bareNamespace(self, []), pid: null }];
+  let infos = live ? required(await networkNamespaces(roots)) : [bareNamespace(self, [], null)];
   if (!live) skipped.push(`other network namespaces (--proc-root ${roots.procRoot} shows only its own)`);
   if (!options.netns) return infos;
   const wanted = await resolveNetns(options.netns, roots);
   infos = infos.filter((info) => info.inode === wanted.inode);
-  return infos.length > 0 ? infos : [bareNamespace(wanted, wanted.name ? [wanted.name] : [])];
+  return infos.length > 0
+    ? infos
+    : [bareNamespace(wanted, wanted.name ? [wanted.name] : [], wanted.pid ?? null)];
 }
 
 /** Count and counters of one namespace; max and buckets are global and come from ctdoctor's own. */
@@ -212,7 +214,7 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
     settings,
     namespaces,
     kernelLog: log,
-    persist: state.ok ? auditPersistence(state.data, facts) : null,
+    persist: state.ok ? auditPersistenceState(state.data, facts) : null,
     helpers: live ? dataOr(await conntrackHelpers(selfFiles, roots, false), []) : [],
     owners: required(await keyOwners(options.root, roots, availableParallelism(), self.initial)),
     numaNodes: required(await numaNodes(roots)),

@@ -2,7 +2,7 @@ import type { HostFacts } from '../core/hostFacts.js';
 import {
   type PersistAudit,
   type PersistenceState,
-  auditPersistence as auditState,
+  auditPersistenceState,
   auditedKeys,
 } from '../core/plan/persistAudit.js';
 import { readSysctlTree } from '../host/confTree.js';
@@ -25,5 +25,5 @@ export async function auditPersistence(
   access: SysctlAccess,
   facts: HostFacts,
 ): Promise<PersistAudit> {
-  return auditState(required(await persistenceState(root, access)), facts);
+  return auditPersistenceState(required(await persistenceState(root, access)), facts);
 }

@@ -49,7 +49,7 @@ export function auditedKeys(tree: SysctlTree): string[] {
 }
 
 /** Runtime vs what boot sets (under both appliers) vs ctdoctor's file, and assignments that lose. */
-export function auditPersistence(
+export function auditPersistenceState(
   state: PersistenceState,
   facts: Pick<HostFacts, 'memTotalBytes' | 'kernelVersion'>,
 ): PersistAudit {
