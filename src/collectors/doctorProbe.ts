@@ -5,7 +5,12 @@ import type { HostFacts } from '../core/hostFacts.js';
 import type { NetnsInfo } from '../core/networkNamespace.js';
 import { buildAnalysisReport } from '../core/reports/analysisReport.js';
 import type { DoctorData, NamespaceHealth } from '../core/reports/doctorData.js';
-import { type ConntrackSample, type StatusThresholds, evaluateStatus } from '../core/status.js';
+import {
+  type ConntrackSample,
+  type StatusThresholds,
+  evaluateStatus,
+  statusFactsOf,
+} from '../core/status.js';
 import { type NetnsTarget, resolveNetns } from '../host/netns.js';
 import { type NetnsFiles, netnsFiles } from '../host/netnsFiles.js';
 import { type HostRoots, isLiveProc } from '../host/roots.js';
@@ -115,15 +120,7 @@ async function namespaceHealth(reading: Reading, infos: NetnsInfo[]): Promise<Na
     const status = evaluateStatus(
       first.data,
       second.data,
-      {
-        kernel: reading.facts.kernel,
-        entrySize: reading.facts.entrySize,
-        netns: {
-          inode: info.inode,
-          initial: info.initial,
-          ...(info.names[0] ? { name: info.names[0] } : {}),
-        },
-      },
+      statusFactsOf(reading.facts, { inode: info.inode, initial: info.initial, name: info.names[0] }),
       reading.options.thresholds,
     );
     return { ...none, status, error: null };

@@ -1,5 +1,5 @@
 import type { HostFacts } from '../core/hostFacts.js';
-import { type StatusReport, type StatusThresholds, evaluateStatus } from '../core/status.js';
+import { type StatusReport, type StatusThresholds, evaluateStatus, statusFactsOf } from '../core/status.js';
 import type { SampleOptions } from '../host/conntrackSample.js';
 import type { NetnsFiles } from '../host/netnsFiles.js';
 import { required } from './collector.js';
@@ -21,15 +21,5 @@ export async function probeStatus(
     async () => required(await conntrackSample(files, options)),
     options.intervalSeconds,
   );
-  const { inode, initial, name } = files.target;
-  return evaluateStatus(
-    before,
-    after,
-    {
-      kernel: facts.kernel,
-      entrySize: facts.entrySize,
-      netns: { inode, initial, ...(name ? { name } : {}) },
-    },
-    options.thresholds,
-  );
+  return evaluateStatus(before, after, statusFactsOf(facts, files.target), options.thresholds);
 }
