@@ -37,7 +37,7 @@ export function enteredNamespaceSample(
     const counters = await statCounters(files, { source: 'procfs', netlinkAllowed });
     if (counters.ok && counters.data.stats) {
       const { stats } = counters.data;
-      return { takenAtMs, count: stats.entries ?? 0, ...global, stats };
+      return { takenAtMs, count: stats.entries ?? 0, max: global.max, buckets: global.buckets, stats };
     }
     if (!counters.ok && counters.reason !== 'absent') throw counters.cause;
     return required(await conntrackSample(files, { source: 'netlink', netlinkAllowed }));
