@@ -184,7 +184,7 @@ describe('readings of /proc and /sys', () => {
     assert.equal(json.namespaces[0]!.usage, 1);
     assert.equal(json.namespaces[0]!.verdict, 'crit');
     assert.match(json.summary.line, /100% full \(200\/200\)/);
-    const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'doctor.schema.json'), 'utf8'));
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'schemas', 'doctor.v1.schema.json'), 'utf8'));
     const validate = new Ajv({ allErrors: true }).compile(schema);
     assert.ok(validate(json), JSON.stringify(validate.errors));
     const status = await runCliJson<StatusReport>(['status', ...treeArgs(tree)]);

@@ -16,7 +16,7 @@ import { requireKernelLab } from '../support/kernelLab.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { K1, makeTree } from '../support/sysctlTrees.js';
 
-const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'doctor.schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'schemas', 'doctor.v1.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: true }).compile(schema);
 
 async function waitForTableFullMessage(inode: number, sinceMs: number): Promise<void> {
