@@ -100,7 +100,7 @@ describe('every command --json on the real kernel', () => {
     });
   });
 
-  it("mitigate --apply on the host's limit and persist --apply in a --root tree, then rollback", async () => {
+  it("mitigate --apply on the host's limit, persist --reload --apply in a --root tree, then rollback", async () => {
     await withBusyLab(async (lab) => {
       const state = ['--state-dir', stateDir()];
       await withGlobalMax(4000, async (originalMax) => {
@@ -122,12 +122,19 @@ describe('every command --json on the real kernel', () => {
         await jsonOf('ctdoctor.rollback/v1', ['rollback', ...state]);
         assert.equal(hostMax(), 4000, 'rollback restores the limit mitigate changed');
       });
+      // Inside the lab, --reload applies the persisted timeout there, as boot would.
+      const inLab = { as: ['ip', 'netns', 'exec', lab.name] };
       const etc = makeTree({});
-      const persist = ['persist', '--root', etc, ...state, '--max', '524288'];
-      const applied = await jsonOf('ctdoctor.persist/v1', [...persist, '--apply']);
-      assert.equal(applied.applied, true);
-      await jsonOf('ctdoctor.persist-check/v1', ['persist', '--check', '--root', etc], { exit: [0, 1] });
-      await jsonOf('ctdoctor.rollback/v1', ['rollback', '--root', etc, ...state]);
+      const persist = ['persist', '--root', etc, ...state, '--timeout', 'udp_timeout=45'];
+      const applied = await jsonOf('ctdoctor.persist/v1', [...persist, '--reload', '--apply'], inLab);
+      assert.equal((applied.reloaded as unknown[]).length, 1, 'the timeout was applied now');
+      assert.equal(await lab.readSysctl('nf_conntrack_udp_timeout'), '45');
+      await jsonOf('ctdoctor.persist-check/v1', ['persist', '--check', '--root', etc], {
+        ...inLab,
+        exit: [0, 1],
+      });
+      await jsonOf('ctdoctor.rollback/v1', ['rollback', '--root', etc, ...state], inLab);
+      assert.equal(await lab.readSysctl('nf_conntrack_udp_timeout'), '120', 'rolled back');
     });
   });
 
