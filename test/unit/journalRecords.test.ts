@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Journal, type JournalChange } from '../../src/actions/journal.js';
+import { realHost } from '../../src/host/hostSeam.js';
 
 const MAX: JournalChange = {
   kind: 'sysctl',
@@ -22,7 +23,7 @@ const DROPIN: JournalChange = {
 function journalWith(records: object[]): Journal {
   const dir = mkdtempSync(join(tmpdir(), 'ctd-journal-'));
   writeFileSync(join(dir, 'journal.jsonl'), records.map((record) => `${JSON.stringify(record)}\n`).join(''));
-  return new Journal(dir);
+  return new Journal(dir, realHost);
 }
 
 const time = '2026-12-01T00:00:00.000Z';
