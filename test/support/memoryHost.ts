@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CtdoctorError } from '../../src/core/errors.js';
 import type { RunOptions, RunResult } from '../../src/host/childProcess.js';
-import { describeFileFailure } from '../../src/host/fileFailures.js';
+import { describeFileFailure } from '../../src/host/errnoReason.js';
 import type { Host, HostFiles, HostProcesses } from '../../src/host/hostSeam.js';
 import type { SysctlAccess } from '../../src/host/sysctlAccess.js';
 
