@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { unloadHelpers } from '../../../src/actions/helpers.js';
 import { Journal } from '../../../src/actions/journal.js';
+import { HELPER_BLACKLIST_FILE, type HelperPlanItem } from '../../../src/core/plan/conntrackHelpers.js';
 import { applyPersist } from '../../../src/actions/persist.js';
 import { MemoryHost } from '../../support/memoryHost.js';
 
@@ -94,5 +96,37 @@ describe('an apply is all or nothing (in-memory host)', () => {
     });
     assertUnchanged(host);
     assert.deepEqual(host.recordTypes(journal.path), ['begin', 'step', 'undoing', 'abort']);
+  });
+
+  it('#12.5 a module that will not unload loads back the one unloaded before it and writes no blacklist', async () => {
+    const host = new MemoryHost();
+    const journal = new Journal('/var/lib/ctdoctor', host);
+    host.scriptTools((argv) =>
+      argv.join(' ') === 'modprobe -r nf_conntrack_sip'
+        ? { stdout: '', stderr: 'modprobe: FATAL: Module nf_conntrack_sip is in use.\n', exitCode: 1 }
+        : undefined,
+    );
+    const items: HelperPlanItem[] = ['ftp', 'sip'].map((name) => ({
+      name,
+      action: 'unload',
+      reason: 'unused',
+      commands: [],
+    }));
+    await assert.rejects(unloadHelpers(items, '/', journal), {
+      message:
+        'modprobe -r nf_conntrack_sip: modprobe: FATAL: Module nf_conntrack_sip is in use.; nothing was changed (what was done is undone)',
+    });
+    assert.deepEqual(
+      host.operations.filter((operation) => operation.startsWith('run ')),
+      [
+        'run modprobe -r nf_conntrack_ftp',
+        'run modprobe -r nf_conntrack_sip',
+        // Undone newest first, the failed unload too: loading a loaded module is a no-op.
+        'run modprobe nf_conntrack_sip',
+        'run modprobe nf_conntrack_ftp',
+      ],
+    );
+    assert.equal(host.fileBytes.has(HELPER_BLACKLIST_FILE), false);
+    assert.equal(host.recordTypes(journal.path).at(-1), 'abort');
   });
 });
