@@ -44,28 +44,27 @@ export async function withChangeLock<T>(
 async function acquire(path: string, files: HostFiles, processes: HostProcesses): Promise<void> {
   const takeover = `${path}.takeover`;
   const ours = String(processes.pid);
-  const holdsIt = (pid: number) => holdsLock(pid, processes);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (await files.createExclusive(path, ours)) return;
     const holder = await readHolder(path, files);
     if (holder === 'gone') continue; // released between the two calls
     if (holder === 'no pid')
       throw busy(`the lock ${path} names no process: if no ctdoctor is running, remove it by hand`);
-    if (holdsIt(holder))
+    if (holdsLock(holder, processes))
       throw busy(
         `another ctdoctor (pid ${holder}) is changing the system; retry when it is done (lock ${path})`,
       );
     if (await files.createExclusive(takeover, ours)) {
       try {
         const current = await readHolder(path, files);
-        if (typeof current === 'number' && !holdsIt(current)) await files.remove(path);
+        if (typeof current === 'number' && !holdsLock(current, processes)) await files.remove(path);
       } finally {
         await files.remove(takeover);
       }
       continue;
     }
     const taker = await readHolder(takeover, files);
-    if (taker === 'no pid' || (typeof taker === 'number' && !holdsIt(taker)))
+    if (taker === 'no pid' || (typeof taker === 'number' && !holdsLock(taker, processes)))
       throw busy(
         `a takeover of the stale lock ${path} was interrupted: if no ctdoctor is running, remove ${takeover} by hand`,
       );
