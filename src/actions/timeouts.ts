@@ -30,7 +30,7 @@ export async function applyTimeouts(
   journal: Journal,
   persist: TimeoutsPersist | null,
 ): Promise<{ journalId: string | null; flushed: number }> {
-  return withChangeLock(journal.stateDir, async () => {
+  return withChangeLock(journal, async () => {
     const id = journal.newId();
     const access = sysctlAccess(files, roots);
     const steps = [
@@ -41,7 +41,9 @@ export async function applyTimeouts(
           to: String(change.newSeconds),
         })),
       )),
-      ...(persist ? await fileSteps(persist.writes, persist.realPath, journal.backupDir(id)) : []),
+      ...(persist
+        ? await fileSteps(journal.host.files, persist.writes, persist.realPath, journal.backupDir(id))
+        : []),
     ];
     const made = await applyJournaled(
       { journal, id, command: 'timeouts', undo: undoContextOf(access, persist?.realPath) },

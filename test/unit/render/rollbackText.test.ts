@@ -7,6 +7,7 @@ import { Journal } from '../../../src/actions/journal.js';
 import { rollbackChanges } from '../../../src/actions/rollback.js';
 import type { JournalChange } from '../../../src/core/journal/journalEntry.js';
 import type { JournalListing } from '../../../src/core/journal/rollbackResult.js';
+import { realHost } from '../../../src/host/hostSeam.js';
 import type { SysctlAccess } from '../../../src/host/sysctlAccess.js';
 import {
   journalListJson,
@@ -63,7 +64,7 @@ async function journalApplied(journal: Journal, id: string, command: string, cha
  * namespace cut short by a crash.
  */
 async function journalOfThreeApplies(): Promise<Journal> {
-  const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')));
+  const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')), realHost);
   await journalApplied(journal, '20261201T214715Z-0001', 'mitigate', [MAX]);
   await journalApplied(journal, '20261201T214716Z-0002', 'persist', [NEW_DROPIN]);
   // Begun, never stepped: the change is in doubt.
@@ -102,7 +103,7 @@ describe('rollback --list text', () => {
   });
 
   it('an empty journal says where it looked; a torn line is a warning, kept apart from the list', async () => {
-    const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')));
+    const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')), realHost);
     const empty = await listing(journal);
     assert.equal(renderJournalList(empty), `no changes journaled in ${journal.path}\n`);
     assert.equal(renderJournalWarnings(empty), '');
