@@ -1,10 +1,10 @@
-import { isCtdoctorError } from '../core/errors.js';
+import { type FailureReason, failureReason } from '../host/errnoReason.js';
 
 /**
  * Why a collector has no data. A reading that is not there is an answer, not a crash (node_exporter
  * treats a missing file as "no data"): the caller decides what the absence means.
  */
-export type CollectFailure = 'absent' | 'permission' | 'tool-missing' | 'failed';
+export type CollectFailure = FailureReason;
 
 /** One collector's reading: its data, or why there is none; and how long it took either way. */
 export type Collected<T> =
@@ -19,22 +19,6 @@ export type Collected<T> =
       durationMs: number;
     };
 
-/** The host layer already names every errno as a CtdoctorError kind; this only groups the kinds. */
-function failureOf(error: unknown): CollectFailure {
-  if (!isCtdoctorError(error)) return 'failed';
-  switch (error.kind) {
-    case 'not-found':
-    case 'not-loaded':
-      return 'absent';
-    case 'permission':
-      return 'permission';
-    case 'missing-tool':
-      return 'tool-missing';
-    default:
-      return 'failed';
-  }
-}
-
 /** Times one read and turns its failure into a reason. `read` must not sleep or judge what it reads. */
 export async function collect<T>(collector: string, read: () => Promise<T>): Promise<Collected<T>> {
   const started = performance.now();
@@ -45,7 +29,7 @@ export async function collect<T>(collector: string, read: () => Promise<T>): Pro
     return {
       collector,
       ok: false,
-      reason: failureOf(error),
+      reason: failureReason(error),
       message: error instanceof Error ? error.message : String(error),
       cause: error,
       durationMs: performance.now() - started,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { collect, dataOr, required } from '../../../src/collectors/collector.js';
 import { CtdoctorError, type ErrorKind } from '../../../src/core/errors.js';
+import { withFileDeadline } from '../../../src/host/fileFailures.js';
 
 describe('collect', () => {
   it('returns the data and how long the read took', async () => {
@@ -33,6 +34,15 @@ describe('collect', () => {
       assert.equal(typeof collected.durationMs, 'number');
     });
   }
+
+  it('a read that hung past its deadline is "timed-out", told apart from a failure', async () => {
+    const collected = await collect('reading', () =>
+      withFileDeadline('/proc/net/stat/nf_conntrack', 'read', new Promise<never>(() => {}), 20),
+    );
+    assert.ok(!collected.ok);
+    assert.equal(collected.reason, 'timed-out');
+    assert.match(collected.message, /nf_conntrack/);
+  });
 
   it('an error that is no CtdoctorError (a bug) is "failed", not a crash', async () => {
     const collected = await collect('reading', () => Promise.reject(new TypeError('x is undefined')));
