@@ -8,7 +8,7 @@ export interface FindingKind {
   id: string;
   /** The report that shows it; doctor also shows every analyze finding of each namespace. */
   report: 'doctor' | 'analyze';
-  /** What an analyze finding is about (its `subject`). */
+  /** What an analyze finding is about (its `subject`); alternatives are joined by " or ". */
   subject?: string;
   /** When it fires, thresholds included. */
   when: string;

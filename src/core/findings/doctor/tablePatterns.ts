@@ -8,8 +8,8 @@ export const TABLE_PATTERN: FindingKind = {
   when: "analyze's rules find a pattern in the namespace's table (every analyze finding below)",
   severity: "the analyze finding's",
   evidence: ["the analyze finding's"],
-  advice: "The analyze finding's advice.",
-  commands: ["the analyze finding's, each ctdoctor command aimed at the namespace (--netns <netns>)"],
+  advice: "The analyze finding's advice; its ctdoctor commands are aimed at the namespace.",
+  commands: ['ctdoctor <command>[ --netns <netns>]<arguments>', '<other command>'],
 };
 
 /** analyze's findings for the namespace, in doctor's shape, their ctdoctor commands aimed at it. */

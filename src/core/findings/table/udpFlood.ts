@@ -26,7 +26,7 @@ const t = UDP_FLOOD_THRESHOLDS;
 export const UDP_FLOOD: FindingKind = {
   id: 'udp-flood',
   report: 'analyze',
-  subject: '[<destination>:]<port>/udp or udp/<port>',
+  subject: '<destination>:<port>/udp or udp/<port>',
   when: `UNREPLIED UDP entries hold ≥ ${asPercent(t.minShare)} of the table (and ≥ ${MIN_ENTRIES}), ≥ ${asPercent(t.minPortShare)} of them to one port; the subject names the destination when ≥ ${asPercent(t.minPortShare)} of them go to the table's top destination`,
   severity: severityText('warn'),
   evidence: ['entries', 'shareOfTable', 'distinctSources', 'topSourcesOverall', 'udpTimeoutSeconds'],
