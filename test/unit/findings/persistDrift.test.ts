@@ -32,11 +32,22 @@ describe('drift rule', () => {
   });
 
   it('a timeout is named in the persist command', () => {
-    const [finding] = drift([
+    const [udp, established] = drift([
       { ...maxLostAtReboot, key: 'net.netfilter.nf_conntrack_udp_timeout', runtime: '10', atBoot: '30' },
+      {
+        ...maxLostAtReboot,
+        key: 'net.netfilter.nf_conntrack_tcp_timeout_established',
+        runtime: '86400',
+        atBoot: '432000',
+      },
     ]);
-    assert.equal(finding!.fix.commands[0], 'ctdoctor persist --timeout udp_timeout=10 --apply');
-    assertDocumentedDoctorFinding(persistDriftRule.kinds, finding!);
+    assert.equal(udp!.fix.commands[0], 'ctdoctor persist --timeout udp_timeout=10 --apply');
+    assert.equal(
+      established!.fix.commands[0],
+      'ctdoctor persist --timeout tcp_timeout_established=86400 --apply',
+    );
+    for (const finding of [udp!, established!])
+      assertDocumentedDoctorFinding(persistDriftRule.kinds, finding);
   });
 
   it('only `sysctl --system` differs (/etc/sysctl.conf read last): fix the conflict', () => {

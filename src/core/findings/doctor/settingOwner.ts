@@ -2,7 +2,7 @@ import type { FindingKind } from '../findingKind.js';
 import type { DoctorFinding, DoctorInput, HostRule } from './doctorReadings.js';
 
 /** kube-proxy rewrites nf_conntrack_max at its every start: a change ctdoctor makes will not last. */
-const WARN_OWNER = 'kube-proxy';
+export const WARN_OWNER = 'kube-proxy';
 
 export const SETTING_OWNER: FindingKind = {
   id: 'owner:<who>',
