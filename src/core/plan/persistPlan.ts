@@ -157,70 +157,101 @@ function assignmentsOf(file: ConfFile, keys: string[]) {
 
 export function planPersist(input: PersistInput): PersistPlan {
   const keys = Object.keys(input.values).sort();
-  const writes: FileWrite[] = [];
   const others = input.files.filter((file) => !isOurs(file));
-  const existing = input.files.find((file) => file.dir === DROPIN_DIR && isOurs(file));
+  const setters = settersOf(others, keys);
+  const { file, writes } = planOurFile(input, setters, keys);
+  const conflicts = findConflicts(input, setters, keys, file);
+  const fixed = input.fixConflicts ? fixConflicts(input, conflicts, keys) : new Map<string, Buffer>();
+  for (const [path, content] of fixed)
+    writes.push({ path, content, why: `comment out ${keys.join(', ')} (backup kept): --fix-conflicts` });
+  const atBoot = bootAfterPlan(input, others, writes, file, fixed, keys);
+  const warnings = [...brokenLinkWarnings(input), ...bootWarnings(atBoot, input.fixConflicts)];
+  const moduleLoad = planModuleLoad(input);
+  writes.push(...moduleLoad.writes);
+  return {
+    schema: 'ctdoctor.persist-plan/v1',
+    file,
+    writes,
+    conflicts,
+    atBoot,
+    bootOrder: moduleLoad.bootOrder,
+    warnings,
+  };
+}
 
-  // 1. Who else sets our keys, in systemd's reading order (masking applied)?
-  const setters = effectiveFiles(others, 'systemd-sysctl').filter(
-    (file) => assignmentsOf(file, keys).length > 0,
-  );
+/** Who else sets our keys, in systemd's reading order (masking applied). */
+function settersOf(others: ConfFile[], keys: string[]): ConfFile[] {
+  return effectiveFiles(others, 'systemd-sysctl').filter((file) => assignmentsOf(file, keys).length > 0);
+}
 
-  // 2. Our file: a drop-in named to sort after every setter, or /etc/sysctl.conf itself. The name
-  // comes from the tree as it will be: --fix-conflicts comments out /etc/sysctl.conf's lines whatever
-  // the name (`sysctl --system` reads it last), so a link to it (Debian's 99-sysctl.conf) does not
-  // push the name later — or a second run would rename the file it wrote.
-  let file: string;
+/**
+ * Our file: a drop-in named to sort after every setter, or /etc/sysctl.conf itself. The name comes
+ * from the tree as it will be: --fix-conflicts comments out /etc/sysctl.conf's lines whatever the
+ * name (`sysctl --system` reads it last), so a link to it (Debian's 99-sysctl.conf) does not push
+ * the name later — or a second run would rename the file it wrote.
+ */
+function planOurFile(
+  input: PersistInput,
+  setters: ConfFile[],
+  keys: string[],
+): { file: string; writes: FileWrite[] } {
   if (input.target === 'sysctl.conf') {
-    file = SYSCTL_CONF;
     refuseBrokenTarget(input.sysctlConf, input.onDisk);
     const kept = input.sysctlConf.bytes
       ? commentOutKeys(withoutOurBlock(input.sysctlConf.bytes), new Set(keys), SYSCTL_CONF)
       : Buffer.alloc(0);
+    const content = Buffer.concat([withFinalNewline(kept), Buffer.from(renderDropin(input.values))]);
+    return {
+      file: SYSCTL_CONF,
+      writes: [{ path: SYSCTL_CONF, content, why: 'persist in /etc/sysctl.conf (--file)' }],
+    };
+  }
+  if (input.loopingDirs.includes(DROPIN_DIR)) {
+    const dir = input.onDisk(DROPIN_DIR);
+    throw new CtdoctorError(
+      'refused',
+      `${dir} is a symlink loop: neither systemd-sysctl nor sysctl --system reads it, and nothing can be written there; replace it with a directory (rm ${dir} && mkdir ${dir}) and re-run`,
+    );
+  }
+  const staying = input.fixConflicts ? setters.filter((setter) => realOf(setter) !== SYSCTL_CONF) : setters;
+  const file = `${DROPIN_DIR}/${chooseDropinName(staying.map((setter) => setter.name))}`;
+  const target = input.files.find((f) => f.path === file);
+  if (target) refuseBrokenTarget(target, input.onDisk);
+  const writes: FileWrite[] = [];
+  const existing = input.files.find((f) => f.dir === DROPIN_DIR && isOurs(f));
+  if (existing && existing.path !== file) {
     writes.push({
-      path: file,
-      content: Buffer.concat([withFinalNewline(kept), Buffer.from(renderDropin(input.values))]),
-      why: 'persist in /etc/sysctl.conf (--file)',
+      path: existing.path,
+      content: null,
+      why: `replaced by ${file}, which sorts after the files that set the same keys`,
     });
-  } else {
-    if (input.loopingDirs.includes(DROPIN_DIR)) {
-      const dir = input.onDisk(DROPIN_DIR);
-      throw new CtdoctorError(
-        'refused',
-        `${dir} is a symlink loop: neither systemd-sysctl nor sysctl --system reads it, and nothing can be written there; replace it with a directory (rm ${dir} && mkdir ${dir}) and re-run`,
-      );
-    }
-    const staying = input.fixConflicts ? setters.filter((setter) => realOf(setter) !== SYSCTL_CONF) : setters;
-    file = `${DROPIN_DIR}/${chooseDropinName(staying.map((setter) => setter.name))}`;
-    const target = input.files.find((f) => f.path === file);
-    if (target) refuseBrokenTarget(target, input.onDisk);
-    if (existing && existing.path !== file) {
-      writes.push({
-        path: existing.path,
-        content: null,
-        why: `replaced by ${file}, which sorts after the files that set the same keys`,
-      });
-    }
-    writes.push({ path: file, content: renderDropin(input.values), why: "ctdoctor's drop-in" });
   }
-  // 3. Conflicts: lines elsewhere that set our keys, and what they do to our value.
-  const conflicts = findConflicts(input, setters, keys, file);
+  writes.push({ path: file, content: renderDropin(input.values), why: "ctdoctor's drop-in" });
+  return { file, writes };
+}
 
-  // 4. --fix-conflicts comments out the winning lines in /etc, in the real file behind any link.
+/** --fix-conflicts comments out the winning lines in /etc, in the real file behind any link. */
+function fixConflicts(input: PersistInput, conflicts: Conflict[], keys: string[]): Map<string, Buffer> {
   const fixed = new Map<string, Buffer>();
-  if (input.fixConflicts) {
-    const sources = [...input.files, input.sysctlConf];
-    for (const conflict of conflicts.filter((c) => c.fixed)) {
-      const real = conflict.path.split(' -> ').pop()!;
-      if (fixed.has(real)) continue;
-      const source = sources.find((f) => realOf(f) === real && f.bytes !== null);
-      if (source) fixed.set(real, commentOutKeys(source.bytes!, new Set(keys), real));
-    }
-    for (const [path, content] of fixed)
-      writes.push({ path, content, why: `comment out ${keys.join(', ')} (backup kept): --fix-conflicts` });
+  const sources = [...input.files, input.sysctlConf];
+  for (const conflict of conflicts.filter((c) => c.fixed)) {
+    const real = conflict.path.split(' -> ').pop()!;
+    if (fixed.has(real)) continue;
+    const source = sources.find((f) => realOf(f) === real && f.bytes !== null);
+    if (source) fixed.set(real, commentOutKeys(source.bytes!, new Set(keys), real));
   }
+  return fixed;
+}
 
-  // 5. The tree as it will be, read the way each applier reads it.
+/** The value each key gets at boot after the plan: the tree as it will be, read the way each applier reads it. */
+function bootAfterPlan(
+  input: PersistInput,
+  others: ConfFile[],
+  writes: FileWrite[],
+  file: string,
+  fixed: Map<string, Buffer>,
+  keys: string[],
+): PersistPlan['atBoot'] {
   const after = (f: ConfFile): ConfFile => {
     const bytes = fixed.get(realOf(f));
     return bytes ? { ...f, bytes, text: bytes.toString('utf8') } : f;
@@ -235,14 +266,18 @@ export function planPersist(input: PersistInput): PersistPlan {
     for (const [i, f] of filesAfter.entries())
       if (f.realPath === SYSCTL_CONF) filesAfter[i] = { ...f, ...contentOf(ours) };
   } else filesAfter.push(confFileOf(ours));
-  const atBoot = resolveAtBoot({ files: filesAfter, sysctlConf: confAfter }, keys).map((boot) => ({
+  return resolveAtBoot({ files: filesAfter, sysctlConf: confAfter }, keys).map((boot) => ({
     key: boot.key,
     wanted: input.values[boot.key]!,
     systemd: bootValueOf(boot.systemd),
     procps: bootValueOf(boot.procps),
   }));
-  const warnings: string[] = brokenLinkWarnings(input);
-  const hint = input.fixConflicts ? '' : ' (see conflicts; --fix-conflicts)';
+}
+
+/** A key the plan would not set at boot, systemd-sysctl's reading first. */
+function bootWarnings(atBoot: PersistPlan['atBoot'], fixConflicts: boolean): string[] {
+  const hint = fixConflicts ? '' : ' (see conflicts; --fix-conflicts)';
+  const warnings: string[] = [];
   for (const row of atBoot) {
     if (row.systemd.value !== row.wanted) {
       warnings.push(
@@ -254,38 +289,52 @@ export function planPersist(input: PersistInput): PersistPlan {
       );
     }
   }
-  // 6. Keys of a module do not exist when systemd-sysctl runs early at boot.
-  const bootOrder: string[] = [];
+  return warnings;
+}
+
+/** Keys of a module do not exist when systemd-sysctl runs early at boot: load it first, re-apply on load. */
+function planModuleLoad(input: PersistInput): { bootOrder: string[]; writes: FileWrite[] } {
   if (input.conntrackBuiltIn === true) {
-    bootOrder.push(
-      'nf_conntrack is built into this kernel: its keys exist when systemd-sysctl runs at boot; nothing else is needed.',
-    );
-  } else if (input.conntrackBuiltIn === false) {
-    bootOrder.push(
-      'nf_conntrack is a module: its keys do not exist when systemd-sysctl runs early at boot, so ctdoctor loads it from modules-load.d and re-applies the keys from a udev rule whenever it loads.',
-    );
-    writes.push({
+    return {
+      bootOrder: [
+        'nf_conntrack is built into this kernel: its keys exist when systemd-sysctl runs at boot; nothing else is needed.',
+      ],
+      writes: [],
+    };
+  }
+  if (input.conntrackBuiltIn !== false) {
+    return {
+      bootOrder: [
+        'could not tell whether nf_conntrack is built in or a module (no /sys/module/nf_conntrack)',
+      ],
+      writes: [],
+    };
+  }
+  const writes: FileWrite[] = [
+    {
       path: '/etc/modules-load.d/ctdoctor.conf',
       content: `${CTDOCTOR_MARK}: load conntrack early so its sysctls apply at boot.\nnf_conntrack\n`,
       why: 'load nf_conntrack before systemd-sysctl',
-    });
-    writes.push({
+    },
+    {
       path: '/etc/udev/rules.d/90-ctdoctor-conntrack.rules',
       content: `${CTDOCTOR_MARK}: re-apply net.netfilter sysctls whenever the module loads.\nACTION=="add", SUBSYSTEM=="module", KERNEL=="nf_conntrack", RUN+="/lib/systemd/systemd-sysctl --prefix=/net/netfilter"\n`,
       why: 're-apply the keys when the module loads (the sysctl.d(5) pattern)',
+    },
+  ];
+  if (input.hashsize) {
+    writes.push({
+      path: '/etc/modprobe.d/ctdoctor.conf',
+      content: `${CTDOCTOR_MARK}: hash buckets from module load (the default max is then 8 × this until sysctl sets it).\noptions nf_conntrack hashsize=${input.hashsize}\n`,
+      why: 'buckets right from load time',
     });
-    if (input.hashsize) {
-      writes.push({
-        path: '/etc/modprobe.d/ctdoctor.conf',
-        content: `${CTDOCTOR_MARK}: hash buckets from module load (the default max is then 8 × this until sysctl sets it).\noptions nf_conntrack hashsize=${input.hashsize}\n`,
-        why: 'buckets right from load time',
-      });
-    }
-  } else
-    bootOrder.push(
-      'could not tell whether nf_conntrack is built in or a module (no /sys/module/nf_conntrack)',
-    );
-  return { schema: 'ctdoctor.persist-plan/v1', file, writes, conflicts, atBoot, bootOrder, warnings };
+  }
+  return {
+    bootOrder: [
+      'nf_conntrack is a module: its keys do not exist when systemd-sysctl runs early at boot, so ctdoctor loads it from modules-load.d and re-applies the keys from a udev rule whenever it loads.',
+    ],
+    writes,
+  };
 }
 
 /** Lines elsewhere that set our keys (`file` is ours), and what each does to ctdoctor's value. */

@@ -1,4 +1,4 @@
-import { entriesIdleLongerThan } from '../analysis/tableDetectors.js';
+import { entriesIdleLongerThan } from '../analysis/establishedIdle.js';
 import { type DoctorFinding, type DoctorInput, buildDoctorFindings } from '../doctor/doctorFindings.js';
 import type { Verdict } from '../status.js';
 import type { DoctorData } from './doctorData.js';
