@@ -8,19 +8,6 @@ import {
 } from '../support/longFunctions.js';
 import { readSourceTree } from '../support/sourceTree.js';
 
-/**
- * Long functions of the pure layer that are being split by changes in flight (issue #12), as
- * `file name`. The check allows exactly these and fails when one of them is no longer long (or
- * gained a reason), so the list only shrinks: whoever splits one deletes its line. The integrator
- * empties it after the merge; do not add to it.
- */
-const KNOWN_LONG: readonly string[] = [
-  // Finding rules become small functions in src/core/findings (helper B).
-  'src/core/analysis/tableDetectors.ts detectTableFindings',
-  'src/core/doctor/doctorFindings.ts buildDoctorFindings',
-  'src/core/plan/persistPlan.ts planPersist',
-];
-
 /** A function of `lines` lines (its first and last line included), with `above` right before it. */
 function sourceWith(above: string, lines: number, declare = (body: string) => `function f() {\n${body}}\n`) {
   return `${above}${declare('  step();\n'.repeat(lines - 2))}`;
@@ -77,23 +64,14 @@ describe('function length: the checker', () => {
 describe('function length: src/core (the pure layer)', () => {
   const tree = readSourceTree('src/core');
   const found = longFunctions(tree);
-  const key = (long: (typeof found)[number]) => `${long.file} ${long.name}`;
+  const _key = (long: (typeof found)[number]) => `${long.file} ${long.name}`;
 
   it(`has no function over ${MAX_FUNCTION_LINES} lines without "${LONG_REASON_MARKER} …" written above it`, () => {
-    const unreasoned = found.filter((long) => !long.reasoned && !KNOWN_LONG.includes(key(long)));
+    const unreasoned = found.filter((long) => !long.reasoned);
     assert.deepEqual(
       unreasoned.map(describeLongFunction),
       [],
       `split these where their steps are, or write why they are long in a comment right above them ("${LONG_REASON_MARKER} …")`,
-    );
-  });
-
-  it('still has every known long function it allows (delete the line of one you split)', () => {
-    const present = new Set(found.filter((long) => !long.reasoned).map(key));
-    assert.deepEqual(
-      KNOWN_LONG.filter((known) => !present.has(known)),
-      [],
-      'these are no longer long: remove them from KNOWN_LONG in test/unit/functionLength.test.ts',
     );
   });
 
