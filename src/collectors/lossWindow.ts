@@ -1,14 +1,6 @@
-import type { LOSS_COUNTERS } from '../core/counters.js';
+import type { LossWindow } from '../core/lossWindow.js';
 import { type SampleOptions, readConntrackSample } from '../host/conntrackSample.js';
 import type { NetnsFiles } from '../host/netnsFiles.js';
-
-export interface LossWindow {
-  seconds: number;
-  /** Increase of each loss counter over the window. */
-  deltas: Record<(typeof LOSS_COUNTERS)[number], number>;
-  count: number;
-  max: number;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
