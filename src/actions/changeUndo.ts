@@ -3,7 +3,7 @@ import { sha256, writeFileAtomic } from '../host/atomicFile.js';
 import { runTool } from '../host/childProcess.js';
 import { readBytesOrNull, removeIfPresent } from '../host/stateFiles.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
-import type { JournalChange } from './journal.js';
+import type { JournalChange } from '../core/journal/journalEntry.js';
 
 /** Where a journaled change lives on this run. */
 export interface UndoContext {

@@ -1,51 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
+import type {
+  ActiveEntry,
+  EntryState,
+  JournalChange,
+  JournalEntry,
+  ListedEntry,
+} from '../core/journal/journalEntry.js';
 import { appendPrivateLine, ensurePrivateDir, readBytesOrNull } from '../host/stateFiles.js';
-
-/** One undoable change, with the state before it. Values are kept as the kernel printed them. */
-export type JournalChange =
-  | { kind: 'sysctl'; key: string; before: string; after: string; netns?: string }
-  | { kind: 'file'; path: string; backup: string | null; afterSha256: string | null }
-  | {
-      kind: 'command';
-      description: string;
-      undo: string[];
-      input?: string;
-      /** How to tell whether the change is in effect (for a change a crash may have cut short). */
-      inEffectWhen?: { check: string[]; exits: 'zero' | 'nonzero' };
-    }
-  | {
-      kind: 'nft-rule';
-      description: string;
-      /** The argv that runs nft where the rule is (nsenter into its namespace). */
-      nft: string[];
-      table: string;
-      chain: string;
-      /** The rule as `nft list` prints it: undo finds it by this text, so no handle is needed. */
-      rule: string;
-      /** true: ctdoctor added the rule (undo deletes it); false: it deleted it (undo adds it back). */
-      added: boolean;
-    };
-
-export interface JournalEntry {
-  id: string;
-  time: string;
-  command: string;
-  changes: JournalChange[];
-}
-
-/** What became of an entry: applied, interrupted by a crash, undone after a failure, or rolled back. */
-export type EntryState = 'applied' | 'interrupted' | 'partly undone' | 'undone on failure' | 'rolled back';
-
-/**
- * An entry still to undo: `changes` were made. `inDoubt` (oldest first) may or may not be in effect:
- * the change being made when ctdoctor died, or every change of an apply that died while undoing
- * itself after a failure. Undo them only where they took effect.
- */
-export interface ActiveEntry extends JournalEntry {
-  inDoubt?: JournalChange[];
-}
 
 /**
  * The journal is write-ahead: `begin` holds every planned change with its before state and is
@@ -127,10 +90,7 @@ export class Journal {
   }
 
   /** Every entry with its state, for `rollback --list`: damaged lines are warnings, not refused. */
-  async all(): Promise<{
-    entries: Array<JournalEntry & { state: EntryState; rolledBack: boolean }>;
-    warnings: string[];
-  }> {
+  async all(): Promise<{ entries: ListedEntry[]; warnings: string[] }> {
     const { histories, warnings } = await this.history('warn');
     const entries = histories.map(({ entry, state }) => ({
       ...entry,

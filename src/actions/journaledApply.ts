@@ -1,7 +1,8 @@
 import { CtdoctorError, isCtdoctorError } from '../core/errors.js';
 import { crashPoint } from '../host/crashPoint.js';
 import { type UndoContext, inEffect, undoChangeNow } from './changeUndo.js';
-import type { Journal, JournalChange } from './journal.js';
+import { type JournalChange, describeChange } from '../core/journal/journalEntry.js';
+import type { Journal } from './journal.js';
 
 /** One change of an apply: journaled (with its before state) before anything is done. */
 export interface ChangeStep {
@@ -95,16 +96,4 @@ async function abort(run: JournaledApply, tried: JournalChange[], error: unknown
   );
   wrapped.cause = error;
   return wrapped;
-}
-
-/** A change in the operator's words, for messages and crash points. */
-export function describeChange(change: JournalChange): string {
-  switch (change.kind) {
-    case 'sysctl':
-      return `${change.key}: ${change.before} → ${change.after}${change.netns ? ` (in ${change.netns})` : ''}`;
-    case 'file':
-      return change.afterSha256 === null ? `remove ${change.path}` : `write ${change.path}`;
-    default:
-      return change.description;
-  }
 }

@@ -12,7 +12,8 @@ import { CtdoctorError } from '../core/errors.js';
 import type { FirewallChange } from '../core/plan/notrackResult.js';
 import { withChangeLock } from './changeLock.js';
 import { nftRuleHandles, undoContextOf } from './changeUndo.js';
-import type { Journal, JournalChange } from './journal.js';
+import type { JournalChange } from '../core/journal/journalEntry.js';
+import type { Journal } from './journal.js';
 import { nftTableCreation } from './changeSteps.js';
 import { type ChangeStep, applyJournaled } from './journaledApply.js';
 

@@ -3,7 +3,8 @@ import { readBytesOrNull } from '../host/stateFiles.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import { withChangeLock } from './changeLock.js';
 import { fileSteps, sysctlSteps } from './changeSteps.js';
-import type { Journal, JournalChange } from './journal.js';
+import type { JournalChange } from '../core/journal/journalEntry.js';
+import type { Journal } from './journal.js';
 import { undoContextOf } from './changeUndo.js';
 import { applyJournaled } from './journaledApply.js';
 

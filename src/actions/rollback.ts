@@ -3,17 +3,14 @@ import { sha256 } from '../host/atomicFile.js';
 import { readBytesOrNull } from '../host/stateFiles.js';
 import { withChangeLock } from './changeLock.js';
 import { type UndoContext, inEffect, undoChangeNow } from './changeUndo.js';
-import type { ActiveEntry, Journal, JournalChange } from './journal.js';
+import type { ActiveEntry, JournalChange } from '../core/journal/journalEntry.js';
+import type { RollbackResult } from '../core/journal/rollbackResult.js';
+import type { Journal } from './journal.js';
 
 export interface RollbackOptions extends UndoContext {
   /** Undo every change back to and including this one; default: only the newest. */
   toId?: string;
   force: boolean;
-}
-
-export interface RollbackResult {
-  undone: ActiveEntry[];
-  warnings: string[];
 }
 
 /**

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Journal, type JournalChange } from '../../src/actions/journal.js';
+import { Journal } from '../../src/actions/journal.js';
+import type { JournalChange } from '../../src/core/journal/journalEntry.js';
 
 const MAX: JournalChange = {
   kind: 'sysctl',
