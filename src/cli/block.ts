@@ -87,7 +87,12 @@ async function runBlock(options: BlockOptions): Promise<BlockReport> {
     return { kind: 'unblock', targets: texts, result };
   }
   const ttlSeconds = options.ttl ?? null;
-  const plan = planBlock(targets, ttlSeconds, await protectedAddresses(context, options), Boolean(options.force));
+  const plan = planBlock(
+    targets,
+    ttlSeconds,
+    await protectedAddresses(context, options),
+    Boolean(options.force),
+  );
   const first = plan.refused[0];
   if (first)
     throw new CtdoctorError(
@@ -108,7 +113,9 @@ async function scannersToBlock(context: CommandContext, options: BlockOptions): 
     limit: 20,
     context: {},
   });
-  return report.findings.filter((f) => f.kind === 'port-scan').map((finding) => parseNetwork(finding.subject));
+  return report.findings
+    .filter((f) => f.kind === 'port-scan')
+    .map((finding) => parseNetwork(finding.subject));
 }
 
 /** What a block must never cover unless forced: loopback, the SSH client, this host, the allowlist. */

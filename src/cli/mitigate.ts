@@ -140,7 +140,13 @@ async function tableBefore(context: CommandContext, options: MitigateOptions): P
     thresholds: DEFAULT_THRESHOLDS,
   });
   const lossPerSecond = LOSS_COUNTERS.reduce((sum, name) => sum + (status.rates?.[name] ?? 0), 0);
-  return { count: status.count, max: status.max, buckets: status.buckets, lossPerSecond, netns: status.netns };
+  return {
+    count: status.count,
+    max: status.max,
+    buckets: status.buckets,
+    lossPerSecond,
+    netns: status.netns,
+  };
 }
 
 function planFor(before: TableBefore, context: CommandContext, options: MitigateOptions): MitigationPlan {

@@ -16,7 +16,8 @@ import { type ConntrackSettings, readConntrackSettings } from '../host/conntrack
 import { STAT_FILE } from '../host/conntrackSample.js';
 import type { HostFacts } from '../host/hostFacts.js';
 import { readHelperStatus } from '../host/helperStatus.js';
-import { type KeyOwner, detectKeyOwners } from '../host/keyOwners.js';
+import { type KeyOwner, keyOwnerAdvice } from '../core/plan/keyOwnerAdvice.js';
+import { detectKeyOwners } from '../host/keyOwners.js';
 import { readKernelLog } from '../host/kernelLogSource.js';
 import { type NetnsTarget, resolveNetns } from '../host/netns.js';
 import { type NetnsInfo, listNetworkNamespaces } from '../host/netnsInventory.js';
@@ -26,7 +27,8 @@ import { type HostRoots, isLiveProc } from '../host/roots.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { openLiveTable } from '../host/tableSource.js';
 import { type AnalysisReport, buildAnalysisReport } from '../core/reports/analysisReport.js';
-import { type PersistAudit, auditPersistence } from './persistAudit.js';
+import type { PersistAudit } from '../core/plan/persistDrift.js';
+import { auditPersistence } from './persistAudit.js';
 import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import { readConntrackSample } from '../host/conntrackSample.js';
 
@@ -239,7 +241,9 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
     },
   );
   const helpers = live ? await readHelperStatus(selfFiles, roots, false).catch(() => []) : [];
-  const owners = await detectKeyOwners(options.root, roots, availableParallelism(), self.initial);
+  const owners = (await detectKeyOwners(options.root, roots, availableParallelism(), self.initial)).map(
+    keyOwnerAdvice,
+  );
   return {
     facts,
     settings,

@@ -1,30 +1,18 @@
 import { BUCKETS_KEY, MAX_KEY } from '../core/plan/mitigationPlan.js';
-import { type DriftRow, compareDrift } from '../core/plan/persistDrift.js';
+import {
+  type DriftRow,
+  type OverriddenAssignment,
+  type PersistAudit,
+  compareDrift,
+} from '../core/plan/persistDrift.js';
 import { CTDOCTOR_MARK } from '../core/plan/persistPlan.js';
 import { parseSysctlConf } from '../core/plan/sysctlConf.js';
-import { type KeyResolution, type SysctlApplier, resolveAtBoot } from '../core/plan/sysctlPrecedence.js';
+import { type KeyResolution, resolveAtBoot } from '../core/plan/sysctlPrecedence.js';
 import { kernelDefaults } from '../core/plan/tableSizing.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
 import { readSysctlTree } from '../host/confTree.js';
 import type { HostFacts } from '../host/hostFacts.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
-
-export interface OverriddenAssignment {
-  key: string;
-  /** The file and line that loses, its value, and the one that wins at boot. */
-  loser: string;
-  loserValue: string;
-  winner: string;
-  winnerValue: string;
-  /** Under which appliers it loses: both, or only one (/etc/sysctl.conf is read by procps alone). */
-  appliers: SysctlApplier[];
-}
-
-export interface PersistAudit {
-  file: string | null;
-  rows: DriftRow[];
-  overridden: OverriddenAssignment[];
-}
 
 /** Runtime vs what boot sets (under both appliers) vs ctdoctor's file, and assignments that lose. */
 export async function auditPersistence(

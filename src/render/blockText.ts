@@ -21,7 +21,9 @@ export function renderBlockText(
         return `plan: block ${report.targets.join(', ')} on ${report.backend}${ttl}, then flush their conntrack entries (add --apply)`;
       const { blocked, flushed, journalId } = report.result;
       return [
-        ...blocked.map((address) => `${pc.green('blocked')} ${address}${ttl}: ${flushed[address]} entries flushed`),
+        ...blocked.map(
+          (address) => `${pc.green('blocked')} ${address}${ttl}: ${flushed[address]} entries flushed`,
+        ),
         `journal ${journalId}: undo with  ${undo}  (or block --remove --ip …)`,
       ].join('\n');
     }

@@ -18,7 +18,10 @@ export function renderMitigation(
     lines.push(pc.green('nothing to change: the table is already at the target size'));
   lines.push(...planLines(plan, result));
   if (result?.after)
-    lines.push(verdictLine(result.after, result.relieved), `  journal ${result.journalId}: undo with  ${undo}`);
+    lines.push(
+      verdictLine(result.after, result.relieved),
+      `  journal ${result.journalId}: undo with  ${undo}`,
+    );
   lines.push(...nextLines(plan, result));
   return lines.join('\n');
 }
