@@ -10,6 +10,7 @@ import {
   planMitigation,
 } from '../core/plan/mitigationPlan.js';
 import type { MitigateReport, MitigationResult, TableBefore } from '../core/plan/mitigationResult.js';
+import { parseMemoryBudget } from '../core/plan/memoryBudget.js';
 import { DEFAULT_THRESHOLDS } from '../core/status.js';
 import { resolveNetns } from '../host/netns.js';
 import { netnsFiles } from '../host/netnsFiles.js';
@@ -42,35 +43,6 @@ interface MitigateOptions extends CommonOptions, StateOptions {
   apply?: boolean;
   verifySeconds: number;
   interval: number;
-}
-
-/**
- * "2G", "512M", "300000000" or "15%" (of MemTotal) → bytes. A budget beyond RAM guards nothing: a
- * table that size would be allocated from memory the host does not have.
- */
-export function parseMemoryBudget(text: string, memTotalBytes: number): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(%|[KMGT]i?B?|B)?$/i.exec(text.trim());
-  if (!match)
-    throw new CtdoctorError(
-      'usage',
-      `--memory-budget "${text}" is not a size (e.g. 2G, 512M) or a percentage of RAM (e.g. 15%)`,
-    );
-  const value = Number(match[1]);
-  const unit = (match[2] ?? 'B').toUpperCase()[0]!;
-  const scale: Record<string, number> = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-  const bytes = unit === '%' ? (value / 100) * memTotalBytes : value * scale[unit]!;
-  // A bare "0.15" is 0.15 bytes, never the 15 % it usually means; no table fits in under 1 MiB.
-  if (unit !== '%' && bytes < 1024 ** 2)
-    throw new CtdoctorError(
-      'usage',
-      `--memory-budget ${text} is ${bytes} bytes, smaller than any table: write a size (e.g. 2G) or a share of RAM with % (e.g. 15%)`,
-    );
-  if (bytes <= 0 || bytes > memTotalBytes)
-    throw new CtdoctorError(
-      'usage',
-      `--memory-budget ${text} must be more than 0 and at most the ${(memTotalBytes / 1024 ** 3).toFixed(1)} GiB of RAM (100%)`,
-    );
-  return bytes;
 }
 
 /**
