@@ -17,7 +17,7 @@ describe('analyze text', () => {
     const lines = renderAnalyzeText(await reportOf('scan.procfs.txt')).split('\n');
     assert.equal(lines[0], `220 entries of max 262,144 (<0.1%) from ${fixture('tables', 'scan.procfs.txt')}`);
     assert.equal(lines[2], 'Findings (most severe first)');
-    assert.equal(lines[3], '  CRIT port-scan: 127.0.0.66');
+    assert.equal(lines[3], '  WARN port-scan: 127.0.0.66');
     assert.ok(lines.includes('proto   tcp 200 (91%), udp 20 (9.1%)'), lines.join('\n'));
     const top = lines.indexOf('Top sources');
     assert.deepEqual(lines.slice(top + 1, top + 3), ['  127.0.0.66  200   91%', '  127.0.0.1    20  9.1%']);
