@@ -158,7 +158,7 @@ export async function applyBlock(
       `refusing to block ${first.target}: it covers ${first.conflicts.map((c) => `${c.network.text} (${c.why})`).join(', ')}; use --force if you are sure`,
     );
   }
-  return withChangeLock(journal.stateDir, async () => {
+  return withChangeLock(journal, async () => {
     const id = journal.newId();
     const current = new Set((await listBlocked(firewall)).map((entry) => entry.address));
     const setup =
@@ -280,7 +280,7 @@ export async function removeBlock(
   targets: Network[],
   journal: Journal,
 ): Promise<UnblockResult> {
-  return withChangeLock(journal.stateDir, async () => {
+  return withChangeLock(journal, async () => {
     const id = journal.newId();
     const current = new Set((await listBlocked(firewall)).map((entry) => entry.address));
     const present = targets.filter((target) => current.has(target.text));

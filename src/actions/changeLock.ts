@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CtdoctorError } from '../core/errors.js';
-import { processAlive } from '../host/processAlive.js';
-import { createExclusive, ensurePrivateDir, readBytesOrNull, removeIfPresent } from '../host/stateFiles.js';
+import type { Host, HostFiles, HostProcesses } from '../host/hostSeam.js';
 
 /** A takeover holds its file for three system calls: a short wait sees it finish. */
 const TAKEOVER_WAIT_MS = 5;
@@ -25,42 +24,47 @@ const MAX_ROUNDS = 200;
  * A takeover file left by a process that died inside those three calls is not itself taken over
  * (that would need the same argument one level up): the error says to remove it by hand.
  */
-export async function withChangeLock<T>(stateDir: string, body: () => Promise<T>): Promise<T> {
-  await ensurePrivateDir(stateDir);
-  const path = join(stateDir, 'lock');
-  await acquire(path);
+export async function withChangeLock<T>(
+  where: { stateDir: string; host: Host },
+  body: () => Promise<T>,
+): Promise<T> {
+  const { files, processes } = where.host;
+  await files.ensurePrivateDir(where.stateDir);
+  const path = join(where.stateDir, 'lock');
+  await acquire(path, files, processes);
   try {
     return await body();
   } finally {
     // Released only if it is still ours: a lock is never removed on someone else's behalf.
-    if ((await readHolder(path).catch(() => 'gone')) === process.pid)
-      await removeIfPresent(path).catch(() => {});
+    if ((await readHolder(path, files).catch(() => 'gone')) === processes.pid)
+      await files.remove(path).catch(() => {});
   }
 }
 
-async function acquire(path: string): Promise<void> {
+async function acquire(path: string, files: HostFiles, processes: HostProcesses): Promise<void> {
   const takeover = `${path}.takeover`;
+  const ours = String(processes.pid);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    if (await createExclusive(path, String(process.pid))) return;
-    const holder = await readHolder(path);
+    if (await files.createExclusive(path, ours)) return;
+    const holder = await readHolder(path, files);
     if (holder === 'gone') continue; // released between the two calls
     if (holder === 'no pid')
       throw busy(`the lock ${path} names no process: if no ctdoctor is running, remove it by hand`);
-    if (holdsIt(holder))
+    if (holdsLock(holder, processes))
       throw busy(
         `another ctdoctor (pid ${holder}) is changing the system; retry when it is done (lock ${path})`,
       );
-    if (await createExclusive(takeover, String(process.pid))) {
+    if (await files.createExclusive(takeover, ours)) {
       try {
-        const current = await readHolder(path);
-        if (typeof current === 'number' && !holdsIt(current)) await removeIfPresent(path);
+        const current = await readHolder(path, files);
+        if (typeof current === 'number' && !holdsLock(current, processes)) await files.remove(path);
       } finally {
-        await removeIfPresent(takeover);
+        await files.remove(takeover);
       }
       continue;
     }
-    const taker = await readHolder(takeover);
-    if (taker === 'no pid' || (typeof taker === 'number' && !holdsIt(taker)))
+    const taker = await readHolder(takeover, files);
+    if (taker === 'no pid' || (typeof taker === 'number' && !holdsLock(taker, processes)))
       throw busy(
         `a takeover of the stale lock ${path} was interrupted: if no ctdoctor is running, remove ${takeover} by hand`,
       );
@@ -70,16 +74,16 @@ async function acquire(path: string): Promise<void> {
 }
 
 /** The pid a lock file names; 'gone' when there is no file, 'no pid' when it holds something else. */
-async function readHolder(path: string): Promise<number | 'gone' | 'no pid'> {
-  const bytes = await readBytesOrNull(path);
+async function readHolder(path: string, files: HostFiles): Promise<number | 'gone' | 'no pid'> {
+  const bytes = await files.read(path);
   if (bytes === null) return 'gone';
   const text = bytes.toString('utf8').trim();
   return /^[1-9]\d*$/.test(text) ? Number(text) : 'no pid';
 }
 
 /** Our own pid in a lock is a previous life's (pid reuse after a reboot or in a container). */
-function holdsIt(pid: number): boolean {
-  return pid !== process.pid && processAlive(pid);
+function holdsLock(pid: number, processes: HostProcesses): boolean {
+  return pid !== processes.pid && processes.isAlive(pid);
 }
 
 function busy(message: string): CtdoctorError {

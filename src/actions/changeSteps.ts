@@ -1,8 +1,8 @@
 import type { FileWrite } from '../core/plan/persistPlan.js';
 import { CtdoctorError } from '../core/errors.js';
-import { backupFile, sha256, writeFileAtomic } from '../host/atomicFile.js';
-import { removeIfPresent } from '../host/stateFiles.js';
+import { sha256 } from '../host/atomicFile.js';
 import type { Firewall } from '../host/firewall.js';
+import type { HostFiles } from '../host/hostSeam.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import type { ChangeStep } from './journaledApply.js';
 
@@ -37,6 +37,7 @@ export async function sysctlSteps(access: SysctlAccess, targets: SysctlTarget[])
 
 /** A step per file write, its backup taken now (before anything is journaled or changed). */
 export async function fileSteps(
+  files: HostFiles,
   writes: FileWrite[],
   realPath: (path: string) => string,
   backupDir: string,
@@ -44,7 +45,7 @@ export async function fileSteps(
   const steps: ChangeStep[] = [];
   for (const write of writes) {
     const path = realPath(write.path);
-    const backup = await backupFile(path, backupDir);
+    const backup = await files.backup(path, backupDir);
     const content = write.content;
     steps.push({
       change: {
@@ -54,8 +55,8 @@ export async function fileSteps(
         afterSha256: content === null ? null : sha256(content),
       },
       async apply() {
-        if (content === null) await removeIfPresent(path);
-        else await writeFileAtomic(path, content);
+        if (content === null) await files.remove(path);
+        else await files.writeAtomic(path, content);
       },
     });
   }

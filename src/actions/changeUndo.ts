@@ -1,7 +1,6 @@
 import { CtdoctorError } from '../core/errors.js';
-import { sha256, writeFileAtomic } from '../host/atomicFile.js';
-import { runTool } from '../host/childProcess.js';
-import { readBytesOrNull, removeIfPresent } from '../host/stateFiles.js';
+import { sha256 } from '../host/atomicFile.js';
+import type { Host, HostProcesses } from '../host/hostSeam.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import type { JournalChange } from '../core/journal/journalEntry.js';
 
@@ -43,9 +42,9 @@ export function nftRuleHandles(listing: string, chain: string, rule: string): nu
   return handles;
 }
 
-async function nftRuleHandle(change: NftRuleChange): Promise<number | undefined> {
+async function nftRuleHandle(change: NftRuleChange, processes: HostProcesses): Promise<number | undefined> {
   const [nft, ...prefix] = change.nft;
-  const listing = await runTool(nft!, [...prefix, '-a', 'list', 'table', 'inet', change.table]);
+  const listing = await processes.run(nft!, [...prefix, '-a', 'list', 'table', 'inet', change.table]);
   if (listing.exitCode !== 0) return undefined;
   return nftRuleHandles(listing.stdout, change.chain, change.rule).pop();
 }
@@ -54,28 +53,33 @@ async function nftRuleHandle(change: NftRuleChange): Promise<number | undefined>
  * Whether a change is in effect now: asked of a change a crash or a failure may have cut short,
  * so that undo never touches what ctdoctor never changed.
  */
-export async function inEffect(change: JournalChange, context: UndoContext): Promise<boolean> {
+export async function inEffect(change: JournalChange, context: UndoContext, host: Host): Promise<boolean> {
   switch (change.kind) {
     case 'sysctl':
       return (await (await context.accessFor(change.netns)).read(change.key)) !== change.before;
     case 'file': {
-      const now = await readBytesOrNull(context.realPath(change.path));
+      const now = await host.files.read(context.realPath(change.path));
       return (now ? sha256(now) : null) === change.afterSha256;
     }
     case 'command': {
       if (!change.inEffectWhen) return true;
       const [command, ...args] = change.inEffectWhen.check;
-      const result = await runTool(command!, args);
+      const result = await host.processes.run(command!, args);
       return (result.exitCode === 0) === (change.inEffectWhen.exits === 'zero');
     }
     case 'nft-rule':
-      return ((await nftRuleHandle(change)) !== undefined) === change.added;
+      return ((await nftRuleHandle(change, host.processes)) !== undefined) === change.added;
   }
 }
 
-async function run(argv: string[], input: string | undefined, what: string): Promise<void> {
+async function run(
+  processes: HostProcesses,
+  argv: string[],
+  input: string | undefined,
+  what: string,
+): Promise<void> {
   const [command, ...args] = argv;
-  const result = await runTool(command!, args, { input });
+  const result = await processes.run(command!, args, { input });
   if (result.exitCode !== 0)
     throw new CtdoctorError(
       'kernel',
@@ -84,40 +88,46 @@ async function run(argv: string[], input: string | undefined, what: string): Pro
 }
 
 /** Undoes one change unconditionally: the caller has checked that it is in effect. */
-export async function undoChangeNow(change: JournalChange, context: UndoContext): Promise<void> {
+export async function undoChangeNow(change: JournalChange, context: UndoContext, host: Host): Promise<void> {
   switch (change.kind) {
     case 'sysctl':
       return (await context.accessFor(change.netns)).write(change.key, change.before);
     case 'file':
-      return restoreFile(change, context.realPath(change.path));
+      return restoreFile(change, context.realPath(change.path), host);
     case 'command':
-      return run(change.undo, change.input, `undo of ${change.description}`);
+      return run(host.processes, change.undo, change.input, `undo of ${change.description}`);
     case 'nft-rule':
-      return undoNftRule(change);
+      return undoNftRule(change, host.processes);
   }
 }
 
-async function restoreFile(change: Extract<JournalChange, { kind: 'file' }>, path: string): Promise<void> {
-  if (!change.backup) return removeIfPresent(path);
-  const backup = await readBytesOrNull(change.backup);
+async function restoreFile(
+  change: Extract<JournalChange, { kind: 'file' }>,
+  path: string,
+  host: Host,
+): Promise<void> {
+  if (!change.backup) return host.files.remove(path);
+  const backup = await host.files.read(change.backup);
   if (backup === null)
     throw new CtdoctorError('not-found', `backup ${change.backup} is gone: cannot restore ${change.path}`);
-  await writeFileAtomic(path, backup);
+  await host.files.writeAtomic(path, backup);
 }
 
-async function undoNftRule(change: NftRuleChange): Promise<void> {
+async function undoNftRule(change: NftRuleChange, processes: HostProcesses): Promise<void> {
   const [nft, ...prefix] = change.nft;
   const where = ['inet', change.table, change.chain];
   if (!change.added) {
     return run(
+      processes,
       [nft!, ...prefix, '-f', '-'],
       `add rule ${where.join(' ')} ${change.rule}\n`,
       change.description,
     );
   }
-  const handle = await nftRuleHandle(change);
+  const handle = await nftRuleHandle(change, processes);
   if (handle === undefined) return;
   await run(
+    processes,
     [nft!, ...prefix, 'delete', 'rule', ...where, 'handle', String(handle)],
     undefined,
     change.description,

@@ -8,7 +8,7 @@ import type {
   JournalEntry,
   ListedEntry,
 } from '../core/journal/journalEntry.js';
-import { appendPrivateLine, ensurePrivateDir, readBytesOrNull } from '../host/stateFiles.js';
+import type { Host } from '../host/hostSeam.js';
 
 /**
  * The journal is write-ahead: `begin` holds every planned change with its before state and is
@@ -34,7 +34,11 @@ export const DEFAULT_STATE_DIR = '/var/lib/ctdoctor';
 export class Journal {
   readonly path: string;
 
-  constructor(readonly stateDir: string) {
+  /** `host`: where the state dir is, and where the journaled changes are made and undone. */
+  constructor(
+    readonly stateDir: string,
+    readonly host: Host,
+  ) {
     this.path = join(stateDir, 'journal.jsonl');
   }
 
@@ -135,7 +139,7 @@ export class Journal {
   private async records(
     damaged: 'refuse' | 'warn',
   ): Promise<{ records: JournalRecord[]; warnings: string[] }> {
-    const text = (await readBytesOrNull(this.path))?.toString('utf8') ?? '';
+    const text = (await this.host.files.read(this.path))?.toString('utf8') ?? '';
     const lines = text.split('\n');
     const records: JournalRecord[] = [];
     const warnings: string[] = [];
@@ -165,9 +169,9 @@ export class Journal {
   }
 
   private async append(record: JournalRecord): Promise<void> {
-    await ensurePrivateDir(this.stateDir);
+    await this.host.files.ensurePrivateDir(this.stateDir);
     const tornMark: JournalRecord = { type: 'torn', time: new Date().toISOString() };
-    await appendPrivateLine(this.path, JSON.stringify(record), JSON.stringify(tornMark));
+    await this.host.files.appendLine(this.path, JSON.stringify(record), JSON.stringify(tornMark));
   }
 }
 

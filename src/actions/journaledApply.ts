@@ -61,8 +61,8 @@ async function undoTried(
   for (let index = tried.length - 1; index >= 0; index--) {
     const change = tried[index]!;
     try {
-      if (!(await inEffect(change, run.undo))) continue;
-      await undoChangeNow(change, run.undo);
+      if (!(await inEffect(change, run.undo, run.journal.host))) continue;
+      await undoChangeNow(change, run.undo, run.journal.host);
       crashPoint(`undo ${describeChange(change)}`);
     } catch (undoError) {
       left.push({ index, why: `${describeChange(change)} (${(undoError as Error).message})` });

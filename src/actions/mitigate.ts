@@ -19,7 +19,7 @@ export async function applyMitigation(
 ): Promise<MitigationResult> {
   if (plan.refusal) throw new CtdoctorError('refused', plan.refusal);
   if (plan.changes.length === 0) return { applied: false, journalId: null, after: null, relieved: null };
-  const journalId = await withChangeLock(journal.stateDir, async () => {
+  const journalId = await withChangeLock(journal, async () => {
     const id = journal.newId();
     const steps = await sysctlSteps(
       access,

@@ -180,7 +180,7 @@ export async function applyFirewallSteps(
 ): Promise<FirewallChange> {
   const chosen = steps.filter((step) => (mode === 'add' ? !step.present : step.present && step.remove));
   if (chosen.length === 0) return { journalId: null, changed: [] };
-  return withChangeLock(journal.stateDir, async () => {
+  return withChangeLock(journal, async () => {
     const id = journal.newId();
     const setup =
       mode === 'add' && firewall.backend === 'nft'

@@ -1,6 +1,6 @@
 import type { FileWrite, PersistPlan } from '../core/plan/persistPlan.js';
 import type { PersistResult } from '../core/plan/persistResult.js';
-import { readBytesOrNull } from '../host/stateFiles.js';
+import { type HostFiles, realHost } from '../host/hostSeam.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import { withChangeLock } from './changeLock.js';
 import { fileSteps, sysctlSteps } from './changeSteps.js';
@@ -12,10 +12,11 @@ import { applyJournaled } from './journaledApply.js';
 export async function pendingWrites(
   plan: PersistPlan,
   realPath: (path: string) => string,
+  files: HostFiles = realHost.files,
 ): Promise<FileWrite[]> {
   const pending: FileWrite[] = [];
   for (const write of plan.writes) {
-    const current = await readBytesOrNull(realPath(write.path));
+    const current = await files.read(realPath(write.path));
     const same =
       current === null || write.content === null
         ? current === write.content
@@ -35,9 +36,9 @@ export async function applyPersist(
   options: { journal: Journal; realPath: (path: string) => string; reload: SysctlAccess | null },
 ): Promise<PersistResult> {
   const { journal, realPath, reload } = options;
-  return withChangeLock(journal.stateDir, async () => {
+  return withChangeLock(journal, async () => {
     const id = journal.newId();
-    const files = await fileSteps(writes, realPath, journal.backupDir(id));
+    const files = await fileSteps(journal.host.files, writes, realPath, journal.backupDir(id));
     const targets = Object.entries(values).map(([key, to]) => ({ key, to }));
     const reloads = reload ? await sysctlSteps(reload, targets) : [];
     const made = await applyJournaled(

@@ -1,6 +1,6 @@
 import { CtdoctorError, isCtdoctorError } from '../core/errors.js';
 import { sha256 } from '../host/atomicFile.js';
-import { readBytesOrNull } from '../host/stateFiles.js';
+import type { Host } from '../host/hostSeam.js';
 import { withChangeLock } from './changeLock.js';
 import { type UndoContext, inEffect, undoChangeNow } from './changeUndo.js';
 import type { ActiveEntry, JournalChange } from '../core/journal/journalEntry.js';
@@ -22,6 +22,7 @@ export interface RollbackOptions extends UndoContext {
 async function undoChange(
   change: JournalChange,
   options: RollbackOptions,
+  host: Host,
   warnings: string[],
 ): Promise<void> {
   if (change.kind === 'sysctl') {
@@ -42,31 +43,32 @@ async function undoChange(
         `${change.key} is ${now}, not ${change.after} as ctdoctor left it: something else changed it (use --force to restore ${change.before} anyway)`,
       );
   } else if (change.kind === 'file') {
-    const current = await readBytesOrNull(options.realPath(change.path));
+    const current = await host.files.read(options.realPath(change.path));
     const currentHash = current ? sha256(current) : null;
-    if (await isAsBefore(change, currentHash)) return;
+    if (await isAsBefore(change, currentHash, host)) return;
     if (currentHash !== change.afterSha256 && !options.force)
       throw new CtdoctorError(
         'refused',
         `${change.path} was modified after ctdoctor wrote it (use --force to restore the backup anyway)`,
       );
-  } else if (!(await inEffect(change, options))) return;
-  await undoChangeNow(change, options);
+  } else if (!(await inEffect(change, options, host))) return;
+  await undoChangeNow(change, options, host);
 }
 
 /** The file is as it was before ctdoctor's change: absent where it was absent, or its backup's bytes. */
 async function isAsBefore(
   change: Extract<JournalChange, { kind: 'file' }>,
   currentHash: string | null,
+  host: Host,
 ): Promise<boolean> {
   if (!change.backup) return currentHash === null;
-  const backup = await readBytesOrNull(change.backup);
+  const backup = await host.files.read(change.backup);
   return backup !== null && currentHash === sha256(backup);
 }
 
 /** Undoes journaled changes newest first, each change of an entry in reverse order. */
 export async function rollbackChanges(journal: Journal, options: RollbackOptions): Promise<RollbackResult> {
-  return withChangeLock(journal.stateDir, async () => {
+  return withChangeLock(journal, async () => {
     const { entries: active, warnings } = await journal.active();
     if (active.length === 0)
       throw new CtdoctorError(
@@ -86,7 +88,7 @@ export async function rollbackChanges(journal: Journal, options: RollbackOptions
     for (const entry of active.slice(start).reverse()) {
       // What a crash cut short came after what was made: it is undone first, where it took effect.
       const changes = [...entry.changes, ...(entry.inDoubt ?? [])];
-      for (const change of changes.reverse()) await undoChange(change, options, warnings);
+      for (const change of changes.reverse()) await undoChange(change, options, journal.host, warnings);
       await journal.recordRollback(entry.id);
       undone.push(entry);
     }

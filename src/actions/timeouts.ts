@@ -1,4 +1,5 @@
 import type { FileWrite } from '../core/plan/persistPlan.js';
+import type { TimeoutChange } from '../core/plan/timeoutsPlan.js';
 import { runConntrackBatch } from '../host/conntrackBatch.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import type { NetnsFiles } from '../host/netnsFiles.js';
@@ -9,11 +10,6 @@ import { fileSteps, sysctlSteps } from './changeSteps.js';
 import { undoContextOf } from './changeUndo.js';
 import type { Journal } from './journal.js';
 import { applyJournaled } from './journaledApply.js';
-
-export interface TimeoutChange {
-  name: string;
-  newSeconds: number;
-}
 
 /** The drop-in writes of `timeouts --persist`, made in the same journal entry as the values. */
 export interface TimeoutsPersist {
@@ -34,7 +30,7 @@ export async function applyTimeouts(
   journal: Journal,
   persist: TimeoutsPersist | null,
 ): Promise<{ journalId: string | null; flushed: number }> {
-  return withChangeLock(journal.stateDir, async () => {
+  return withChangeLock(journal, async () => {
     const id = journal.newId();
     const access = sysctlAccess(files, roots);
     const steps = [
@@ -45,7 +41,9 @@ export async function applyTimeouts(
           to: String(change.newSeconds),
         })),
       )),
-      ...(persist ? await fileSteps(persist.writes, persist.realPath, journal.backupDir(id)) : []),
+      ...(persist
+        ? await fileSteps(journal.host.files, persist.writes, persist.realPath, journal.backupDir(id))
+        : []),
     ];
     const made = await applyJournaled(
       { journal, id, command: 'timeouts', undo: undoContextOf(access, persist?.realPath) },

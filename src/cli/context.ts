@@ -4,7 +4,9 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { CtdoctorError } from '../core/errors.js';
 import type { StatsSourceChoice } from '../host/conntrackSample.js';
-import { type HostFacts, readHostFacts } from '../host/hostFacts.js';
+import { required } from '../collectors/collector.js';
+import { hostFacts } from '../collectors/hostFacts.js';
+import type { HostFacts } from '../core/hostFacts.js';
 import { resolveNetns } from '../host/netns.js';
 import { type NetnsFiles, netnsFiles } from '../host/netnsFiles.js';
 import { DEFAULT_ROOTS, type HostRoots, isLiveProc } from '../host/roots.js';
@@ -65,7 +67,7 @@ export async function openContext(options: CommonOptions): Promise<CommandContex
     );
   }
   const target = await resolveNetns(options.netns, roots);
-  const [facts] = await Promise.all([readHostFacts(roots)]);
+  const facts = required(await hostFacts(roots));
   return {
     roots,
     files: netnsFiles(target, roots),

@@ -7,7 +7,7 @@ import { parseTimeoutSpec } from '../core/plan/timeoutSpec.js';
 import { BUCKETS_KEY, MAX_KEY } from '../core/plan/mitigationPlan.js';
 import { CtdoctorError } from '../core/errors.js';
 import { keyOwnerAdvice } from '../core/plan/keyOwnerAdvice.js';
-import { auditInSync } from '../core/plan/persistDrift.js';
+import { auditInSync } from '../core/plan/persistAudit.js';
 import type { PersistReport, PersistResult } from '../core/plan/persistResult.js';
 import { underRoot } from '../host/confTree.js';
 import { detectKeyOwners } from '../host/keyOwners.js';

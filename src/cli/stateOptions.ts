@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_STATE_DIR, Journal } from '../actions/journal.js';
 import { requireTreeRoot, underRoot } from '../host/confTree.js';
+import { realHost } from '../host/hostSeam.js';
 
 export interface StateOptions {
   stateDir?: string;
@@ -28,7 +29,7 @@ function stateDirOf(options: StateOptions): string {
 }
 
 export function journalFor(options: StateOptions): Journal {
-  return new Journal(stateDirOf(options));
+  return new Journal(stateDirOf(options), realHost);
 }
 
 /**

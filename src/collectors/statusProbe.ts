@@ -1,14 +1,15 @@
-import { type StatusReport, type StatusThresholds, evaluateStatus } from '../core/status.js';
-import { type SampleOptions, readConntrackSample } from '../host/conntrackSample.js';
-import type { HostFacts } from '../host/hostFacts.js';
+import type { HostFacts } from '../core/hostFacts.js';
+import { type StatusReport, type StatusThresholds, evaluateStatus, statusFactsOf } from '../core/status.js';
+import type { SampleOptions } from '../host/conntrackSample.js';
 import type { NetnsFiles } from '../host/netnsFiles.js';
+import { required } from './collector.js';
+import { conntrackSample } from './conntrackSample.js';
+import { sampleTwice } from './twoSamples.js';
 
 export interface StatusProbeOptions extends SampleOptions {
   intervalSeconds: number;
   thresholds: StatusThresholds;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Two samples `intervalSeconds` apart, evaluated into a status report (rates need two points). */
 export async function probeStatus(
@@ -16,18 +17,9 @@ export async function probeStatus(
   facts: HostFacts,
   options: StatusProbeOptions,
 ): Promise<StatusReport> {
-  const before = await readConntrackSample(files, options);
-  await sleep(options.intervalSeconds * 1000);
-  const after = await readConntrackSample(files, options);
-  const { inode, initial, name } = files.target;
-  return evaluateStatus(
-    before,
-    after,
-    {
-      kernel: facts.kernel,
-      entrySize: facts.entrySize,
-      netns: { inode, initial, ...(name ? { name } : {}) },
-    },
-    options.thresholds,
+  const { before, after } = await sampleTwice(
+    async () => required(await conntrackSample(files, options)),
+    options.intervalSeconds,
   );
+  return evaluateStatus(before, after, statusFactsOf(facts, files.target), options.thresholds);
 }

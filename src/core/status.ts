@@ -23,6 +23,18 @@ export interface StatusFacts {
   netns: NetnsIdentity;
 }
 
+/** The facts a status reading is judged with: the host's, and which namespace it is of. */
+export function statusFactsOf(
+  host: Pick<StatusFacts, 'kernel' | 'entrySize'>,
+  netns: { inode: number; initial: boolean; name?: string | undefined },
+): StatusFacts {
+  return {
+    kernel: host.kernel,
+    entrySize: host.entrySize,
+    netns: { inode: netns.inode, initial: netns.initial, ...(netns.name ? { name: netns.name } : {}) },
+  };
+}
+
 export interface StatusThresholds {
   warnUsage: number; // 0..1
   critUsage: number; // 0..1

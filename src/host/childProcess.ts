@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
+import { deadlineExpired } from './errnoReason.js';
 
 /** The Debian package that provides each tool we call, for "install X" messages. */
 const PACKAGE_OF_TOOL: Readonly<Record<string, string>> = {
@@ -68,6 +69,7 @@ export function runTool(
         new CtdoctorError(
           'kernel',
           `${command} ${args.join(' ')} did not finish within ${timeoutMs / 1000} s: killed`,
+          { cause: deadlineExpired(timeoutMs) },
         ),
       );
     }, timeoutMs);

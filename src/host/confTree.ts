@@ -1,7 +1,8 @@
 import { lstat, readFile, readdir, readlink, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ConfFile, SYSCTL_CONF, SYSCTL_DIRS, type SysctlTree } from '../core/plan/sysctlPrecedence.js';
-import { describeFileFailure, requireDirectory } from './fileFailures.js';
+import { describeFileFailure } from './errnoReason.js';
+import { requireDirectory } from './fileFailures.js';
 
 /** An absolute system path under --root (a chroot-like prefix for tests and image builds). */
 export function underRoot(root: string, path: string): string {

@@ -4,7 +4,6 @@ import { netlinkPermissionError } from './netlinkPermission.js';
 import { parseKernelUnsigned } from '../core/kernelNumber.js';
 import { parseConntrackDashC, parseConntrackDashS } from '../core/netlinkStats.js';
 import { parseStatFile } from '../core/statFile.js';
-import type { ConntrackSample } from '../core/status.js';
 import type { NetnsFiles } from './netnsFiles.js';
 
 export type StatsSourceChoice = 'auto' | 'procfs' | 'netlink';
@@ -51,38 +50,62 @@ async function readNetlinkCount(files: NetnsFiles): Promise<number> {
   return parseConntrackDashC(result.stdout);
 }
 
-/** One reading of count, max, buckets and the per-CPU counters from the chosen source. */
-export async function readConntrackSample(
-  files: NetnsFiles,
-  options: SampleOptions,
-): Promise<ConntrackSample> {
-  const takenAtMs = Date.now();
-  const [max, buckets, sysctlCount] = await Promise.all([
+/** The per-CPU counters of /proc/net/stat/nf_conntrack, undefined when the kernel has no such file. */
+export async function readStatFile(files: NetnsFiles): Promise<ConntrackStats | undefined> {
+  const text = await files.readProcText(STAT_FILE);
+  return text === undefined ? undefined : parseStatFile(text);
+}
+
+export interface TableSize {
+  max: number;
+  buckets: number;
+  /** undefined on kernels without nf_conntrack_count in this namespace (the counters then say). */
+  count: number | undefined;
+}
+
+/** nf_conntrack_max, _buckets and _count; not-loaded when there is no nf_conntrack_max. */
+export async function readTableSize(files: NetnsFiles): Promise<TableSize> {
+  const [max, buckets, count] = await Promise.all([
     readSysctlCount(files, 'nf_conntrack_max'),
     readSysctlCount(files, 'nf_conntrack_buckets'),
     readSysctlCount(files, 'nf_conntrack_count'),
   ]);
   if (max === undefined) throw notLoadedError(files);
+  return { max, buckets: buckets ?? 0, count };
+}
 
-  let stats: ConntrackStats | undefined;
-  let statsUnavailable: string | undefined;
+export interface StatCounters {
+  stats?: ConntrackStats;
+  /** Why there are no counters, when neither the stat file nor netlink can give them. */
+  statsUnavailable?: string;
+}
+
+/** The per-CPU counters from the stat file or, when it is absent or not chosen, `conntrack -S`. */
+export async function readStatCounters(files: NetnsFiles, options: SampleOptions): Promise<StatCounters> {
   if (options.source !== 'netlink') {
-    const text = await files.readProcText(STAT_FILE);
-    if (text !== undefined) stats = parseStatFile(text);
-    else if (options.source === 'procfs') {
+    const stats = await readStatFile(files);
+    if (stats) return { stats };
+    if (options.source === 'procfs') {
       throw new CtdoctorError(
         'not-found',
         `${files.pathOf(STAT_FILE)} is absent (kernel built without CONFIG_NF_CONNTRACK_PROCFS): use --source netlink`,
       );
     }
   }
-  if (!stats) {
-    if (options.netlinkAllowed) stats = await readNetlinkStats(files);
-    else statsUnavailable = `${files.pathOf(STAT_FILE)} is absent and netlink cannot read a --proc-root tree`;
-  }
+  if (options.netlinkAllowed) return { stats: await readNetlinkStats(files) };
+  return {
+    statsUnavailable: `${files.pathOf(STAT_FILE)} is absent and netlink cannot read a --proc-root tree`,
+  };
+}
 
-  let count = sysctlCount ?? stats?.entries;
-  if (count === undefined && options.netlinkAllowed) count = await readNetlinkCount(files);
+/** The entry count when no nf_conntrack_count sysctl gives it: the counters' own, else `conntrack -C`. */
+export async function readFallbackCount(
+  files: NetnsFiles,
+  counters: StatCounters,
+  options: SampleOptions,
+): Promise<number> {
+  const count =
+    counters.stats?.entries ?? (options.netlinkAllowed ? await readNetlinkCount(files) : undefined);
   if (count === undefined) throw notLoadedError(files);
-  return { takenAtMs, count, max, buckets: buckets ?? 0, stats, statsUnavailable };
+  return count;
 }

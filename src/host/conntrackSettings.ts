@@ -1,22 +1,11 @@
 import { parseKernelUnsigned } from '../core/kernelNumber.js';
 import { notLoadedError, SYSCTL_DIR } from './conntrackSample.js';
 import type { NetnsFiles } from './netnsFiles.js';
+import type { ConntrackSettings } from '../core/conntrackSettings.js';
+
+export type { ConntrackSettings };
 
 const PREFIX = 'nf_conntrack_';
-
-export interface ConntrackSettings {
-  count: number;
-  max: number;
-  buckets: number;
-  expectMax?: number;
-  acct?: number;
-  timestamp?: number;
-  helper?: number;
-  /** Every *timeout* key by its short name (tcp_timeout_established, udp_timeout, ...), seconds. */
-  timeouts: Record<string, number>;
-  /** Every nf_conntrack_* key by short name (all of them are numbers). */
-  all: Record<string, number>;
-}
 
 const COUNT_KEYS = new Set(['count', 'max', 'buckets', 'expect_max']);
 

@@ -4,19 +4,9 @@ import { CtdoctorError } from '../core/errors.js';
 import { parseKernelUnsigned } from '../core/kernelNumber.js';
 import { readOptionalText } from './fileRead.js';
 import { type HostRoots, procPath, sysPath } from './roots.js';
+import type { HostFacts } from '../core/hostFacts.js';
 
-export interface HostFacts {
-  kernel: string;
-  kernelVersion: ReturnType<typeof parseKernelRelease>;
-  memTotalBytes: number | undefined;
-  entrySize: EntrySize;
-  /** Objects in the nf_conntrack slab across all namespaces, when slabinfo is readable. */
-  slabObjects: number | undefined;
-  /** `/sys/module/nf_conntrack/parameters/hashsize`, when readable. */
-  hashsizeParam: number | undefined;
-  /** nf_conntrack built in (no /sys/module/nf_conntrack/initstate) or a loadable module. */
-  conntrackBuiltIn: boolean | undefined;
-}
+export type { HostFacts };
 
 async function readQuietly(path: string): Promise<string | undefined> {
   try {

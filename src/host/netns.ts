@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
 import type { NetnsIdentity } from '../core/status.js';
+import { optionalReadFailure } from './errnoReason.js';
 import { hasFixedInitialInode, initialNetnsInode } from './initialNetns.js';
 import { type HostRoots, isLiveProc, procPath } from './roots.js';
 
@@ -23,20 +24,12 @@ async function statNamespaceFile(path: string, quiet: boolean): Promise<Stats | 
   try {
     return await stat(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || quiet) return undefined;
-    if (code === 'EACCES' || code === 'EPERM') {
-      // Root can be refused too (seen here: a VM init that denies stat of its ns files).
-      const hint = process.getuid?.() === 0 ? '' : ' (run as root)';
-      throw new CtdoctorError(
-        'permission',
-        `cannot inspect network namespace ${path}: permission denied${hint}`,
-      );
-    }
-    throw new CtdoctorError(
-      'kernel',
-      `cannot inspect network namespace ${path}: ${(error as Error).message}`,
-    );
+    if (quiet) return undefined;
+    // Root can be refused too (seen here: a VM init that denies stat of its ns files).
+    const hint = process.getuid?.() === 0 ? '' : ' (run as root)';
+    const failure = optionalReadFailure(error, `cannot inspect network namespace ${path}`, hint);
+    if (failure) throw failure;
+    return undefined;
   }
 }
 

@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
 import { type RunResult, runTool, toolError } from './childProcess.js';
+import { optionalReadFailure } from './errnoReason.js';
 import { readOptionalText } from './fileRead.js';
 import type { NetnsTarget } from './netns.js';
 import { readProcInThread } from './procReader.js';
@@ -41,11 +42,10 @@ function localFiles(target: NetnsTarget, roots: HostRoots): NetnsFiles {
     readProcText: (relative) => readOptionalText(procPath(roots, relative)),
     async readSysctlDir(relative) {
       const dir = procPath(roots, relative);
-      const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
-        if (error.code === 'EACCES' || error.code === 'EPERM')
-          throw new CtdoctorError('permission', `cannot list ${dir}: permission denied (run as root)`);
-        throw new CtdoctorError('kernel', `cannot list ${dir}: ${error.message}`);
+      const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
+        const failure = optionalReadFailure(error, `cannot list ${dir}`);
+        if (failure) throw failure;
+        return [];
       });
       const values: Record<string, string> = {};
       await Promise.all(

@@ -1,6 +1,6 @@
 import { pc } from './colors.js';
 import type { KeyOwner } from '../core/plan/keyOwnerAdvice.js';
-import { type PersistAudit, auditInSync } from '../core/plan/persistDrift.js';
+import { type PersistAudit, auditInSync } from '../core/plan/persistAudit.js';
 import type { PersistReport } from '../core/plan/persistResult.js';
 import type { BootValue } from '../core/plan/sysctlPrecedence.js';
 

@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../support/paths.js';
 import { makeTree } from '../support/sysctlTrees.js';
 
 const LOCK_MODULE = pathToFileURL(join(REPO_ROOT, 'dist', 'src', 'actions', 'changeLock.js')).href;
+const HOST_MODULE = pathToFileURL(join(REPO_ROOT, 'dist', 'src', 'host', 'hostSeam.js')).href;
 
 /**
  * One contender: waits for the common start instant (so all race within a millisecond or two), then
@@ -18,12 +19,13 @@ const LOCK_MODULE = pathToFileURL(join(REPO_ROOT, 'dist', 'src', 'actions', 'cha
 const CONTENDER = `
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-const [moduleUrl, stateDir, log, startAt] = process.argv.slice(2);
+const [moduleUrl, hostUrl, stateDir, log, startAt] = process.argv.slice(2);
 const { withChangeLock } = await import(moduleUrl);
+const { realHost } = await import(hostUrl);
 await sleep(Math.max(0, Number(startAt) - Date.now() - 20));
 while (Date.now() < Number(startAt)) {}
 try {
-  await withChangeLock(stateDir, async () => {
+  await withChangeLock({ stateDir, host: realHost }, async () => {
     appendFileSync(log, 'enter ' + process.pid + '\\n');
     await sleep(30);
     appendFileSync(log, 'exit ' + process.pid + '\\n');
@@ -67,7 +69,9 @@ describe('the change lock', () => {
       writeFileSync(log, '');
       const startAt = String(Date.now() + 1500);
       const outputs = await Promise.all(
-        Array.from({ length: contenders }, () => run(script, [LOCK_MODULE, stateDir, log, startAt])),
+        Array.from({ length: contenders }, () =>
+          run(script, [LOCK_MODULE, HOST_MODULE, stateDir, log, startAt]),
+        ),
       );
       for (const output of outputs)
         assert.match(output, /^(ran|busy: another ctdoctor \(pid \d+\) is changing the system.*)\n$/, output);

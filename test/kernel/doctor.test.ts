@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { Ajv } from 'ajv';
 import { marked } from 'marked';
 import { summarizeKernelLog } from '../../src/core/doctor/kernelLog.js';
 import { readKernelLog } from '../../src/host/kernelLogSource.js';
@@ -13,11 +10,8 @@ import { scenario } from '../../src/lab/tableScenarios.js';
 import type { DoctorReport } from '../../src/core/reports/doctorReport.js';
 import { runCli, runCliJson } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { assertMatchesSchema } from '../support/schemas.js';
 import { K1, makeTree } from '../support/sysctlTrees.js';
-
-const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'doctor.schema.json'), 'utf8'));
-const validate = new Ajv({ allErrors: true }).compile(schema);
 
 async function waitForTableFullMessage(inode: number, sinceMs: number): Promise<void> {
   const deadline = Date.now() + 20_000;
@@ -61,7 +55,7 @@ describe('doctor on the real kernel', () => {
         await waitForTableFullMessage(full!.inode, started);
         const { result, json } = await runCliJson<DoctorReport>(['doctor', '--since', '5']);
         assert.equal(result.code, 2, result.stderr);
-        assert.ok(validate(json), JSON.stringify(validate.errors));
+        assertMatchesSchema(json, 'ctdoctor.doctor/v1');
         const ns = json.namespaces.find((n) => n.inode === full!.inode);
         assert.ok(ns, 'the full namespace is listed');
         assert.ok(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Journal } from '../../src/actions/journal.js';
 import type { JournalChange } from '../../src/core/journal/journalEntry.js';
+import { realHost } from '../../src/host/hostSeam.js';
 
 const MAX: JournalChange = {
   kind: 'sysctl',
@@ -23,7 +24,7 @@ const DROPIN: JournalChange = {
 function journalWith(records: object[]): Journal {
   const dir = mkdtempSync(join(tmpdir(), 'ctd-journal-'));
   writeFileSync(join(dir, 'journal.jsonl'), records.map((record) => `${JSON.stringify(record)}\n`).join(''));
-  return new Journal(dir);
+  return new Journal(dir, realHost);
 }
 
 const time = '2026-12-01T00:00:00.000Z';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { undoContextOf } from '../../src/actions/changeUndo.js';
 import { Journal } from '../../src/actions/journal.js';
+import { realHost } from '../../src/host/hostSeam.js';
 import { type ChangeStep, applyJournaled } from '../../src/actions/journaledApply.js';
 import { CtdoctorError } from '../../src/core/errors.js';
 
@@ -20,7 +21,7 @@ function step(description: string, undo: string, fails = false): ChangeStep {
 }
 
 async function applyThatFails(first: ChangeStep): Promise<{ error: CtdoctorError; journal: Journal }> {
-  const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-journal-')));
+  const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-journal-')), realHost);
   const run = { journal, id: 'e1', command: 'test', undo: undoContextOf(null) };
   const error = await applyJournaled(run, [first, step('add rule 2', 'true', true)]).catch((e) => e);
   assert.ok(error instanceof CtdoctorError, String(error));

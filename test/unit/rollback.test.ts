@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Journal } from '../../src/actions/journal.js';
+import { realHost } from '../../src/host/hostSeam.js';
 import { rollbackChanges } from '../../src/actions/rollback.js';
 import type { SysctlAccess } from '../../src/host/sysctlAccess.js';
 
@@ -20,7 +21,7 @@ function memoryAccess(values: Record<string, string>): SysctlAccess {
 }
 
 async function journalWithMitigation(): Promise<Journal> {
-  const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')));
+  const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')), realHost);
   const id = '20260101T000000Z-abcd';
   await journal.begin({
     id,
@@ -73,7 +74,7 @@ describe('rollback of a sysctl something else changed since', () => {
   });
 
   it('a change a crash cut short is refused like a made one when something else changed it since', async () => {
-    const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')));
+    const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-state-')), realHost);
     // Interrupted: begun, never stepped, so the write is in doubt.
     await journal.begin({
       id: 'crashed',

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { sysctlSteps } from '../../src/actions/changeSteps.js';
 import { undoContextOf } from '../../src/actions/changeUndo.js';
 import { Journal } from '../../src/actions/journal.js';
+import { realHost } from '../../src/host/hostSeam.js';
 import { applyJournaled } from '../../src/actions/journaledApply.js';
 import { CtdoctorError } from '../../src/core/errors.js';
 import type { SysctlAccess } from '../../src/host/sysctlAccess.js';
@@ -29,7 +30,7 @@ function fakeAccess(
 }
 
 async function applySysctls(access: SysctlAccess, targets: { key: string; to: string }[]): Promise<Journal> {
-  const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-sysctl-')));
+  const journal = new Journal(mkdtempSync(join(tmpdir(), 'ctd-sysctl-')), realHost);
   const run = { journal, id: 'e1', command: 'mitigate', undo: undoContextOf(access) };
   await applyJournaled(run, await sysctlSteps(access, targets));
   return journal;

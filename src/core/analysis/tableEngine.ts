@@ -299,48 +299,14 @@ export class TableEngine {
     const f64 = (what: number, length: number) => new Float64Array(buffer, wasm.result(what), length);
     const u8 = (what: number, length: number) => new Uint8Array(buffer, wasm.result(what), length);
     const entries = wasm.entry_count();
-    const stateCount = wasm.result(RESULT.stateCount);
-    const stateOrder = new Uint32Array(buffer, wasm.result(RESULT.stateOrder), stateCount);
-    const stateLengths = new Uint32Array(buffer, wasm.result(RESULT.stateLengths), STATE_SLOTS);
-    const stateEntries = new Float64Array(buffer, wasm.result(RESULT.stateEntries), STATE_SLOTS);
-    const stateRemaining = new Float64Array(
-      buffer,
-      wasm.result(RESULT.stateRemaining),
-      STATE_SLOTS * TIMEOUT_BUCKETS.length,
-    );
-    const names = new Uint8Array(buffer, wasm.result(RESULT.stateNames), STATE_SLOTS * MAX_STATE_BYTES);
-    const states: AggregatorState['states'] = Array.from(stateOrder, (id) => {
-      const name = Buffer.from(
-        names.subarray(id * MAX_STATE_BYTES, id * MAX_STATE_BYTES + stateLengths[id]!),
-      ).toString('latin1');
-      const remaining = stateRemaining.slice(id * TIMEOUT_BUCKETS.length, (id + 1) * TIMEOUT_BUCKETS.length);
-      return [name, stateEntries[id]!, remaining];
-    });
-
     const scan = this.topState(TOP.scan, 'address') as TopKState<AddressKey>;
-    const spreadRegisters = new Uint8Array(buffer, wasm.result(RESULT.spreadRegisters));
-    const scanSpread: AggregatorState['scanSpread'] = [];
-    this.forAttached(TOP.scan, (slot, index) => {
-      const base = index * 2 * SPREAD_REGISTERS;
-      scanSpread.push([
-        scan.keys[slot]!,
-        spreadRegisters.slice(base, base + SPREAD_REGISTERS),
-        spreadRegisters.slice(base + SPREAD_REGISTERS, base + 2 * SPREAD_REGISTERS),
-      ]);
-    });
     const established = this.topState(TOP.established, 'pair') as TopKState<string>;
-    const longLived = new Float64Array(buffer, wasm.result(RESULT.pairLongLived));
-    const remainingSum = new Float64Array(buffer, wasm.result(RESULT.pairRemainingSum));
-    const pairStats: AggregatorState['pairStats'] = [];
-    this.forAttached(TOP.established, (slot, index) => {
-      pairStats.push([established.keys[slot]!, longLived[index]!, remainingSum[index]!]);
-    });
 
     return {
       entries,
       l3: Array.from(f64(RESULT.l3, 2)),
       proto: f64(RESULT.proto, 256),
-      states,
+      states: this.stateTallies(),
       flags: f64(RESULT.flags, 16),
       nat: Array.from(f64(RESULT.nat, 4)),
       tcpDport: f64(RESULT.tcpDport, 65536),
@@ -355,15 +321,65 @@ export class TableEngine {
       srcPrefix: this.topState(TOP.srcPrefix, 'prefix') as TopKState<AddressKey>,
       groups: null,
       scan,
-      scanSpread,
+      scanSpread: this.scanSpread(scan),
       udpUnrepliedDport: f64(RESULT.udpUnrepliedDport, 65536),
       hllUdpUnrepliedSrc: u8(RESULT.hllUdpUnrepliedSrc, 1 << 12),
       reflectionSport: f64(RESULT.reflectionSport, REFLECTION_PORT_COUNT),
       reflectionSrc: this.topState(TOP.reflectionSrc, 'address') as TopKState<AddressKey>,
       established,
-      pairStats,
+      pairStats: this.pairStats(established),
       establishedRemainingHours: f64(RESULT.establishedHours, ESTABLISHED_HOUR_BUCKETS),
     };
+  }
+
+  /** Entries and remaining-timeout buckets by state name, in the order the engine met the states. */
+  private stateTallies(): AggregatorState['states'] {
+    const { wasm } = this;
+    const buffer = wasm.memory.buffer;
+    const stateCount = wasm.result(RESULT.stateCount);
+    const stateOrder = new Uint32Array(buffer, wasm.result(RESULT.stateOrder), stateCount);
+    const stateLengths = new Uint32Array(buffer, wasm.result(RESULT.stateLengths), STATE_SLOTS);
+    const stateEntries = new Float64Array(buffer, wasm.result(RESULT.stateEntries), STATE_SLOTS);
+    const stateRemaining = new Float64Array(
+      buffer,
+      wasm.result(RESULT.stateRemaining),
+      STATE_SLOTS * TIMEOUT_BUCKETS.length,
+    );
+    const names = new Uint8Array(buffer, wasm.result(RESULT.stateNames), STATE_SLOTS * MAX_STATE_BYTES);
+    return Array.from(stateOrder, (id) => {
+      const name = Buffer.from(
+        names.subarray(id * MAX_STATE_BYTES, id * MAX_STATE_BYTES + stateLengths[id]!),
+      ).toString('latin1');
+      const remaining = stateRemaining.slice(id * TIMEOUT_BUCKETS.length, (id + 1) * TIMEOUT_BUCKETS.length);
+      return [name, stateEntries[id]!, remaining];
+    });
+  }
+
+  /** The port and host HyperLogLog registers of each scan candidate still in the top list. */
+  private scanSpread(scan: TopKState<AddressKey>): AggregatorState['scanSpread'] {
+    const spreadRegisters = new Uint8Array(this.wasm.memory.buffer, this.wasm.result(RESULT.spreadRegisters));
+    const scanSpread: AggregatorState['scanSpread'] = [];
+    this.forAttached(TOP.scan, (slot, index) => {
+      const base = index * 2 * SPREAD_REGISTERS;
+      scanSpread.push([
+        scan.keys[slot]!,
+        spreadRegisters.slice(base, base + SPREAD_REGISTERS),
+        spreadRegisters.slice(base + SPREAD_REGISTERS, base + 2 * SPREAD_REGISTERS),
+      ]);
+    });
+    return scanSpread;
+  }
+
+  /** Long-lived entries and the sum of remaining timeouts of each established pair still in the top list. */
+  private pairStats(established: TopKState<string>): AggregatorState['pairStats'] {
+    const buffer = this.wasm.memory.buffer;
+    const longLived = new Float64Array(buffer, this.wasm.result(RESULT.pairLongLived));
+    const remainingSum = new Float64Array(buffer, this.wasm.result(RESULT.pairRemainingSum));
+    const pairStats: AggregatorState['pairStats'] = [];
+    this.forAttached(TOP.established, (slot, index) => {
+      pairStats.push([established.keys[slot]!, longLived[index]!, remainingSum[index]!]);
+    });
+    return pairStats;
   }
 
   /**

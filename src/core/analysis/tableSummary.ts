@@ -104,41 +104,7 @@ const address = (key: AddressKey) => formatAddress(key);
 /** Turns the aggregator's sketches into a plain, JSON-ready summary with `limit` rows per list. */
 export function summarizeTable(agg: TableAggregator, limit: number): TableSummary {
   const tops = [agg.src, agg.dst, agg.srcPrefix, ...(agg.groups ? [agg.groups] : [])];
-  const proto = sortedRecord([...agg.proto].map((count, num) => [protocolName(num), count]));
-  const timeouts: Record<string, Record<string, number>> = {};
-  for (const [state, tally] of agg.states) {
-    if (tally.remaining.some((count) => count > 0)) {
-      timeouts[state] = Object.fromEntries(
-        TIMEOUT_BUCKETS.map(([, label], i) => [label, tally.remaining[i]!]),
-      );
-    }
-  }
-  const scanCandidates = agg.scan.top(limit).map(({ key, count }) => {
-    const spread = agg.scanSpread.get(key);
-    return {
-      src: formatAddress(key),
-      entries: count,
-      totalEntries: agg.src.countOf(key),
-      distinctPorts: spread ? Math.min(spread.ports.estimate(), count) : 0,
-      distinctHosts: spread ? Math.min(spread.hosts.estimate(), count) : 0,
-    };
-  });
-  const establishedPairs = agg.established.top(limit).map(({ key, count }) => {
-    const [client = '', server = '', port = '0'] = key.split(' ');
-    const stats = agg.pairStats.get(key);
-    return {
-      client,
-      server,
-      port: Number(port),
-      entries: count,
-      longLived: stats?.longLived ?? 0,
-      meanRemainingSeconds: stats && count > 0 ? Math.round(stats.remainingSum / count) : 0,
-    };
-  });
   const flags = flagTotals(agg.flags);
-  let udpUnreplied = 0;
-  for (let port = 0; port < agg.udpUnrepliedDport.length; port++)
-    udpUnreplied += agg.udpUnrepliedDport[port]!;
   return {
     entries: agg.entries,
     by: {
@@ -146,7 +112,7 @@ export function summarizeTable(agg: TableAggregator, limit: number): TableSummar
         ['ipv4', agg.l3[0]!],
         ['ipv6', agg.l3[1]!],
       ]),
-      proto,
+      proto: sortedRecord([...agg.proto].map((count, num) => [protocolName(num), count])),
       state: sortedRecord([...agg.states].map(([state, tally]) => [state, tally.entries])),
       flags,
       nat: sortedRecord(['none', 'snat', 'dnat', 'both'].map((kind, i) => [kind, agg.nat[i]!])),
@@ -173,23 +139,73 @@ export function summarizeTable(agg: TableAggregator, limit: number): TableSummar
       dport: nonZero(agg.tcpDport) + nonZero(agg.udpDport) + agg.otherDport.size,
     },
     exact: tops.every((top) => top.exact),
-    timeouts,
-    signals: {
-      unreplied: flags.UNREPLIED ?? 0,
-      scanCandidates,
-      udpUnreplied,
-      udpUnrepliedDistinctSources: agg.hllUdpUnrepliedSrc.estimate(),
-      udpUnrepliedPorts: topPorts([['udp', agg.udpUnrepliedDport]], new Map(), limit),
-      reflection: {
-        bySourcePort: Object.fromEntries(
-          REFLECTION_PORTS.map((port, i) => [String(port), agg.reflectionSport[i]!]).filter(
-            ([, count]) => Number(count) > 0,
-          ),
-        ),
-        topSources: ranked(agg.reflectionSrc.top(limit), address),
-      },
-      establishedPairs,
-      establishedRemainingHours: Array.from(agg.establishedRemainingHours),
-    },
+    timeouts: remainingTimeouts(agg),
+    signals: tableSignals(agg, flags, limit),
   };
+}
+
+/** Entries by state and remaining timeout bucket, for the states that have any. */
+function remainingTimeouts(agg: TableAggregator): Record<string, Record<string, number>> {
+  const timeouts: Record<string, Record<string, number>> = {};
+  for (const [state, tally] of agg.states) {
+    if (tally.remaining.some((count) => count > 0)) {
+      timeouts[state] = Object.fromEntries(
+        TIMEOUT_BUCKETS.map(([, label], i) => [label, tally.remaining[i]!]),
+      );
+    }
+  }
+  return timeouts;
+}
+
+function tableSignals(agg: TableAggregator, flags: Record<string, number>, limit: number): TableSignals {
+  let udpUnreplied = 0;
+  for (let port = 0; port < agg.udpUnrepliedDport.length; port++)
+    udpUnreplied += agg.udpUnrepliedDport[port]!;
+  return {
+    unreplied: flags.UNREPLIED ?? 0,
+    scanCandidates: scanCandidates(agg, limit),
+    udpUnreplied,
+    udpUnrepliedDistinctSources: agg.hllUdpUnrepliedSrc.estimate(),
+    udpUnrepliedPorts: topPorts([['udp', agg.udpUnrepliedDport]], new Map(), limit),
+    reflection: {
+      bySourcePort: Object.fromEntries(
+        REFLECTION_PORTS.map((port, i) => [String(port), agg.reflectionSport[i]!]).filter(
+          ([, count]) => Number(count) > 0,
+        ),
+      ),
+      topSources: ranked(agg.reflectionSrc.top(limit), address),
+    },
+    establishedPairs: establishedPairs(agg, limit),
+    establishedRemainingHours: Array.from(agg.establishedRemainingHours),
+  };
+}
+
+/** Sources with the most UNREPLIED or SYN_SENT entries, with how many ports and hosts they reached. */
+function scanCandidates(agg: TableAggregator, limit: number): ScanCandidate[] {
+  return agg.scan.top(limit).map(({ key, count }) => {
+    const spread = agg.scanSpread.get(key);
+    return {
+      src: formatAddress(key),
+      entries: count,
+      totalEntries: agg.src.countOf(key),
+      distinctPorts: spread ? Math.min(spread.ports.estimate(), count) : 0,
+      distinctHosts: spread ? Math.min(spread.hosts.estimate(), count) : 0,
+    };
+  });
+}
+
+/** The busiest ESTABLISHED client/server/port pairs, how many of them live long, their mean timeout left. */
+function establishedPairs(agg: TableAggregator, limit: number): EstablishedPair[] {
+  return agg.established.top(limit).map(({ key, count }) => {
+    const [client = '', server = '', port = '0'] = key.split(' ');
+    const stats = agg.pairStats.get(key);
+    return {
+      client,
+      server,
+      port: Number(port),
+      entries: count,
+      longLived: stats?.longLived ?? 0,
+      meanRemainingSeconds: stats && count > 0 ? Math.round(stats.remainingSum / count) : 0,
+    };
+  });
 }

@@ -61,65 +61,15 @@ export interface MitigationPlan {
 }
 
 export function planMitigation(input: MitigationInput): MitigationPlan {
-  const reasons: string[] = [];
   const warnings: string[] = [];
-  const peak = Math.max(input.count, input.peakCount ?? 0);
-  let targetMax: number;
-  if (input.requestedMax !== undefined) {
-    targetMax = input.requestedMax;
-    reasons.push(`max ${targetMax} as requested (--max)`);
-  } else {
-    const needed = nextPowerOfTwo(Math.ceil(Math.max(peak, 1) * input.headroom));
-    const dropping = input.lossPerSecond > 0;
-    // Never lower the limit unasked; while packets are lost, at least double it.
-    const floor = dropping ? input.max * 2 : input.max;
-    targetMax = Math.min(Math.max(needed, floor), MAX_ENTRIES_LIMIT);
-    if (targetMax === MAX_ENTRIES_LIMIT && targetMax !== needed && targetMax !== floor) {
-      reasons.push(
-        `max ${targetMax}: capped at the kernel's limit (peak ${peak} × headroom ${input.headroom} = ${needed})`,
-      );
-    } else if (targetMax === needed) {
-      reasons.push(
-        `max ${targetMax}: peak ${peak} entries × headroom ${input.headroom}, rounded up to a power of two`,
-      );
-    } else if (dropping) {
-      reasons.push(
-        `max ${targetMax}: double the current ${input.max}, since packets are being lost now (peak ${peak} × headroom ${input.headroom} = ${needed})`,
-      );
-    } else {
-      reasons.push(
-        `max ${targetMax}: the current limit already covers peak ${peak} × headroom ${input.headroom} = ${needed}`,
-      );
-    }
-  }
-
-  const modern = kernelAtLeast(input.kernel, ...ONE_TO_ONE_SINCE);
-  let targetBuckets: number;
-  if (input.requestedBuckets !== undefined) {
-    targetBuckets = bucketsAsAllocated(input.requestedBuckets);
-    reasons.push(
-      targetBuckets === input.requestedBuckets
-        ? `buckets ${targetBuckets} as requested (--buckets)`
-        : `buckets ${targetBuckets}: --buckets ${input.requestedBuckets} rounded up to whole pages of buckets, as the kernel allocates them`,
-    );
-  } else {
-    const ruleBuckets = Math.min(
-      bucketsAsAllocated(modern ? targetMax : Math.ceil(targetMax / 4)),
-      LARGEST_ALLOCATED_BUCKETS,
-    );
-    // Never shrink the hash: a resize rehashes every entry with bottom halves off.
-    targetBuckets = Math.max(input.buckets, ruleBuckets);
-    reasons.push(
-      modern
-        ? `buckets ${targetBuckets}: this kernel (${input.kernel.release}) defaults to 1 bucket per entry since 5.15; every entry is hashed twice (original and reply), so at a full 1:1 table chains average 2. A bucket costs 8 B and an entry ~${input.entryBytes} B, so 1:1 adds only ${((8 / input.entryBytes) * 100).toFixed(1)}% memory. The playbook's max/4 was the pre-5.15 default ratio and would mean chains of 8.`
-        : `buckets ${targetBuckets}: max / 4, the default ratio of kernels before 5.15 (this one is ${input.kernel.release})`,
-    );
-  }
-
+  const { value: targetMax, reason: maxReason } = planMax(input);
+  const { value: targetBuckets, reason: bucketsReason } = planBuckets(input, targetMax);
   const defaults = kernelDefaults(input.memTotalBytes, input.kernel, input.hashsizeOption);
-  reasons.push(
+  const reasons = [
+    maxReason,
+    bucketsReason,
     `kernel default on this machine: max ${defaults.max}, buckets ${defaults.buckets} (${defaults.rule})`,
-  );
+  ];
 
   const memory = {
     entryBytes: input.entryBytes,
@@ -136,25 +86,85 @@ export function planMitigation(input: MitigationInput): MitigationPlan {
     warnings.push(`--force: ${refusal}`);
     refusal = null;
   }
-
-  const changes: SettingChange[] = [];
-  const bucketChange =
-    targetBuckets !== input.buckets ? { key: BUCKETS_KEY, from: input.buckets, to: targetBuckets } : null;
-  const maxChange = targetMax !== input.max ? { key: MAX_KEY, from: input.max, to: targetMax } : null;
-  const growing = targetBuckets > input.buckets;
-  for (const change of growing ? [bucketChange, maxChange] : [maxChange, bucketChange])
-    if (change) changes.push(change);
   if (targetMax < input.max) warnings.push(`max ${targetMax} is lower than the current ${input.max}`);
 
   return {
     schema: 'ctdoctor.mitigate-plan/v1',
-    changes,
+    changes: settingChanges(input, targetMax, targetBuckets),
     target: { max: targetMax, buckets: targetBuckets },
     memory,
     reasons,
     warnings,
     refusal,
   };
+}
+
+/** A planned value and why, in words. */
+interface PlannedValue {
+  value: number;
+  reason: string;
+}
+
+/** The new nf_conntrack_max: as requested, or the peak with headroom, never lower unasked. */
+function planMax(input: MitigationInput): PlannedValue {
+  if (input.requestedMax !== undefined) {
+    return { value: input.requestedMax, reason: `max ${input.requestedMax} as requested (--max)` };
+  }
+  const peak = Math.max(input.count, input.peakCount ?? 0);
+  const needed = nextPowerOfTwo(Math.ceil(Math.max(peak, 1) * input.headroom));
+  const dropping = input.lossPerSecond > 0;
+  // Never lower the limit unasked; while packets are lost, at least double it.
+  const floor = dropping ? input.max * 2 : input.max;
+  const value = Math.min(Math.max(needed, floor), MAX_ENTRIES_LIMIT);
+  let reason: string;
+  if (value === MAX_ENTRIES_LIMIT && value !== needed && value !== floor) {
+    reason = `max ${value}: capped at the kernel's limit (peak ${peak} × headroom ${input.headroom} = ${needed})`;
+  } else if (value === needed) {
+    reason = `max ${value}: peak ${peak} entries × headroom ${input.headroom}, rounded up to a power of two`;
+  } else if (dropping) {
+    reason = `max ${value}: double the current ${input.max}, since packets are being lost now (peak ${peak} × headroom ${input.headroom} = ${needed})`;
+  } else {
+    reason = `max ${value}: the current limit already covers peak ${peak} × headroom ${input.headroom} = ${needed}`;
+  }
+  return { value, reason };
+}
+
+/** The new hash size: as requested (whole pages), or the kernel's own ratio to `targetMax`, never smaller. */
+function planBuckets(input: MitigationInput, targetMax: number): PlannedValue {
+  if (input.requestedBuckets !== undefined) {
+    const value = bucketsAsAllocated(input.requestedBuckets);
+    return {
+      value,
+      reason:
+        value === input.requestedBuckets
+          ? `buckets ${value} as requested (--buckets)`
+          : `buckets ${value}: --buckets ${input.requestedBuckets} rounded up to whole pages of buckets, as the kernel allocates them`,
+    };
+  }
+  const modern = kernelAtLeast(input.kernel, ...ONE_TO_ONE_SINCE);
+  const ruleBuckets = Math.min(
+    bucketsAsAllocated(modern ? targetMax : Math.ceil(targetMax / 4)),
+    LARGEST_ALLOCATED_BUCKETS,
+  );
+  // Never shrink the hash: a resize rehashes every entry with bottom halves off.
+  const value = Math.max(input.buckets, ruleBuckets);
+  return {
+    value,
+    reason: modern
+      ? `buckets ${value}: this kernel (${input.kernel.release}) defaults to 1 bucket per entry since 5.15; every entry is hashed twice (original and reply), so at a full 1:1 table chains average 2. A bucket costs 8 B and an entry ~${input.entryBytes} B, so 1:1 adds only ${((8 / input.entryBytes) * 100).toFixed(1)}% memory. The playbook's max/4 was the pre-5.15 default ratio and would mean chains of 8.`
+      : `buckets ${value}: max / 4, the default ratio of kernels before 5.15 (this one is ${input.kernel.release})`,
+  };
+}
+
+/** The sysctl writes in the order they are applied: buckets first when growing, so chains stay short. */
+function settingChanges(input: MitigationInput, targetMax: number, targetBuckets: number): SettingChange[] {
+  const bucketChange =
+    targetBuckets !== input.buckets ? { key: BUCKETS_KEY, from: input.buckets, to: targetBuckets } : null;
+  const maxChange = targetMax !== input.max ? { key: MAX_KEY, from: input.max, to: targetMax } : null;
+  const growing = targetBuckets > input.buckets;
+  return (growing ? [bucketChange, maxChange] : [maxChange, bucketChange]).filter(
+    (change): change is SettingChange => change !== null,
+  );
 }
 
 /** Values the kernel takes but that would hurt: a table too big for RAM, too small for now, a shrunk hash. */

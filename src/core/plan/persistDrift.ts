@@ -1,4 +1,4 @@
-import { type BootValue, type BootValues, type SysctlApplier, bootValueOf } from './sysctlPrecedence.js';
+import { type BootValue, type BootValues, bootValueOf } from './sysctlPrecedence.js';
 
 export interface DriftRow {
   key: string;
@@ -43,27 +43,4 @@ export function compareDrift(
     ctdoctor,
     inSync,
   };
-}
-
-export interface OverriddenAssignment {
-  key: string;
-  /** The file and line that loses, its value, and the one that wins at boot. */
-  loser: string;
-  loserValue: string;
-  winner: string;
-  winnerValue: string;
-  /** Under which appliers it loses: both, or only one (/etc/sysctl.conf is read by procps alone). */
-  appliers: SysctlApplier[];
-}
-
-/** `persist --check`: ctdoctor's file, each key's drift, and the assignments that lose at boot. */
-export interface PersistAudit {
-  file: string | null;
-  rows: DriftRow[];
-  overridden: OverriddenAssignment[];
-}
-
-/** In sync: every key holds, at runtime and at boot, what ctdoctor's file says. */
-export function auditInSync(audit: PersistAudit): boolean {
-  return audit.rows.every((row) => row.inSync);
 }

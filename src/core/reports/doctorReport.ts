@@ -1,7 +1,7 @@
 import { entriesIdleLongerThan } from '../analysis/tableDetectors.js';
 import { type DoctorFinding, type DoctorInput, buildDoctorFindings } from '../doctor/doctorFindings.js';
 import type { Verdict } from '../status.js';
-import type { DoctorData } from '../../collectors/doctorProbe.js';
+import type { DoctorData } from './doctorData.js';
 
 export interface DoctorReport {
   schema: 'ctdoctor.doctor/v1';

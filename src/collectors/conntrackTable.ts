@@ -1,0 +1,20 @@
+import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
+import type { AnalysisRun } from '../core/analysis/analysisRun.js';
+import type { NetnsFiles } from '../host/netnsFiles.js';
+import type { HostRoots } from '../host/roots.js';
+import { type TableSource, openLiveTable } from '../host/tableSource.js';
+import { type Collected, collect } from './collector.js';
+
+/** The namespace's table, read and aggregated (at most `sampleEntries` entries); findings are the caller's. */
+export function conntrackTable(
+  files: NetnsFiles,
+  roots: HostRoots,
+  netlinkAllowed: boolean,
+  sampleEntries: number,
+): Promise<Collected<{ run: AnalysisRun; source: TableSource }>> {
+  return collect('conntrack table', async () => {
+    const source = await openLiveTable(files, roots, 'auto', netlinkAllowed);
+    const run = await analyzeSource(source, { capacity: 32768, sampleEntries });
+    return { run, source };
+  });
+}
