@@ -79,19 +79,14 @@ export function counterRates(before: CounterTotals, after: CounterTotals, second
   return rates;
 }
 
-export function evaluateStatus(
-  before: ConntrackSample,
+/** The verdict and its reasons, worst first in the order an operator acts on them. */
+function judgeStatus(
   after: ConntrackSample,
-  facts: StatusFacts,
-  thresholds: StatusThresholds = DEFAULT_THRESHOLDS,
-): StatusReport {
-  const intervalSeconds = Math.max(0, (after.takenAtMs - before.takenAtMs) / 1000);
-  const usage = after.max > 0 ? after.count / after.max : 0;
-  const counters = after.stats?.totals ?? null;
-  const rates =
-    before.stats && after.stats
-      ? counterRates(before.stats.totals, after.stats.totals, intervalSeconds)
-      : null;
+  usage: number,
+  rates: CounterTotals | null,
+  intervalSeconds: number,
+  thresholds: StatusThresholds,
+): { verdict: Verdict; reasons: string[] } {
   const reasons: string[] = [];
   let verdict: Verdict = 'ok';
   const raise = (level: Verdict, reason: string) => {
@@ -111,21 +106,36 @@ export function evaluateStatus(
       `table ${percent(usage)} full (${after.count}/${after.max}), at or above warn ${percent(thresholds.warnUsage)}`,
     );
   }
-  if (rates) {
-    for (const name of LOSS_COUNTERS) {
-      const rate = rates[name];
-      if (rate !== undefined && rate > 0) {
-        raise('crit', `${name} rising: ${formatRate(rate)}/s over the last ${intervalSeconds.toFixed(1)} s`);
-      }
+  for (const name of rates ? LOSS_COUNTERS : []) {
+    const rate = rates?.[name];
+    if (rate !== undefined && rate > 0) {
+      raise('crit', `${name} rising: ${formatRate(rate)}/s over the last ${intervalSeconds.toFixed(1)} s`);
     }
   }
+  const counters = after.stats?.totals ?? null;
   if (after.statsUnavailable) reasons.push(`drop counters unavailable: ${after.statsUnavailable}`);
   if (after.count === 0 && (counters === null || Object.values(counters).every((value) => value === 0))) {
     reasons.push(
       'no entries: conntrack is not tracking anything in this namespace (no ruleset uses it yet?)',
     );
   }
+  return { verdict, reasons };
+}
 
+/** One status reading from two samples: usage, rates, memory, and the verdict with its reasons. */
+export function evaluateStatus(
+  before: ConntrackSample,
+  after: ConntrackSample,
+  facts: StatusFacts,
+  thresholds: StatusThresholds = DEFAULT_THRESHOLDS,
+): StatusReport {
+  const intervalSeconds = Math.max(0, (after.takenAtMs - before.takenAtMs) / 1000);
+  const usage = after.max > 0 ? after.count / after.max : 0;
+  const rates =
+    before.stats && after.stats
+      ? counterRates(before.stats.totals, after.stats.totals, intervalSeconds)
+      : null;
+  const { verdict, reasons } = judgeStatus(after, usage, rates, intervalSeconds, thresholds);
   const entryBytes = facts.entrySize.bytes;
   return {
     schema: 'ctdoctor.status/v1',
@@ -134,7 +144,7 @@ export function evaluateStatus(
     buckets: after.buckets,
     usage,
     loadFactor: after.buckets > 0 ? after.count / after.buckets : 0,
-    counters,
+    counters: after.stats?.totals ?? null,
     rates,
     intervalSeconds,
     statsSource: after.stats?.source ?? null,

@@ -19,9 +19,6 @@ const KNOWN_LONG: readonly string[] = [
   'src/core/analysis/tableDetectors.ts detectTableFindings',
   'src/core/doctor/doctorFindings.ts buildDoctorFindings',
   'src/core/plan/persistPlan.ts planPersist',
-  // The doctor report and the status verdict are rebuilt on the collectors (helper A).
-  'src/core/reports/doctorReport.ts buildDoctorReport',
-  'src/core/status.ts evaluateStatus',
 ];
 
 /** A function of `lines` lines (its first and last line included), with `above` right before it. */

@@ -50,35 +50,40 @@ export interface DoctorReport {
 
 const LABEL: Record<Verdict, string> = { ok: 'OK', warn: 'WARNING', crit: 'CRITICAL' };
 
-export function buildDoctorReport(data: DoctorData): DoctorReport {
+type NamespaceData = DoctorData['namespaces'][number];
+
+/** What the finding rules see of one namespace: its readings and what its table analysis showed. */
+function namespaceInput(ns: NamespaceData, establishedTimeout: number): DoctorInput['namespaces'][number] {
+  const analysis = ns.analysis;
+  const udp53 = analysis?.top.dport.find((row) => row.key === 'udp/53')?.count ?? 0;
+  return {
+    inode: ns.info.inode,
+    initial: ns.info.initial,
+    names: ns.info.names,
+    path: ns.info.path,
+    processes: ns.info.processes,
+    status: ns.status,
+    error: ns.error,
+    tableFindings: analysis?.findings ?? [],
+    dnsShare: analysis && analysis.entries > 0 ? udp53 / analysis.entries : null,
+    establishedIdleOverDay: analysis
+      ? entriesIdleLongerThan(analysis.signals.establishedRemainingHours, establishedTimeout, 86400)
+      : null,
+    zones: analysis ? Object.keys(analysis.by.zone) : [],
+    tableFull: ns.tableFull,
+  };
+}
+
+function doctorInputOf(data: DoctorData): DoctorInput {
   const establishedTimeout = data.settings.timeouts.tcp_timeout_established ?? 432000;
-  const input: DoctorInput = {
+  return {
     kernel: data.facts.kernelVersion,
     memTotalBytes: data.facts.memTotalBytes ?? 0,
     entryBytes: data.facts.entrySize.bytes,
     max: data.settings.max,
     buckets: data.settings.buckets,
     timeouts: data.settings.timeouts,
-    namespaces: data.namespaces.map((ns) => {
-      const analysis = ns.analysis;
-      const udp53 = analysis?.top.dport.find((row) => row.key === 'udp/53')?.count ?? 0;
-      return {
-        inode: ns.info.inode,
-        initial: ns.info.initial,
-        names: ns.info.names,
-        path: ns.info.path,
-        processes: ns.info.processes,
-        status: ns.status,
-        error: ns.error,
-        tableFindings: analysis?.findings ?? [],
-        dnsShare: analysis && analysis.entries > 0 ? udp53 / analysis.entries : null,
-        establishedIdleOverDay: analysis
-          ? entriesIdleLongerThan(analysis.signals.establishedRemainingHours, establishedTimeout, 86400)
-          : null,
-        zones: analysis ? Object.keys(analysis.by.zone) : [],
-        tableFull: ns.tableFull,
-      };
-    }),
+    namespaces: data.namespaces.map((ns) => namespaceInput(ns, establishedTimeout)),
     kernelLog: data.kernelLog,
     persist: data.persist,
     helpers: data.helpers,
@@ -87,7 +92,10 @@ export function buildDoctorReport(data: DoctorData): DoctorReport {
     root: data.root,
     selfInitial: data.selfInitial,
   };
-  const findings = buildDoctorFindings(input);
+}
+
+/** The one line a pager shows: the worst finding, or why all is well. */
+function summaryOf(findings: DoctorFinding[], data: DoctorData): DoctorReport['summary'] {
   const counts = { crit: 0, warn: 0, info: 0 };
   for (const finding of findings) counts[finding.severity]++;
   const verdict: Verdict = counts.crit > 0 ? 'crit' : counts.warn > 0 ? 'warn' : 'ok';
@@ -96,10 +104,53 @@ export function buildDoctorReport(data: DoctorData): DoctorReport {
     verdict === 'ok'
       ? `OK: ${data.namespaces.length} network namespaces, fullest table at ${(worstUsage * 100).toFixed(0)}%, no drops`
       : `${LABEL[verdict]}: ${findings[0]!.title}`;
+  return { verdict, line, findings: counts };
+}
+
+function reportedNamespace(ns: NamespaceData): DoctorReport['namespaces'][number] {
+  return {
+    inode: ns.info.inode,
+    initial: ns.info.initial,
+    names: ns.info.names,
+    path: ns.info.path,
+    processes: ns.info.processes.map((p) => ({
+      pid: p.pid,
+      command: p.command,
+      runtime: p.workload.runtime,
+      containerId: p.workload.containerId,
+      podUid: p.workload.podUid,
+    })),
+    count: ns.status?.count ?? null,
+    usage: ns.status?.usage ?? null,
+    verdict: ns.status?.verdict ?? null,
+    rates: ns.status?.rates ?? null,
+    counters: ns.status?.counters ?? null,
+    kernelLogMessages: ns.tableFull?.messages ?? 0,
+    analysed: ns.analysis !== null,
+    error: ns.error,
+  };
+}
+
+function reportedKernelLog(kernelLog: DoctorData['kernelLog']): DoctorReport['kernelLog'] {
+  if (!kernelLog) return null;
+  return {
+    source: kernelLog.source,
+    tableFull: kernelLog.tableFull.map((e) => ({
+      netnsInode: e.netnsInode,
+      messages: e.messages,
+      first: new Date(e.firstMs).toISOString(),
+      last: new Date(e.lastMs).toISOString(),
+    })),
+    suppressed: kernelLog.suppressed,
+  };
+}
+
+export function buildDoctorReport(data: DoctorData): DoctorReport {
+  const findings = buildDoctorFindings(doctorInputOf(data));
   return {
     schema: 'ctdoctor.doctor/v1',
     generatedAt: new Date().toISOString(),
-    summary: { verdict, line, findings: counts },
+    summary: summaryOf(findings, data),
     host: {
       kernel: data.facts.kernel,
       memTotalBytes: data.facts.memTotalBytes ?? null,
@@ -111,40 +162,9 @@ export function buildDoctorReport(data: DoctorData): DoctorReport {
       root: data.root,
       initialNetns: data.selfInitial,
     },
-    namespaces: data.namespaces.map((ns) => ({
-      inode: ns.info.inode,
-      initial: ns.info.initial,
-      names: ns.info.names,
-      path: ns.info.path,
-      processes: ns.info.processes.map((p) => ({
-        pid: p.pid,
-        command: p.command,
-        runtime: p.workload.runtime,
-        containerId: p.workload.containerId,
-        podUid: p.workload.podUid,
-      })),
-      count: ns.status?.count ?? null,
-      usage: ns.status?.usage ?? null,
-      verdict: ns.status?.verdict ?? null,
-      rates: ns.status?.rates ?? null,
-      counters: ns.status?.counters ?? null,
-      kernelLogMessages: ns.tableFull?.messages ?? 0,
-      analysed: ns.analysis !== null,
-      error: ns.error,
-    })),
+    namespaces: data.namespaces.map(reportedNamespace),
     findings,
-    kernelLog: data.kernelLog
-      ? {
-          source: data.kernelLog.source,
-          tableFull: data.kernelLog.tableFull.map((e) => ({
-            netnsInode: e.netnsInode,
-            messages: e.messages,
-            first: new Date(e.firstMs).toISOString(),
-            last: new Date(e.lastMs).toISOString(),
-          })),
-          suppressed: data.kernelLog.suppressed,
-        }
-      : null,
+    kernelLog: reportedKernelLog(data.kernelLog),
     skipped: data.skipped,
   };
 }
