@@ -5,6 +5,7 @@ import {
   parseNetwork,
 } from '../core/firewall/blockGuards.js';
 import { CtdoctorError } from '../core/errors.js';
+import type { BlockResult, BlockedEntry, UnblockResult } from '../core/plan/blockResult.js';
 import type { Firewall } from '../host/firewall.js';
 import { withChangeLock } from './changeLock.js';
 import { firewallStep, nftTableCreation } from './changeSteps.js';
@@ -27,11 +28,6 @@ add chain inet ${NFT_BLOCK_TABLE} prerouting { type filter hook prerouting prior
 add chain inet ${NFT_BLOCK_TABLE} output { type filter hook output priority raw - 10; policy accept; }
 `;
 const NFT_BLOCK_RULES = ['ip saddr @blocked4 drop', 'ip6 saddr @blocked6 drop'];
-
-export interface BlockedEntry {
-  address: string;
-  expiresSeconds: number | null;
-}
 
 export interface BlockPlan {
   targets: Network[];
@@ -148,12 +144,6 @@ export async function flushEntries(firewall: Firewall, network: Network): Promis
   if (!deleted && result.exitCode !== 0)
     throw new CtdoctorError('kernel', `conntrack -D -s ${network.text}: ${result.stderr.trim()}`);
   return deleted ? Number(deleted[1]) : 0;
-}
-
-export interface BlockResult {
-  journalId: string | null;
-  blocked: string[];
-  flushed: Record<string, number>;
 }
 
 export async function applyBlock(
@@ -289,7 +279,7 @@ export async function removeBlock(
   firewall: Firewall,
   targets: Network[],
   journal: Journal,
-): Promise<{ journalId: string | null; removed: string[] }> {
+): Promise<UnblockResult> {
   return withChangeLock(journal, async () => {
     const id = journal.newId();
     const current = new Set((await listBlocked(firewall)).map((entry) => entry.address));

@@ -1,20 +1,14 @@
 import { CtdoctorError } from '../core/errors.js';
+import type { LossWindow } from '../core/lossWindow.js';
 import type { MitigationPlan } from '../core/plan/mitigationPlan.js';
+import type { MitigationResult } from '../core/plan/mitigationResult.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
-import { type LossWindow, lossTotal } from '../collectors/lossWindow.js';
+import { lossTotal } from '../collectors/lossWindow.js';
 import { withChangeLock } from './changeLock.js';
 import { sysctlSteps } from './changeSteps.js';
 import { undoContextOf } from './changeUndo.js';
 import type { Journal } from './journal.js';
 import { applyJournaled } from './journaledApply.js';
-
-export interface MitigationResult {
-  applied: boolean;
-  journalId: string | null;
-  /** Loss over the verification window after the change; null when nothing was changed. */
-  after: LossWindow | null;
-  relieved: boolean | null;
-}
 
 /** Executes exactly the plan's changes (buckets first when growing), journals them, then verifies relief. */
 export async function applyMitigation(

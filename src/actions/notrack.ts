@@ -9,6 +9,7 @@ import {
 import { type RulesetConcern, reviewIptablesSave, reviewNftRuleset } from '../core/firewall/rulesetReview.js';
 import type { Firewall } from '../host/firewall.js';
 import { CtdoctorError } from '../core/errors.js';
+import type { FirewallChange } from '../core/plan/notrackResult.js';
 import { withChangeLock } from './changeLock.js';
 import { nftRuleHandles, undoContextOf } from './changeUndo.js';
 import type { JournalChange } from '../core/journal/journalEntry.js';
@@ -176,7 +177,7 @@ export async function applyFirewallSteps(
   journal: Journal,
   command: string,
   mode: 'add' | 'remove',
-): Promise<{ journalId: string | null; changed: string[] }> {
+): Promise<FirewallChange> {
   const chosen = steps.filter((step) => (mode === 'add' ? !step.present : step.present && step.remove));
   if (chosen.length === 0) return { journalId: null, changed: [] };
   return withChangeLock(journal, async () => {

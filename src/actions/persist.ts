@@ -1,9 +1,9 @@
 import type { FileWrite, PersistPlan } from '../core/plan/persistPlan.js';
+import type { PersistResult } from '../core/plan/persistResult.js';
 import { type HostFiles, realHost } from '../host/hostSeam.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import { withChangeLock } from './changeLock.js';
 import { fileSteps, sysctlSteps } from './changeSteps.js';
-import type { JournalChange } from '../core/journal/journalEntry.js';
 import type { Journal } from './journal.js';
 import { undoContextOf } from './changeUndo.js';
 import { applyJournaled } from './journaledApply.js';
@@ -24,12 +24,6 @@ export async function pendingWrites(
     if (!same) pending.push(write);
   }
   return pending;
-}
-
-export interface PersistResult {
-  written: FileWrite[];
-  reloaded: JournalChange[];
-  journalId: string | null;
 }
 
 /**

@@ -1,10 +1,6 @@
+import type { PortShare } from '../core/plan/notrackResult.js';
 import type { TableSource } from '../host/tableSource.js';
 import { analyzeSource } from './tableAnalysis.js';
-
-export interface PortShare {
-  entries: number;
-  total: number;
-}
 
 /** How many live entries match a filter, out of how many: the effect of exempting them. */
 export async function measureShare(source: TableSource, filter: string): Promise<PortShare> {

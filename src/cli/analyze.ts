@@ -7,7 +7,7 @@ import type { DetectorContext } from '../core/analysis/tableDetectors.js';
 import { CtdoctorError } from '../core/errors.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import { type TableSource, openLiveTable, openStdinTable, openTableFile } from '../host/tableSource.js';
-import { buildAnalysisReport } from '../core/reports/analysisReport.js';
+import { type AnalysisReport, buildAnalysisReport } from '../core/reports/analysisReport.js';
 import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import { NO_ENTRY_READ_LIMIT_BYTES } from '../analysisRuntime/tableConsumer.js';
 import { renderAnalyzeText } from '../render/analyzeText.js';
@@ -77,46 +77,61 @@ export function analyzeCommand(): Command {
       32768,
     );
   return actionWithExitCode(command, async (dump: string | undefined, options: AnalyzeOptions) => {
-    const groupBy = parseGroupBy(options.groupBy);
-    if (options.filter) parseEntryFilter(options.filter); // report a bad filter before reading anything
-    const analysisOptions = {
-      capacity: options.capacity,
-      groupBy,
-      filter: options.filter,
-      sampleEntries: options.sample,
-      threads: options.threads,
-    };
-    let source: TableSource;
-    const detectorContext: DetectorContext = {};
-    let expectedBytes: number | undefined;
-    if (dump === '-') source = openStdinTable();
-    else if (dump !== undefined) {
-      source = await openTableFile(dump);
-      expectedBytes = source.sizeBytes;
-    } else {
-      const context = await openContext(options);
-      const settings = await readConntrackSettings(context.files);
-      detectorContext.max = settings.max;
-      detectorContext.timeouts = settings.timeouts;
-      expectedBytes = settings.count * BYTES_PER_LINE;
-      source = await openLiveTable(context.files, context.roots, options.source, context.netlinkAllowed);
-    }
-    const progress = progressReporter('ctdoctor: analysing', expectedBytes);
-    const run = await analyzeSource(source, analysisOptions, progress.update).finally(progress.done);
-    refuseUnreadableTable({
-      description: source.description,
-      counts: run.counts,
-      abandoned: run.abandoned,
-      abandonedAfterBytes: NO_ENTRY_READ_LIMIT_BYTES,
-      saved: source.kind === 'file' || source.kind === 'stdin',
-    });
-    const report = buildAnalysisReport(run, source, {
-      limit: options.top,
-      filter: options.filter,
-      context: detectorContext,
-    });
+    const report = await runAnalyze(dump, options);
     if (options.json) printJson(report);
     else process.stdout.write(`${renderAnalyzeText(report)}\n`);
     return EXIT.ok;
   });
+}
+
+/** Reads the table once, through the analysis runtime, into the report the renderers take. */
+async function runAnalyze(dump: string | undefined, options: AnalyzeOptions): Promise<AnalysisReport> {
+  const groupBy = parseGroupBy(options.groupBy);
+  if (options.filter) parseEntryFilter(options.filter); // report a bad filter before reading anything
+  const analysisOptions = {
+    capacity: options.capacity,
+    groupBy,
+    filter: options.filter,
+    sampleEntries: options.sample,
+    threads: options.threads,
+  };
+  const { source, detectorContext, expectedBytes } = await openTable(dump, options);
+  const progress = progressReporter('ctdoctor: analysing', expectedBytes);
+  const run = await analyzeSource(source, analysisOptions, progress.update).finally(progress.done);
+  refuseUnreadableTable({
+    description: source.description,
+    counts: run.counts,
+    abandoned: run.abandoned,
+    abandonedAfterBytes: NO_ENTRY_READ_LIMIT_BYTES,
+    saved: source.kind === 'file' || source.kind === 'stdin',
+  });
+  return buildAnalysisReport(run, source, {
+    limit: options.top,
+    filter: options.filter,
+    context: detectorContext,
+  });
+}
+
+interface OpenedTable {
+  source: TableSource;
+  /** The live table's max and timeouts, for detectors that judge against them; none for a dump. */
+  detectorContext: DetectorContext;
+  /** Roughly how many bytes will be read, for the progress percentage; unknown from stdin. */
+  expectedBytes: number | undefined;
+}
+
+/** The table to read: a saved dump, stdin (-), or the live table with its settings. */
+async function openTable(dump: string | undefined, options: AnalyzeOptions): Promise<OpenedTable> {
+  if (dump === '-') return { source: openStdinTable(), detectorContext: {}, expectedBytes: undefined };
+  if (dump !== undefined) {
+    const source = await openTableFile(dump);
+    return { source, detectorContext: {}, expectedBytes: source.sizeBytes };
+  }
+  const context = await openContext(options);
+  const settings = await readConntrackSettings(context.files);
+  return {
+    detectorContext: { max: settings.max, timeouts: settings.timeouts },
+    expectedBytes: settings.count * BYTES_PER_LINE,
+    source: await openLiveTable(context.files, context.roots, options.source, context.netlinkAllowed),
+  };
 }

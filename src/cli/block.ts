@@ -1,16 +1,18 @@
 import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
-import { pc } from '../render/colors.js';
 import { applyBlock, listBlocked, planBlock, removeBlock } from '../actions/block.js';
+import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import { CtdoctorError } from '../core/errors.js';
-import { LOOPBACK, parseNetwork, sshProtected } from '../core/firewall/blockGuards.js';
+import { LOOPBACK, type Network, parseNetwork, sshProtected } from '../core/firewall/blockGuards.js';
+import type { BlockReport } from '../core/plan/blockResult.js';
+import { buildAnalysisReport } from '../core/reports/analysisReport.js';
 import { ALLOWLIST_FILE, readAllowlist } from '../host/allowlist.js';
 import { type BackendChoice, Firewall, detectBackend } from '../host/firewall.js';
 import { localProtectedAddresses } from '../host/hostAddresses.js';
-import { buildAnalysisReport } from '../core/reports/analysisReport.js';
-import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import { openLiveTable } from '../host/tableSource.js';
+import { blockJson, renderBlockText } from '../render/blockText.js';
 import {
+  type CommandContext,
   type CommonOptions,
   type DurationBounds,
   addCommonOptions,
@@ -64,104 +66,64 @@ export function blockCommand(): Command {
     )
     .option('--apply', 'change the firewall (without it, only the plan is printed)');
   return actionWithExitCode(command, async (options: BlockOptions) => {
-    const context = await openContext(options);
-    const firewall = new Firewall(context.files, await detectBackend(context.files, options.backend));
-    if (options.list) {
-      const entries = await listBlocked(firewall);
-      if (options.json) printJson({ schema: 'ctdoctor.block-list/v1', backend: firewall.backend, entries });
-      else
-        process.stdout.write(
-          entries.length === 0
-            ? 'nothing blocked by ctdoctor\n'
-            : `${entries.map((e) => `${e.address}${e.expiresSeconds !== null ? `  expires in ${e.expiresSeconds} s` : ''}`).join('\n')}\n`,
-        );
-      return EXIT.ok;
-    }
-    const targets = options.ip.map(parseNetwork);
-    if (options.fromFindings) {
-      const source = await openLiveTable(
-        context.files,
-        context.roots,
-        options.source,
-        context.netlinkAllowed,
-      );
-      const report = buildAnalysisReport(await analyzeSource(source, { capacity: 32768 }), source, {
-        limit: 20,
-        context: {},
-      });
-      for (const finding of report.findings.filter((f) => f.kind === 'port-scan'))
-        targets.push(parseNetwork(finding.subject));
-    }
-    if (targets.length === 0)
-      throw new CtdoctorError('usage', 'nothing to block: give --ip ADDRESS or --from-findings');
-    const journal = journalFor(options);
-    if (options.remove) {
-      const result = options.apply ? await removeBlock(firewall, targets, journal) : null;
-      if (options.json)
-        printJson({
-          schema: 'ctdoctor.block/v1',
-          remove: targets.map((t) => t.text),
-          applied: result !== null,
-          ...(result ?? {}),
-        });
-      else
-        process.stdout.write(
-          result
-            ? `unblocked: ${result.removed.join(', ') || 'nothing (not blocked)'}\n`
-            : `plan: unblock ${targets.map((t) => t.text).join(', ')} (add --apply)\n`,
-        );
-      return EXIT.ok;
-    }
-    const protectedAddresses = [
-      ...LOOPBACK,
-      ...sshProtected(process.env.SSH_CONNECTION),
-      ...(await localProtectedAddresses(context.files)),
-      ...(await readAllowlist(options.root, options.allow)),
-    ];
-    const ttlSeconds = options.ttl ?? null;
-    const plan = planBlock(targets, ttlSeconds, protectedAddresses, Boolean(options.force));
-    if (plan.refused.length > 0) {
-      const first = plan.refused[0]!;
-      throw new CtdoctorError(
-        'refused',
-        `refusing to block ${first.target}: it covers ${first.conflicts.map((c) => `${c.network.text} (${c.why})`).join(', ')}; use --force if you are sure`,
-      );
-    }
-    if (!options.apply) {
-      if (options.json)
-        printJson({
-          schema: 'ctdoctor.block/v1',
-          backend: firewall.backend,
-          targets: targets.map((t) => t.text),
-          ttlSeconds,
-          applied: false,
-        });
-      else
-        process.stdout.write(
-          `plan: block ${targets.map((t) => t.text).join(', ')} on ${firewall.backend}${ttlSeconds ? ` for ${ttlSeconds} s` : ''}, then flush their conntrack entries (add --apply)\n`,
-        );
-      return EXIT.ok;
-    }
-    if (process.getuid?.() !== 0)
-      throw new CtdoctorError('permission', 'changing the firewall needs root: run with sudo');
-    const result = await applyBlock(firewall, plan, journal);
-    if (options.json)
-      printJson({
-        schema: 'ctdoctor.block/v1',
-        backend: firewall.backend,
-        ttlSeconds,
-        applied: true,
-        ...result,
-      });
-    else {
-      for (const address of result.blocked)
-        process.stdout.write(
-          `${pc.green('blocked')} ${address}${ttlSeconds ? ` for ${ttlSeconds} s` : ''}: ${result.flushed[address]} entries flushed\n`,
-        );
-      process.stdout.write(
-        `journal ${result.journalId}: undo with  ${undoCommand(options)}  (or block --remove --ip …)\n`,
-      );
-    }
+    const report = await runBlock(options);
+    if (options.json) printJson(blockJson(report));
+    else process.stdout.write(`${renderBlockText(report, undoCommand(options))}\n`);
     return EXIT.ok;
   });
+}
+
+async function runBlock(options: BlockOptions): Promise<BlockReport> {
+  const context = await openContext(options);
+  const firewall = new Firewall(context.files, await detectBackend(context.files, options.backend));
+  if (options.list) return { kind: 'list', backend: firewall.backend, entries: await listBlocked(firewall) };
+  const targets = [...options.ip.map(parseNetwork), ...(await scannersToBlock(context, options))];
+  if (targets.length === 0)
+    throw new CtdoctorError('usage', 'nothing to block: give --ip ADDRESS or --from-findings');
+  const texts = targets.map((target) => target.text);
+  const journal = journalFor(options);
+  if (options.remove) {
+    const result = options.apply ? await removeBlock(firewall, targets, journal) : null;
+    return { kind: 'unblock', targets: texts, result };
+  }
+  const ttlSeconds = options.ttl ?? null;
+  const plan = planBlock(
+    targets,
+    ttlSeconds,
+    await protectedAddresses(context, options),
+    Boolean(options.force),
+  );
+  const first = plan.refused[0];
+  if (first)
+    throw new CtdoctorError(
+      'refused',
+      `refusing to block ${first.target}: it covers ${first.conflicts.map((c) => `${c.network.text} (${c.why})`).join(', ')}; use --force if you are sure`,
+    );
+  if (options.apply && process.getuid?.() !== 0)
+    throw new CtdoctorError('permission', 'changing the firewall needs root: run with sudo');
+  const result = options.apply ? await applyBlock(firewall, plan, journal) : null;
+  return { kind: 'block', backend: firewall.backend, targets: texts, ttlSeconds, result };
+}
+
+/** With --from-findings, the sources `analyze` reports as port scanners in the live table. */
+async function scannersToBlock(context: CommandContext, options: BlockOptions): Promise<Network[]> {
+  if (!options.fromFindings) return [];
+  const source = await openLiveTable(context.files, context.roots, options.source, context.netlinkAllowed);
+  const report = buildAnalysisReport(await analyzeSource(source, { capacity: 32768 }), source, {
+    limit: 20,
+    context: {},
+  });
+  return report.findings
+    .filter((f) => f.kind === 'port-scan')
+    .map((finding) => parseNetwork(finding.subject));
+}
+
+/** What a block must never cover unless forced: loopback, the SSH client, this host, the allowlist. */
+async function protectedAddresses(context: CommandContext, options: BlockOptions) {
+  return [
+    ...LOOPBACK,
+    ...sshProtected(process.env.SSH_CONNECTION),
+    ...(await localProtectedAddresses(context.files)),
+    ...(await readAllowlist(options.root, options.allow)),
+  ];
 }

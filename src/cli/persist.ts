@@ -1,19 +1,28 @@
 import { availableParallelism } from 'node:os';
 import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
-import { type PersistResult, applyPersist, pendingWrites } from '../actions/persist.js';
+import { applyPersist, pendingWrites } from '../actions/persist.js';
 import { planPersistRequest } from '../actions/persistValues.js';
 import { parseTimeoutSpec } from '../core/plan/timeoutSpec.js';
 import { BUCKETS_KEY, MAX_KEY } from '../core/plan/mitigationPlan.js';
 import { CtdoctorError } from '../core/errors.js';
+import { keyOwnerAdvice } from '../core/plan/keyOwnerAdvice.js';
+import { auditInSync } from '../core/plan/persistAudit.js';
+import type { PersistReport, PersistResult } from '../core/plan/persistResult.js';
 import { underRoot } from '../host/confTree.js';
 import { detectKeyOwners } from '../host/keyOwners.js';
 import { resolveNetns } from '../host/netns.js';
 import { netnsFiles } from '../host/netnsFiles.js';
 import { sysctlAccess } from '../host/sysctlAccess.js';
 import { auditPersistence } from '../collectors/persistAudit.js';
-import { renderDrift, renderPersist } from '../render/persistText.js';
-import { type CommonOptions, addCommonOptions, openContext, parseWholeNumber } from './context.js';
+import { persistCheckJson, persistJson, renderDrift, renderPersist } from '../render/persistText.js';
+import {
+  type CommandContext,
+  type CommonOptions,
+  addCommonOptions,
+  openContext,
+  parseWholeNumber,
+} from './context.js';
 import { bucketsRefusal, maxEntriesRefusal } from '../core/plan/settingBounds.js';
 import { EXIT, printJson } from './output.js';
 import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
@@ -67,79 +76,73 @@ export function persistCommand(): Command {
     .option('--apply', 'write the files (without it, only the plan is printed)');
   return actionWithExitCode(command, async (options: PersistOptions) => {
     const context = await openContext(options);
-    const root = options.root;
-    const realPath = (path: string) => underRoot(root, path);
-    const access = sysctlAccess(context.files, context.roots);
-
-    if (options.check) {
-      try {
-        const audit = await auditPersistence(root, access, context.facts);
-        const inSync = audit.rows.every((row) => row.inSync);
-        if (options.json)
-          printJson({
-            schema: 'ctdoctor.persist-check/v1',
-            inSync,
-            file: audit.file,
-            rows: audit.rows,
-            overridden: audit.overridden,
-          });
-        else process.stdout.write(`${renderDrift(audit.rows, audit.file)}\n`);
-        return inSync ? CHECK_EXIT.inSync : CHECK_EXIT.drift;
-      } catch (error) {
-        process.stderr.write(`ctdoctor: ${(error as Error).message}\n`);
-        return CHECK_EXIT.unknown;
-      }
-    }
-
-    if (options.file && options.file !== '/etc/sysctl.conf') {
-      throw new CtdoctorError(
-        'usage',
-        '--file takes /etc/sysctl.conf (drop-ins are named by ctdoctor so they win)',
-      );
-    }
-    const overrides: Record<string, string> = Object.fromEntries(
-      options.timeout.map((spec) => {
-        const timeout = parseTimeoutSpec(spec, '--timeout');
-        return [timeout.key, String(timeout.seconds)];
-      }),
-    );
-    if (options.max !== undefined) overrides[MAX_KEY] = String(options.max);
-    if (options.buckets !== undefined) overrides[BUCKETS_KEY] = String(options.buckets);
-    const { plan, values } = await planPersistRequest(
-      {
-        root,
-        overrides,
-        target: options.file ? 'sysctl.conf' : 'dropin',
-        fixConflicts: Boolean(options.fixConflicts),
-        conntrackBuiltIn: context.facts.conntrackBuiltIn,
-      },
-      access,
-    );
-    const self = await resolveNetns(undefined, context.roots);
-    const owners = await detectKeyOwners(root, context.roots, availableParallelism(), self.initial);
-    const pending = await pendingWrites(plan, realPath);
-
-    let result: PersistResult | null = null;
-    if (options.apply) {
-      if (process.getuid?.() !== 0 && root === '/')
-        throw new CtdoctorError('permission', 'writing /etc needs root: run with sudo');
-      result = await applyPersist(pending, values, {
-        journal: journalFor(options),
-        realPath,
-        reload: options.reload ? sysctlAccess(netnsFiles(self, context.roots), context.roots) : null,
-      });
-    }
-    if (options.json) {
-      printJson({
-        schema: 'ctdoctor.persist/v1',
-        // An edited file's bytes, shown as text (the file itself is written byte for byte).
-        plan: { ...plan, writes: plan.writes.map((w) => ({ ...w, content: w.content?.toString() ?? null })) },
-        pending: pending.map((w) => w.path),
-        owners,
-        applied: result !== null,
-        ...(result ?? {}),
-      });
-    } else process.stdout.write(`${renderPersist(plan, pending, owners, result, undoCommand(options))}\n`);
+    if (options.check) return checkPersistence(context, options);
+    const report = await runPersist(context, options);
+    if (options.json) printJson(persistJson(report));
+    else process.stdout.write(`${renderPersist(report, undoCommand(options))}\n`);
     return EXIT.ok;
   });
+}
+
+/** persist --check: drift between runtime, boot and ctdoctor's file, as an exit code. */
+async function checkPersistence(context: CommandContext, options: PersistOptions): Promise<number> {
+  try {
+    const access = sysctlAccess(context.files, context.roots);
+    const audit = await auditPersistence(options.root, access, context.facts);
+    if (options.json) printJson(persistCheckJson(audit));
+    else process.stdout.write(`${renderDrift(audit)}\n`);
+    return auditInSync(audit) ? CHECK_EXIT.inSync : CHECK_EXIT.drift;
+  } catch (error) {
+    process.stderr.write(`ctdoctor: ${(error as Error).message}\n`);
+    return CHECK_EXIT.unknown;
+  }
+}
+
+/** The values asked for on the command line (--timeout, --max, --buckets), by sysctl key. */
+function requestedValues(options: PersistOptions): Record<string, string> {
+  const overrides: Record<string, string> = Object.fromEntries(
+    options.timeout.map((spec) => {
+      const timeout = parseTimeoutSpec(spec, '--timeout');
+      return [timeout.key, String(timeout.seconds)];
+    }),
+  );
+  if (options.max !== undefined) overrides[MAX_KEY] = String(options.max);
+  if (options.buckets !== undefined) overrides[BUCKETS_KEY] = String(options.buckets);
+  return overrides;
+}
+
+/** Plans the files, finds who else sets these keys and, with --apply, writes them (and --reload). */
+async function runPersist(context: CommandContext, options: PersistOptions): Promise<PersistReport> {
+  const root = options.root;
+  if (options.file && options.file !== '/etc/sysctl.conf') {
+    throw new CtdoctorError(
+      'usage',
+      '--file takes /etc/sysctl.conf (drop-ins are named by ctdoctor so they win)',
+    );
+  }
+  const realPath = (path: string) => underRoot(root, path);
+  const { plan, values } = await planPersistRequest(
+    {
+      root,
+      overrides: requestedValues(options),
+      target: options.file ? 'sysctl.conf' : 'dropin',
+      fixConflicts: Boolean(options.fixConflicts),
+      conntrackBuiltIn: context.facts.conntrackBuiltIn,
+    },
+    sysctlAccess(context.files, context.roots),
+  );
+  const self = await resolveNetns(undefined, context.roots);
+  const found = await detectKeyOwners(root, context.roots, availableParallelism(), self.initial);
+  const pending = await pendingWrites(plan, realPath);
+  let result: PersistResult | null = null;
+  if (options.apply) {
+    if (process.getuid?.() !== 0 && root === '/')
+      throw new CtdoctorError('permission', 'writing /etc needs root: run with sudo');
+    result = await applyPersist(pending, values, {
+      journal: journalFor(options),
+      realPath,
+      reload: options.reload ? sysctlAccess(netnsFiles(self, context.roots), context.roots) : null,
+    });
+  }
+  return { plan, pending, owners: found.map(keyOwnerAdvice), result };
 }

@@ -25,6 +25,7 @@ import { keyOwners } from './keyOwners.js';
 import { networkNamespaces } from './namespaces.js';
 import { numaNodes } from './numaNodes.js';
 import { persistenceState } from './persistAudit.js';
+import { keyOwnerAdvice } from '../core/plan/keyOwnerAdvice.js';
 import { auditPersistenceState } from '../core/plan/persistAudit.js';
 import { sampleTwice } from './twoSamples.js';
 
@@ -213,7 +214,9 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
     kernelLog: log,
     persist: state.ok ? auditPersistenceState(state.data, facts) : null,
     helpers: live ? dataOr(await conntrackHelpers(selfFiles, roots, false), []) : [],
-    owners: required(await keyOwners(options.root, roots, availableParallelism(), self.initial)),
+    owners: required(await keyOwners(options.root, roots, availableParallelism(), self.initial)).map(
+      keyOwnerAdvice,
+    ),
     numaNodes: required(await numaNodes(roots)),
     root: isRoot,
     selfInitial: self.initial,

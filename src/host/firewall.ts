@@ -1,8 +1,9 @@
 import { CtdoctorError } from '../core/errors.js';
+import type { FirewallBackend } from '../core/firewall/firewallBackend.js';
 import { type RunResult, missingToolError } from './childProcess.js';
 import type { NetnsFiles } from './netnsFiles.js';
 
-export type Backend = 'nft' | 'iptables-nft' | 'iptables-legacy';
+export type Backend = FirewallBackend;
 export type BackendChoice = 'auto' | 'nft' | 'iptables' | Backend;
 
 /**

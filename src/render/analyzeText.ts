@@ -23,7 +23,8 @@ function breakdown(title: string, record: Record<string, number>, total: number)
   return `${pc.bold(title.padEnd(7))} ${parts.join(', ')}`;
 }
 
-export function renderAnalyzeText(report: AnalysisReport): string {
+/** What was read and how much of it: entries against max, the source, filter, sample, damage. */
+function headerLines(report: AnalysisReport): string[] {
   const total = report.entries;
   const lines: string[] = [];
   const { malformed } = report;
@@ -49,6 +50,12 @@ export function renderAnalyzeText(report: AnalysisReport): string {
         `${formatCount(report.repairedProtocolNames)} entries with a damaged protocol name (a line cut inside it) were read by the protocol number`,
       ),
     );
+  return lines;
+}
+
+export function renderAnalyzeText(report: AnalysisReport): string {
+  const total = report.entries;
+  const lines = headerLines(report);
   lines.push('');
   if (report.findings.length > 0) {
     lines.push(pc.bold('Findings (most severe first)'));

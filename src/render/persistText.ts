@@ -1,34 +1,16 @@
 import { pc } from './colors.js';
-import type { PersistResult } from '../actions/persist.js';
-import type { DriftRow } from '../core/plan/persistDrift.js';
-import type { FileWrite, PersistPlan } from '../core/plan/persistPlan.js';
+import type { KeyOwner } from '../core/plan/keyOwnerAdvice.js';
+import { type PersistAudit, auditInSync } from '../core/plan/persistAudit.js';
+import type { PersistReport } from '../core/plan/persistResult.js';
 import type { BootValue } from '../core/plan/sysctlPrecedence.js';
-import type { KeyOwner } from '../host/keyOwners.js';
 
 export function renderPersist(
-  plan: PersistPlan,
-  pending: FileWrite[],
-  owners: KeyOwner[],
-  result: PersistResult | null,
+  report: PersistReport,
   /** The rollback command for this run's --root/--state-dir. */
   undo: string,
 ): string {
-  const lines: string[] = [];
-  if (pending.length === 0) lines.push(pc.green('nothing to write: the files already hold these values'));
-  else {
-    lines.push(pc.bold(result ? 'written:' : 'plan (nothing written; add --apply to do it):'));
-    for (const write of pending)
-      lines.push(`  ${write.content === null ? 'remove ' : 'write  '}${write.path}  — ${write.why}`);
-  }
-  const ours = plan.writes.find((w) => w.path === plan.file && w.content !== null);
-  if (ours && pending.includes(ours) && !result)
-    lines.push(
-      ...ours
-        .content!.toString()
-        .trimEnd()
-        .split('\n')
-        .map((line) => pc.dim(`    | ${line}`)),
-    );
+  const { plan, result } = report;
+  const lines = writeLines(report);
   lines.push(pc.bold('at boot:'));
   for (const row of plan.atBoot) {
     const ok = row.systemd.value === row.wanted && row.procps.value === row.wanted;
@@ -43,24 +25,57 @@ export function renderPersist(
   }
   for (const warning of plan.warnings) lines.push(pc.yellow(`  ! ${warning}`));
   for (const note of plan.bootOrder) lines.push(`  ${note}`);
-  for (const owner of owners) {
-    lines.push(pc.yellow(`  ${owner.who}: ${owner.effect}`));
-    lines.push(`    evidence: ${owner.evidence}`);
-    lines.push(`    fix: ${owner.advice}`);
-  }
-  if (result?.reloaded.length)
-    for (const change of result.reloaded)
-      if (change.kind === 'sysctl')
-        lines.push(`  reloaded ${change.key}: ${change.before} → ${change.after}`);
+  for (const owner of report.owners) lines.push(...ownerLines(owner));
+  for (const change of result?.reloaded ?? [])
+    if (change.kind === 'sysctl') lines.push(`  reloaded ${change.key}: ${change.before} → ${change.after}`);
   if (result?.journalId) lines.push(`  journal ${result.journalId}: undo with  ${undo}`);
   return lines.join('\n');
+}
+
+/** The files to write (or written), and ctdoctor's own file as it would read before it is written. */
+function writeLines({ plan, pending, result }: PersistReport): string[] {
+  if (pending.length === 0) return [pc.green('nothing to write: the files already hold these values')];
+  const lines = [pc.bold(result ? 'written:' : 'plan (nothing written; add --apply to do it):')];
+  for (const write of pending)
+    lines.push(`  ${write.content === null ? 'remove ' : 'write  '}${write.path}  — ${write.why}`);
+  const ours = plan.writes.find((w) => w.path === plan.file && w.content !== null);
+  if (ours && pending.includes(ours) && !result)
+    lines.push(
+      ...ours
+        .content!.toString()
+        .trimEnd()
+        .split('\n')
+        .map((line) => pc.dim(`    | ${line}`)),
+    );
+  return lines;
+}
+
+function ownerLines(owner: KeyOwner): string[] {
+  return [
+    pc.yellow(`  ${owner.who}: ${owner.effect}`),
+    `    evidence: ${owner.evidence}`,
+    `    fix: ${owner.advice}`,
+  ];
 }
 
 function describeBoot(boot: BootValue): string {
   return `${boot.value ?? 'unset'}${boot.from ? ` (${boot.from})` : ''}`;
 }
 
-export function renderDrift(rows: DriftRow[], file: string | null): string {
+/** `persist --json`: ctdoctor.persist/v1. */
+export function persistJson({ plan, pending, owners, result }: PersistReport) {
+  return {
+    schema: 'ctdoctor.persist/v1',
+    // An edited file's bytes, shown as text (the file itself is written byte for byte).
+    plan: { ...plan, writes: plan.writes.map((w) => ({ ...w, content: w.content?.toString() ?? null })) },
+    pending: pending.map((w) => w.path),
+    owners,
+    applied: result !== null,
+    ...(result ?? {}),
+  };
+}
+
+export function renderDrift({ rows, file }: PersistAudit): string {
   const lines = [
     file
       ? `ctdoctor file: ${file}`
@@ -81,4 +96,15 @@ export function renderDrift(rows: DriftRow[], file: string | null): string {
   else if (rows.some((row) => !row.inSync))
     lines.push('  fix: ctdoctor persist --apply (and --reload to apply it now)');
   return lines.join('\n');
+}
+
+/** `persist --check --json`: ctdoctor.persist-check/v1. */
+export function persistCheckJson(audit: PersistAudit) {
+  return {
+    schema: 'ctdoctor.persist-check/v1',
+    inSync: auditInSync(audit),
+    file: audit.file,
+    rows: audit.rows,
+    overridden: audit.overridden,
+  };
 }

@@ -101,3 +101,8 @@ function losers(resolution: KeyResolution): Omit<OverriddenAssignment, 'appliers
       winnerValue: winner.value!,
     }));
 }
+
+/** In sync: every key holds, at runtime and at boot, what ctdoctor's file says. */
+export function auditInSync(audit: PersistAudit): boolean {
+  return audit.rows.every((row) => row.inSync);
+}

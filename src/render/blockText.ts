@@ -1,0 +1,66 @@
+import type { BlockReport, BlockedEntry } from '../core/plan/blockResult.js';
+import { pc } from './colors.js';
+
+export function renderBlockText(
+  report: BlockReport,
+  /** The rollback command for this run's --root/--state-dir. */
+  undo: string,
+): string {
+  switch (report.kind) {
+    case 'list':
+      return report.entries.length === 0
+        ? 'nothing blocked by ctdoctor'
+        : report.entries.map(listedLine).join('\n');
+    case 'unblock':
+      return report.result
+        ? `unblocked: ${report.result.removed.join(', ') || 'nothing (not blocked)'}`
+        : `plan: unblock ${report.targets.join(', ')} (add --apply)`;
+    case 'block': {
+      const ttl = report.ttlSeconds ? ` for ${report.ttlSeconds} s` : '';
+      if (!report.result)
+        return `plan: block ${report.targets.join(', ')} on ${report.backend}${ttl}, then flush their conntrack entries (add --apply)`;
+      const { blocked, flushed, journalId } = report.result;
+      return [
+        ...blocked.map(
+          (address) => `${pc.green('blocked')} ${address}${ttl}: ${flushed[address]} entries flushed`,
+        ),
+        `journal ${journalId}: undo with  ${undo}  (or block --remove --ip …)`,
+      ].join('\n');
+    }
+  }
+}
+
+function listedLine(entry: BlockedEntry): string {
+  return `${entry.address}${entry.expiresSeconds !== null ? `  expires in ${entry.expiresSeconds} s` : ''}`;
+}
+
+/** `block --json`: ctdoctor.block-list/v1 for --list, ctdoctor.block/v1 otherwise. */
+export function blockJson(report: BlockReport) {
+  switch (report.kind) {
+    case 'list':
+      return { schema: 'ctdoctor.block-list/v1', backend: report.backend, entries: report.entries };
+    case 'unblock':
+      return {
+        schema: 'ctdoctor.block/v1',
+        remove: report.targets,
+        applied: report.result !== null,
+        ...(report.result ?? {}),
+      };
+    case 'block':
+      return report.result
+        ? {
+            schema: 'ctdoctor.block/v1',
+            backend: report.backend,
+            ttlSeconds: report.ttlSeconds,
+            applied: true,
+            ...report.result,
+          }
+        : {
+            schema: 'ctdoctor.block/v1',
+            backend: report.backend,
+            targets: report.targets,
+            ttlSeconds: report.ttlSeconds,
+            applied: false,
+          };
+  }
+}
