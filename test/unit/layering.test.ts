@@ -7,14 +7,6 @@ import { LAYERS, renderLayerTable } from '../support/layers.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { readSourceTree } from '../support/sourceTree.js';
 
-/**
- * Imports against the layering that main still had when this check was written, each being
- * removed by a change in flight (issue #12). The check allows exactly these pairs and fails when
- * one of them is gone, so the list only shrinks: whoever removes a violation deletes its line.
- * The integrator empties it after the merge; do not add to it.
- */
-const KNOWN_VIOLATIONS: readonly string[] = [];
-
 const ARCHITECTURE_DOC = join(REPO_ROOT, 'docs', 'architecture.md');
 const TABLE_BEGIN = '<!-- layer-rules:begin';
 const TABLE_END = '<!-- layer-rules:end -->';
@@ -171,23 +163,12 @@ describe('layering: the checker', () => {
 describe('layering: src/', () => {
   const edges = importEdges(readSourceTree('src'));
   const violations = layerViolations(edges);
-  const pair = (violation: (typeof violations)[number]) => `${violation.edge.from} → ${violation.edge.to}`;
 
   it('imports only along the layer rule (docs/architecture.md)', () => {
-    const unexpected = violations.filter((violation) => !KNOWN_VIOLATIONS.includes(pair(violation)));
     assert.deepEqual(
-      unexpected.map((violation) => `${violation.message} (line ${violation.edge.line})`),
+      violations.map((violation) => `${violation.message} (line ${violation.edge.line})`),
       [],
       'imports against the layering: move the type or the code to the layer that may hold it',
-    );
-  });
-
-  it('still has every known violation it allows (delete the line of one you removed)', () => {
-    const present = new Set(violations.map(pair));
-    assert.deepEqual(
-      KNOWN_VIOLATIONS.filter((known) => !present.has(known)),
-      [],
-      'these known violations are gone: remove them from KNOWN_VIOLATIONS in test/unit/layering.test.ts',
     );
   });
 
