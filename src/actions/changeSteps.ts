@@ -20,7 +20,14 @@ export async function sysctlSteps(access: SysctlAccess, targets: SysctlTarget[])
       throw new CtdoctorError('not-loaded', `${key} does not exist: is nf_conntrack loaded?`);
     if (before === to) continue;
     steps.push({
-      change: { kind: 'sysctl', key, before, after: to, ...(access.netns ? { netns: access.netns } : {}) },
+      change: {
+        kind: 'sysctl',
+        key,
+        before,
+        after: to,
+        ...(access.netns ? { netns: access.netns } : {}),
+        ...access.place,
+      },
       async apply() {
         await access.write(key, to);
         const after = await access.read(key);

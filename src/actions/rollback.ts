@@ -5,6 +5,7 @@ import { withChangeLock } from './changeLock.js';
 import { type UndoContext, inEffect, undoChangeNow } from './changeUndo.js';
 import type { ActiveEntry, JournalChange } from '../core/journal/journalEntry.js';
 import type { RollbackResult } from '../core/journal/rollbackResult.js';
+import { sysctlPlaceMismatch } from '../core/journal/sysctlPlace.js';
 import type { Journal } from './journal.js';
 
 export interface RollbackOptions extends UndoContext {
@@ -28,7 +29,11 @@ async function undoChange(
   if (change.kind === 'sysctl') {
     let now: string | undefined;
     try {
-      now = await (await options.accessFor(change.netns)).read(change.key);
+      const access = await options.accessFor(change.netns);
+      const elsewhere = sysctlPlaceMismatch(change, access.place ?? {});
+      // Not even --force: it restores a value ctdoctor changed, never one in a place it did not touch.
+      if (elsewhere) throw new CtdoctorError('refused', elsewhere);
+      now = await access.read(change.key);
     } catch (error) {
       if (change.netns && isCtdoctorError(error) && error.kind === 'not-found') {
         warnings.push(`${change.key}: namespace ${change.netns} is gone, and its setting with it`);

@@ -50,7 +50,7 @@ export interface CommandContext {
  * each checked to be a directory. The default /sys is optional (its files are extra facts), so
  * only a --sys-root the operator named is required to exist.
  */
-async function openRoots(options: Pick<CommonOptions, 'procRoot' | 'sysRoot'>): Promise<HostRoots> {
+export async function openRoots(options: Pick<CommonOptions, 'procRoot' | 'sysRoot'>): Promise<HostRoots> {
   const roots: HostRoots = { procRoot: resolve(options.procRoot), sysRoot: resolve(options.sysRoot) };
   await requireDirectory('--proc-root', roots.procRoot);
   if (roots.sysRoot !== DEFAULT_ROOTS.sysRoot) await requireDirectory('--sys-root', roots.sysRoot);

@@ -15,10 +15,13 @@ import {
   renderRollbackText,
   rollbackJson,
 } from '../render/rollbackText.js';
+import { openRoots } from './context.js';
 import { EXIT, printJson } from './output.js';
 import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
 
 interface RollbackCliOptions extends StateOptions {
+  /** The procfs tree the rolled-back sysctls were written through. */
+  procRoot: string;
   to?: string;
   list?: boolean;
   force?: boolean;
@@ -33,6 +36,11 @@ export function rollbackCommand(): Command {
     .option('--to <id>', 'undo every change back to and including this journal id')
     .option('--list', 'list the journal instead')
     .option('--force', 'restore even if something else changed the value or file since')
+    .option(
+      '--proc-root <dir>',
+      'the procfs tree the changes were written through (as they were applied)',
+      '/proc',
+    )
     .option('--json', 'print JSON');
   return actionWithExitCode(command, async (options: RollbackCliOptions) => {
     if (options.list) {
@@ -60,11 +68,11 @@ async function listJournal(options: RollbackCliOptions): Promise<JournalListing>
 async function rollBack(options: RollbackCliOptions): Promise<RollbackResult> {
   if (process.getuid?.() !== 0 && options.root === '/')
     throw new CtdoctorError('permission', 'rollback changes the system: run with sudo');
+  const roots = await openRoots({ procRoot: options.procRoot, sysRoot: DEFAULT_ROOTS.sysRoot });
   return rollbackChanges(journalFor(options), {
     toId: options.to,
     force: Boolean(options.force),
     realPath: (path) => underRoot(options.root, path),
-    accessFor: async (netns) =>
-      sysctlAccess(netnsFiles(await resolveNetns(netns, DEFAULT_ROOTS), DEFAULT_ROOTS), DEFAULT_ROOTS),
+    accessFor: async (netns) => sysctlAccess(netnsFiles(await resolveNetns(netns, roots), roots), roots),
   });
 }

@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_STATE_DIR, Journal } from '../actions/journal.js';
 import { requireTreeRoot, underRoot } from '../host/confTree.js';
 import { realHost } from '../host/hostSeam.js';
+import { DEFAULT_ROOTS } from '../host/roots.js';
 
 export interface StateOptions {
   stateDir?: string;
@@ -33,13 +35,16 @@ export function journalFor(options: StateOptions): Journal {
 }
 
 /**
- * The rollback command that undoes what this run journaled, carrying --root and --state-dir (also a
+ * The rollback command that undoes what this run journaled, carrying --root, --proc-root and --state-dir (also a
  * state dir from $CTDOCTOR_STATE_DIR, which sudo does not pass on): followed literally it acts on
  * the same journal and tree.
  */
-export function undoCommand(options: StateOptions): string {
+export function undoCommand(options: StateOptions & { procRoot?: string }): string {
   const words = ['ctdoctor', 'rollback'];
   if (options.root !== '/') words.push('--root', shellWord(options.root));
+  // Sysctls written through a --proc-root tree are rolled back through it (core/journal/sysctlPlace.ts).
+  const procRoot = resolve(options.procRoot ?? DEFAULT_ROOTS.procRoot);
+  if (procRoot !== DEFAULT_ROOTS.procRoot) words.push('--proc-root', shellWord(procRoot));
   const stateDir = stateDirOf(options);
   if (stateDir !== underRoot(options.root, DEFAULT_STATE_DIR)) words.push('--state-dir', shellWord(stateDir));
   return words.join(' ');

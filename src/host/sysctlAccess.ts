@@ -1,22 +1,35 @@
 import { CtdoctorError } from '../core/errors.js';
+import type { SysctlPlace } from '../core/journal/sysctlPlace.js';
 import type { NetnsFiles } from './netnsFiles.js';
-import type { HostRoots } from './roots.js';
+import { DEFAULT_ROOTS, type HostRoots } from './roots.js';
 import { readSysctl, sysctlRelativePath, writeHashsizeParam, writeSysctl } from './sysctlWrite.js';
 
 /** Reads and writes sysctls as seen from one network namespace. */
 export interface SysctlAccess {
   /** Path of the namespace for the journal; undefined for ctdoctor's own namespace. */
   readonly netns: string | undefined;
+  /** The procfs tree and (own namespace) inode it writes, journaled so rollback writes the same place. */
+  readonly place?: SysctlPlace;
   read(key: string): Promise<string | undefined>;
   write(key: string, value: string): Promise<void>;
 }
 
 const BUCKETS_KEY = 'net.netfilter.nf_conntrack_buckets';
 
+function placeOf(files: NetnsFiles, roots: HostRoots): SysctlPlace {
+  const inode = files.target.isSelf ? files.target.inode : 0;
+  return {
+    ...(roots.procRoot !== DEFAULT_ROOTS.procRoot ? { procRoot: roots.procRoot } : {}),
+    ...(inode > 0 ? { netnsInode: inode } : {}),
+  };
+}
+
 export function sysctlAccess(files: NetnsFiles, roots: HostRoots): SysctlAccess {
+  const place = placeOf(files, roots);
   if (files.target.isSelf) {
     return {
       netns: undefined,
+      place,
       read: (key) => readSysctl(roots, key),
       async write(key, value) {
         try {
@@ -32,6 +45,7 @@ export function sysctlAccess(files: NetnsFiles, roots: HostRoots): SysctlAccess 
   }
   return {
     netns: files.target.path,
+    place,
     read: async (key) => (await files.readProcText(sysctlRelativePath(key)))?.trim(),
     async write(key, value) {
       const result = await files.run('sysctl', ['-q', '-w', `${key}=${value}`]);

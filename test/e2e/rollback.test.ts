@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../support/cli.js';
+import { fixture } from '../support/paths.js';
 import { makeTree } from '../support/sysctlTrees.js';
 
 const DROP_IN = 'etc/sysctl.d/90-ctdoctor.conf';
@@ -159,5 +168,34 @@ describe('journal repair', () => {
       `ctdoctor: cannot read ${join(state, 'journal.jsonl')}: permission denied: needs root (run with sudo), or use a path you own\n`,
     );
     assert.equal(result.stdout, '');
+  });
+});
+
+describe('rollback of sysctls written through --proc-root', () => {
+  it('rolls back through the tree the change was written through, and refuses to write /proc instead', async () => {
+    const proc = mkdtempSync(join(tmpdir(), 'ctd-proc-'));
+    cpSync(fixture('proc-6.18-full'), proc, { recursive: true });
+    const udpTimeout = join(proc, 'sys/net/netfilter/nf_conntrack_udp_timeout');
+    const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
+    const where = ['--proc-root', proc, '--sys-root', fixture('sys-empty'), '--state-dir', state];
+    const applied = await runCli(['timeouts', ...where, '--set', 'udp_timeout=20', '--apply']);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(readFileSync(udpTimeout, 'utf8').trim(), '20');
+    assert.match(
+      applied.stdout,
+      new RegExp(`undo with ctdoctor rollback --proc-root ${proc} --state-dir ${state}`),
+    );
+
+    const onLiveProc = await runCli(['rollback', '--state-dir', state]);
+    assert.equal(onLiveProc.code, 1);
+    assert.equal(
+      onLiveProc.stderr,
+      `ctdoctor: net.netfilter.nf_conntrack_udp_timeout was changed through ${proc} and this rollback writes /proc: run it with --proc-root ${proc}\n`,
+    );
+    assert.equal(readFileSync(udpTimeout, 'utf8').trim(), '20', 'still to be rolled back');
+
+    const inTree = await runCli(['rollback', '--proc-root', proc, '--state-dir', state]);
+    assert.equal(inTree.code, 0, inTree.stderr);
+    assert.equal(readFileSync(udpTimeout, 'utf8').trim(), '30');
   });
 });

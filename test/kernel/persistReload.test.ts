@@ -15,7 +15,7 @@ const hostValue = (key: string) => readFileSync(`/proc/sys/net/netfilter/${key}`
 describe('persist --reload, timeouts --persist, and errors that name the fix', () => {
   before(requireKernelLab);
 
-  it('persist --reload applies the persisted values now, in the namespace it runs in, and rollback undoes it', async () => {
+  it('persist --reload applies the persisted values now, in the namespace it runs in, and rollback undoes it there (not from the host)', async () => {
     await withLabNamespace(async (lab) => {
       const tree = makeTree({});
       const state = mkdtempSync(join(tmpdir(), 'ctd-state-'));
@@ -40,7 +40,16 @@ describe('persist --reload, timeouts --persist, and errors that name the fix', (
       );
       const check = await run('persist', '--check', '--root', tree);
       assert.equal(check.exitCode, 0, check.stdout);
-      await run('rollback', '--root', tree, '--state-dir', state);
+      // From the host, the same journal names a value of the lab's namespace: never the host's to restore.
+      const fromHost = await runCli(['rollback', '--root', tree, '--state-dir', state, '--force']);
+      assert.equal(fromHost.code, 1);
+      assert.match(
+        fromHost.stderr,
+        /^ctdoctor: net\.netfilter\.nf_conntrack_udp_timeout was changed in network namespace \d+, where ctdoctor ran, and this rollback runs in \d+: run it inside that namespace \(ip netns exec NAME ctdoctor rollback\)\n$/,
+      );
+      assert.equal(await lab.readSysctl('nf_conntrack_udp_timeout'), '77');
+      const inLab = await run('rollback', '--root', tree, '--state-dir', state);
+      assert.equal(inLab.exitCode, 0, inLab.stderr);
       assert.equal(await lab.readSysctl('nf_conntrack_udp_timeout'), '30');
     });
   });

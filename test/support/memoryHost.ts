@@ -3,6 +3,7 @@ import { CtdoctorError } from '../../src/core/errors.js';
 import type { RunOptions, RunResult } from '../../src/host/childProcess.js';
 import { describeFileFailure } from '../../src/host/errnoReason.js';
 import type { Host, HostFiles, HostProcesses } from '../../src/host/hostSeam.js';
+import type { SysctlPlace } from '../../src/core/journal/sysctlPlace.js';
 import type { SysctlAccess } from '../../src/host/sysctlAccess.js';
 
 /** An errno as node:fs raises it, for the host's own error wording. */
@@ -69,10 +70,11 @@ export class MemoryHost implements Host {
     this.tools = script;
   }
 
-  /** Sysctls of ctdoctor's own namespace, kept in `sysctls`. */
-  sysctlAccess(): SysctlAccess {
+  /** Sysctls of ctdoctor's own namespace, kept in `sysctls`; `place`: where they are (a tree, a namespace). */
+  sysctlAccess(place?: SysctlPlace): SysctlAccess {
     return {
       netns: undefined,
+      ...(place ? { place } : {}),
       read: async (key) => this.sysctls.get(key),
       write: async (key, value) => {
         if (this.refusedKeys.has(key))

@@ -1,3 +1,4 @@
+import type { SysctlPlace } from './sysctlPlace.js';
 /**
  * What the journal holds (src/actions/journal.ts writes and replays it): each applied change with the
  * state before it, so rollback can restore it exactly. Pure types, for the actions that write entries
@@ -6,7 +7,7 @@
 
 /** One undoable change, with the state before it. Values are kept as the kernel printed them. */
 export type JournalChange =
-  | { kind: 'sysctl'; key: string; before: string; after: string; netns?: string }
+  | ({ kind: 'sysctl'; key: string; before: string; after: string; netns?: string } & SysctlPlace)
   | { kind: 'file'; path: string; backup: string | null; afterSha256: string | null }
   | {
       kind: 'command';

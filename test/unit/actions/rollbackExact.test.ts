@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { Journal } from '../../../src/actions/journal.js';
 import { applyPersist } from '../../../src/actions/persist.js';
 import { type RollbackOptions, rollbackChanges } from '../../../src/actions/rollback.js';
+import type { SysctlPlace } from '../../../src/core/journal/sysctlPlace.js';
 import { MemoryHost } from '../../support/memoryHost.js';
 
 const MAX = 'net.netfilter.nf_conntrack_max';
@@ -15,12 +16,14 @@ const OLD_CONF = Buffer.concat([
 ]);
 
 /** A host after `persist --apply --reload`: sysctl.conf edited, the drop-in created, the value set. */
-async function persisted(): Promise<{ host: MemoryHost; journal: Journal; options: RollbackOptions }> {
+async function persisted(
+  place?: SysctlPlace,
+): Promise<{ host: MemoryHost; journal: Journal; options: RollbackOptions }> {
   const host = new MemoryHost();
   host.fileBytes.set(CONF, Buffer.from(OLD_CONF));
   host.sysctls.set(MAX, '65536');
   const journal = new Journal('/var/lib/ctdoctor', host);
-  const access = host.sysctlAccess();
+  const access = host.sysctlAccess(place);
   await applyPersist(
     [
       { path: CONF, content: 'kernel.x = 1\n', why: 'conflicting line removed' },
@@ -63,6 +66,45 @@ describe('rollback (in-memory host)', () => {
     await rollbackChanges(journal, { ...options, force: true });
     assert.equal(host.sysctls.get(MAX), '65536');
     assert.deepEqual(host.fileBytes.get(CONF), OLD_CONF);
+  });
+
+  it('refuses, even with --force, a value changed in another namespace (ctdoctor ran inside it) or through another --proc-root', async () => {
+    const inLab = await persisted({ netnsInode: 4026532301 });
+    const elsewhere = [
+      {
+        from: { netnsInode: 4026531840 },
+        message: `${MAX} was changed in network namespace 4026532301, where ctdoctor ran, and this rollback runs in 4026531840: run it inside that namespace (ip netns exec NAME ctdoctor rollback)`,
+      },
+      {
+        from: { procRoot: '/host/proc', netnsInode: 4026532301 },
+        message: `${MAX} was changed through /proc and this rollback writes /host/proc: run it without --proc-root`,
+      },
+    ];
+    for (const { from, message } of elsewhere) {
+      const here = inLab.host.sysctlAccess(from);
+      for (const force of [false, true]) {
+        await assert.rejects(
+          rollbackChanges(inLab.journal, { ...inLab.options, force, accessFor: async () => here }),
+          {
+            kind: 'refused',
+            message,
+          },
+        );
+      }
+      assert.equal(inLab.host.sysctls.get(MAX), '262144', 'nothing written where ctdoctor did not change it');
+      assert.equal(inLab.host.text(DROPIN), `${MAX} = 262144\n`);
+    }
+    await rollbackChanges(inLab.journal, inLab.options);
+    assert.equal(inLab.host.sysctls.get(MAX), '65536', 'from the namespace it was made in, it rolls back');
+
+    const tree = await persisted({ procRoot: '/srv/fixture/proc' });
+    await assert.rejects(
+      rollbackChanges(tree.journal, { ...tree.options, accessFor: async () => tree.host.sysctlAccess() }),
+      {
+        kind: 'refused',
+        message: `${MAX} was changed through /srv/fixture/proc and this rollback writes /proc: run it with --proc-root /srv/fixture/proc`,
+      },
+    );
   });
 
   it('#12.5 refuses a file modified after ctdoctor wrote it; --force restores the backup', async () => {
