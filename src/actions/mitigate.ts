@@ -3,7 +3,7 @@ import type { LossWindow } from '../core/lossWindow.js';
 import type { MitigationPlan } from '../core/plan/mitigationPlan.js';
 import type { MitigationResult } from '../core/plan/mitigationResult.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
-import { lossTotal } from '../collectors/lossWindow.js';
+import { lossTotal } from '../core/lossWindow.js';
 import { withChangeLock } from './changeLock.js';
 import { sysctlSteps } from './changeSteps.js';
 import { undoContextOf } from './changeUndo.js';

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { FIELD_NAMES, type FieldName, isFieldName } from '../core/analysis/entryFields.js';
 import { parseEntryFilter } from '../core/analysis/entryFilter.js';
 import { refuseUnreadableTable } from '../core/analysis/tableInput.js';
-import type { DetectorContext } from '../core/analysis/tableDetectors.js';
+import type { DetectorContext } from '../core/findings/table/tableReadings.js';
 import { CtdoctorError } from '../core/errors.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import { type TableSource, openLiveTable, openStdinTable, openTableFile } from '../host/tableSource.js';

@@ -5,8 +5,6 @@ import { required } from './collector.js';
 import { conntrackSample } from './conntrackSample.js';
 import { sampleTwice } from './twoSamples.js';
 
-export { type LossWindow, lossTotal } from '../core/lossWindow.js';
-
 /** How many packets were lost (drop, early_drop, insert_failed) over the next `seconds`. */
 export async function measureLoss(
   files: NetnsFiles,

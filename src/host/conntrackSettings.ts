@@ -3,8 +3,6 @@ import { notLoadedError, SYSCTL_DIR } from './conntrackSample.js';
 import type { NetnsFiles } from './netnsFiles.js';
 import type { ConntrackSettings } from '../core/conntrackSettings.js';
 
-export type { ConntrackSettings };
-
 const PREFIX = 'nf_conntrack_';
 
 const COUNT_KEYS = new Set(['count', 'max', 'buckets', 'expect_max']);

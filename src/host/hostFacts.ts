@@ -6,8 +6,6 @@ import { readOptionalText } from './fileRead.js';
 import { type HostRoots, procPath, sysPath } from './roots.js';
 import type { HostFacts } from '../core/hostFacts.js';
 
-export type { HostFacts };
-
 async function readQuietly(path: string): Promise<string | undefined> {
   try {
     return await readOptionalText(path);

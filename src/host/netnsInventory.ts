@@ -6,8 +6,6 @@ import { hasFixedInitialInode, initialNetnsInode } from './initialNetns.js';
 import type { HostRoots } from './roots.js';
 import type { NetnsInfo } from '../core/networkNamespace.js';
 
-export type { NetnsInfo, NetnsProcess } from '../core/networkNamespace.js';
-
 const MAX_PROCESSES_LISTED = 8;
 
 /**

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { type DoctorInput, buildDoctorFindings } from '../../src/core/doctor/doctorFindings.js';
+import { buildDoctorFindings } from '../../src/core/doctor/doctorFindings.js';
+import type { DoctorInput } from '../../src/core/findings/doctor/doctorReadings.js';
 import { parseKmsgRecord, summarizeKernelLog } from '../../src/core/doctor/kernelLog.js';
 import { identifyWorkload } from '../../src/core/doctor/workloadIdentity.js';
 import { parseStatFile } from '../../src/core/statFile.js';

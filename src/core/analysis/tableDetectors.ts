@@ -3,8 +3,6 @@ import type { DetectorContext } from '../findings/table/tableReadings.js';
 import { type Finding, bySeverity } from './findings.js';
 import type { TableSummary } from './tableSummary.js';
 
-export type { DetectorContext } from '../findings/table/tableReadings.js';
-
 /** analyze's findings: every table rule of the registry over one summary, the worst first. */
 export function detectTableFindings(summary: TableSummary, context: DetectorContext = {}): Finding[] {
   const findings: Finding[] = [];

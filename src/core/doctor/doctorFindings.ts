@@ -2,8 +2,6 @@ import { SEVERITY_ORDER } from '../analysis/findings.js';
 import type { DoctorFinding, DoctorInput } from '../findings/doctor/doctorReadings.js';
 import { HOST_RULES, NAMESPACE_RULES } from '../findings/registry.js';
 
-export type { DoctorFinding, DoctorInput } from '../findings/doctor/doctorReadings.js';
-
 /** doctor's findings: the registry's namespace rules for each namespace, then its host rules; the worst first. */
 export function buildDoctorFindings(input: DoctorInput): DoctorFinding[] {
   const findings: DoctorFinding[] = [];

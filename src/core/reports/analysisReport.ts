@@ -1,5 +1,6 @@
 import type { Finding } from '../analysis/findings.js';
-import { type DetectorContext, detectTableFindings } from '../analysis/tableDetectors.js';
+import { detectTableFindings } from '../analysis/tableDetectors.js';
+import type { DetectorContext } from '../findings/table/tableReadings.js';
 import { mostlyMalformed } from '../analysis/tableInput.js';
 import { type TableSummary, summarizeTable } from '../analysis/tableSummary.js';
 import type { AnalysisRun, TableSourceName } from '../analysis/analysisRun.js';

@@ -1,5 +1,6 @@
 import { entriesIdleLongerThan } from '../analysis/establishedIdle.js';
-import { type DoctorFinding, type DoctorInput, buildDoctorFindings } from '../doctor/doctorFindings.js';
+import { buildDoctorFindings } from '../doctor/doctorFindings.js';
+import type { DoctorFinding, DoctorInput } from '../findings/doctor/doctorReadings.js';
 import type { Verdict } from '../status.js';
 import type { DoctorData } from './doctorData.js';
 
