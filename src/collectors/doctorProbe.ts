@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { ConntrackSettings } from '../core/conntrackSettings.js';
-import { type KernelLogSummary, summarizeKernelLog } from '../core/doctor/kernelLog.js';
+import { type KernelLogSummary, namespaceTableFull, summarizeKernelLog } from '../core/doctor/kernelLog.js';
 import type { HostFacts } from '../core/hostFacts.js';
 import type { NetnsInfo } from '../core/networkNamespace.js';
 import { buildAnalysisReport } from '../core/reports/analysisReport.js';
@@ -173,13 +173,7 @@ async function readKernelLogOf(
     return null;
   }
   for (const ns of namespaces) {
-    // Inodes are reused: only lines from after this namespace surely existed are its own.
-    const since = Math.max(options.logSinceMs, ns.info.initial ? 0 : (ns.info.existsSinceMs ?? 0) - 1000);
-    const own = summarizeKernelLog(log.records, log.source, since).tableFull;
-    ns.tableFull =
-      own.find(
-        (entry) => entry.netnsInode === ns.info.inode || (ns.info.initial && entry.netnsInode === null),
-      ) ?? null;
+    ns.tableFull = namespaceTableFull(log.records, log.source, ns.info, options.logSinceMs);
   }
   return summarizeKernelLog(log.records, log.source, options.logSinceMs);
 }

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { parseDmesgRawLine, parseKmsgRecord, summarizeKernelLog } from '../../src/core/doctor/kernelLog.js';
+import {
+  namespaceTableFull,
+  parseDmesgRawLine,
+  parseKmsgRecord,
+  summarizeKernelLog,
+} from '../../src/core/doctor/kernelLog.js';
 import { fixture } from '../support/paths.js';
 
 const kmsg = readFileSync(fixture('kmsg', 'conntrack.txt'), 'utf8').trim().split('\n');
@@ -54,5 +59,29 @@ describe('kernel log: the dmesg fallback', () => {
   it('#11.23 a line without a timestamp cannot be placed in time and is left out', () => {
     assert.equal(parseDmesgRawLine(`<4>${FORMS.plain}`, BOOT_MS), null);
     assert.equal(parseDmesgRawLine('                  continuation of a message', BOOT_MS), null);
+  });
+});
+
+describe('kernel log: whose "table full" lines', () => {
+  const records = kmsg.map((record) => parseKmsgRecord(record, BOOT_MS)!).filter(Boolean);
+  const inNetns = records.filter((record) => record.message.includes(`netns ${inode}`));
+  const first = Math.min(...inNetns.map((record) => record.timeMs));
+  const last = Math.max(...inNetns.map((record) => record.timeMs));
+
+  it("a namespace gets its own inode's lines, from when it existed on", () => {
+    const lab = { inode, initial: false, existsSinceMs: first };
+    const own = namespaceTableFull(records, 'kmsg', lab, 0);
+    assert.equal(own?.netnsInode, inode);
+    assert.equal(own?.messages, inNetns.length);
+  });
+
+  it('lines older than the namespace are an earlier namespace that had the same inode', () => {
+    const reused = { inode, initial: false, existsSinceMs: last + 1001 };
+    assert.equal(namespaceTableFull(records, 'kmsg', reused, 0), null);
+  });
+
+  it("the initial namespace never takes another namespace's lines (the captured ones all name the lab's)", () => {
+    const initial = { inode: 4026531833, initial: true, existsSinceMs: null };
+    assert.equal(namespaceTableFull(records, 'kmsg', initial, 0), null);
   });
 });

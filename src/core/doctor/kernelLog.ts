@@ -102,3 +102,26 @@ export function summarizeKernelLog(
     sinceMs,
   };
 }
+
+/** How long before a namespace's oldest process a "table full" line may still be its own. */
+const NAMESPACE_CLOCK_SLACK_MS = 1000;
+
+/**
+ * A namespace's own "table full" lines. Inodes are reused within minutes (docs/kernel-notes.md):
+ * only lines from after the namespace surely existed (its oldest process started) are its own; the
+ * initial namespace's lines carry no inode.
+ */
+export function namespaceTableFull(
+  records: KernelLogRecord[],
+  source: string,
+  namespace: { inode: number; initial: boolean; existsSinceMs: number | null },
+  sinceMs: number,
+): TableFullSummary | null {
+  const existed = namespace.initial ? 0 : (namespace.existsSinceMs ?? 0) - NAMESPACE_CLOCK_SLACK_MS;
+  const own = summarizeKernelLog(records, source, Math.max(sinceMs, existed)).tableFull;
+  return (
+    own.find(
+      (entry) => entry.netnsInode === namespace.inode || (namespace.initial && entry.netnsInode === null),
+    ) ?? null
+  );
+}
