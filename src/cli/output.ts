@@ -49,16 +49,20 @@ export const STANDARD_FAILURES: FailureReporting = {
   print: (message, { stack }) => process.stderr.write(`ctdoctor: ${stack ?? message}\n`),
 };
 
-const declaredFailures = new WeakMap<Command, FailureReporting>();
+/** A command's failure reporting, or how it follows from its options (persist --check is a check). */
+type DeclaredFailures = FailureReporting | ((options: Record<string, unknown>) => FailureReporting);
+
+const declaredFailures = new WeakMap<Command, DeclaredFailures>();
 
 /** Declares how `command` reports failures (main.ts applies it to its parse errors and its action). */
-export function reportFailuresAs(command: Command, reporting: FailureReporting): Command {
+export function reportFailuresAs(command: Command, reporting: DeclaredFailures): Command {
   declaredFailures.set(command, reporting);
   return command;
 }
 
 export function failureReportingOf(command: Command): FailureReporting {
-  return declaredFailures.get(command) ?? STANDARD_FAILURES;
+  const declared = declaredFailures.get(command) ?? STANDARD_FAILURES;
+  return typeof declared === 'function' ? declared(command.opts()) : declared;
 }
 
 /** A bad command line: commander's own errors and what the option parsers refused. */

@@ -24,7 +24,7 @@ import {
   parseWholeNumber,
 } from './context.js';
 import { bucketsRefusal, maxEntriesRefusal } from '../core/plan/settingBounds.js';
-import { EXIT, printJson } from './output.js';
+import { EXIT, type FailureReporting, STANDARD_FAILURES, printJson, reportFailuresAs } from './output.js';
 import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 
 interface PersistOptions extends CommonOptions, StateOptions {
@@ -74,7 +74,7 @@ export function persistCommand(): Command {
     .option('--reload', 'also apply the persisted values now, as the init system would')
     .option('--check', 'compare runtime, boot and ctdoctor values; exit 0 in sync, 1 drift, 3 unknown')
     .option('--apply', 'write the files (without it, only the plan is printed)');
-  return actionWithExitCode(command, async (options: PersistOptions) => {
+  actionWithExitCode(command, async (options: PersistOptions) => {
     const context = await openContext(options);
     if (options.check) return checkPersistence(context, options);
     const report = await runPersist(context, options);
@@ -82,21 +82,24 @@ export function persistCommand(): Command {
     else process.stdout.write(`${renderPersist(report, undoCommand(options))}\n`);
     return EXIT.ok;
   });
+  return reportFailuresAs(command, (options) => (options.check ? CHECK_MODE_FAILURES : STANDARD_FAILURES));
 }
 
 /** persist --check: drift between runtime, boot and ctdoctor's file, as an exit code. */
 async function checkPersistence(context: CommandContext, options: PersistOptions): Promise<number> {
-  try {
-    const access = sysctlAccess(context.files, context.roots);
-    const audit = await auditPersistence(options.root, access, context.facts);
-    if (options.json) printJson(persistCheckJson(audit));
-    else process.stdout.write(`${renderDrift(audit)}\n`);
-    return auditInSync(audit) ? CHECK_EXIT.inSync : CHECK_EXIT.drift;
-  } catch (error) {
-    process.stderr.write(`ctdoctor: ${(error as Error).message}\n`);
-    return CHECK_EXIT.unknown;
-  }
+  const access = sysctlAccess(context.files, context.roots);
+  const audit = await auditPersistence(options.root, access, context.facts);
+  if (options.json) printJson(persistCheckJson(audit));
+  else process.stdout.write(`${renderDrift(audit)}\n`);
+  return auditInSync(audit) ? CHECK_EXIT.inSync : CHECK_EXIT.drift;
 }
+
+/** With --check, persist is a check: whatever keeps it from answering (a bad option too) is unknown. */
+const CHECK_MODE_FAILURES: FailureReporting = {
+  ...STANDARD_FAILURES,
+  usageExit: CHECK_EXIT.unknown,
+  failureExit: CHECK_EXIT.unknown,
+};
 
 /** The values asked for on the command line (--timeout, --max, --buckets), by sysctl key. */
 function requestedValues(options: PersistOptions): Record<string, string> {

@@ -309,6 +309,16 @@ describe('persist in a --root tree', () => {
     assert.match(lost.stdout, /at boot 1234 \(\/etc\/sysctl\.d\/95-other\.conf:1\), ctdoctor \d+/);
   });
 
+  it('--check that cannot answer (a bad --root, --proc-root or option) is unknown, exit 3, as its help says', async () => {
+    for (const args of [['--root', '/nonexistent'], ['--proc-root', '/nonexistent'], ['--bogus']]) {
+      const result = await runCli(['persist', '--check', ...args]);
+      assert.equal(result.code, 3, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /^ctdoctor: .+\n$/);
+    }
+    const plan = await runCli(['persist', '--root', '/nonexistent']);
+    assert.equal(plan.code, 2, 'without --check a bad option is a usage error');
+  });
+
   it('rejects bad --timeout and --file values with one line', async () => {
     const tree = makeTree({});
     for (const [args, pattern] of [
