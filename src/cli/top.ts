@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { CtdoctorError } from '../core/errors.js';
 import { dataOr } from '../collectors/collector.js';
 import { tableSize } from '../collectors/tableSize.js';
 import { ChurnCounter, type TopInterval, secondsUntilFull } from '../core/events/churn.js';
@@ -45,6 +46,11 @@ export function topCommand(): Command {
     .option('--top <n>', 'rows per list', parseWholeNumber('--top'), 10);
   return actionWithExitCode(command, async (options: TopOptions) => {
     const context = await openContext(options);
+    if (!context.netlinkAllowed)
+      throw new CtdoctorError(
+        'usage',
+        `top watches the running kernel's events, not the tree in --proc-root ${context.roots.procRoot}: drop --proc-root`,
+      );
     let counter = new ChurnCounter();
     const lost = { now: 0, total: 0 };
     const stream = await openEventStream(context.files, {
