@@ -309,9 +309,12 @@ async function captureKernelLog(): Promise<void> {
 async function captureEventLog(): Promise<void> {
   const dir = join(FIXTURES, 'events');
   await rm(dir, { recursive: true, force: true });
-  for (const [name, options] of [
-    ['conntrack-E.txt', []],
-    ['conntrack-E-timestamp.txt', ['-o', 'timestamp']],
+  // [file, options, lines expected: 4 NEW, 1 UPDATE, 1 DESTROY, as the mask lets through]
+  for (const [name, options, lines] of [
+    ['conntrack-E.txt', [], 6],
+    ['conntrack-E-timestamp.txt', ['-o', 'timestamp'], 6],
+    // What `ctdoctor top` runs (src/host/eventStream.ts), without -b, which changes no line.
+    ['conntrack-E-NEW-DESTROY-timestamp-id.txt', ['-e', 'NEW,DESTROY', '-o', 'timestamp,id'], 5],
   ] as const) {
     await withLabNamespace(async (lab) => {
       const listener = spawn('ip', ['netns', 'exec', lab.name, 'conntrack', '-E', ...options], {
@@ -328,7 +331,7 @@ async function captureEventLog(): Promise<void> {
         await lab.execChecked('conntrack', ['-U', '-s', '10.1.1.1', '-d', '10.2.2.3', '-m', '9']);
         await lab.execChecked('conntrack', ['-D', '-s', '10.1.1.1', '-d', '10.9.9.9']);
         const deadline = Date.now() + 5000;
-        while (log.split('\n').length < 7 && Date.now() < deadline)
+        while (log.split('\n').length <= lines && Date.now() < deadline)
           await new Promise((resolve) => setTimeout(resolve, 100));
       } finally {
         listener.kill();
@@ -338,7 +341,7 @@ async function captureEventLog(): Promise<void> {
   }
   await put(
     join(dir, 'README'),
-    'Captured by scripts/capture-fixtures.ts: conntrack -E (and -E -o timestamp) in a private netns while entries were inserted (-I), updated (-U) and deleted (-D).\n',
+    'Captured by scripts/capture-fixtures.ts: conntrack -E (and -E -o timestamp; and -E -e NEW,DESTROY -o timestamp,id, what `ctdoctor top` runs) in a private netns while entries were inserted (-I), updated (-U) and deleted (-D).\n',
   );
 }
 

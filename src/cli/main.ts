@@ -21,6 +21,7 @@ import {
 import { statusCommand } from './status.js';
 import { exitCodeOf } from './commandExit.js';
 import { timeoutsCommand } from './timeouts.js';
+import { topCommand } from './top.js';
 
 export const VERSION = '0.1.0';
 
@@ -42,6 +43,7 @@ function buildProgram(): Command {
   const commands = [
     doctorCommand(),
     statusCommand(),
+    topCommand(),
     checkCommand(),
     analyzeCommand(),
     mitigateCommand(),

@@ -47,7 +47,8 @@ async function udpSpread(args: Args): Promise<void> {
     });
   const started = Date.now();
   const total = seconds > 0 ? Number.MAX_SAFE_INTEGER : count;
-  const batch = 256;
+  // Smaller batches make a steadier rate (`top`'s test measures one per second).
+  const batch = num(args, 'batch', 256);
   for (let index = 0; index < total; index += batch) {
     const jobs: Promise<void>[] = [];
     for (let j = index; j < Math.min(index + batch, total); j++) jobs.push(sendOne(j % Math.max(count, 1)));

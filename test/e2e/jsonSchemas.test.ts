@@ -51,6 +51,11 @@ describe('status and check --json', () => {
     for (const line of lines) assertMatchesSchema(JSON.parse(line), 'ctdoctor.status/v1');
   });
 
+  it("top --json: every line is one top object (the running kernel, ctdoctor's own namespace)", async () => {
+    const lines = await firstLines(['top', '--json', '--interval', '0.1'], 2);
+    for (const line of lines) assertMatchesSchema(JSON.parse(line), 'ctdoctor.top/v1');
+  });
+
   for (const [count, status, exit] of [
     [100, 'OK', 0],
     [170, 'WARNING', 1],

@@ -50,6 +50,7 @@ describe('#11.9 a missing tool ends the command at once and names the tool and i
     ['check', '--source', 'netlink'],
     ['status', '--source', 'netlink'],
     ['analyze', '--source', 'netlink'],
+    ['top', '--seconds', '1'],
   ]) {
     it(`#11.9 ${args.join(' ')} without conntrack`, ENDS_AT_ONCE, async () => {
       const result = await runCli(args, { env: { PATH: noConntrack } });
@@ -119,6 +120,16 @@ describe('helpers as non-root', () => {
 });
 
 describe('netlink as non-root', () => {
+  it('top says once that conntrack events need root, and offers no --source it does not have', async () => {
+    const result = await runCli(['top', '--seconds', '1'], { asNobody: true });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(
+      result.stderr,
+      'ctdoctor: reading conntrack events over netlink needs root (CAP_NET_ADMIN): run with sudo\n',
+    );
+    assert.equal(result.stdout, '');
+  });
+
   it("status, check and analyze --source netlink say once that netlink needs root, not conntrack-tools' line", async () => {
     for (const command of [['status', '--interval', '0.1'], ['check', '--interval', '0.1'], ['analyze']]) {
       const result = await runCli([...command, '--source', 'netlink'], { asNobody: true });

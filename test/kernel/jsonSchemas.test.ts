@@ -42,6 +42,8 @@ describe('every command --json on the real kernel', () => {
       }
       const watch = await firstLines(['status', '--watch', '--json', ...netns, '--interval', '0.2'], 2);
       for (const line of watch) assertMatchesSchema(JSON.parse(line), 'ctdoctor.status/v1');
+      const top = await firstLines(['top', '--json', ...netns, '--interval', '0.2'], 2);
+      for (const line of top) assertMatchesSchema(JSON.parse(line), 'ctdoctor.top/v1');
       await jsonOf('ctdoctor.check/v1', ['check', ...netns, '--interval', '0.2'], { exit: VERDICT_EXITS });
       await jsonOf('ctdoctor.check/v1', ['check', '--netns', 'ctdoctor-no-such-netns'], { exit: 3 });
       await jsonOf('ctdoctor.doctor/v1', ['doctor', ...netns, '--interval', '0.2'], { exit: VERDICT_EXITS });
