@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { applyBlock, listBlocked, planBlock, removeBlock } from '../actions/block.js';
 import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import { CtdoctorError } from '../core/errors.js';
-import { LOOPBACK, type Network, parseNetwork, sshProtected } from '../core/firewall/blockGuards.js';
+import { LOOPBACK, type ProtectedAddress, parseNetwork, sshProtected } from '../core/firewall/blockGuards.js';
+import { type OffenderSelection, selectOffenders } from '../core/plan/blockFromFindings.js';
 import type { BlockReport } from '../core/plan/blockResult.js';
 import { buildAnalysisReport } from '../core/reports/analysisReport.js';
 import { ALLOWLIST_FILE, readAllowlist } from '../host/allowlist.js';
@@ -56,7 +57,10 @@ export function blockCommand(): Command {
       `expire the block after this long, e.g. 30m, 1h ${durationRange(TTL_BOUNDS)}`,
       parseDuration('--ttl', TTL_BOUNDS),
     )
-    .option('--from-findings', 'block the scanners `ctdoctor analyze` finds in the live table')
+    .option(
+      '--from-findings',
+      'block the offenders `ctdoctor analyze` names in the live table (port scanners), never loopback or this host',
+    )
     .option('--allow <cidr>', `never block this (repeatable; also ${ALLOWLIST_FILE})`, collect, [])
     .option('--list', 'list blocked sources')
     .option('--remove', 'unblock the --ip addresses')
@@ -77,7 +81,21 @@ async function runBlock(options: BlockOptions): Promise<BlockReport> {
   const context = await openContext(options);
   const firewall = new Firewall(context.files, await detectBackend(context.files, options.backend));
   if (options.list) return { kind: 'list', backend: firewall.backend, entries: await listBlocked(firewall) };
-  const targets = [...options.ip.map(parseNetwork), ...(await scannersToBlock(context, options))];
+  const guards = await protectedAddresses(context, options);
+  const fromFindings = await offendersToBlock(context, options, guards);
+  const targets = [
+    ...options.ip.map(parseNetwork),
+    ...(fromFindings?.offenders ?? []).map((offender) => parseNetwork(offender.address)),
+  ];
+  if (targets.length === 0 && fromFindings)
+    return {
+      kind: 'block',
+      backend: firewall.backend,
+      targets: [],
+      ttlSeconds: options.ttl ?? null,
+      fromFindings,
+      result: null,
+    };
   if (targets.length === 0)
     throw new CtdoctorError('usage', 'nothing to block: give --ip ADDRESS or --from-findings');
   const texts = targets.map((target) => target.text);
@@ -87,12 +105,7 @@ async function runBlock(options: BlockOptions): Promise<BlockReport> {
     return { kind: 'unblock', targets: texts, result };
   }
   const ttlSeconds = options.ttl ?? null;
-  const plan = planBlock(
-    targets,
-    ttlSeconds,
-    await protectedAddresses(context, options),
-    Boolean(options.force),
-  );
+  const plan = planBlock(targets, ttlSeconds, guards, Boolean(options.force));
   const first = plan.refused[0];
   if (first)
     throw new CtdoctorError(
@@ -102,24 +115,32 @@ async function runBlock(options: BlockOptions): Promise<BlockReport> {
   if (options.apply && process.getuid?.() !== 0)
     throw new CtdoctorError('permission', 'changing the firewall needs root: run with sudo');
   const result = options.apply ? await applyBlock(firewall, plan, journal) : null;
-  return { kind: 'block', backend: firewall.backend, targets: texts, ttlSeconds, result };
+  return { kind: 'block', backend: firewall.backend, targets: texts, ttlSeconds, fromFindings, result };
 }
 
-/** With --from-findings, the sources `analyze` reports as port scanners in the live table. */
-async function scannersToBlock(context: CommandContext, options: BlockOptions): Promise<Network[]> {
-  if (!options.fromFindings) return [];
+/**
+ * With --from-findings, the offenders `analyze` names in the live table (or the --proc-root tree's),
+ * less any address the guards protect: loopback, this host, the SSH session, the allowlist.
+ */
+async function offendersToBlock(
+  context: CommandContext,
+  options: BlockOptions,
+  guards: ProtectedAddress[],
+): Promise<OffenderSelection | null> {
+  if (!options.fromFindings) return null;
   const source = await openLiveTable(context.files, context.roots, options.source, context.netlinkAllowed);
   const report = buildAnalysisReport(await analyzeSource(source, { capacity: 32768 }), source, {
     limit: 20,
     context: {},
   });
-  return report.findings
-    .filter((f) => f.kind === 'port-scan')
-    .map((finding) => parseNetwork(finding.subject));
+  return selectOffenders(report.findings, guards);
 }
 
 /** What a block must never cover unless forced: loopback, the SSH client, this host, the allowlist. */
-async function protectedAddresses(context: CommandContext, options: BlockOptions) {
+async function protectedAddresses(
+  context: CommandContext,
+  options: BlockOptions,
+): Promise<ProtectedAddress[]> {
   return [
     ...LOOPBACK,
     ...sshProtected(process.env.SSH_CONNECTION),

@@ -1,3 +1,4 @@
+import type { OffenderSelection } from '../core/plan/blockFromFindings.js';
 import type { BlockReport, BlockedEntry } from '../core/plan/blockResult.js';
 import { pc } from './colors.js';
 
@@ -17,10 +18,16 @@ export function renderBlockText(
         : `plan: unblock ${report.targets.join(', ')} (add --apply)`;
     case 'block': {
       const ttl = report.ttlSeconds ? ` for ${report.ttlSeconds} s` : '';
+      const accused = report.fromFindings ? offenderLines(report.fromFindings) : [];
+      if (report.targets.length === 0) return [...accused, 'nothing to block'].join('\n');
       if (!report.result)
-        return `plan: block ${report.targets.join(', ')} on ${report.backend}${ttl}, then flush their conntrack entries (add --apply)`;
+        return [
+          ...accused,
+          `plan: block ${report.targets.join(', ')} on ${report.backend}${ttl}, then flush their conntrack entries (add --apply)`,
+        ].join('\n');
       const { blocked, flushed, journalId } = report.result;
       return [
+        ...accused,
         ...blocked.map(
           (address) => `${pc.green('blocked')} ${address}${ttl}: ${flushed[address]} entries flushed`,
         ),
@@ -28,6 +35,20 @@ export function renderBlockText(
       ].join('\n');
     }
   }
+}
+
+/** Each accused address with the finding and its entries; those the guards keep, and why. */
+function offenderLines(selection: OffenderSelection): string[] {
+  if (selection.offenders.length === 0 && selection.skipped.length === 0)
+    return ['no finding names an offender in this table'];
+  return [
+    ...selection.offenders.map(
+      (o) => `offender ${o.address}: ${o.finding}, ${o.entries} entries (${o.share} of the table)`,
+    ),
+    ...selection.skipped.map(
+      (o) => `${pc.yellow('not blocked')} ${o.address}: ${o.finding}, ${o.entries} entries; it is ${o.why}`,
+    ),
+  ];
 }
 
 function listedLine(entry: BlockedEntry): string {
@@ -46,12 +67,16 @@ export function blockJson(report: BlockReport) {
         applied: report.result !== null,
         ...(report.result ?? {}),
       };
-    case 'block':
+    case 'block': {
+      const accused = report.fromFindings
+        ? { offenders: report.fromFindings.offenders, skipped: report.fromFindings.skipped }
+        : {};
       return report.result
         ? {
             schema: 'ctdoctor.block/v1',
             backend: report.backend,
             ttlSeconds: report.ttlSeconds,
+            ...accused,
             applied: true,
             ...report.result,
           }
@@ -60,7 +85,9 @@ export function blockJson(report: BlockReport) {
             backend: report.backend,
             targets: report.targets,
             ttlSeconds: report.ttlSeconds,
+            ...accused,
             applied: false,
           };
+    }
   }
 }

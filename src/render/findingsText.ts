@@ -17,6 +17,11 @@ export function renderFinding(finding: Finding, indent = '  '): string[] {
     .map(([key, value]) => `${key}=${value}`)
     .join(' ');
   lines.push(`${indent}     ${pc.dim(evidence)}`);
+  // Whom the finding accuses (what `block --from-findings` takes); no line when it accuses no one.
+  if (finding.offenders?.length)
+    lines.push(
+      `${indent}     offenders: ${finding.offenders.map((o) => `${o.address} (${o.entries} entries, ${o.share})`).join(', ')}`,
+    );
   for (const command of finding.commands) lines.push(`${indent}     $ ${command}`);
   return lines;
 }

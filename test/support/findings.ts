@@ -81,6 +81,21 @@ export function assertDocumentedTableFinding(kinds: readonly FindingKind[], find
   assert.ok(kind, `${finding.kind} ${finding.subject} is no kind of ${kinds.map((k) => k.id).join(', ')}`);
   assertEvidence(kind, finding.evidence);
   assertCommands(kind, finding.commands);
+  // Naming offenders is opt-in: a rule whose kind does not say whom it accuses accuses no one,
+  // and neither its commands nor its advice tell the operator to block anyone.
+  if (kind.offenders) return;
+  assert.equal(finding.offenders, undefined, `${kind.id}: names offenders but its kind has no \`offenders\``);
+  for (const command of finding.commands)
+    assert.doesNotMatch(
+      command,
+      /ctdoctor block/,
+      `${kind.id}: "${command}" blocks an address it does not accuse`,
+    );
+  assert.doesNotMatch(
+    finding.advice.replace(/do not block/g, ''),
+    /\bblock/i,
+    `${kind.id}: advice says to block`,
+  );
 }
 
 export function assertDocumentedDoctorFinding(kinds: readonly FindingKind[], finding: DoctorFinding): void {

@@ -20,6 +20,11 @@ export interface FindingKind {
   advice: string;
   /** The commands it may suggest, in the order it lists them. */
   commands: readonly string[];
+  /**
+   * Who the finding names as offenders (its `offenders` field), the addresses
+   * `block --from-findings` takes. Absent: it names none, and its advice never says to block.
+   */
+  offenders?: string;
 }
 
 /** 0.05 → "5 %", for the `when` texts the docs print. */

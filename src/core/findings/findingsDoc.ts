@@ -27,6 +27,10 @@ function kindSection(kind: FindingKind): string[] {
     `- **Evidence:** ${evidenceText(kind.evidence)}.`,
     `- **Advice:** ${kind.advice}`,
   ];
+  if (kind.report === 'analyze')
+    lines.push(
+      `- **Offenders** (what \`block --from-findings\` takes): ${kind.offenders ?? 'none: it never advises blocking an address'}.`,
+    );
   if (kind.commands.length > 0)
     lines.push('- **Commands:**', '', '  ```sh', ...kind.commands.map((c) => `  ${c}`), '  ```');
   else lines.push('- **Commands:** none.');

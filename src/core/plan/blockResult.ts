@@ -1,4 +1,5 @@
 import type { FirewallBackend } from '../firewall/firewallBackend.js';
+import type { OffenderSelection } from './blockFromFindings.js';
 
 /** A source in ctdoctor's block set, as nft or ipset lists it. */
 export interface BlockedEntry {
@@ -29,5 +30,7 @@ export type BlockReport =
       backend: FirewallBackend;
       targets: string[];
       ttlSeconds: number | null;
+      /** With --from-findings: whom the findings accuse, and whom the guards left out. */
+      fromFindings: OffenderSelection | null;
       result: BlockResult | null;
     };

@@ -18,6 +18,11 @@ describe('analyze text', () => {
     assert.equal(lines[0], `220 entries of max 262,144 (<0.1%) from ${fixture('tables', 'scan.procfs.txt')}`);
     assert.equal(lines[2], 'Findings (most severe first)');
     assert.equal(lines[3], '  WARN port-scan: 127.0.0.66');
+    assert.equal(
+      lines[6],
+      '       offenders: 127.0.0.66 (200 entries, 91%)',
+      'whom block --from-findings takes',
+    );
     assert.ok(lines.includes('proto   tcp 200 (91%), udp 20 (9.1%)'), lines.join('\n'));
     const top = lines.indexOf('Top sources');
     assert.deepEqual(lines.slice(top + 1, top + 3), ['  127.0.0.66  200   91%', '  127.0.0.1    20  9.1%']);
@@ -32,6 +37,12 @@ describe('analyze text', () => {
     );
     const sampled = renderAnalyzeText(await reportOf('healthy.procfs.txt', { sampleEntries: 100 }));
     assert.match(sampled.split('\n')[0]!, / — a SAMPLE: the first 100 entries; the rest was not read$/);
+  });
+
+  it('a captured udp flood accuses no one: no offenders line, no block', async () => {
+    const text = renderAnalyzeText(await reportOf('udp-flood.procfs.txt'));
+    assert.match(text, /udp-flood: 127\.0\.0\.1:53\/udp/);
+    assert.doesNotMatch(text, /offenders:|ctdoctor block/);
   });
 
   it('a healthy table: no findings, said in words', async () => {

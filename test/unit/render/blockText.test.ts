@@ -17,6 +17,7 @@ describe('block text and JSON', () => {
       backend: 'nft',
       targets: blocked,
       ttlSeconds: 3600,
+      fromFindings: null,
       result: { journalId, blocked, flushed },
     };
     assert.deepEqual(renderBlockText(report, UNDO).split('\n'), [
@@ -33,6 +34,7 @@ describe('block text and JSON', () => {
       backend: 'iptables-nft',
       targets: ['192.0.2.7', '2001:db8::1'],
       ttlSeconds: null,
+      fromFindings: null,
       result: null,
     };
     assert.equal(

@@ -30,6 +30,8 @@ export const PORT_SCAN: FindingKind = {
   when: `one source's UNREPLIED/SYN_SENT entries hold ≥ ${asPercent(t.minShare)} of the table (and ≥ ${MIN_ENTRIES}), reach ≥ ${t.minDistinct} ports or hosts, and are ≥ ${asPercent(t.minUnrepliedRatio)} of its entries`,
   severity: severityText('warn'),
   evidence: ['entries', 'shareOfTable', 'distinctPorts', 'distinctHosts', 'pattern'],
+  offenders:
+    'the source, with its never-answered entries (a loopback source is named too, but block never takes loopback or this host)',
   advice:
     'The source holds never-answered entries across many ports (port scan) or hosts (host sweep): block it before conntrack and flush its entries. A loopback source is a local process: find and stop it, then flush.',
   commands: [
@@ -61,6 +63,9 @@ function detectPortScan(readings: TableReadings): Finding[] {
         distinctHosts: candidate.distinctHosts,
         pattern: sweep,
       },
+      offenders: [
+        { address: candidate.src, entries: candidate.entries, share: percent(candidate.entries, total) },
+      ],
       advice: local
         ? `${candidate.src} is this host (loopback): a local process holds ${candidate.entries} never-answered entries across ~${candidate.distinctPorts} ports and ~${candidate.distinctHosts} hosts (${sweep}); find and stop it, then flush its entries.`
         : `${candidate.src} holds ${candidate.entries} never-answered entries across ~${candidate.distinctPorts} ports and ~${candidate.distinctHosts} hosts (${sweep}); block it before conntrack and flush its entries.`,
