@@ -9,6 +9,7 @@ import { parseStatFile } from '../../src/core/statFile.js';
 import { evaluateStatus } from '../../src/core/status.js';
 import { checkOutcome, renderCheckLine } from '../../src/render/checkLine.js';
 import { renderStatusText } from '../../src/render/statusText.js';
+import { doctorInput } from '../support/findings.js';
 import { fixture } from '../support/paths.js';
 
 const kmsg = readFileSync(fixture('kmsg', 'conntrack.txt'), 'utf8').trim().split('\n');
@@ -81,14 +82,10 @@ const fullStatus = evaluateStatus(
   facts,
 );
 
+/** The captured-kmsg host with one full, dropping namespace (web) and max 200. */
 function input(overrides: Partial<DoctorInput> = {}): DoctorInput {
-  return {
-    kernel: { major: 6, minor: 18, release: '6.18.44' },
-    memTotalBytes: 24 * 1024 ** 3,
-    entryBytes: 256,
+  return doctorInput({
     max: 200,
-    buckets: 262144,
-    timeouts: { tcp_timeout_established: 432000 },
     namespaces: [
       {
         inode,
@@ -107,15 +104,8 @@ function input(overrides: Partial<DoctorInput> = {}): DoctorInput {
         tableFull: { netnsInode: inode, messages: 10, firstMs: BOOT_MS, lastMs: BOOT_MS + 5 },
       },
     ],
-    kernelLog: null,
-    persist: null,
-    helpers: [],
-    owners: [],
-    numaNodes: 1,
-    root: true,
-    selfInitial: true,
     ...overrides,
-  };
+  });
 }
 
 describe('doctor findings', () => {
