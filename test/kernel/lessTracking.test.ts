@@ -247,42 +247,37 @@ describe('helpers on the real kernel', () => {
 describe('paths that act on findings and on iptables rulesets', () => {
   before(requireKernelLab);
 
-  it('block --from-findings blocks the scanner analyze names and frees its entries', async () => {
+  it('block --from-findings names the loopback scanner analyze finds, and never blocks it, even with --force', async () => {
     await withLabNamespace(async (lab) => {
       await scenario('scan').make(lab);
       const before = await lab.count();
-      // The lab's scanner is a loopback address, protected without --force.
-      const refused = await runCli([
-        'block',
-        '--netns',
-        lab.name,
-        '--from-findings',
-        '--backend',
-        'nft',
-        '--state-dir',
-        state(),
-        '--apply',
-      ]);
-      assert.equal(refused.code, 1);
-      assert.match(
-        refused.stderr,
-        new RegExp(`refusing to block ${SCANNER}: it covers 127\\.0\\.0\\.0/8 \\(loopback\\)`),
-      );
-      const { json } = await runCliJson<{ blocked: string[]; flushed: Record<string, number> }>([
-        'block',
-        '--netns',
-        lab.name,
-        '--from-findings',
-        '--force',
-        '--backend',
-        'nft',
-        '--state-dir',
-        state(),
-        '--apply',
-      ]);
-      assert.deepEqual(json.blocked, [SCANNER]);
-      assert.equal(json.flushed[SCANNER], 200);
-      assert.equal(await lab.count(), before - 200);
+      // The lab's scanner is a loopback address: a finding names it, the guards keep it (#13.3).
+      for (const force of [[], ['--force']]) {
+        const { result, json } = await runCliJson<{
+          targets: string[];
+          applied: boolean;
+          skipped: { address: string; why: string }[];
+        }>([
+          'block',
+          '--netns',
+          lab.name,
+          '--from-findings',
+          ...force,
+          '--backend',
+          'nft',
+          '--state-dir',
+          state(),
+          '--apply',
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(json.targets, []);
+        assert.equal(json.applied, false);
+        assert.deepEqual(
+          json.skipped.map(({ address, why }) => ({ address, why })),
+          [{ address: SCANNER, why: 'loopback' }],
+        );
+      }
+      assert.equal(await lab.count(), before, 'its entries are left as they are');
     });
   });
 
