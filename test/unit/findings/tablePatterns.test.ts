@@ -12,7 +12,7 @@ import {
 } from '../../support/findings.js';
 
 describe("doctor's copy of analyze's findings", () => {
-  it('names the namespace and aims ctdoctor commands at it, other commands as they are', () => {
+  it('names the namespace and aims every command at it: ctdoctor by --netns, other tools run inside it', () => {
     const tableFindings = detectTableFindings(summarize(tableEntries('udp-flood')));
     const findings = tablePatternsRule.detect(namespaceReadings({ tableFindings }), doctorInput());
     assert.equal(findings.length, tableFindings.length);
@@ -20,7 +20,11 @@ describe("doctor's copy of analyze's findings", () => {
     assert.equal(flood.fix.commands[0], 'ctdoctor notrack --netns web --port 53 --proto udp');
     assert.equal(
       flood.fix.commands.at(-1),
-      'iptables -t raw -A PREROUTING -p udp --dport 53 -j CT --notrack',
+      'ip netns exec web iptables -t raw -A PREROUTING -p udp --dport 53 -j CT --notrack',
+    );
+    assert.ok(
+      flood.fix.commands.slice(1).every((command) => command.startsWith('ip netns exec web ')),
+      'the rate-limit rules too: on the host they would limit the host',
     );
     assert.ok(
       flood.fix.commands.every((command) => !command.includes('ctdoctor block')),
@@ -28,5 +32,22 @@ describe("doctor's copy of analyze's findings", () => {
     );
     assert.equal(flood.explanation, tableFindings.find((f) => f.kind === 'udp-flood')!.advice);
     for (const finding of findings) assertDocumentedDoctorFinding(tablePatternsRule.kinds, finding);
+  });
+
+  it('each part of a chained command runs inside an unnamed namespace; the host namespace takes them as they are', () => {
+    const tableFindings = detectTableFindings(summarize(tableEntries('scan')));
+    const unnamed = namespaceReadings({ tableFindings, names: [], path: '/proc/4242/ns/net' });
+    const [scan] = tablePatternsRule
+      .detect(unnamed, doctorInput())
+      .filter((f) => f.id.startsWith('port-scan:'));
+    assert.ok(scan, 'the captured scan is a port scan');
+    for (const command of scan.fix.commands.filter((c) => !c.startsWith('ctdoctor '))) {
+      for (const part of command.split(' && ')) assert.match(part, /^nsenter --net=\/proc\/4242\/ns\/net /);
+    }
+    const host = namespaceReadings({ tableFindings, initial: true });
+    const [onHost] = tablePatternsRule
+      .detect(host, doctorInput())
+      .filter((f) => f.id.startsWith('port-scan:'));
+    assert.deepEqual(onHost!.fix.commands, tableFindings.find((f) => f.kind === 'port-scan')!.commands);
   });
 });
