@@ -17,11 +17,19 @@ import { type ConntrackEntry, cloneEntry } from '../../src/core/table/entry.js';
 import { EntryStreamParser } from '../../src/core/table/entryStream.js';
 import { fixture } from './paths.js';
 
-/** The entries of a table captured from the real kernel (test/fixtures/tables/<name>.procfs.txt). */
-export function tableEntries(name: string): ConntrackEntry[] {
+/**
+ * The entries of a table captured from the real kernel (test/fixtures/tables/<name>.procfs.txt);
+ * `rewrite` may change its text first (a captured loopback address moved to a remote one).
+ */
+export function tableEntries(
+  name: string,
+  rewrite: (text: string) => string = (text) => text,
+): ConntrackEntry[] {
   const entries: ConntrackEntry[] = [];
   const parser = new EntryStreamParser((entry) => entries.push(cloneEntry(entry)));
-  parser.push(readFileSync(fixture('tables', `${name}.procfs.txt`)));
+  parser.push(
+    Buffer.from(rewrite(readFileSync(fixture('tables', `${name}.procfs.txt`), 'latin1')), 'latin1'),
+  );
   parser.end();
   return entries;
 }

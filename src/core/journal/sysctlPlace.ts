@@ -12,7 +12,7 @@ export interface SysctlPlace {
 
 const LIVE_PROC = '/proc';
 
-/** Why a change journaled at `made` must not be undone through `here`; null when it is the same place. */
+/** Why `change` must not be undone through `here` (another tree, another namespace); null when it may. */
 export function sysctlPlaceMismatch(
   change: { key: string; netns?: string } & SysctlPlace,
   here: SysctlPlace,

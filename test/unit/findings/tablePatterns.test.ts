@@ -35,12 +35,19 @@ describe("doctor's copy of analyze's findings", () => {
   });
 
   it('each part of a chained command runs inside an unnamed namespace; the host namespace takes them as they are', () => {
-    const tableFindings = detectTableFindings(summarize(tableEntries('scan')));
+    // The captured scanner moved off loopback: a remote scanner's commands chain `iptables … && conntrack -D`.
+    const remote = tableEntries('scan', (text) => text.replaceAll('127.0.0.66', '198.51.100.66'));
+    const tableFindings = detectTableFindings(summarize(remote));
     const unnamed = namespaceReadings({ tableFindings, names: [], path: '/proc/4242/ns/net' });
     const [scan] = tablePatternsRule
       .detect(unnamed, doctorInput())
       .filter((f) => f.id.startsWith('port-scan:'));
     assert.ok(scan, 'the captured scan is a port scan');
+    const chained = scan.fix.commands.find((command) => command.includes(' && '));
+    assert.equal(
+      chained,
+      'nsenter --net=/proc/4242/ns/net iptables -t raw -I PREROUTING -s 198.51.100.66 -j DROP && nsenter --net=/proc/4242/ns/net conntrack -D -s 198.51.100.66',
+    );
     for (const command of scan.fix.commands.filter((c) => !c.startsWith('ctdoctor '))) {
       for (const part of command.split(' && ')) assert.match(part, /^nsenter --net=\/proc\/4242\/ns\/net /);
     }
