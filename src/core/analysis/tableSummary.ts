@@ -28,6 +28,61 @@ export interface EstablishedPair {
   entries: number;
   longLived: number;
   meanRemainingSeconds: number;
+  /**
+   * Entries of the pair silent at least IDLE_LONG_SECONDS: idle = the established timeout the run
+   * was given (TableSignals.establishedTimeoutSeconds) − the entry's remaining timeout, at least 0.
+   */
+  idleLong: number;
+  meanIdleSeconds: number;
+  /** The idle time of the pair's most recently active entry (0 when one was touched just now). */
+  minIdleSeconds: number;
+}
+
+/** A source's share of one class's entries to one service. */
+export interface SourceShare {
+  source: string;
+  entries: number;
+  /** Present when the count is a Space-Saving upper bound. */
+  error?: number;
+}
+
+/** Entries of one class (UNREPLIED, TIME_WAIT) to one service, and the sources that create them. */
+export interface ServiceClass {
+  /** `address:port/proto`, an IPv6 address in brackets: `[::1]:53/udp`. */
+  service: string;
+  proto: string;
+  destination: string;
+  port: number;
+  entries: number;
+  error?: number;
+  /** HyperLogLog estimate (exact below a few hundred), never more than entries. */
+  distinctSources: number;
+  /** This service's own busiest sources in this class, largest first, at most `limit`. */
+  topSources: SourceShare[];
+}
+
+/** UNREPLIED entries to one service, beside the entries to it that did see a reply. */
+export interface UnrepliedService extends ServiceClass {
+  /** tcp/udp entries to the same service that saw a reply: 0 when it never answers. */
+  answered: number;
+}
+
+/** DNAT'd entries of one service (original destination) to one backend (the reply's source). */
+export interface NatBackend {
+  /** The original destination, `VIP:port/proto`. */
+  service: string;
+  /** The reply's source, `address:port`. */
+  backend: string;
+  proto: string;
+  vip: string;
+  port: number;
+  backendAddress: string;
+  backendPort: number;
+  entries: number;
+  error?: number;
+  /** Of them, entries the backend never answered. */
+  unreplied: number;
+  meanRemainingSeconds: number;
 }
 
 /** What the detectors read; also printed under `signals` in JSON for anyone who wants to dig. */
@@ -41,6 +96,14 @@ export interface TableSignals {
   establishedPairs: EstablishedPair[];
   /** ESTABLISHED entries by whole hours of remaining timeout (index = hours, last bucket = 120+). */
   establishedRemainingHours: number[];
+  /** The established timeout idle times were measured against (the live value, or the kernel default). */
+  establishedTimeoutSeconds: number;
+  /** UNREPLIED tcp/udp entries by (proto, destination, port), largest first. */
+  unrepliedServices: UnrepliedService[];
+  /** TIME_WAIT entries by (destination, port), largest first. */
+  timeWaitServices: ServiceClass[];
+  /** DNAT'd tcp/udp entries by (proto, original destination, port, backend), largest first. */
+  natBackends: NatBackend[];
 }
 
 export interface TableSummary {
@@ -177,6 +240,11 @@ function tableSignals(agg: TableAggregator, flags: Record<string, number>, limit
     },
     establishedPairs: establishedPairs(agg, limit),
     establishedRemainingHours: Array.from(agg.establishedRemainingHours),
+    // The class-conditional tallies (#13.1) fill these.
+    establishedTimeoutSeconds: 432000,
+    unrepliedServices: [],
+    timeWaitServices: [],
+    natBackends: [],
   };
 }
 
@@ -206,6 +274,9 @@ function establishedPairs(agg: TableAggregator, limit: number): EstablishedPair[
       entries: count,
       longLived: stats?.longLived ?? 0,
       meanRemainingSeconds: stats && count > 0 ? Math.round(stats.remainingSum / count) : 0,
+      idleLong: 0,
+      meanIdleSeconds: 0,
+      minIdleSeconds: 0,
     };
   });
 }
