@@ -1,10 +1,6 @@
-import {
-  type Network,
-  type ProtectedAddress,
-  blockConflicts,
-  parseNetwork,
-} from '../core/firewall/blockGuards.js';
+import { type Network, parseNetwork } from '../core/firewall/blockGuards.js';
 import { CtdoctorError } from '../core/errors.js';
+import { type BlockPlan, blockRefusal } from '../core/plan/blockPlan.js';
 import type { BlockResult, BlockedEntry, UnblockResult } from '../core/plan/blockResult.js';
 import type { Firewall } from '../host/firewall.js';
 import { withChangeLock } from './changeLock.js';
@@ -28,24 +24,6 @@ add chain inet ${NFT_BLOCK_TABLE} prerouting { type filter hook prerouting prior
 add chain inet ${NFT_BLOCK_TABLE} output { type filter hook output priority raw - 10; policy accept; }
 `;
 const NFT_BLOCK_RULES = ['ip saddr @blocked4 drop', 'ip6 saddr @blocked6 drop'];
-
-export interface BlockPlan {
-  targets: Network[];
-  ttlSeconds: number | null;
-  refused: { target: string; conflicts: ProtectedAddress[] }[];
-}
-
-export function planBlock(
-  targets: Network[],
-  ttlSeconds: number | null,
-  protectedAddresses: ProtectedAddress[],
-  force: boolean,
-): BlockPlan {
-  const refused = targets
-    .map((target) => ({ target: target.text, conflicts: blockConflicts(target, protectedAddresses) }))
-    .filter((entry) => entry.conflicts.length > 0);
-  return { targets, ttlSeconds, refused: force ? [] : refused };
-}
 
 /** ctdoctor's nft block table, sets, chains and drop rules: created if absent, completed if not. */
 async function nftBlockSetup(firewall: Firewall): Promise<ChangeStep[]> {
@@ -151,13 +129,8 @@ export async function applyBlock(
   plan: BlockPlan,
   journal: Journal,
 ): Promise<BlockResult> {
-  if (plan.refused.length > 0) {
-    const first = plan.refused[0]!;
-    throw new CtdoctorError(
-      'refused',
-      `refusing to block ${first.target}: it covers ${first.conflicts.map((c) => `${c.network.text} (${c.why})`).join(', ')}; use --force if you are sure`,
-    );
-  }
+  const refusal = blockRefusal(plan);
+  if (refusal) throw refusal;
   return withChangeLock(journal, async () => {
     const id = journal.newId();
     const current = new Set((await listBlocked(firewall)).map((entry) => entry.address));

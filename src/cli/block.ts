@@ -1,6 +1,7 @@
 import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
-import { applyBlock, listBlocked, planBlock, removeBlock } from '../actions/block.js';
+import { applyBlock, listBlocked, removeBlock } from '../actions/block.js';
+import { blockRefusal, planBlock } from '../core/plan/blockPlan.js';
 import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import { CtdoctorError } from '../core/errors.js';
 import { LOOPBACK, type ProtectedAddress, parseNetwork, sshProtected } from '../core/firewall/blockGuards.js';
@@ -106,12 +107,8 @@ async function runBlock(options: BlockOptions): Promise<BlockReport> {
   }
   const ttlSeconds = options.ttl ?? null;
   const plan = planBlock(targets, ttlSeconds, guards, Boolean(options.force));
-  const first = plan.refused[0];
-  if (first)
-    throw new CtdoctorError(
-      'refused',
-      `refusing to block ${first.target}: it covers ${first.conflicts.map((c) => `${c.network.text} (${c.why})`).join(', ')}; use --force if you are sure`,
-    );
+  const refusal = blockRefusal(plan);
+  if (refusal) throw refusal;
   if (options.apply && process.getuid?.() !== 0)
     throw new CtdoctorError('permission', 'changing the firewall needs root: run with sudo');
   const result = options.apply ? await applyBlock(firewall, plan, journal) : null;
