@@ -4,7 +4,7 @@ import { applyFirewallSteps, planNotrack } from '../actions/notrack.js';
 import { measureShare } from '../analysisRuntime/portShare.js';
 import { CtdoctorError } from '../core/errors.js';
 import { parseNetwork } from '../core/firewall/blockGuards.js';
-import { type NotrackSpec, parsePortSpec } from '../core/firewall/notrackRules.js';
+import { type NotrackSpec, filterHooksOf, parsePortSpec } from '../core/firewall/notrackRules.js';
 import type { NotrackResult, PortShare } from '../core/plan/notrackResult.js';
 import { type BackendChoice, Firewall, detectBackend } from '../host/firewall.js';
 import { openLiveTable } from '../host/tableSource.js';
@@ -53,10 +53,6 @@ function specOf(options: NotrackOptions): NotrackSpec {
 }
 
 /** The filter hooks whose rulesets could rely on tracking the port: where its packets pass. */
-function hooksOf(spec: NotrackSpec): string[] {
-  return spec.direction === 'in' ? ['input'] : spec.direction === 'out' ? ['output'] : ['input', 'output'];
-}
-
 /** The port's share of the live table now, or null when the table cannot be read: an estimate only. */
 async function portShare(context: CommandContext, options: NotrackOptions, spec: NotrackSpec) {
   const table = await openLiveTable(context.files, context.roots, options.source, context.netlinkAllowed);
@@ -68,7 +64,7 @@ async function runNotrack(options: NotrackOptions): Promise<NotrackResult> {
   const spec = specOf(options);
   const context = await openContext(options);
   const firewall = new Firewall(context.files, await detectBackend(context.files, options.backend));
-  const plan = await planNotrack(firewall, spec, hooksOf(spec));
+  const plan = await planNotrack(firewall, spec, filterHooksOf(spec));
   const effect = await portShare(context, options, spec);
   const mode = options.remove ? 'remove' : 'add';
   const refusals = plan.concerns.filter((concern) => concern.severity === 'refuse');

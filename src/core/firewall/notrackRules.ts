@@ -46,6 +46,14 @@ export function notrackRules(spec: NotrackSpec): NotrackRule[] {
   return [...inbound, ...outbound];
 }
 
+/**
+ * The filter hooks whose rules an exempted flow's packets meet (input for a local service, output
+ * for connections made here): the ruleset review checks that none of them needs the state.
+ */
+export function filterHooksOf(spec: NotrackSpec): string[] {
+  return spec.direction === 'in' ? ['input'] : spec.direction === 'out' ? ['output'] : ['input', 'output'];
+}
+
 export function addressFamily(address: string): 4 | 6 {
   return address.includes(':') ? 6 : 4;
 }
