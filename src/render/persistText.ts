@@ -2,6 +2,7 @@ import { pc } from './colors.js';
 import type { KeyOwner } from '../core/plan/keyOwnerAdvice.js';
 import { type PersistAudit, auditInSync } from '../core/plan/persistAudit.js';
 import type { PersistReport } from '../core/plan/persistResult.js';
+import type { FileWrite } from '../core/plan/persistPlan.js';
 import type { BootValue } from '../core/plan/sysctlPrecedence.js';
 
 export function renderPersist(
@@ -66,13 +67,17 @@ function describeBoot(boot: BootValue): string {
 export function persistJson({ plan, pending, owners, result }: PersistReport) {
   return {
     schema: 'ctdoctor.persist/v1',
-    // An edited file's bytes, shown as text (the file itself is written byte for byte).
-    plan: { ...plan, writes: plan.writes.map((w) => ({ ...w, content: w.content?.toString() ?? null })) },
+    plan: { ...plan, writes: plan.writes.map(writeAsText) },
     pending: pending.map((w) => w.path),
     owners,
     applied: result !== null,
-    ...(result ?? {}),
+    ...(result ? { ...result, written: result.written.map(writeAsText) } : {}),
   };
+}
+
+/** An edited file's bytes, shown as text (the file itself is written byte for byte). */
+function writeAsText(write: FileWrite) {
+  return { ...write, content: write.content?.toString() ?? null };
 }
 
 export function renderDrift({ rows, file }: PersistAudit): string {
