@@ -2,8 +2,9 @@ import type { HostFacts } from '../core/hostFacts.js';
 import { type StatusReport, type StatusThresholds, evaluateStatus, statusFactsOf } from '../core/status.js';
 import type { SampleOptions } from '../host/conntrackSample.js';
 import type { NetnsFiles } from '../host/netnsFiles.js';
-import { required } from './collector.js';
+import { dataOr, required } from './collector.js';
 import { conntrackSample } from './conntrackSample.js';
+import { invalidLogging } from './invalidLogging.js';
 import { sampleTwice } from './twoSamples.js';
 
 export interface StatusProbeOptions extends SampleOptions {
@@ -21,5 +22,7 @@ export async function probeStatus(
     async () => required(await conntrackSample(files, options)),
     options.intervalSeconds,
   );
-  return evaluateStatus(before, after, statusFactsOf(facts, files.target), options.thresholds);
+  // Unreadable settings only make the restore command fall back to the kernel's default.
+  const logging = dataOr(await invalidLogging(files), { logInvalid: null, tcpBeLiberal: null });
+  return evaluateStatus(before, after, statusFactsOf(facts, files.target, logging), options.thresholds);
 }
