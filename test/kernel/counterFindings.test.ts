@@ -7,6 +7,7 @@ import { before, describe, it } from 'node:test';
 import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
 import { runCliJson } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
+import { assertMatchesSchema } from '../support/schemas.js';
 
 const hostSysctl = (key: string) => readFileSync(`/proc/sys/net/netfilter/${key}`, 'utf8').trim();
 
@@ -42,14 +43,23 @@ describe('counter findings on the real kernel', () => {
           assert.equal(finding?.id, `invalid-heavy:${noisy.inode}`, JSON.stringify(status.json.rates));
           assert.ok(Number(finding!.evidence.invalidPerSecond) >= 100, JSON.stringify(finding!.evidence));
           assert.equal(status.json.verdict, 'ok'); // invalid packets are counted, not dropped, here
+          assertMatchesSchema(status.json, 'ctdoctor.status/v1');
 
           const calm = await runCliJson<StatusReport>(['status', '--netns', quiet.name, '--interval', '1']);
           assert.deepEqual(invalidHeavy(calm.json.findings), []);
 
           const doctor = await runCliJson<DoctorReport>(['doctor', '--fast', '--interval', '1']);
-          const ids = invalidHeavy(doctor.json.findings).map((f) => f.id);
+          const found = invalidHeavy(doctor.json.findings);
+          const ids = found.map((f) => f.id);
+          // doctor reads the settings of the namespaces it reports, for the restore command.
+          const mine = found.find((f) => f.id === `invalid-heavy:${noisy.inode}`);
+          assert.equal(
+            mine?.evidence.logInvalidNow,
+            Number(await noisy.readSysctl('nf_conntrack_log_invalid')),
+          );
           assert.ok(ids.includes(`invalid-heavy:${noisy.inode}`), ids.join(', '));
           assert.ok(!ids.includes(`invalid-heavy:${quiet.inode}`), ids.join(', '));
+          assertMatchesSchema(doctor.json, 'ctdoctor.doctor/v1');
         } finally {
           stop();
         }
