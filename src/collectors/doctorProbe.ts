@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { ConntrackSettings } from '../core/conntrackSettings.js';
+import { type ConntrackSettings, invalidLoggingOf } from '../core/conntrackSettings.js';
 import { type KernelLogSummary, namespaceTableFull, summarizeKernelLog } from '../core/doctor/kernelLog.js';
 import { heavyInvalidRate } from '../core/findings/doctor/invalidHeavy.js';
 import type { HostFacts } from '../core/hostFacts.js';
@@ -19,7 +19,6 @@ import { sysctlAccess } from '../host/sysctlAccess.js';
 import { type Collected, dataOr, required } from './collector.js';
 import { conntrackSample, enteredNamespaceSample } from './conntrackSample.js';
 import { conntrackSettings } from './conntrackSettings.js';
-import { invalidLogging } from './invalidLogging.js';
 import { conntrackTable } from './conntrackTable.js';
 import { conntrackHelpers } from './helpers.js';
 import { kernelLog } from './kernelLog.js';
@@ -141,7 +140,9 @@ async function readInvalidLoggingOf(reading: Reading, namespaces: NamespaceHealt
     namespaces
       .filter((ns) => heavyInvalidRate(ns.status?.rates ?? null) !== null)
       .map(async (ns) => {
-        ns.invalidLogging = dataOr(await invalidLogging(reading.filesOf.get(ns.info.inode)!), null);
+        const files = reading.filesOf.get(ns.info.inode)!;
+        const own = files.target.isSelf ? reading.settings : dataOr(await conntrackSettings(files), null);
+        ns.invalidLogging = invalidLoggingOf(own);
       }),
   );
 }

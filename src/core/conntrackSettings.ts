@@ -20,3 +20,11 @@ export interface InvalidLogging {
   /** net.netfilter.nf_conntrack_tcp_be_liberal now (1: out-of-window packets are already accepted). */
   tcpBeLiberal: number | null;
 }
+
+/** The two of the namespace's settings invalid-heavy's commands change and restore. */
+export function invalidLoggingOf(settings: ConntrackSettings | null): InvalidLogging {
+  return {
+    logInvalid: settings?.all.log_invalid ?? null,
+    tcpBeLiberal: settings?.all.tcp_be_liberal ?? null,
+  };
+}

@@ -69,12 +69,15 @@ describe('counter findings on the real kernel', () => {
 
   it("invalid-heavy's logging commands change the namespace's log_invalid, not the host's, and restore it", async () => {
     await withLabNamespace(async (noisy) => {
+      // Not the kernel's default (0), so a restore to the default would not pass for a restore of the value read.
+      await noisy.setSysctl('nf_conntrack_log_invalid', 1);
       const stop = await sendInvalid(noisy);
       const hostBefore = hostSysctl('nf_conntrack_log_invalid');
       const allNetnsBefore = hostSysctl('nf_log_all_netns');
       try {
         const { json } = await runCliJson<StatusReport>(['status', '--netns', noisy.name, '--interval', '1']);
         const [finding] = invalidHeavy(json.findings);
+        assert.equal(finding!.evidence.logInvalidNow, 1);
         const commands = finding!.fix.commands;
         const enable = commands.find((c) => c.includes('nf_conntrack_log_invalid=6'))!;
         const restore = commands.find((c) =>
