@@ -34,7 +34,7 @@ export const DNS_INSERT_RACE: FindingKind = {
     'kernelRelease',
   ],
   advice:
-    'glibc sends the A and AAAA queries from one socket at once; both packets race to confirm the same conntrack tuple and the loser is dropped (insert_failed): the client waits out a 5 s resolver timeout. Kernels with clash resolution (4.19 for identical entries, 5.6 for entries NATed to different backends; 5.10 counts clash_resolve) let the loser through instead. On the client side: `options single-request-reopen` (a new socket for the second query), `single-request` (one query at a time) or `use-vc` (TCP) in resolv.conf (musl ignores them), or a node-local DNS cache, which turns the race into one long-lived flow.',
+    'glibc sends the A and AAAA queries from one socket at once; both packets race to confirm the same conntrack tuple and the loser is dropped (insert_failed): the client waits out a 5 s resolver timeout. Kernels with clash resolution (4.19 for identical entries, 5.6 for entries NATed to different backends; 5.10 counts clash_resolve) let the loser through instead. On the client side: `options single-request-reopen` (the two queries from different sockets, so different tuples), `single-request` (one query at a time) or `use-vc` (TCP) in resolv.conf (musl ignores them), or a node-local DNS cache, which turns the race into one long-lived flow.',
   commands: [RESOLVER_FIX, CACHE_FIX, `${INSIDE_TEMPLATE}conntrack -S`, 'ctdoctor doctor[ --netns <netns>]'],
 };
 
