@@ -10,6 +10,8 @@ command -v nft >/dev/null || need+=(nftables)
 command -v iptables >/dev/null || need+=(iptables)
 command -v ipset >/dev/null || need+=(ipset)
 command -v ip >/dev/null || need+=(iproute2)
+# counterFindings.test.ts: bare ACKs that conntrack counts invalid.
+command -v hping3 >/dev/null || need+=(hping3)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v sysctl >/dev/null || need+=(procps)
 [ -x /lib/systemd/systemd-sysctl ] || need+=(systemd)

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
-import type { ConntrackSettings } from '../core/conntrackSettings.js';
+import { type ConntrackSettings, invalidLoggingOf } from '../core/conntrackSettings.js';
 import { type KernelLogSummary, namespaceTableFull, summarizeKernelLog } from '../core/doctor/kernelLog.js';
+import { heavyInvalidRate } from '../core/findings/doctor/invalidHeavy.js';
 import type { HostFacts } from '../core/hostFacts.js';
 import type { NetnsInfo } from '../core/networkNamespace.js';
 import { buildAnalysisReport } from '../core/reports/analysisReport.js';
@@ -121,11 +122,29 @@ async function namespaceHealth(reading: Reading, infos: NetnsInfo[]): Promise<Na
     const status = evaluateStatus(
       first.data,
       second.data,
-      statusFactsOf(reading.facts, { inode: info.inode, initial: info.initial, name: info.names[0] }),
+      statusFactsOf(reading.facts, {
+        inode: info.inode,
+        initial: info.initial,
+        name: info.names[0],
+        path: info.path,
+      }),
       reading.options.thresholds,
     );
     return { ...none, status, error: null };
   });
+}
+
+/** The logging settings of the namespaces invalid-heavy speaks of: its commands restore them. */
+async function readInvalidLoggingOf(reading: Reading, namespaces: NamespaceHealth[]): Promise<void> {
+  await Promise.all(
+    namespaces
+      .filter((ns) => heavyInvalidRate(ns.status?.rates ?? null) !== null)
+      .map(async (ns) => {
+        const files = reading.filesOf.get(ns.info.inode)!;
+        const own = files.target.isSelf ? reading.settings : dataOr(await conntrackSettings(files), null);
+        ns.invalidLogging = invalidLoggingOf(own);
+      }),
+  );
 }
 
 /** Table analysis of the --analyze-top fullest namespaces, each with its own timeouts. */
@@ -196,6 +215,7 @@ export async function probeDoctor(facts: HostFacts, options: DoctorOptions): Pro
   const reading: Reading = { facts, options, live, settings, filesOf, skipped };
 
   const namespaces = await namespaceHealth(reading, infos);
+  await readInvalidLoggingOf(reading, namespaces);
   if (options.fast) skipped.push('table analysis (--fast)');
   else await analyseFullest(reading, namespaces);
   const log = await readKernelLogOf(reading, namespaces);

@@ -47,3 +47,9 @@ export interface ConntrackStats {
   /** Namespace entry count when the source carries it (procfs `entries` column). */
   entries?: number;
 }
+
+/** Plain decimals at every size: String() turns 1e21 and above into exponent notation. */
+export function formatRate(rate: number): string {
+  if (!Number.isFinite(rate)) return String(rate);
+  return rate >= 10 || Number.isInteger(rate) ? BigInt(Math.round(rate)).toString() : rate.toFixed(1);
+}

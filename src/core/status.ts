@@ -1,4 +1,9 @@
-import { type ConntrackStats, type CounterTotals, LOSS_COUNTERS } from './counters.js';
+import { type ConntrackStats, type CounterTotals, LOSS_COUNTERS, formatRate } from './counters.js';
+import type { CounterFinding, CounterFindingPlace } from './findings/doctor/counterFinding.js';
+import { dnsInsertRaceFinding } from './findings/doctor/dnsRace.js';
+import type { InvalidLogging } from './conntrackSettings.js';
+import { invalidHeavyFinding } from './findings/doctor/invalidHeavy.js';
+import { parseKernelRelease } from './kernelInfo.js';
 import { type EntrySize, tableMemoryBytes } from './memory.js';
 
 export interface ConntrackSample {
@@ -21,17 +26,27 @@ export interface StatusFacts {
   kernel: string;
   entrySize: EntrySize;
   netns: NetnsIdentity;
+  /** A file that refers to the namespace: its findings' commands reach it by nsenter --net=. */
+  netnsPath?: string;
+  /** The namespace's invalid-packet logging settings, for invalid-heavy's restore commands. */
+  invalidLogging?: InvalidLogging;
 }
+
+/** Settings not read (doctor, which builds its own findings): the findings fall back to defaults. */
+const LOGGING_UNREAD: InvalidLogging = { logInvalid: null, tcpBeLiberal: null };
 
 /** The facts a status reading is judged with: the host's, and which namespace it is of. */
 export function statusFactsOf(
   host: Pick<StatusFacts, 'kernel' | 'entrySize'>,
-  netns: { inode: number; initial: boolean; name?: string | undefined },
+  netns: { inode: number; initial: boolean; name?: string | undefined; path: string },
+  invalidLogging: InvalidLogging = LOGGING_UNREAD,
 ): StatusFacts {
   return {
     kernel: host.kernel,
     entrySize: host.entrySize,
     netns: { inode: netns.inode, initial: netns.initial, ...(netns.name ? { name: netns.name } : {}) },
+    netnsPath: netns.path,
+    invalidLogging,
   };
 }
 
@@ -67,6 +82,12 @@ export interface StatusReport {
   kernel: string;
   verdict: Verdict;
   reasons: string[];
+  /**
+   * What the counters alone show (invalid-heavy, dns-insert-race), as doctor words them. They do not
+   * move the verdict, which is about the table's room: invalid packets are lost only where a
+   * ruleset drops them, and an insert_failed rise already makes the verdict crit.
+   */
+  findings: CounterFinding[];
 }
 
 /** Per-second change of every counter between two samples; a counter that went down (reset) reads 0. */
@@ -159,11 +180,34 @@ export function evaluateStatus(
     kernel: facts.kernel,
     verdict,
     reasons,
+    findings: counterFindings(rates, after.stats?.totals ?? null, intervalSeconds, facts),
   };
 }
 
-/** Plain decimals at every size: String() turns 1e21 and above into exponent notation. */
-export function formatRate(rate: number): string {
-  if (!Number.isFinite(rate)) return String(rate);
-  return rate >= 10 || Number.isInteger(rate) ? BigInt(Math.round(rate)).toString() : rate.toFixed(1);
+/** The namespace as a status finding names and reaches it. */
+function placeOf(facts: StatusFacts): CounterFindingPlace {
+  const { inode, initial, name } = facts.netns;
+  const label = initial ? 'the host namespace' : name ? `ip netns ${name}` : `netns ${inode}`;
+  // Without the file (a caller that did not say), the command shows what to fill in, never a wrong target.
+  return { inode, initial, label, name, path: facts.netnsPath ?? `<file of netns ${inode}>` };
 }
+
+function counterFindings(
+  rates: CounterTotals | null,
+  counters: CounterTotals | null,
+  intervalSeconds: number,
+  facts: StatusFacts,
+): CounterFinding[] {
+  const place = placeOf(facts);
+  const doctorFlag = place.initial ? '' : ` --netns ${place.name ?? place.path}`;
+  return [
+    ...invalidHeavyFinding(rates, intervalSeconds, place, facts.invalidLogging ?? LOGGING_UNREAD),
+    ...dnsInsertRaceFinding(
+      { rates, counters, kernel: parseKernelRelease(facts.kernel), udp53Share: null, doctorFlag },
+      place,
+    ),
+  ];
+}
+
+/** Kept here for the callers that format status numbers. */
+export { formatRate };

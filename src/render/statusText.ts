@@ -51,6 +51,11 @@ export function renderStatusText(report: StatusReport): string {
       lines.push(isLoss && rate > 0 ? pc.red(text) : text);
     }
   }
+  for (const finding of report.findings) {
+    lines.push('');
+    lines.push(`  ${finding.severity}: ${finding.title}  [${finding.id}]`);
+    for (const command of finding.fix.commands) lines.push(`    $ ${command}`);
+  }
   if (report.reasons.length > 0) {
     lines.push('');
     lines.push('  why:');

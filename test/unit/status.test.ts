@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { parseStatFile } from '../../src/core/statFile.js';
 import { type ConntrackSample, evaluateStatus, formatRate } from '../../src/core/status.js';
 import { checkOutcome, renderCheckLine } from '../../src/render/checkLine.js';
+import { renderStatusText } from '../../src/render/statusText.js';
 import { fixture } from '../support/paths.js';
 
 const full = parseStatFile(readFileSync(fixture('proc-6.18-full', 'net/stat/nf_conntrack'), 'utf8'));
@@ -83,5 +84,62 @@ describe('formatRate', () => {
     assert.equal(formatRate(9980), '9980');
     assert.equal(formatRate(2.25), '2.3');
     assert.equal(formatRate(0), '0');
+  });
+});
+
+/** The captured stats with `name` moved by `extra` (the second of two samples). */
+function withRise(name: string, extra: number) {
+  return { ...full, totals: { ...full.totals, [name]: (full.totals[name] ?? 0) + extra } };
+}
+
+describe('status counter findings', () => {
+  const inNamespace = {
+    ...facts,
+    netnsPath: '/proc/4242/ns/net',
+    invalidLogging: { logInvalid: 0, tcpBeLiberal: 0 },
+  };
+
+  it('reports invalid-heavy without moving the verdict, its commands aimed at the namespace', () => {
+    const report = evaluateStatus(
+      sample({ count: 10 }, 0),
+      sample({ count: 10, stats: withRise('invalid', 40) }, 2000),
+      inNamespace,
+    );
+    assert.equal(report.verdict, 'ok');
+    assert.deepEqual(
+      report.findings.map((f) => [f.id, f.evidence.invalidPerSecond]),
+      [['invalid-heavy:4026532246', 20]],
+    );
+    assert.ok(
+      report.findings[0]!.fix.commands.includes(
+        'nsenter --net=/proc/4242/ns/net sysctl -w net.netfilter.nf_conntrack_log_invalid=0 && sysctl -w net.netfilter.nf_log_all_netns=0',
+      ),
+    );
+    assert.match(
+      renderStatusText(report),
+      /warn: netns 4026532246: 20 invalid packets\/s .*\[invalid-heavy:4026532246\]/,
+    );
+  });
+
+  it('reports insert_failed as a possible DNS race (info: status walks no table) and points to doctor', () => {
+    const report = evaluateStatus(
+      sample({ count: 10 }, 0),
+      sample({ count: 10, stats: withRise('insert_failed', 2) }, 1000),
+      { ...inNamespace, netns: { ...facts.netns, name: 'web' } },
+    );
+    const [finding] = report.findings;
+    assert.equal(finding!.id, 'dns-insert-race:4026532246');
+    assert.equal(finding!.severity, 'info');
+    assert.equal(finding!.evidence.clashResolvePresent, 'yes');
+    assert.ok(finding!.fix.commands.includes('ctdoctor doctor --netns web'));
+  });
+
+  it('has no findings on quiet counters', () => {
+    const report = evaluateStatus(
+      sample({}, 0),
+      sample({ stats: withRise('invalid', 9) }, 1000),
+      inNamespace,
+    );
+    assert.deepEqual(report.findings, []);
   });
 });

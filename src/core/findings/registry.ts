@@ -1,6 +1,6 @@
 import type { HostRule, NamespaceRule } from './doctor/doctorReadings.js';
 import { bucketsFewRule } from './doctor/bucketsFew.js';
-import { dnsRaceRule } from './doctor/dnsRace.js';
+import { dnsInsertRaceRule, invalidHeavyRule } from './doctor/counterRules.js';
 import { idleEstablishedRule } from './doctor/idleEstablished.js';
 import { memoryAtMaxRule } from './doctor/memoryAtMax.js';
 import { notRootRule } from './doctor/notRoot.js';
@@ -47,7 +47,8 @@ export const TABLE_RULES: readonly TableRule[] = [
 export const NAMESPACE_RULES: readonly NamespaceRule[] = [
   tableFullRule,
   tableWasFullRule,
-  dnsRaceRule,
+  invalidHeavyRule,
+  dnsInsertRaceRule,
   tablePatternsRule,
   idleEstablishedRule,
   zonesRule,

@@ -1,5 +1,6 @@
 import type { ConntrackSettings } from '../conntrackSettings.js';
 import type { KernelLogSummary, TableFullSummary } from '../doctor/kernelLog.js';
+import type { InvalidLogging } from '../conntrackSettings.js';
 import type { HostFacts } from '../hostFacts.js';
 import type { NetnsInfo } from '../networkNamespace.js';
 import type { HelperStatus } from '../plan/conntrackHelpers.js';
@@ -14,6 +15,8 @@ export interface NamespaceHealth {
   analysis: AnalysisReport | null;
   /** Table-full messages that name this namespace, since it surely existed. */
   tableFull: TableFullSummary | null;
+  /** Read only where `invalid` rises at invalid-heavy's floor (its commands restore them). */
+  invalidLogging?: InvalidLogging | null;
 }
 
 /** Who else sets nf_conntrack_max (host/keyOwners.ts detects them). */

@@ -72,6 +72,7 @@ function namespaceInput(ns: NamespaceData, establishedTimeout: number): DoctorIn
       : null,
     zones: analysis ? Object.keys(analysis.by.zone) : [],
     tableFull: ns.tableFull,
+    invalidLogging: ns.invalidLogging ?? null,
   };
 }
 

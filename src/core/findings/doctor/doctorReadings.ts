@@ -2,6 +2,7 @@ import type { Finding as TableFinding, Severity } from '../../analysis/findings.
 import type { KernelLogSummary, TableFullSummary } from '../../doctor/kernelLog.js';
 import type { WorkloadIdentity } from '../../doctor/workloadIdentity.js';
 import type { KernelVersion } from '../../kernelInfo.js';
+import type { InvalidLogging } from '../../conntrackSettings.js';
 import type { DriftRow } from '../../plan/persistDrift.js';
 import type { StatusReport } from '../../status.js';
 import type { FindingKind } from '../findingKind.js';
@@ -28,6 +29,8 @@ export interface DoctorInput {
     zones: string[];
     /** Table-full kernel messages that are this namespace's own (inode reuse filtered out). */
     tableFull: TableFullSummary | null;
+    /** nf_conntrack_log_invalid and _tcp_be_liberal, read where `invalid` rises (absent: not read). */
+    invalidLogging?: InvalidLogging | null;
   }[];
   kernelLog: KernelLogSummary | null;
   persist: {

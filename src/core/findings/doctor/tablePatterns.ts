@@ -1,4 +1,5 @@
 import type { FindingKind } from '../findingKind.js';
+import { insideNamespace } from './counterFinding.js';
 import type { DoctorFinding, NamespaceReadings, NamespaceRule } from './doctorReadings.js';
 import { describeNamespace, netnsFlag } from './namespaceWords.js';
 
@@ -23,7 +24,7 @@ export const TABLE_PATTERN: FindingKind = {
  */
 function aimedAt(ns: NamespaceReadings, command: string): string {
   if (ns.initial) return command;
-  const inside = ns.names[0] ? `ip netns exec ${ns.names[0]} ` : `nsenter --net=${ns.path} `;
+  const inside = insideNamespace({ initial: ns.initial, name: ns.names[0], path: ns.path });
   return command
     .split(' && ')
     .map((part) =>
