@@ -5,6 +5,7 @@ import { hostFacts } from '../collectors/hostFacts.js';
 import { networkNamespaces } from '../collectors/namespaces.js';
 import { statCounters } from '../collectors/statCounters.js';
 import { tableSize } from '../collectors/tableSize.js';
+import type { StatCounters } from '../host/conntrackSample.js';
 import { type NetnsTarget, resolveNetns } from '../host/netns.js';
 import { netnsFiles } from '../host/netnsFiles.js';
 import { type HostRoots, isLiveProc } from '../host/roots.js';
@@ -35,6 +36,16 @@ function outcomeOf(collector: string, readings: readonly Collected<unknown>[]): 
     durationSeconds: readings.reduce((sum, reading) => sum + reading.durationMs, 0) / 1000,
     message: failed && !failed.ok ? failed.message : undefined,
   };
+}
+
+/**
+ * No stat file and no netlink (a --proc-root tree of a kernel without CONFIG_NF_CONNTRACK_PROCFS) is
+ * data to the collector, but to a scraper it is the counters collector failing: only that one.
+ */
+function countersOutcome(counters: Collected<StatCounters>): CollectorOutcome {
+  const outcome = outcomeOf('stat counters', [counters]);
+  if (!counters.ok || counters.data.stats) return outcome;
+  return { ...outcome, ok: false, message: counters.data.statsUnavailable };
 }
 
 async function mapLimited<T, R>(
@@ -114,7 +125,7 @@ export async function takeSample(source: SamplerSource): Promise<ServeSample> {
   const collectors = [
     outcomeOf('host facts', [facts]),
     outcomeOf('table size', [size]),
-    outcomeOf('stat counters', [counters]),
+    countersOutcome(counters),
     outcomeOf('namespaces', [listed]),
   ];
   if (size.ok) {
