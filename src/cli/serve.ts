@@ -35,10 +35,10 @@ export function parseListen(value: string): ListenAddress {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
-  if (!match || host === undefined || !ipaddr.isValid(host) || port < 1 || port > 65_535) {
+  if (!match || host === undefined || !ipaddr.isValid(host) || port < 0 || port > 65_535) {
     throw new CtdoctorError(
       'usage',
-      `--listen "${value}" is not ADDRESS:PORT (e.g. 127.0.0.1:9466, [::1]:9466, 0.0.0.0:9466)`,
+      `--listen "${value}" is not ADDRESS:PORT (e.g. 127.0.0.1:9466, [::1]:9466, 0.0.0.0:9466; port 0 picks a free one)`,
     );
   }
   return { host, port };
@@ -115,7 +115,7 @@ export function serveCommand(version: string): Command {
     log(
       options.textfile
         ? `writing ${options.textfile}/${TEXTFILE_NAME} every ${options.interval} s`
-        : `listening on http://${options.listen}/metrics (every ${options.interval} s)`,
+        : `listening on http://${daemon.listeningOn()}/metrics (every ${options.interval} s)`,
     );
     log(`stopping on ${await stopped}`);
     await daemon.stop();

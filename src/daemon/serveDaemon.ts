@@ -95,6 +95,15 @@ export class ServeDaemon {
     }, this.options.intervalSeconds * 1000);
   }
 
+  /** Where the server listens, as bound (the port the kernel picked for `:0`); undefined for --textfile. */
+  listeningOn(): string | undefined {
+    const address = this.server?.address();
+    if (address === null || address === undefined || typeof address === 'string') return address ?? undefined;
+    return address.family === 'IPv6'
+      ? `[${address.address}]:${address.port}`
+      : `${address.address}:${address.port}`;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
