@@ -62,10 +62,13 @@ export function serveCommand(version: string): Command {
     .description(
       "sample every namespace's table and counters and serve them as Prometheus metrics (changes nothing)",
     )
-    .option(
-      '--listen <address:port>',
-      'where /metrics listens (loopback by default: give 0.0.0.0:9466 to expose)',
-      DEFAULT_LISTEN,
+    .addOption(
+      new Option(
+        '--listen <address:port>',
+        'where /metrics listens (loopback by default: give 0.0.0.0:9466 to expose)',
+      )
+        .default(DEFAULT_LISTEN)
+        .conflicts('textfile'),
     )
     .option(
       '--textfile <dir>',

@@ -1,6 +1,7 @@
 import type { NetnsInfo } from '../core/networkNamespace.js';
 import { type Collected, collect } from '../collectors/collector.js';
 import { enteredNamespaceSample } from '../collectors/conntrackSample.js';
+import { targetOf } from '../collectors/doctorProbe.js';
 import { hostFacts } from '../collectors/hostFacts.js';
 import { networkNamespaces } from '../collectors/namespaces.js';
 import { statCounters } from '../collectors/statCounters.js';
@@ -63,17 +64,6 @@ async function mapLimited<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-function targetOf(info: NetnsInfo, self: NetnsTarget): NetnsTarget {
-  return {
-    path: info.path,
-    inode: info.inode,
-    initial: info.initial,
-    isSelf: info.inode === self.inode,
-    ...(info.names[0] ? { name: info.names[0] } : {}),
-    ...(info.pid !== null ? { pid: info.pid } : {}),
-  };
 }
 
 /**

@@ -54,6 +54,10 @@ describe('serve as a user runs it', () => {
     [['--listen', 'localhost'], /--listen "localhost" is not ADDRESS:PORT/],
     [['--listen', '127.0.0.1:70000'], /--listen "127.0.0.1:70000" is not ADDRESS:PORT/],
     [['--once'], /--once writes the textfile once: give --textfile DIR too/],
+    [
+      ['--listen', '127.0.0.1:9466', '--textfile', '/tmp'],
+      /--listen .* cannot be used with option '--textfile/,
+    ],
     [['--max-netns', '0'], /--max-netns 0: must be a whole number from 1/],
     [['--interval', '0'], /--interval must be from 0.1 s to 1 h/],
     [['--textfile', '/nonexistent-ctdoctor-dir'], /--textfile/],
