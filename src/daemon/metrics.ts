@@ -81,6 +81,7 @@ export function serveRegistry(latest: () => Exposition, build: BuildInfo): Regis
     "Kernel memory the namespace's entries take (entries times the slab entry size).",
     (s) => {
       const size = latest().sample.entrySize;
+      // No buckets: the hash table is one host-wide allocation, not any namespace's to be charged.
       return size === undefined ? undefined : tableMemoryBytes(s.entries, 0, size.bytes);
     },
   );
