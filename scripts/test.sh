@@ -15,6 +15,9 @@ command -v hping3 >/dev/null || need+=(hping3)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v sysctl >/dev/null || need+=(procps)
 [ -x /lib/systemd/systemd-sysctl ] || need+=(systemd)
+# serve's tests: promtool lints /metrics, node_exporter's conntrack collector is the reference.
+command -v promtool >/dev/null || need+=(prometheus)
+command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
 # The engine rebuild check below: the compiler scripts/build-engine.sh pins (Debian 12's).
 command -v clang >/dev/null || need+=(clang)
 command -v wasm-ld >/dev/null || need+=(lld)

@@ -10,6 +10,7 @@ import { mitigateCommand } from './mitigate.js';
 import { notrackCommand } from './notrack.js';
 import { persistCommand } from './persist.js';
 import { rollbackCommand } from './rollback.js';
+import { serveCommand } from './serve.js';
 import {
   EXIT,
   STANDARD_FAILURES,
@@ -53,6 +54,7 @@ function buildProgram(): Command {
     helpersCommand(),
     timeoutsCommand(),
     rollbackCommand(),
+    serveCommand(VERSION),
   ];
   for (const command of commands) {
     // A bad command line is reported by main() as the command declares (output.ts), not by commander.

@@ -57,7 +57,8 @@ interface Reading {
   skipped: string[];
 }
 
-function targetOf(info: NetnsInfo, self: NetnsTarget): NetnsTarget {
+/** The target that reads an inventoried namespace (by its process when it has one, else by path). */
+export function targetOf(info: NetnsInfo, self: NetnsTarget): NetnsTarget {
   return {
     path: info.path,
     inode: info.inode,

@@ -1,0 +1,112 @@
+import { writeFileAtomic } from '../host/atomicFile.js';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { type Exposition, SeriesFolder } from './exposedSeries.js';
+import { HistoryRing, historyCapacity } from './historyRing.js';
+import { type BuildInfo, serveRegistry } from './metrics.js';
+import { type SamplerSource, takeSample } from './sampler.js';
+import type { ServeSample } from './serveSample.js';
+import { type ListenAddress, startHttpServer, stopHttpServer } from './httpServer.js';
+
+/** node_exporter's textfile collector reads *.prom files in its directory. */
+export const TEXTFILE_NAME = 'ctdoctor.prom';
+
+export interface ServeOptions {
+  source: SamplerSource;
+  intervalSeconds: number;
+  maxNetns: number;
+  historySeconds: number;
+  /** Where to listen, or (instead) the directory to write the textfile into. */
+  output: { listen: ListenAddress } | { textfileDir: string };
+  build: BuildInfo;
+  /** One line per event worth an operator's attention (stderr). */
+  log: (line: string) => void;
+}
+
+/**
+ * Logs a collector's failure once when it starts and once when it ends, not once per interval: a
+ * node without the stat file would otherwise fill the journal with the same line every 5 s.
+ */
+function collectorLogger(log: (line: string) => void): (sample: ServeSample) => void {
+  const failing = new Set<string>();
+  return (sample) => {
+    for (const outcome of sample.collectors) {
+      if (!outcome.ok && !failing.has(outcome.collector)) {
+        failing.add(outcome.collector);
+        log(`collector "${outcome.collector}" failed: ${outcome.message ?? 'no reason given'}`);
+      } else if (outcome.ok && failing.delete(outcome.collector)) {
+        log(`collector "${outcome.collector}" recovered`);
+      }
+    }
+  };
+}
+
+export class ServeDaemon {
+  readonly history: HistoryRing<ServeSample>;
+  private readonly folder: SeriesFolder;
+  private readonly logOutcomes: (sample: ServeSample) => void;
+  private latest: Exposition | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private server: Server | undefined;
+  private stopped = false;
+  readonly registry;
+
+  constructor(private readonly options: ServeOptions) {
+    this.history = new HistoryRing(historyCapacity(options.historySeconds, options.intervalSeconds));
+    this.folder = new SeriesFolder(options.maxNetns);
+    this.logOutcomes = collectorLogger(options.log);
+    this.registry = serveRegistry(() => this.latest!, options.build);
+  }
+
+  /** Takes one sample and makes it the one /metrics (or the textfile) shows. */
+  async sampleOnce(): Promise<void> {
+    const sample = await takeSample(this.options.source);
+    this.history.push(sample);
+    this.latest = this.folder.fold(sample);
+    this.logOutcomes(sample);
+    if ('textfileDir' in this.options.output) {
+      await writeFileAtomic(
+        join(this.options.output.textfileDir, TEXTFILE_NAME),
+        await this.registry.metrics(),
+      );
+    }
+  }
+
+  /** The first sample, then the listener (a scrape never sees an empty registry), then the loop. */
+  async start(): Promise<void> {
+    await this.sampleOnce();
+    if ('listen' in this.options.output)
+      this.server = await startHttpServer(this.registry, this.options.output.listen);
+    this.schedule();
+  }
+
+  /**
+   * The next sample starts an interval after the previous one ended: a slow sample (a loaded node)
+   * delays the next instead of piling samples up.
+   */
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.sampleOnce()
+        .catch((error: unknown) =>
+          this.options.log(`sample failed: ${error instanceof Error ? error.message : String(error)}`),
+        )
+        .finally(() => this.schedule());
+    }, this.options.intervalSeconds * 1000);
+  }
+
+  /** Where the server listens, as bound (the port the kernel picked for `:0`); undefined for --textfile. */
+  listeningOn(): string | undefined {
+    const address = this.server?.address();
+    if (address === null || address === undefined || typeof address === 'string') return address ?? undefined;
+    return address.family === 'IPv6'
+      ? `[${address.address}]:${address.port}`
+      : `${address.address}:${address.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.server) await stopHttpServer(this.server);
+  }
+}

@@ -1,0 +1,33 @@
+import type { CounterTotals } from '../core/counters.js';
+import type { EntrySize } from '../core/memory.js';
+
+/** One namespace's cheap readings at one sample: no table walk, only sysctls and the stat file. */
+export interface NamespaceReading {
+  inode: number;
+  initial: boolean;
+  /** Its first `ip netns` name, when it has one. */
+  name: string | undefined;
+  entries: number;
+  /** nf_conntrack_max and _buckets are global: every namespace shows the host's. */
+  max: number;
+  buckets: number;
+  /** The kernel's counters summed over CPUs, canonical names (core/counters.ts); {} when unreadable. */
+  counters: CounterTotals;
+}
+
+/** How one collector did in one sample; a per-namespace collector counts as failed if one namespace failed. */
+export interface CollectorOutcome {
+  collector: string;
+  ok: boolean;
+  durationSeconds: number;
+  /** The first failure's one-line message, for the log (not a label: it is unbounded). */
+  message: string | undefined;
+}
+
+export interface ServeSample {
+  takenAtMs: number;
+  durationSeconds: number;
+  entrySize: EntrySize | undefined;
+  namespaces: NamespaceReading[];
+  collectors: CollectorOutcome[];
+}

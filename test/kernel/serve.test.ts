@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { before, describe, it } from 'node:test';
+import { withLabNamespace } from '../../src/lab/labNamespace.js';
+import { requireKernelLab } from '../support/kernelLab.js';
+import { promtoolProblems, startServe } from '../support/serve.js';
+
+/** `name{labels} value` lines of an exposition, keyed by name and labels as printed. */
+function samplesOf(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(\w+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (match) samples.set(match[1]!, Number(match[2]));
+  }
+  return samples;
+}
+
+async function scrape(url: string): Promise<Map<string, number>> {
+  return samplesOf(await (await fetch(`${url}/metrics`)).text());
+}
+
+/** Polls `attempt` until it returns true or the deadline passes (the sampler runs every second). */
+async function eventually(what: string, attempt: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await attempt())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+/** node_exporter with only its conntrack collector, on a free loopback port (Debian's package). */
+async function startNodeExporter(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freeLoopbackPort();
+  const child = spawn(
+    'prometheus-node-exporter',
+    ['--collector.disable-defaults', '--collector.conntrack', `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: 'ignore' },
+  );
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', () =>
+      reject(new Error('prometheus-node-exporter is missing: apt-get install prometheus-node-exporter')),
+    ),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await Promise.race([
+    failed,
+    eventually('node_exporter to listen', () =>
+      fetch(`${url}/metrics`).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  ]);
+  return { url, child };
+}
+
+/** ctdoctor's counter ↔ node_exporter's gauge, where both exist (docs/metrics.md). */
+const SHARED_COUNTERS = [
+  'found',
+  'invalid',
+  'insert',
+  'insert_failed',
+  'drop',
+  'early_drop',
+  'search_restart',
+];
+
+describe('serve on the real kernel', () => {
+  before(requireKernelLab);
+
+  it("labels two lab namespaces with their real counts, and the host's values equal node_exporter's", async () => {
+    await withLabNamespace((first) =>
+      withLabNamespace(async (second) => {
+        await first.runWorkload('udp-spread', { count: 300, port: 9000 });
+        await second.runWorkload('udp-spread', { count: 120, port: 9001 });
+        const serve = await startServe(['--listen', '127.0.0.1:0', '--interval', '1']);
+        const exporter = await startNodeExporter();
+        try {
+          for (const lab of [first, second]) {
+            const series = `ctdoctor_conntrack_entries{netns="${lab.inode}",netns_name="${lab.name}"}`;
+            await eventually(
+              `${lab.name}'s entries`,
+              async () => (await scrape(serve.url)).get(series) === (await lab.count()),
+            );
+          }
+          const ours = await scrape(serve.url);
+          assert.equal(
+            ours.get(`ctdoctor_conntrack_entries{netns="${first.inode}",netns_name="${first.name}"}`),
+            300,
+          );
+          assert.equal(
+            ours.get(`ctdoctor_conntrack_entries{netns="${second.inode}",netns_name="${second.name}"}`),
+            120,
+          );
+          assert.equal(ours.get('ctdoctor_collector_success{collector="other namespaces"}'), 1);
+          const hostInode = ownNetnsInode();
+          const host = (metric: string) => `${metric}{netns="${hostInode}",netns_name=""}`;
+          // The two read a moment apart: the host's own traffic may move a counter between them; retry.
+          await eventually('the host values of both exporters to agree', async () => {
+            const [mine, theirs] = await Promise.all([scrape(serve.url), scrape(exporter.url)]);
+            const pairs: [number | undefined, number | undefined][] = [
+              [mine.get(host('ctdoctor_conntrack_entries')), theirs.get('node_nf_conntrack_entries')],
+              [
+                mine.get(host('ctdoctor_conntrack_entries_limit')),
+                theirs.get('node_nf_conntrack_entries_limit'),
+              ],
+              ...SHARED_COUNTERS.map((c): [number | undefined, number | undefined] => [
+                mine.get(host(`ctdoctor_conntrack_stat_${c}_total`)),
+                theirs.get(`node_nf_conntrack_stat_${c}`),
+              ]),
+            ];
+            return pairs.every(([a, b]) => a !== undefined && a === b);
+          });
+          assert.equal(promtoolProblems(await (await fetch(`${serve.url}/metrics`)).text()), '');
+        } finally {
+          exporter.child.kill('SIGTERM');
+          assert.equal(await serve.stop(), 0);
+        }
+      }),
+    );
+  });
+});
+
+/** The test's own namespace, which serve (started by it) reports as the host's: "net:[INODE]". */
+function ownNetnsInode(): string {
+  return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))![1]!;
+}

@@ -1,0 +1,38 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI } from './paths.js';
+
+/** promtool's lint of an exposition: its stdout+stderr, '' when clean. Fails (never skips) without it. */
+export function promtoolProblems(exposition: string): string {
+  const run = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+  if (run.error) throw new Error('promtool is missing: apt-get install prometheus (scripts/test.sh does)');
+  return `${run.stdout}${run.stderr}`.trim() + (run.status === 0 ? '' : ` (exit ${run.status})`);
+}
+
+/** A running `serve`: its stderr so far, and the address its startup line names. */
+export async function startServe(
+  args: string[],
+): Promise<{ url: string; stderr: () => string; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const deadline = Date.now() + 15_000;
+  const startupLine = () => /listening on (http:\/\/\S+)\/metrics/.exec(stderr);
+  while (!startupLine()) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`serve did not start: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {
+    url: startupLine()![1]!,
+    stderr: () => stderr,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
