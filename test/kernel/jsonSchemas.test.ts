@@ -32,7 +32,13 @@ async function withBusyLab(body: (lab: LabNamespace) => Promise<void>): Promise<
 
 /** Two seconds of `conntrack -E -o timestamp,id` while new UDP flows are made, as an operator saves one. */
 async function eventLog(lab: LabNamespace): Promise<string> {
-  const sender = lab.startWorkload('udp-spread', { rate: 200, seconds: 4, count: 2000, port: 9100 });
+  const sender = lab.startWorkload('udp-spread', {
+    rate: 200,
+    batch: 4,
+    seconds: 4,
+    count: 2000,
+    port: 9100,
+  });
   const log = await lab.exec('timeout', ['-s', 'INT', '2', 'conntrack', '-E', '-o', 'timestamp,id']);
   await sender.finished;
   assert.match(log.stdout, /\[NEW\] udp/, log.stderr);

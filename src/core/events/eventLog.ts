@@ -128,7 +128,9 @@ export class EventLogReader {
       this.markUnreadable(this.lineNumber + 1, `longer than any event (over ${MAX_LINE_BYTES} bytes)`);
       return;
     }
-    this.carry.push(part.slice());
+    // A copy: the caller may reuse the chunk's memory (a file's read buffers are), and a Buffer's
+    // slice() is a view, not a copy.
+    this.carry.push(Uint8Array.prototype.slice.call(part));
     this.carriedBytes += part.length;
   }
 
