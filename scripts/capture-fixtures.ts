@@ -1,5 +1,5 @@
 /**
- * Captures fixture trees from the real kernel (run as root: `npm run build && node dist/scripts/capture-fixtures.js [status] [tables] [kmsg] [events]`).
+ * Captures fixture trees from the real kernel (run as root: `npm run build && node dist/scripts/capture-fixtures.js [status] [tables] [kmsg] [events] [event-logs]`).
  * Every fixture under test/fixtures comes from here; none is typed by hand. Variants that this kernel
  * cannot produce (an older stat header, procfs compiled out, conntrack not loaded) are derived from a
  * real capture by the smallest edit that models them, and say so in their README.
@@ -345,6 +345,69 @@ async function captureEventLog(): Promise<void> {
   );
 }
 
+/** Sources of the event-log fixtures and their steady rates of new UDP flows (one new entry each). */
+const EVENT_LOG_SOURCES = [
+  { source: '127.0.0.2', ratePerSecond: 10 },
+  { source: '127.0.0.3', ratePerSecond: 20 },
+  { source: '127.0.0.4', ratePerSecond: 30 },
+] as const;
+const EVENT_LOG_SECONDS = 5;
+
+/**
+ * Saved `conntrack -E` logs for `analyze`, each written while the three sources above send at their
+ * rates (loopback only) for the whole capture, so the rates over the log's span are known. The UDP
+ * timeout is lowered in the namespace (a per-namespace sysctl) so DESTROY events flow too, and a
+ * few TCP connections open and close so an all-events log holds UPDATEs.
+ */
+async function captureEventLogs(): Promise<void> {
+  const dir = join(FIXTURES, 'event-logs');
+  await rm(dir, { recursive: true, force: true });
+  for (const [name, options] of [
+    ['udp-10-20-30.E-NEW-DESTROY-timestamp-id.txt', ['-e', 'NEW,DESTROY', '-o', 'timestamp,id']],
+    ['udp-10-20-30-tcp.E-extended-timestamp.txt', ['-o', 'extended,timestamp']],
+    ['udp-10-20-30-tcp.E-extended.txt', ['-o', 'extended']],
+  ] as const) {
+    await withLabNamespace(async (lab) => {
+      await lab.setSysctl('nf_conntrack_udp_timeout', 2);
+      const senders = EVENT_LOG_SOURCES.map(({ source, ratePerSecond }, index) =>
+        lab.startWorkload('udp-spread', {
+          source,
+          rate: ratePerSecond,
+          batch: 1,
+          seconds: EVENT_LOG_SECONDS + 6,
+          count: 10_000,
+          offset: index * 10_000,
+        }),
+      );
+      // Steady state first: every sender running and the first entries expiring (2 s timeout).
+      await lab.waitFor(async () => (await lab.count()) >= 100, 10_000, 'the senders to start');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const listener = spawn('ip', ['netns', 'exec', lab.name, 'conntrack', '-E', ...options], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let log = '';
+      listener.stdout.on('data', (chunk: Buffer) => {
+        log += chunk.toString('latin1');
+      });
+      try {
+        const churn = lab.startWorkload('tcp-churn', { count: 5, port: 8080 });
+        await new Promise((resolve) => setTimeout(resolve, EVENT_LOG_SECONDS * 1000));
+        await churn.finished;
+      } finally {
+        listener.kill('SIGINT');
+      }
+      await new Promise((resolve) => listener.once('close', resolve));
+      for (const sender of senders) sender.child.kill();
+      await put(join(dir, name), log);
+    }, 'ctdfix');
+  }
+  const rates = EVENT_LOG_SOURCES.map((row) => `${row.source} ${row.ratePerSecond}/s`).join(', ');
+  await put(
+    join(dir, 'README'),
+    `Captured by scripts/capture-fixtures.ts (event-logs): conntrack -E for ${EVENT_LOG_SECONDS} s in a private netns while three udp-spread senders (${rates}, one new entry per datagram, loopback only) ran for the whole capture, with nf_conntrack_udp_timeout 2 so entries are destroyed too, and tcp-churn opened and closed 5 TCP connections (UPDATE events). The file names say the conntrack -E options: -e NEW,DESTROY -o timestamp,id (what ctdoctor top runs), -o extended,timestamp and -o extended (all events).\n`,
+  );
+}
+
 const parts = process.argv.slice(2);
 const wanted = (part: string) => parts.length === 0 || parts.includes(part);
 if (wanted('status')) {
@@ -354,4 +417,5 @@ if (wanted('status')) {
 if (wanted('tables')) await captureTables();
 if (wanted('kmsg')) await captureKernelLog();
 if (wanted('events')) await captureEventLog();
+if (wanted('event-logs')) await captureEventLogs();
 process.stdout.write(`fixtures written to ${FIXTURES}\n`);

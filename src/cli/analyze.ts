@@ -11,6 +11,11 @@ import { type AnalysisReport, buildAnalysisReport } from '../core/reports/analys
 import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import { NO_ENTRY_READ_LIMIT_BYTES } from '../analysisRuntime/tableConsumer.js';
 import { renderAnalyzeText } from '../render/analyzeText.js';
+import { renderEventLogText } from '../render/analyzeEventsText.js';
+import { EventLogReader } from '../core/events/eventLog.js';
+import { type EventLogReport, buildEventLogReport } from '../core/events/eventLogReport.js';
+import { mixedInputError, savedInputKind } from '../core/events/savedInputKind.js';
+import { peekStream } from '../host/streamHead.js';
 import { type CommonOptions, addCommonOptions, openContext, parseWholeNumber } from './context.js';
 import { EXIT, printJson } from './output.js';
 import { progressReporter } from './progress.js';
@@ -55,7 +60,7 @@ export function analyzeCommand(): Command {
     .description('who fills the table: breakdowns, top talkers, scans, floods, TIME_WAIT piles, leaked pools')
     .argument(
       '[dump]',
-      'a saved table (procfs, conntrack -L or -o extended; gzip ok), or - for stdin; default: the live table',
+      'a saved table (procfs, conntrack -L or -o extended) or conntrack -E log (gzip ok), or - for stdin; default: the live table',
     );
   addCommonOptions(command)
     .option('--top <n>', 'rows per top list', parseWholeNumber('--top'), 10)
@@ -79,13 +84,21 @@ export function analyzeCommand(): Command {
   return actionWithExitCode(command, async (dump: string | undefined, options: AnalyzeOptions) => {
     const report = await runAnalyze(dump, options);
     if (options.json) printJson(report);
+    else if (report.schema === 'ctdoctor.analyze-events/v1')
+      process.stdout.write(`${renderEventLogText(report)}\n`);
     else process.stdout.write(`${renderAnalyzeText(report)}\n`);
     return EXIT.ok;
   });
 }
 
-/** Reads the table once, through the analysis runtime, into the report the renderers take. */
-async function runAnalyze(dump: string | undefined, options: AnalyzeOptions): Promise<AnalysisReport> {
+/**
+ * Reads the input once into the report the renderers take: a table through the analysis runtime, a
+ * saved `conntrack -E` log (told apart by its first lines) as events.
+ */
+async function runAnalyze(
+  dump: string | undefined,
+  options: AnalyzeOptions,
+): Promise<AnalysisReport | EventLogReport> {
   const groupBy = parseGroupBy(options.groupBy);
   if (options.filter) parseEntryFilter(options.filter); // report a bad filter before reading anything
   const analysisOptions = {
@@ -95,9 +108,22 @@ async function runAnalyze(dump: string | undefined, options: AnalyzeOptions): Pr
     sampleEntries: options.sample,
     threads: options.threads,
   };
-  const { source, detectorContext, expectedBytes } = await openTable(dump, options);
+  const { source: opened, detectorContext, expectedBytes } = await openTable(dump, options);
+  const saved = opened.kind === 'file' || opened.kind === 'stdin' ? await peekStream(opened.stream) : null;
+  const source = saved ? { ...opened, stream: saved.stream } : opened;
+  if (saved && savedInputKind(saved.head.toString('latin1'), source.description) === 'events')
+    return analyzeEventLog(
+      { ...source, kind: opened.kind as 'file' | 'stdin' },
+      options,
+      expectedBytes,
+    ).finally(saved.release);
   const progress = progressReporter('ctdoctor: analysing', expectedBytes);
-  const run = await analyzeSource(source, analysisOptions, progress.update).finally(progress.done);
+  const run = await analyzeSource(source, analysisOptions, progress.update).finally(async () => {
+    progress.done();
+    await saved?.release();
+  });
+  if (saved && run.counts.events > 0 && run.counts.entries > 0)
+    throw mixedInputError(source.description, null, null);
   refuseUnreadableTable({
     description: source.description,
     counts: run.counts,
@@ -110,6 +136,41 @@ async function runAnalyze(dump: string | undefined, options: AnalyzeOptions): Pr
     filter: options.filter,
     context: detectorContext,
   });
+}
+
+/** The options that shape a table's reading, which an event log has no use for. */
+const TABLE_ONLY_OPTIONS = [
+  ['groupBy', '--group-by'],
+  ['filter', '--filter'],
+  ['sample', '--sample'],
+  ['threads', '--threads'],
+] as const;
+
+/** One pass over a saved `conntrack -E` log, streamed: memory is bounded by --capacity, not the log. */
+async function analyzeEventLog(
+  source: TableSource & { kind: 'file' | 'stdin' },
+  options: AnalyzeOptions,
+  expectedBytes: number | undefined,
+): Promise<EventLogReport> {
+  for (const [key, flag] of TABLE_ONLY_OPTIONS)
+    if (options[key] !== undefined)
+      throw new CtdoctorError(
+        'usage',
+        `${source.description} is a conntrack -E event log: ${flag} applies to table dumps; drop it`,
+      );
+  const reader = new EventLogReader(options.capacity);
+  const progress = progressReporter('ctdoctor: reading events', expectedBytes);
+  let bytes = 0;
+  try {
+    for await (const chunk of source.stream) {
+      reader.push(chunk);
+      bytes += chunk.length;
+      progress.update(bytes);
+    }
+  } finally {
+    progress.done();
+  }
+  return buildEventLogReport(reader.end(options.top), { kind: source.kind, description: source.description });
 }
 
 interface OpenedTable {

@@ -22,15 +22,24 @@ export interface CommonOptions {
 
 /** Options every reading command accepts, spelled as conntrack-tools and node_exporter spell them. */
 export function addCommonOptions(command: Command): Command {
+  return addNamespaceOptions(
+    command.addOption(
+      new Option('--source <source>', 'where counters come from')
+        .choices(['auto', 'procfs', 'netlink'])
+        .default('auto'),
+    ),
+  );
+}
+
+/**
+ * The common options but --source, for a command with only one source: `top` reads events from
+ * netlink (conntrack -E) and the table size from nf_conntrack_count, whatever --source would say.
+ */
+export function addNamespaceOptions(command: Command): Command {
   return command
     .option(
       '--netns <name|pid|path>',
       'network namespace to inspect: an "ip netns" name, a process id or a file',
-    )
-    .addOption(
-      new Option('--source <source>', 'where counters come from')
-        .choices(['auto', 'procfs', 'netlink'])
-        .default('auto'),
     )
     .option('--proc-root <dir>', 'procfs mount to read (e.g. /host/proc in a container)', '/proc')
     .option('--sys-root <dir>', 'sysfs mount to read', '/sys')
@@ -57,7 +66,9 @@ export async function openRoots(options: Pick<CommonOptions, 'procRoot' | 'sysRo
   return roots;
 }
 
-export async function openContext(options: CommonOptions): Promise<CommandContext> {
+export async function openContext(
+  options: Omit<CommonOptions, 'source'> & Partial<Pick<CommonOptions, 'source'>>,
+): Promise<CommandContext> {
   const roots = await openRoots(options);
   const live = isLiveProc(roots);
   if (!live && options.source === 'netlink') {

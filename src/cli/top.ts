@@ -11,7 +11,7 @@ import { actionWithExitCode } from './commandExit.js';
 import {
   type CommonOptions,
   INTERVAL_BOUNDS,
-  addCommonOptions,
+  addNamespaceOptions,
   durationRange,
   openContext,
   parseDuration,
@@ -19,7 +19,7 @@ import {
 } from './context.js';
 import { EXIT } from './output.js';
 
-interface TopOptions extends CommonOptions {
+interface TopOptions extends Omit<CommonOptions, 'source'> {
   interval: number;
   seconds?: number;
   top: number;
@@ -31,7 +31,7 @@ export function topCommand(): Command {
   const command = new Command('top').description(
     'who creates entries right now: new entries/s by source, destination and protocol, from conntrack events',
   );
-  addCommonOptions(command)
+  addNamespaceOptions(command)
     .option(
       '--interval <seconds>',
       `length of each report ${durationRange(INTERVAL_BOUNDS)}`,

@@ -83,16 +83,6 @@ describe('analyze on input that is not a table', () => {
     assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
   });
 
-  it('#11.16 refuses a conntrack -E event log by name, with and without -o timestamp (captured)', async () => {
-    for (const name of ['conntrack-E.txt', 'conntrack-E-timestamp.txt']) {
-      const result = await runCli(['analyze', fixture('events', name)]);
-      assertOneLineRefusal(
-        result,
-        /this is a conntrack -E event log, not a table dump; save the table with conntrack -L/,
-      );
-    }
-  });
-
   it('#11.16 says first that most lines are malformed, and still reads the entries', async () => {
     const lines = captured('pool.procfs.txt');
     const text = [lines[0], 'garbage one', 'garbage two', lines[1], 'garbage three'].join('\n');

@@ -222,6 +222,18 @@ describe('helpers, notrack and block --json (plans)', () => {
   });
 });
 
+describe('analyze --json of a saved conntrack -E log', () => {
+  for (const [dir, name] of [
+    ['event-logs', 'udp-10-20-30.E-NEW-DESTROY-timestamp-id.txt'],
+    ['event-logs', 'udp-10-20-30-tcp.E-extended.txt'],
+    ['events', 'conntrack-E-timestamp.txt'],
+  ] as const) {
+    it(`analyze ${dir}/${name}`, async () => {
+      await jsonOf('ctdoctor.analyze-events/v1', ['analyze', fixture(dir, name)]);
+    });
+  }
+});
+
 describe('the schemas cover every command', () => {
   it('every schema id the code prints has its file in docs/schemas/, and every file is one the code prints', () => {
     const ids = schemaIdsInSource();

@@ -12,6 +12,8 @@ describe('top refuses what it cannot do, in one line', () => {
     [['--top', '0'], /--top 0: must be a whole number from 1/],
     [['--interval', '0'], /--interval/],
     [['--seconds', 'soon'], /--seconds/],
+    // Events come from netlink and the size from nf_conntrack_count: no --source to choose.
+    [['--source', 'procfs'], /unknown option '--source'/],
   ] as const) {
     it(`top ${args.join(' ')}`, async () => {
       const result = await runCli(['top', ...args]);

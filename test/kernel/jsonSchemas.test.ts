@@ -30,6 +30,21 @@ async function withBusyLab(body: (lab: LabNamespace) => Promise<void>): Promise<
   });
 }
 
+/** Two seconds of `conntrack -E -o timestamp,id` while new UDP flows are made, as an operator saves one. */
+async function eventLog(lab: LabNamespace): Promise<string> {
+  const sender = lab.startWorkload('udp-spread', {
+    rate: 200,
+    batch: 4,
+    seconds: 4,
+    count: 2000,
+    port: 9100,
+  });
+  const log = await lab.exec('timeout', ['-s', 'INT', '2', 'conntrack', '-E', '-o', 'timestamp,id']);
+  await sender.finished;
+  assert.match(log.stdout, /\[NEW\] udp/, log.stderr);
+  return log.stdout;
+}
+
 describe('every command --json on the real kernel', () => {
   before(requireKernelLab);
 
@@ -44,6 +59,7 @@ describe('every command --json on the real kernel', () => {
       for (const line of watch) assertMatchesSchema(JSON.parse(line), 'ctdoctor.status/v1');
       const top = await firstLines(['top', '--json', ...netns, '--interval', '0.2'], 2);
       for (const line of top) assertMatchesSchema(JSON.parse(line), 'ctdoctor.top/v1');
+      await jsonOf('ctdoctor.analyze-events/v1', ['analyze', '-'], { input: await eventLog(lab) });
       await jsonOf('ctdoctor.check/v1', ['check', ...netns, '--interval', '0.2'], { exit: VERDICT_EXITS });
       await jsonOf('ctdoctor.check/v1', ['check', '--netns', 'ctdoctor-no-such-netns'], { exit: 3 });
       await jsonOf('ctdoctor.doctor/v1', ['doctor', ...netns, '--interval', '0.2'], { exit: VERDICT_EXITS });

@@ -1,4 +1,4 @@
-import { TopK } from '../analysis/topK.js';
+import { TopK, type TopItem } from '../analysis/topK.js';
 import { type AddressKey, formatAddress } from '../table/address.js';
 import { hasPorts, protocolName } from '../table/entry.js';
 import type { NetnsIdentity } from '../status.js';
@@ -64,16 +64,31 @@ export type ChurnSummary = Pick<
 /** Space-Saving keeps 2 × capacity keys: memory is bounded by the capacity, never by the event rate. */
 export const KEYS_PER_LIST = 1024;
 
+/** The counts behind a ChurnSummary, before they are divided by a span: what a log without timestamps has. */
+export interface ChurnTally {
+  created: number;
+  destroyed: number;
+  topSources: TopItem<string>[];
+  topDestinations: TopItem<{ destination: string; port: number | null; protocol: string }>[];
+  byProtocol: TopItem<string>[];
+}
+
 /**
- * Counts one interval's events in bounded memory: three Space-Saving lists (src/core/analysis/topK.ts)
- * of KEYS_PER_LIST keys each and two counters, whatever the event rate.
+ * Counts NEW and DESTROY events in bounded memory: three Space-Saving lists (src/core/analysis/topK.ts)
+ * of `capacity` keys each and two counters, whatever the event rate. `top` uses one per interval;
+ * `analyze` one for a whole saved log.
  */
 export class ChurnCounter {
-  private sources = new TopK<AddressKey>(KEYS_PER_LIST);
-  private destinations = new TopK<string>(KEYS_PER_LIST);
-  private protocols = new TopK<number>(256);
+  private readonly sources: TopK<AddressKey>;
+  private readonly destinations: TopK<string>;
+  private readonly protocols = new TopK<number>(256);
   created = 0;
   destroyed = 0;
+
+  constructor(capacity = KEYS_PER_LIST) {
+    this.sources = new TopK<AddressKey>(capacity);
+    this.destinations = new TopK<string>(capacity);
+  }
 
   add(event: ConntrackEvent): void {
     if (event.kind === 'DESTROY') {
@@ -88,8 +103,28 @@ export class ChurnCounter {
     this.protocols.add(event.protoNum);
   }
 
+  /** The counts; `top` rows per list. */
+  tally(top: number): ChurnTally {
+    return {
+      created: this.created,
+      destroyed: this.destroyed,
+      topSources: this.sources.top(top).map((item) => ({ ...item, key: formatAddress(item.key) })),
+      topDestinations: this.destinations.top(top).map((item) => {
+        const [protoNum, port, destination] = item.key.split('|') as [string, string, string];
+        const key = {
+          destination,
+          port: port === '-1' ? null : Number(port),
+          protocol: protocolName(Number(protoNum)),
+        };
+        return { ...item, key };
+      }),
+      byProtocol: this.protocols.top(top).map((item) => ({ ...item, key: protocolName(item.key) })),
+    };
+  }
+
   /** The interval's rates; `top` rows per list. */
   summarize(intervalSeconds: number, top: number): ChurnSummary {
+    const tally = this.tally(top);
     const rate = (count: number) => count / intervalSeconds;
     const rates = (item: { count: number; error: number }): ChurnRate => ({
       newPerSecond: rate(item.count),
@@ -97,22 +132,12 @@ export class ChurnCounter {
     });
     return {
       intervalSeconds,
-      newPerSecond: rate(this.created),
-      destroyPerSecond: rate(this.destroyed),
-      netGrowthPerSecond: rate(this.created - this.destroyed),
-      topSources: this.sources.top(top).map((item) => ({ source: formatAddress(item.key), ...rates(item) })),
-      topDestinations: this.destinations.top(top).map((item) => {
-        const [protoNum, port, destination] = item.key.split('|') as [string, string, string];
-        return {
-          destination,
-          port: port === '-1' ? null : Number(port),
-          protocol: protocolName(Number(protoNum)),
-          ...rates(item),
-        };
-      }),
-      byProtocol: this.protocols
-        .top(top)
-        .map((item) => ({ protocol: protocolName(item.key), ...rates(item) })),
+      newPerSecond: rate(tally.created),
+      destroyPerSecond: rate(tally.destroyed),
+      netGrowthPerSecond: rate(tally.created - tally.destroyed),
+      topSources: tally.topSources.map((item) => ({ source: item.key, ...rates(item) })),
+      topDestinations: tally.topDestinations.map((item) => ({ ...item.key, ...rates(item) })),
+      byProtocol: tally.byProtocol.map((item) => ({ protocol: item.key, ...rates(item) })),
     };
   }
 }

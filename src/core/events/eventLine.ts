@@ -60,5 +60,11 @@ export function parseEventLine(line: string): ConntrackEvent | undefined {
   };
 }
 
+/**
+ * The start of an event line, `[NEW] `, `[UPDATE] `, `[DESTROY] `, after `[seconds.micros]\t` with
+ * `-o timestamp`: enough to tell an event log from a table, even where the rest of the line is damaged.
+ */
+export const EVENT_LINE_START = /^\s*(?:\[\d+\.\d+\]\s+)?\[(?:NEW|UPDATE|DESTROY)\]\s/;
+
 /** conntrack-tools' stderr line when the kernel dropped events for a full socket (src/conntrack.c). */
 export const LOST_EVENTS_LINE = /We have hit ENOBUFS! We are losing events/;

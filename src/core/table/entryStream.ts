@@ -1,3 +1,4 @@
+import { EVENT_LINE_START } from '../events/eventLine.js';
 import { type ConntrackEntry, createEntry } from './entry.js';
 import {
   MALFORMED_REASONS,
@@ -72,14 +73,10 @@ function printable(buf: Uint8Array, start: number, end: number): string {
   return end - start > TOKEN_CHARS ? `${cleaned}…` : cleaned;
 }
 
-/**
- * `conntrack -E` prints `[NEW] tcp …`, `[UPDATE] …`, `[DESTROY] …`, after `[1700000000.123456]\t`
- * with `-o timestamp`: events, not table entries.
- */
-const EVENT_LINE = /^\s*(?:\[\d+\.\d+\]\s+)?\[(?:NEW|UPDATE|DESTROY)\]\s/;
-
 function isEventLine(buf: Uint8Array, start: number, end: number): boolean {
-  return EVENT_LINE.test(Buffer.from(buf.subarray(start, Math.min(end, start + 64))).toString('latin1'));
+  return EVENT_LINE_START.test(
+    Buffer.from(buf.subarray(start, Math.min(end, start + 64))).toString('latin1'),
+  );
 }
 
 /** The whole token around lastParse's position: `dport=70000`, not `70000`. */
