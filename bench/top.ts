@@ -112,22 +112,28 @@ async function conntrackAlone(rate: number, scratch: string): Promise<Listened> 
   }, 'ctdbench');
 }
 
-/** `ctdoctor top --netns NAME --json` for the same span, its NEW events summed over its intervals. */
+/**
+ * `ctdoctor top --netns NAME --json` over the same span, its NEW events summed over its intervals.
+ * It runs until interrupted, as an operator runs it, and is stopped (Ctrl-C) only once the senders
+ * are done and the drain is over: a fixed --seconds window ended before the senders did whenever a
+ * loaded machine stretched their start, and read as lost events.
+ */
 async function ctdoctorTop(rate: number, scratch: string): Promise<Listened> {
   return withLabNamespace(async (lab) => {
     const times = join(scratch, `top-${rate}.time`);
-    const seconds = (WARM_UP_MS + DRAIN_MS) / 1000 + SEND_SECONDS + 1;
-    // The default interval (2 s), as an operator runs it: with --interval 0.5 top lost more events
-    // (2,000 flows/s on a loaded 2-CPU machine: a third, where conntrack -E -b alone lost none).
-    const args = ['top', '--netns', lab.name, '--json', '--seconds', String(seconds)];
+    // The default interval (2 s), as an operator runs it.
+    const args = ['top', '--netns', lab.name, '--json'];
+    // Its own process group: SIGINT reaches top (GNU time ignores it while it waits).
     const child = spawn('/usr/bin/time', ['-o', times, '-f', '%e %U %S %M', process.execPath, CLI, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
     });
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
     });
     const created = await drive(lab, rate);
+    process.kill(-child.pid!, 'SIGINT');
     await closed(child);
     const intervals = stdout
       .trim()
