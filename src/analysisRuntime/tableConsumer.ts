@@ -23,7 +23,11 @@ export function wasmEligible(options: AnalysisOptions): boolean {
  * its summary is merged in at the end.
  */
 export function consumer(options: AnalysisOptions) {
-  const aggregator = new TableAggregator({ capacity: options.capacity, groupBy: options.groupBy });
+  const aggregator = new TableAggregator({
+    capacity: options.capacity,
+    groupBy: options.groupBy,
+    establishedTimeoutSeconds: options.establishedTimeoutSeconds,
+  });
   const predicate: EntryPredicate | null = options.filter ? parseEntryFilter(options.filter) : null;
   let parsed = 0;
   const parser = new EntryStreamParser((entry) => {

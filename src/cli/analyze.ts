@@ -97,7 +97,10 @@ async function runAnalyze(dump: string | undefined, options: AnalyzeOptions): Pr
   };
   const { source, detectorContext, expectedBytes } = await openTable(dump, options);
   const progress = progressReporter('ctdoctor: analysing', expectedBytes);
-  const run = await analyzeSource(source, analysisOptions, progress.update).finally(progress.done);
+  const established = { establishedTimeoutSeconds: detectorContext.timeouts?.tcp_timeout_established };
+  const run = await analyzeSource(source, { ...analysisOptions, ...established }, progress.update).finally(
+    progress.done,
+  );
   refuseUnreadableTable({
     description: source.description,
     counts: run.counts,

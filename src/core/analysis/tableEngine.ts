@@ -14,7 +14,7 @@ import {
 import { type AddressKey, formatIPv6Groups, ipv4ToString } from '../table/address.js';
 import { MAX_LINE_BYTES } from '../table/entryStream.js';
 import { TIMEOUT_BUCKETS, type AggregatorState } from './tableAggregator.js';
-import type { TopKState } from './topK.js';
+import { TopK, type TopKState } from './topK.js';
 
 /**
  * The WebAssembly fast path of table analysis (native/table-engine.c). It parses and aggregates the
@@ -329,6 +329,20 @@ export class TableEngine {
       established,
       pairStats: this.pairStats(established),
       establishedRemainingHours: f64(RESULT.establishedHours, ESTABLISHED_HOUR_BUCKETS),
+      // Until the engine keeps the class-conditional tallies (next commit): none.
+      unrepliedServices: {
+        services: new TopK<string>(1).toState(),
+        sketches: [],
+        sources: new TopK<string>(1).toState(),
+      },
+      repliedServices: new TopK<string>(1).toState(),
+      timeWaitServices: {
+        services: new TopK<string>(1).toState(),
+        sketches: [],
+        sources: new TopK<string>(1).toState(),
+      },
+      natBackends: new TopK<string>(1).toState(),
+      backendStats: [],
     };
   }
 
@@ -377,7 +391,7 @@ export class TableEngine {
     const remainingSum = new Float64Array(buffer, this.wasm.result(RESULT.pairRemainingSum));
     const pairStats: AggregatorState['pairStats'] = [];
     this.forAttached(TOP.established, (slot, index) => {
-      pairStats.push([established.keys[slot]!, longLived[index]!, remainingSum[index]!]);
+      pairStats.push([established.keys[slot]!, longLived[index]!, remainingSum[index]!, 0, 0, 0, Infinity]);
     });
     return pairStats;
   }
