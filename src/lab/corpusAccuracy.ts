@@ -4,6 +4,15 @@ import { openTableFile } from '../host/tableSource.js';
 import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
 import type { TableScenario } from './tableScenarios.js';
 
+/**
+ * The formats each corpus table is saved in: the kernel's procfs text and `conntrack -L` as
+ * operators save it; the analysis must name the same things in both.
+ */
+export const CORPUS_FORMATS = ['procfs', 'conntrack'] as const;
+export type CorpusFormat = (typeof CORPUS_FORMATS)[number];
+
+export const corpusFile = (scenario: string, format: CorpusFormat) => `${scenario}.${format}.txt.gz`;
+
 /** What the analysis must name in one corpus table (test/fixtures/corpus/truth.json). */
 export interface ScenarioTruth {
   description: string;
