@@ -22,7 +22,7 @@ export const POOL = { client: '127.0.0.50', server: '127.0.0.60', port: 5432 } a
 export const LIVE_RESOLVER = { server: '127.0.0.53', port: 53 } as const;
 export const DEAD_RESOLVER = { target: '127.99.0.53', port: 53 } as const;
 export const DEAD_UPSTREAM_TCP = { target: '127.99.0.80', port: 443 } as const;
-/** A service address DNATed to a backend: .81 never answers (nothing listens), .82 does. */
+/** A service address DNATed to a backend: .81 stops answering (its server is killed), .82 answers. */
 export const NAT_SERVICE = {
   vip: '127.0.0.80',
   port: 53,
@@ -121,14 +121,20 @@ async function listed(lab: LabNamespace, filter: string[]): Promise<number> {
 }
 
 /**
- * A stale NAT: 120 clients (one socket each, a query every 100 ms) start while the backend is dead,
- * then the proxy moves the service to a live backend and 60 new clients are answered there. The
- * first clients stay pinned to the dead backend: NAT is decided on a flow's first packet, and each
- * retry refreshes the entry's timer, so it never expires.
+ * A stale NAT: the backend answers 30 queries, then stops (its process is gone); 120 clients (one
+ * socket each, a query every 100 ms) start while the service still points there; then the proxy
+ * moves the service to a live backend and 60 new clients are answered there. The 120 stay pinned
+ * to the dead backend: NAT is decided on a flow's first packet, and each retry refreshes the
+ * entry's timer, so it never expires.
  */
 async function makeStaleNat(lab: LabNamespace): Promise<void> {
   const { vip, port, dead, live, backendPort } = NAT_SERVICE;
+  const backend = lab.startWorkload('udp-server', { server: dead, port: backendPort });
+  await backend.ready;
   await pointService(lab, dead);
+  await lab.runWorkload('udp-queries', { count: 30, clients: 10, offset: 2900, target: vip, port });
+  backend.child.kill('SIGKILL');
+  await backend.finished;
   await lab.startWorkload('udp-steady', { clients: 120, offset: 3000, target: vip, port }).ready;
   await lab.startWorkload('udp-server', { server: live, port: backendPort }).ready;
   await pointService(lab, live);
