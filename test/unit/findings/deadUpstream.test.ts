@@ -34,8 +34,9 @@ describe('dead-upstream rule', () => {
     ]);
     // It names no offender and never says to block: these are the operator's own clients.
     assert.equal(finding!.offenders, undefined);
+    assert.match(finding!.advice, /from 5 clients on this host \(127\.\S+ 20%, /);
     assert.match(finding!.advice, /resolver list in \/etc\/resolv\.conf/);
-    assert.match(finding!.advice, /if these clients are not yours, treat it as a flood/);
+    assert.match(finding!.advice, /If these clients are not yours, treat it as a flood/);
     assertDocumentedTableFinding(deadUpstreamRule.kinds, finding!);
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deadUpstreamRule } from '../../../src/core/findings/table/deadUpstream.js';
 import { STALE_NAT_THRESHOLDS, staleNatRule } from '../../../src/core/findings/table/staleNat.js';
+import { udpFloodRule } from '../../../src/core/findings/table/udpFlood.js';
 import {
   assertDocumentedTableFinding,
   summarize,
@@ -12,14 +13,20 @@ import {
 const DEAD_BACKEND = '127.0.0.81';
 const stale = summarize(tableEntries('stale-nat'));
 
-/** The capture keeping only `pinned` of the entries DNAT'd to the dead backend (and every other). */
-function withPinned(pinned: number) {
-  let kept = 0;
+/**
+ * The capture with `pinned` of the dead backend's unanswered entries and `answered` of the flows it
+ * answered before it died (every other entry kept).
+ */
+function withDeadBackend(pinned: number, answered: number) {
+  const kept = { pinned: 0, answered: 0 };
   return summarize(
     tableEntries('stale-nat', (text) =>
       text
         .split('\n')
-        .filter((line) => !line.includes(` src=${DEAD_BACKEND} `) || kept++ < pinned)
+        .filter((line) => {
+          if (!line.includes(` src=${DEAD_BACKEND} `)) return true;
+          return line.includes('[UNREPLIED]') ? kept.pinned++ < pinned : kept.answered++ < answered;
+        })
         .join('\n'),
     ),
   );
@@ -34,8 +41,9 @@ describe('stale-nat rule', () => {
     );
     const [finding] = findings;
     assert.equal(finding!.severity, 'warn');
-    assert.equal(finding!.evidence.unreplied, finding!.evidence.entries);
-    assert.ok(Number(finding!.evidence.entries) >= STALE_NAT_THRESHOLDS.minEntries);
+    // 120 pinned clients; the 30 flows it answered before it was killed linger until they time out.
+    assert.equal(finding!.evidence.entries, 150);
+    assert.equal(finding!.evidence.unreplied, 120);
     assert.match(String(finding!.evidence.otherBackends), /^127\.0\.0\.82:5353 \d+ \(0 unanswered\)$/);
     // Every retry refreshed the timer: the pinned entries are nowhere near expiring.
     assert.ok(
@@ -57,9 +65,19 @@ describe('stale-nat rule', () => {
     assert.match(finding!.commands[0]!, /--reply-src 127\.0\.0\.91$/);
   });
 
-  it(`fewer than ${STALE_NAT_THRESHOLDS.minEntries} pinned clients is no finding`, () => {
-    assert.equal(staleNatRule.detect(tableReadings(withPinned(STALE_NAT_THRESHOLDS.minEntries))).length, 1);
-    assert.deepEqual(staleNatRule.detect(tableReadings(withPinned(STALE_NAT_THRESHOLDS.minEntries - 1))), []);
+  it(`fewer than ${STALE_NAT_THRESHOLDS.minPinned} pinned clients is no finding`, () => {
+    const { minPinned } = STALE_NAT_THRESHOLDS;
+    assert.equal(staleNatRule.detect(tableReadings(withDeadBackend(minPinned, 0))).length, 1);
+    assert.deepEqual(staleNatRule.detect(tableReadings(withDeadBackend(minPinned - 1, 0))), []);
+  });
+
+  it(`a backend answering more than ${100 - STALE_NAT_THRESHOLDS.minUnrepliedRatio * 100} % of its flows is alive`, () => {
+    assert.equal(staleNatRule.detect(tableReadings(withDeadBackend(30, 30))).length, 1);
+    assert.deepEqual(staleNatRule.detect(tableReadings(withDeadBackend(29, 30))), []);
+  });
+
+  it("is no udp-flood: the service's unanswered entries are its pinned clients", () => {
+    assert.deepEqual(udpFloodRule.detect(tableReadings(stale)), []);
   });
 
   it('is no dead-upstream: the clients chose a live address, the DNAT chose the dead one', () => {

@@ -21,14 +21,14 @@ describe('time-wait-pile rule', () => {
     );
     assert.equal(finding!.subject, '127.0.0.1:8080/tcp');
     assert.equal(finding!.evidence.entries, 300);
-    assert.equal(finding!.evidence.clients, '127.0.0.1 100%');
+    assert.equal(finding!.evidence.clients, '127.0.0.40 100%');
     assert.equal(finding!.evidence.distinctClients, 1);
     assert.equal(finding!.evidence.timeoutSeconds, 60);
     assert.match(finding!.advice, /held 60 s each/);
     // The clients first (keep-alive, pooling), then the timeout.
     assert.match(
       finding!.advice,
-      /made by 1 client of 127\.0\.0\.1:8080\/tcp \(127\.0\.0\.1 100%\).*First make those clients reuse connections.*then a shorter conntrack TIME_WAIT/,
+      /made by 1 client of 127\.0\.0\.1:8080\/tcp \(127\.0\.0\.40 100%\).*First make those clients reuse connections.*then a shorter conntrack TIME_WAIT/,
     );
     assert.equal(finding!.commands.at(-1), 'conntrack -L -p tcp --state TIME_WAIT -d 127.0.0.1 --dport 8080');
     assertDocumentedTableFinding(timeWaitPileRule.kinds, finding!);
@@ -40,7 +40,7 @@ describe('time-wait-pile rule', () => {
         .split('\n')
         .map((line, i) =>
           line.replace(
-            /src=127\.0\.0\.1 dst=127\.0\.0\.1 (sport=\d+) dport=8080 src=127\.0\.0\.1 dst=127\.0\.0\.1 sport=8080/,
+            /src=127\.0\.0\.40 dst=127\.0\.0\.1 (sport=\d+) dport=8080 src=127\.0\.0\.1 dst=127\.0\.0\.40 sport=8080/,
             `src=127.0.0.2${i % 2} dst=127.0.0.80 $1 dport=9090 src=127.0.0.80 dst=127.0.0.2${i % 2} sport=9090`,
           ),
         )

@@ -44,11 +44,8 @@ describe('udp-flood rule', () => {
     assert.equal(finding!.evidence.distinctSources, 300);
     assert.equal(finding!.evidence.answered, 0);
     assert.equal(finding!.evidence.udpTimeoutSeconds, 10);
-    // Each of the 300 spoofed-like sources sent one flow: a third of a percent of the flood each.
-    assert.match(
-      String(finding!.evidence.floodTopSources),
-      /^127\.1\.\d+\.\d+ 0\.3%, 127\.1\.\d+\.\d+ 0\.3%, /,
-    );
+    // Each of the 300 spoofed-like sources sent one flow, a third of a percent: one of a crowd.
+    assert.equal(finding!.evidence.floodTopSources, 'each under 1.0%');
     assert.equal(finding!.commands[0], 'ctdoctor notrack --port 53 --proto udp');
     assertDocumentedTableFinding(udpFloodRule.kinds, finding!);
   });

@@ -20,7 +20,7 @@ describe('unreplied-heavy rule', () => {
     assert.equal(finding!.evidence.shareOfTable, '91%');
     // A scan's entries are spread over 200 ports: no service holds them, the flag is the subject.
     assert.equal(finding!.subject, 'UNREPLIED');
-    assert.match(String(finding!.evidence.topServices), /^127\.99\.0\.1:\d+\/tcp 0\.5%, /);
+    assert.equal(finding!.evidence.topServices, 'each under 1.0%');
     assertDocumentedTableFinding(unrepliedHeavyRule.kinds, finding!);
   });
 

@@ -80,10 +80,8 @@ export const DEAD_UPSTREAM: FindingKind = {
 
 function clientsText(service: UnrepliedService): string {
   const local = service.topSources.length > 0 && service.topSources.every((s) => isLoopbackText(s.source));
-  const who = local
-    ? 'this host'
-    : `${service.distinctSources} client${service.distinctSources === 1 ? '' : 's'}`;
-  return `${who} (${sourceSharesText(service.topSources, service.entries)})`;
+  const count = `${service.distinctSources} client${service.distinctSources === 1 ? '' : 's'}`;
+  return `${count}${local ? ' on this host' : ''} (${sourceSharesText(service.topSources, service.entries)})`;
 }
 
 function deadUpstreamFinding(readings: TableReadings, service: UnrepliedService): Finding {

@@ -1,5 +1,5 @@
 import type { Finding } from '../../analysis/findings.js';
-import type { NatBackend } from '../../analysis/tableSummary.js';
+import type { NatBackend, TableSignals } from '../../analysis/tableSummary.js';
 import { asPercent, type FindingKind } from '../findingKind.js';
 import { type TableReadings, type TableRule, timeoutSeconds } from './tableReadings.js';
 
@@ -8,13 +8,18 @@ import { type TableReadings, type TableRule, timeoutSeconds } from './tableReadi
  * clients pinned to a dead backend while new ones reach the live one, test/fixtures/tables/stale-nat.*).
  */
 export const STALE_NAT_THRESHOLDS = {
-  /** Share of the backend's entries never answered: all of them, bar a reply that raced its death. */
-  minUnrepliedRatio: 0.9,
   /**
-   * Each entry is a client pinned to the dead backend (one socket, one tuple): five clients with
-   * an outage are worth a warning whatever their share of the table.
+   * Share of the backend's entries never answered. A live backend answers nearly every flow (the
+   * healthy-nat capture: none unanswered); one that died keeps the flows it answered only until
+   * they time out, while its pinned ones never do: 120 of 150 in the stale-nat capture, taken
+   * seconds after the backend was killed.
    */
-  minEntries: 5,
+  minUnrepliedRatio: 0.5,
+  /**
+   * Each unanswered entry is a client pinned to the dead backend (one socket, one tuple): five
+   * clients with an outage are worth a warning whatever their share of the table.
+   */
+  minPinned: 5,
 } as const;
 
 const t = STALE_NAT_THRESHOLDS;
@@ -35,7 +40,7 @@ export const STALE_NAT: FindingKind = {
   id: 'stale-nat',
   report: 'analyze',
   subject: '<vip>:<port>/udp -> <backend>:<backend port>',
-  when: `UDP entries DNAT'd from one service to one backend, ≥ ${t.minEntries} of them and ≥ ${asPercent(t.minUnrepliedRatio)} never answered`,
+  when: `UDP entries DNAT'd from one service to one backend, ≥ ${t.minPinned} of them never answered and they are ≥ ${asPercent(t.minUnrepliedRatio)} of the backend's entries`,
   severity: 'warn (each entry is a client cut off, whatever its share of the table)',
   evidence: ['entries', 'unreplied', 'otherBackends', 'meanRemainingSeconds', 'udpTimeoutSeconds'],
   advice:
@@ -66,7 +71,7 @@ function staleNatFinding(readings: TableReadings, dead: NatBackend): Finding {
       udpTimeoutSeconds: udpTimeout,
     },
     advice:
-      `${dead.entries} clients of ${dead.service} are pinned to ${dead.backend}, which answered ${dead.entries - dead.unreplied} of their flows (${moved}). ` +
+      `${dead.unreplied} clients of ${dead.service} are pinned to ${dead.backend}, which never answered them (its ${dead.entries - dead.unreplied} answered entries are older flows, kept until they time out; ${moved}). ` +
       `Their entries were DNAT'd on the first packet, before or while the backend died; each retry on the same socket refreshes nf_conntrack_udp_timeout (${udpTimeout} s; ~${dead.meanRemainingSeconds} s left on average), so they never expire. ` +
       'A proxy that cleans conntrack on endpoint change misses them when it never saw this endpoint removed (kube-proxy deletes UDP entries only for endpoints and services it saw go away). ' +
       "Delete them: the clients' next packet is NAT'd afresh by the current rules.",
@@ -76,12 +81,19 @@ function staleNatFinding(readings: TableReadings, dead: NatBackend): Finding {
   };
 }
 
+/** The service's (or every) UDP backends that pin clients: entries a flood must not claim. */
+export function staleBackends(signals: TableSignals, service?: string): NatBackend[] {
+  return signals.natBackends.filter(
+    (b) =>
+      (service === undefined || b.service === service) &&
+      b.proto === 'udp' &&
+      b.unreplied >= t.minPinned &&
+      b.unreplied >= t.minUnrepliedRatio * b.entries,
+  );
+}
+
 function detectStaleNat(readings: TableReadings): Finding[] {
-  return readings.summary.signals.natBackends
-    .filter(
-      (b) => b.proto === 'udp' && b.entries >= t.minEntries && b.unreplied >= t.minUnrepliedRatio * b.entries,
-    )
-    .map((b) => staleNatFinding(readings, b));
+  return staleBackends(readings.summary.signals).map((b) => staleNatFinding(readings, b));
 }
 
 export const staleNatRule: TableRule = { kinds: [STALE_NAT], detect: detectStaleNat };

@@ -9,7 +9,7 @@ import {
   percent,
   timeoutSeconds,
 } from './tableReadings.js';
-import { SHOWN_SOURCES, sourceSharesText } from './serviceClasses.js';
+import { sharesText, sourceSharesText } from './serviceClasses.js';
 import { severityFor, severityText } from './tableSeverity.js';
 
 /** Heuristic from the lab's churn scenario (test/fixtures/tables/time-wait.*): 300 short connections. */
@@ -63,10 +63,10 @@ function pileSubject(
     return {
       subject: 'TIME_WAIT',
       evidence: {
-        services: services
-          .slice(0, SHOWN_SOURCES)
-          .map((s) => `${s.service} ${percent(s.entries, timeWait)}`)
-          .join(', '),
+        services: sharesText(
+          services.map((s) => ({ name: s.service, entries: s.entries })),
+          timeWait,
+        ),
       },
       commands: [],
       who: 'clients that open a connection per request',

@@ -4,6 +4,7 @@ import { asPercent, type FindingKind } from '../findingKind.js';
 import { DEAD_UPSTREAM, DEAD_UPSTREAM_THRESHOLDS, isDeadUpstream } from './deadUpstream.js';
 import { isLoopbackText } from './portScan.js';
 import { SHOWN_SOURCES, sourceSharesText } from './serviceClasses.js';
+import { staleBackends } from './staleNat.js';
 import {
   type TableReadings,
   type TableRule,
@@ -72,7 +73,7 @@ export const UDP_FLOOD: FindingKind = {
   id: 'udp-flood',
   report: 'analyze',
   subject: '<destination>:<port>/udp',
-  when: `one service's UNREPLIED UDP entries hold ≥ ${asPercent(t.minShare)} of the table (and ≥ ${MIN_ENTRIES}), and it is no ${DEAD_UPSTREAM.id} (it answered some flows, or more than ${DEAD_UPSTREAM_THRESHOLDS.maxDistinctSources} sources send them)`,
+  when: `one service's UNREPLIED UDP entries (less those pinned to a stale-nat backend) hold ≥ ${asPercent(t.minShare)} of the table (and ≥ ${MIN_ENTRIES}), and it is no ${DEAD_UPSTREAM.id} (it answered some flows, or more than ${DEAD_UPSTREAM_THRESHOLDS.maxDistinctSources} sources send them)`,
   severity: severityText('warn'),
   evidence: [
     'entries',
@@ -162,10 +163,19 @@ function floodFinding(readings: TableReadings, service: UnrepliedService): Findi
   };
 }
 
+/**
+ * The service's unanswered entries a flood may claim: not those pinned to a dead DNAT backend
+ * (stale-nat's), which are the service's own clients retrying.
+ */
+function unexplainedEntries(readings: TableReadings, service: UnrepliedService): number {
+  const pinned = staleBackends(readings.summary.signals, service.service);
+  return service.entries - pinned.reduce((sum, backend) => sum + backend.unreplied, 0);
+}
+
 function detectUdpFlood(readings: TableReadings): Finding[] {
   return readings.summary.signals.unrepliedServices
-    .filter((service) => service.proto === 'udp' && enoughEntries(readings, service.entries, t.minShare))
-    .filter((service) => !isDeadUpstream(readings, service))
+    .filter((service) => service.proto === 'udp' && !isDeadUpstream(readings, service))
+    .filter((service) => enoughEntries(readings, unexplainedEntries(readings, service), t.minShare))
     .map((service) => floodFinding(readings, service));
 }
 

@@ -3,7 +3,7 @@ import type { TableSignals } from '../../analysis/tableSummary.js';
 import { asPercent, type FindingKind } from '../findingKind.js';
 import { DEAD_UPSTREAM } from './deadUpstream.js';
 import { PORT_SCAN } from './portScan.js';
-import { SHOWN_SOURCES } from './serviceClasses.js';
+import { sharesText } from './serviceClasses.js';
 import { STALE_NAT } from './staleNat.js';
 import { type TableReadings, type TableRule, MIN_ENTRIES, enoughEntries, percent } from './tableReadings.js';
 import { UDP_FLOOD } from './udpFlood.js';
@@ -40,10 +40,10 @@ export const UNREPLIED_HEAVY: FindingKind = {
 
 /** "127.99.0.53:53/udp 60%, …": the services holding the unanswered entries, with their share of them. */
 function topServicesText(signals: TableSignals): string {
-  return signals.unrepliedServices
-    .slice(0, SHOWN_SOURCES)
-    .map((service) => `${service.service} ${percent(service.entries, signals.unreplied)}`)
-    .join(', ');
+  return sharesText(
+    signals.unrepliedServices.map((s) => ({ name: s.service, entries: s.entries })),
+    signals.unreplied,
+  );
 }
 
 function detectUnrepliedHeavy(readings: TableReadings): Finding[] {
@@ -66,7 +66,7 @@ function detectUnrepliedHeavy(readings: TableReadings): Finding[] {
         shareOfTable: percent(unreplied, summary.entries),
         topServices: topServicesText(signals),
       },
-      advice: `${percent(unreplied, summary.entries)} of the table never saw a reply: scans, floods, blackholed destinations or clients retrying dead services. The services that hold them: ${topServicesText(signals) || 'none tracked'}; shorter UDP/SYN timeouts free them faster.`,
+      advice: `${percent(unreplied, summary.entries)} of the table never saw a reply: scans, floods, blackholed destinations or clients retrying dead services. The services that hold them: ${topServicesText(signals)}; shorter UDP/SYN timeouts free them faster.`,
       commands: [...COMMANDS],
     },
   ];
