@@ -35,7 +35,7 @@ export function consumer(options: AnalysisOptions) {
     if (!predicate || predicate(entry)) aggregator.add(entry);
   });
   const module = wasmEligible(options) ? tableEngineModule() : null;
-  const engine = module ? new TableEngine(module, options.capacity, parser) : null;
+  const engine = module ? new TableEngine(module, options, parser) : null;
   const engineName: AnalysisEngine = engine ? 'wasm' : 'typescript';
   const scanned = () => parsed + (engine?.entries ?? 0);
   /** Lines a parse thread read for this engine (pipelinedAnalysis.ts). */

@@ -1,9 +1,8 @@
 import { type AddressKey, formatAddress } from '../table/address.js';
+import { SIGNAL_CAPACITY } from './engineAbi.js';
 import { HyperLogLog } from './hyperLogLog.js';
 import { TopK, type TopKState } from './topK.js';
 
-/** Keys of each class-conditional list (services, their sources, DNAT backends), as for scan candidates. */
-export const SIGNAL_CAPACITY = 4096;
 export const SPREAD_PRECISION = 8; // 256-register sketches per tracked key: ±6.5 %
 /**
  * Spread sketches are attached to a key from its SPREAD_AFTER-th entry on: a table of millions of

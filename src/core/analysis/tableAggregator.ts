@@ -11,8 +11,8 @@ import { type FieldName, fieldText } from './entryFields.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../plan/timeoutDefaults.js';
 import { hashKey, mix32 } from './hash.js';
 import { HyperLogLog } from './hyperLogLog.js';
+import { IDLE_LONG_SECONDS, SIGNAL_CAPACITY } from './engineAbi.js';
 import {
-  SIGNAL_CAPACITY,
   SPREAD_AFTER,
   SPREAD_PRECISION,
   ServiceTally,
@@ -37,10 +37,10 @@ export const REFLECTION_PORTS: readonly number[] = [19, 53, 123, 389, 1900, 1121
 /** An ESTABLISHED entry with more than this left is "long-lived" (idle pool, leak). */
 export const LONG_REMAINING_SECONDS = 3600;
 /**
- * An ESTABLISHED entry silent this long is idle, not merely open: an hour without a packet is no
- * keep-alive of any common pool (those probe every few minutes), yet far below the kernel's 5 days.
+ * An ESTABLISHED entry silent IDLE_LONG_SECONDS (an hour) is idle, not merely open: no keep-alive of
+ * a common pool is that far apart (they probe every few minutes), yet it is far below the kernel's 5 days.
  */
-export const IDLE_LONG_SECONDS = 3600;
+export { IDLE_LONG_SECONDS };
 /** The established timeout idle times are measured against when the run is given none. */
 export const DEFAULT_ESTABLISHED_TIMEOUT_SECONDS = KERNEL_DEFAULT_TIMEOUTS.tcp_timeout_established!;
 const ESTABLISHED_HOUR_BUCKETS = 121; // remaining timeout in hours, 0..120 (the 5-day default)
@@ -149,13 +149,13 @@ export class TableAggregator {
   readonly srcPrefix: TopK<AddressKey>;
   readonly groups: TopK<string> | null;
   // Detector signals.
-  readonly scan = new TopK<AddressKey>(4096);
+  readonly scan = new TopK<AddressKey>(SIGNAL_CAPACITY);
   readonly scanSpread = new Map<AddressKey, SourceSpread>();
   readonly udpUnrepliedDport = new Float64Array(65536);
   readonly hllUdpUnrepliedSrc = new HyperLogLog(12);
   readonly reflectionSport = new Float64Array(REFLECTION_PORTS.length);
-  readonly reflectionSrc = new TopK<AddressKey>(4096);
-  readonly established = new TopK<string>(4096);
+  readonly reflectionSrc = new TopK<AddressKey>(SIGNAL_CAPACITY);
+  readonly established = new TopK<string>(SIGNAL_CAPACITY);
   readonly pairStats = new Map<string, PairStats>();
   readonly establishedRemainingHours = new Float64Array(ESTABLISHED_HOUR_BUCKETS);
   readonly establishedTimeoutSeconds: number;
