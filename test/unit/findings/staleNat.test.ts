@@ -65,10 +65,25 @@ describe('stale-nat rule', () => {
     assert.match(finding!.commands[0]!, /--reply-src 127\.0\.0\.91$/);
   });
 
-  it(`fewer than ${STALE_NAT_THRESHOLDS.minPinned} pinned clients is no finding`, () => {
-    const { minPinned } = STALE_NAT_THRESHOLDS;
-    assert.equal(staleNatRule.detect(tableReadings(withDeadBackend(minPinned, 0))).length, 1);
-    assert.deepEqual(staleNatRule.detect(tableReadings(withDeadBackend(minPinned - 1, 0))), []);
+  it('five pinned clients are an outage; four are no finding', () => {
+    assert.equal(staleNatRule.detect(tableReadings(withDeadBackend(5, 0))).length, 1);
+    assert.deepEqual(staleNatRule.detect(tableReadings(withDeadBackend(4, 0))), []);
+  });
+
+  it('a service whose only backend died is stale-nat, not dead-upstream: the DNAT chose the address', () => {
+    // 30 pinned clients and nothing else: the service answered none of its flows.
+    const only = summarize(
+      tableEntries('stale-nat', (text) =>
+        text
+          .split('\n')
+          .filter((line) => line.includes(`[UNREPLIED] src=${DEAD_BACKEND} `))
+          .slice(0, 30)
+          .join('\n'),
+      ),
+    );
+    assert.equal(only.signals.unrepliedServices[0]!.answered, 0);
+    assert.equal(staleNatRule.detect(tableReadings(only)).length, 1);
+    assert.deepEqual(deadUpstreamRule.detect(tableReadings(only)), []);
   });
 
   it(`a backend answering more than ${100 - STALE_NAT_THRESHOLDS.minUnrepliedRatio * 100} % of its flows is alive`, () => {

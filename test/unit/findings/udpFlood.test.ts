@@ -85,7 +85,7 @@ describe('udp-flood names as offenders only sources with a material share of the
     const summary = floodWithLoudSource('203.0.113.9', 60);
     const [finding] = udpFloodRule.detect(tableReadings(summary));
     assert.deepEqual(finding!.offenders, [{ address: '203.0.113.9', entries: 60, share: '20%' }]);
-    assert.match(String(finding!.evidence.floodTopSources), /^203\.0\.113\.9 20%, /);
+    assert.equal(finding!.evidence.floodTopSources, '203.0.113.9 20%', 'the others are a crowd');
     assert.equal(finding!.commands.at(-1), 'ctdoctor block --from-findings --ttl 1h');
     assert.match(finding!.advice, /block only the offenders it names, 203\.0\.113\.9 \(60 flows\)/);
     assert.deepEqual(
