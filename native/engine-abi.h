@@ -2,10 +2,10 @@
 #ifndef ENGINE_ABI_H
 #define ENGINE_ABI_H
 
-#define ENGINE_ABI_VERSION 0x9bd42c8bu
+#define ENGINE_ABI_VERSION 0x56db5170u
 
 /* Bytes of a Record, sizeof(Record) in the C: the parse thread's record rings are laid out before any engine exists. */
-#define RECORD_BYTES 72
+#define RECORD_BYTES 96
 /* The states of both threads of a pipelined run (2 * MAX_STATES in the C). */
 #define STATE_SLOTS 128
 /* The longest state name the engine keeps. */
@@ -16,6 +16,10 @@
 #define ESTABLISHED_HOUR_BUCKETS 121
 /* Source ports of UDP reflection: 19, 53, 123, 389, 1900, 11211. */
 #define REFLECTION_PORT_COUNT 6
+/* Keys each detector list (scan candidates, reflection sources, established pairs, services, their sources, DNAT backends) counts exactly before Space-Saving evicts. */
+#define SIGNAL_CAPACITY 4096
+/* An ESTABLISHED entry silent this long (idle = the established timeout - its remaining one) is idle, not merely open. */
+#define IDLE_LONG_SECONDS 3600
 
 /* result(what) */
 enum {
@@ -41,6 +45,14 @@ enum {
   RESULT_PAIR_REMAINING_SUM = 19,
   RESULT_L3 = 20,
   RESULT_STATES_INTERNED = 21,
+  RESULT_UNREPLIED_SKETCHES = 22,
+  RESULT_TIME_WAIT_SKETCHES = 23,
+  RESULT_PAIR_TIMED = 24,
+  RESULT_PAIR_IDLE_LONG = 25,
+  RESULT_PAIR_IDLE_SUM = 26,
+  RESULT_PAIR_IDLE_MIN = 27,
+  RESULT_BACKEND_UNREPLIED = 28,
+  RESULT_BACKEND_REMAINING_SUM = 29,
 };
 
 /* The top lists: top_field(which, field), top_floor(which) */
@@ -53,7 +65,13 @@ enum {
   TOP_SCAN = 5,
   TOP_REFLECTION_SRC = 6,
   TOP_ESTABLISHED = 7,
-  TOP_COUNT = 8,
+  TOP_UNREPLIED_SERVICES = 8,
+  TOP_UNREPLIED_SOURCES = 9,
+  TOP_REPLIED_SERVICES = 10,
+  TOP_TIME_WAIT_SERVICES = 11,
+  TOP_TIME_WAIT_SOURCES = 12,
+  TOP_NAT_BACKENDS = 13,
+  TOP_COUNT = 14,
 };
 
 enum {

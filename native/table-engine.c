@@ -89,12 +89,13 @@ static inline void hll_add(u8 *registers, u32 precision, u32 hash) {
 
 /* ---------------------------------------------------------------- Space-Saving top-K (as topK.ts) */
 
-#define MAX_KEY_WORDS 9
+#define MAX_KEY_WORDS 10
 
 /*
  * A key of n words: 1 for an IPv4 address, a /24 prefix, a zone or a mark; 2 for an IPv6 /64
  * prefix; 3 for an IPv4 client, server and port; 4 for an IPv6 address; 9 for an IPv6 client,
- * server and port. Keys of different lengths never match.
+ * server and port. Services and DNAT backends (service_key, backend_key) take 2 to 10. Keys of
+ * different lengths never match.
  */
 typedef struct {
   u32 n;
@@ -439,6 +440,22 @@ static u8 *spread_registers; /* per pool index: ports sketch, then hosts sketch 
 static Pool pair_pool;
 static f64 *pair_long_lived;
 static f64 *pair_remaining_sum;
+/* Per pair, over its entries with a printed timeout: how many, how many idle long, idle sum and minimum. */
+static f64 *pair_timed;
+static f64 *pair_idle_long;
+static f64 *pair_idle_sum;
+static f64 *pair_idle_min;
+/* idle = this - remaining timeout (the namespace's nf_conntrack_tcp_timeout_established). */
+static f64 established_timeout;
+/* Distinct-source sketches of unreplied and TIME_WAIT services (SPREAD_REGISTERS per pool index). */
+static Pool unreplied_pool;
+static u8 *unreplied_sketches;
+static Pool time_wait_pool;
+static u8 *time_wait_sketches;
+/* Per DNAT backend: entries never answered, and the sum of remaining timeouts. */
+static Pool backend_pool;
+static f64 *backend_unreplied;
+static f64 *backend_remaining_sum;
 
 static u32 state_count;
 /* States in the order their first entry was counted: the order TableAggregator's Map keeps. */
@@ -450,6 +467,7 @@ static f64 state_entries[STATE_SLOTS];
 static f64 state_remaining[STATE_SLOTS * TIMEOUT_BUCKET_COUNT];
 static i32 syn_sent_state = -1;
 static i32 established_state = -1;
+static i32 time_wait_state = -1;
 
 /* Source port -> 1 + index in REFLECTION_PORTS: 19, 53, 123, 389, 1900, 11211. */
 static u8 reflection_index[65536];
@@ -459,26 +477,42 @@ static const f64 timeout_bounds[TIMEOUT_BUCKET_COUNT - 1] = {10, 60, 300, 3600, 
 /* The TypeScript side refuses more (MAX_CAPACITY); this keeps 4 * capacity far from overflow. */
 #define MAX_CAPACITY (1u << 24)
 
-EXPORT(engine_init) u32 engine_init(u32 capacity) {
+/* The per-key data of the detector lists, one entry per slot a list can hold. */
+static int signal_pools_init(void) {
+  u32 slots = 2 * SIGNAL_CAPACITY + 1;
+  spread_registers = allocate(slots * 2 * SPREAD_REGISTERS);
+  unreplied_sketches = allocate(slots * SPREAD_REGISTERS);
+  time_wait_sketches = allocate(slots * SPREAD_REGISTERS);
+  f64 **per_slot[] = {&pair_long_lived, &pair_remaining_sum, &pair_timed,        &pair_idle_long,
+                      &pair_idle_sum,   &pair_idle_min,      &backend_unreplied, &backend_remaining_sum};
+  for (u32 i = 0; i < sizeof per_slot / sizeof per_slot[0]; i++)
+    if (!(*per_slot[i] = allocate(slots * sizeof(f64)))) return 0;
+  return spread_registers && unreplied_sketches && time_wait_sketches && pool_init(&spread_pool, slots) &&
+         pool_init(&pair_pool, slots) && pool_init(&unreplied_pool, slots) && pool_init(&time_wait_pool, slots) &&
+         pool_init(&backend_pool, slots);
+}
+
+EXPORT(engine_init) u32 engine_init(u32 capacity, f64 established_timeout_seconds) {
   if (capacity == 0 || capacity > MAX_CAPACITY) return 0;
+  established_timeout = established_timeout_seconds;
   static const u32 reflection_ports[6] = {19, 53, 123, 389, 1900, 11211};
   for (u32 i = 0; i < 6; i++) reflection_index[reflection_ports[i]] = (u8)(i + 1);
   tcp_dport = allocate(65536 * sizeof(f64));
   udp_dport = allocate(65536 * sizeof(f64));
   udp_unreplied_dport = allocate(65536 * sizeof(f64));
-  u32 scan_slots = 2 * 4096 + 1;
-  u32 pair_slots = 2 * 4096 + 1;
-  spread_registers = allocate(scan_slots * 2 * SPREAD_REGISTERS);
-  pair_long_lived = allocate(pair_slots * sizeof(f64));
-  pair_remaining_sum = allocate(pair_slots * sizeof(f64));
-  if (!tcp_dport || !udp_dport || !udp_unreplied_dport || !spread_registers || !pair_long_lived ||
-      !pair_remaining_sum || !pool_init(&spread_pool, scan_slots) || !pool_init(&pair_pool, pair_slots))
-    return 0;
+  if (!tcp_dport || !udp_dport || !udp_unreplied_dport || !signal_pools_init()) return 0;
+  u32 signal = SIGNAL_CAPACITY;
   return topk_init(&tops[TOP_SRC], capacity, 4, 0) && topk_init(&tops[TOP_DST], capacity, 4, 0) &&
          topk_init(&tops[TOP_SRC_PREFIX], capacity, 2, 0) && topk_init(&tops[TOP_ZONES], 1024, 1, 0) &&
-         topk_init(&tops[TOP_MARKS], 1024, 1, 0) && topk_init(&tops[TOP_SCAN], 4096, 4, &spread_pool) &&
-         topk_init(&tops[TOP_REFLECTION_SRC], 4096, 4, 0) &&
-         topk_init(&tops[TOP_ESTABLISHED], 4096, 9, &pair_pool);
+         topk_init(&tops[TOP_MARKS], 1024, 1, 0) && topk_init(&tops[TOP_SCAN], signal, 4, &spread_pool) &&
+         topk_init(&tops[TOP_REFLECTION_SRC], signal, 4, 0) &&
+         topk_init(&tops[TOP_ESTABLISHED], signal, 9, &pair_pool) &&
+         topk_init(&tops[TOP_UNREPLIED_SERVICES], signal, 5, &unreplied_pool) &&
+         topk_init(&tops[TOP_UNREPLIED_SOURCES], signal, 9, 0) &&
+         topk_init(&tops[TOP_REPLIED_SERVICES], signal, 5, 0) &&
+         topk_init(&tops[TOP_TIME_WAIT_SERVICES], signal, 5, &time_wait_pool) &&
+         topk_init(&tops[TOP_TIME_WAIT_SOURCES], signal, 9, 0) &&
+         topk_init(&tops[TOP_NAT_BACKENDS], signal, MAX_KEY_WORDS, &backend_pool);
 }
 
 static u8 *input;
@@ -503,6 +537,7 @@ static i32 intern_state_within(const u8 *name, u32 length, u32 limit) {
   state_lengths[id] = length;
   if (length == 8 && __builtin_memcmp(name, "SYN_SENT", 8) == 0) syn_sent_state = (i32)id;
   if (length == 11 && __builtin_memcmp(name, "ESTABLISHED", 11) == 0) established_state = (i32)id;
+  if (length == 9 && __builtin_memcmp(name, "TIME_WAIT", 9) == 0) time_wait_state = (i32)id;
   return (i32)id;
 }
 
@@ -1310,14 +1345,16 @@ INLINE i32 topk_add_address(TopK *t, const Addr *a) {
 }
 
 /*
- * An entry reduced to what the summary counts: the reply tuple only matters for the NAT kind. The
- * parse thread of a pipelined run hands these to the counting thread (count_records).
+ * An entry reduced to what the summary counts: of the reply tuple, the NAT kind and the source (a
+ * DNAT backend). The parse thread of a pipelined run hands these to the counting thread
+ * (count_records).
  */
 typedef struct {
   f64 timeout; /* -1 when not printed */
   Addr src, dst; /* the original direction */
+  Addr reply_src;
   u32 mark, zone; /* 0 when not printed, as the reference keys them */
-  i32 sport, dport;
+  i32 sport, dport, reply_sport;
   u8 proto, state, flags, nat; /* nat: 0 none, 1 SNAT, 2 DNAT, 3 both */
 } Record;
 _Static_assert(sizeof(Record) == RECORD_BYTES, "RECORD_BYTES in engine-abi.json");
@@ -1335,10 +1372,91 @@ static void to_record(const Entry *e, Record *out) {
   out->zone = e->zone > 0 ? (u32)e->zone : 0;
   out->sport = o->sport;
   out->dport = o->dport;
+  out->reply_src = r->src;
+  out->reply_sport = r->sport;
   out->proto = (u8)e->proto;
   out->state = (u8)e->state;
   out->flags = (u8)e->flags;
   out->nat = (u8)(snat && dnat ? 3 : snat ? 1 : dnat ? 2 : 0);
+}
+
+/* The kernel re-arms an entry's timer to the full timeout on every packet: what is gone is idle time. */
+static void add_idle(i32 stats, f64 remaining) {
+  f64 idle = established_timeout - remaining;
+  if (idle < 0) idle = 0;
+  pair_timed[stats] += 1;
+  pair_idle_sum[stats] += idle;
+  if (idle >= IDLE_LONG_SECONDS) pair_idle_long[stats] += 1;
+  if (idle < pair_idle_min[stats]) pair_idle_min[stats] = idle;
+}
+
+/* Appends an address's words (one for IPv4, four for IPv6) to a key. */
+static inline void append_address(Key *key, const Addr *a) {
+  if (a->family == 4) {
+    key->w[key->n++] = a->w[0];
+    return;
+  }
+  for (u32 i = 0; i < 4; i++) key->w[key->n++] = a->w[i];
+}
+
+/* (proto, destination, port): proto and port in one word, then the address (the reference's serviceKey). */
+static inline Key service_key(const Record *e) {
+  Key key;
+  key.n = 1;
+  key.w[0] = (u32)e->proto << 16 | (u32)e->dport;
+  append_address(&key, &e->dst);
+  return key;
+}
+
+/* One entry of a class to a service: the service, the (service, source) pair, the service's sketch. */
+static void add_service_class(TopK *services, TopK *sources, Pool *pool, u8 *sketches, const Key *service,
+                              const Addr *src, u32 src_hash) {
+  i32 slot = topk_add(services, service);
+  Key joint = *service;
+  append_address(&joint, src);
+  topk_add(sources, &joint);
+  i32 sketch = services->at.attached[slot];
+  if (sketch < 0 && services->at.counts[slot] - services->at.errors[slot] >= SPREAD_AFTER) {
+    sketch = pool_take(pool);
+    memset(sketches + (u32)sketch * SPREAD_REGISTERS, 0, SPREAD_REGISTERS);
+    services->at.attached[slot] = sketch;
+  }
+  if (sketch >= 0) hll_add(sketches + (u32)sketch * SPREAD_REGISTERS, SPREAD_PRECISION, src_hash);
+}
+
+/* A DNAT'd entry by (proto, VIP, port, backend, backend port): proto and port, backend port, VIP, backend. */
+static void add_nat_backend(const Record *e, int unreplied) {
+  Key key;
+  key.n = 2;
+  key.w[0] = (u32)e->proto << 16 | (u32)e->dport;
+  key.w[1] = (u32)e->reply_sport;
+  append_address(&key, &e->dst);
+  append_address(&key, &e->reply_src);
+  TopK *backends = &tops[TOP_NAT_BACKENDS];
+  i32 slot = topk_add(backends, &key);
+  i32 stats = backends->at.attached[slot];
+  if (stats < 0) {
+    stats = pool_take(&backend_pool);
+    backend_unreplied[stats] = 0;
+    backend_remaining_sum[stats] = 0;
+    backends->at.attached[slot] = stats;
+  }
+  if (unreplied) backend_unreplied[stats] += 1;
+  backend_remaining_sum[stats] += e->timeout > 0 ? e->timeout : 0;
+}
+
+/* The class-conditional tallies of a tcp/udp entry (tableAggregator.ts addServiceSignals). */
+static __attribute__((noinline)) void add_service_signals(const Record *e, int unreplied, u32 src_hash) {
+  Key service = service_key(e);
+  if (unreplied)
+    add_service_class(&tops[TOP_UNREPLIED_SERVICES], &tops[TOP_UNREPLIED_SOURCES], &unreplied_pool,
+                      unreplied_sketches, &service, &e->src, src_hash);
+  else
+    topk_add(&tops[TOP_REPLIED_SERVICES], &service);
+  if (e->proto == 6 && e->state == time_wait_state)
+    add_service_class(&tops[TOP_TIME_WAIT_SERVICES], &tops[TOP_TIME_WAIT_SOURCES], &time_wait_pool,
+                      time_wait_sketches, &service, &e->src, src_hash);
+  if (e->nat >= 2) add_nat_backend(e, unreplied);
 }
 
 static void add_record(const Record *e) {
@@ -1405,14 +1523,20 @@ static void add_record(const Record *e) {
       stats = pool_take(&pair_pool);
       pair_long_lived[stats] = 0;
       pair_remaining_sum[stats] = 0;
+      pair_timed[stats] = 0;
+      pair_idle_long[stats] = 0;
+      pair_idle_sum[stats] = 0;
+      pair_idle_min[stats] = __builtin_inf();
       established->at.attached[slot] = stats;
     }
     f64 remaining = e->timeout > 0 ? e->timeout : 0;
     pair_remaining_sum[stats] += remaining;
     if (remaining > LONG_REMAINING_SECONDS) pair_long_lived[stats] += 1;
+    if (e->timeout >= 0) add_idle(stats, remaining);
     u32 last = ESTABLISHED_HOUR_BUCKETS - 1;
     established_hours[remaining >= last * 3600.0 ? last : (u32)(remaining / 3600)] += 1;
   }
+  if (proto == 6 || proto == 17) add_service_signals(e, unreplied, src_hash);
 }
 
 /* ---------------------------------------------------------------- scanning a buffer of lines */
@@ -1472,6 +1596,8 @@ static Entry parsed;
 
 /* Turns the engine into a parser that leaves its records in an array of `count` for the caller. */
 EXPORT(record_output_init) u32 record_output_init(u32 count) {
+  /* A batch is written whole before it is handed over: a smaller array would overflow. */
+  if (count < BATCH) return 0;
   record_output = allocate(count * sizeof(Record));
   if (!record_output) return 0;
   record_output_capacity = count;
@@ -1601,6 +1727,14 @@ EXPORT(result) u32 result(u32 what) {
     case RESULT_PAIR_LONG_LIVED: return (u32)pair_long_lived;
     case RESULT_PAIR_REMAINING_SUM: return (u32)pair_remaining_sum;
     case RESULT_L3: return (u32)l3_counts;
+    case RESULT_UNREPLIED_SKETCHES: return (u32)unreplied_sketches;
+    case RESULT_TIME_WAIT_SKETCHES: return (u32)time_wait_sketches;
+    case RESULT_PAIR_TIMED: return (u32)pair_timed;
+    case RESULT_PAIR_IDLE_LONG: return (u32)pair_idle_long;
+    case RESULT_PAIR_IDLE_SUM: return (u32)pair_idle_sum;
+    case RESULT_PAIR_IDLE_MIN: return (u32)pair_idle_min;
+    case RESULT_BACKEND_UNREPLIED: return (u32)backend_unreplied;
+    case RESULT_BACKEND_REMAINING_SUM: return (u32)backend_remaining_sum;
     default: return 0;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Captures fixture trees from the real kernel (run as root: `npm run build && node dist/scripts/capture-fixtures.js [status] [tables] [kmsg] [events] [event-logs]`).
+ * Captures fixture trees from the real kernel (run as root: `npm run build && node dist/scripts/capture-fixtures.js [status] [tables | tables=NAME,…] [kmsg] [events] [event-logs]`).
  * Every fixture under test/fixtures comes from here; none is typed by hand. Variants that this kernel
  * cannot produce (an older stat header, procfs compiled out, conntrack not loaded) are derived from a
  * real capture by the smallest edit that models them, and say so in their README.
@@ -262,10 +262,14 @@ async function makeProtocolTable(lab: LabNamespace): Promise<void> {
   for (const args of PROTOCOL_ENTRIES) await lab.execChecked('conntrack', ['-I', ...args]);
 }
 
-async function captureTables(): Promise<void> {
+/** Every table (the directory made anew), or only the `names` given (`tables=scan,pool`). */
+async function captureTables(names: string[] = []): Promise<void> {
   const dir = join(FIXTURES, 'tables');
-  await rm(dir, { recursive: true, force: true });
-  const tables = [...TABLE_SCENARIOS, { name: 'protocols', make: makeProtocolTable }];
+  if (names.length === 0) await rm(dir, { recursive: true, force: true });
+  const all = [...TABLE_SCENARIOS, { name: 'protocols', make: makeProtocolTable }];
+  const unknown = names.filter((name) => !all.some((table) => table.name === name));
+  if (unknown.length > 0) throw new Error(`no table scenario ${unknown.join(', ')}`);
+  const tables = names.length === 0 ? all : all.filter((table) => names.includes(table.name));
   for (const { name, make } of tables) {
     await withLabNamespace(async (lab) => {
       await make(lab);
@@ -415,6 +419,8 @@ if (wanted('status')) {
   await deriveVariants();
 }
 if (wanted('tables')) await captureTables();
+const someTables = parts.find((part) => part.startsWith('tables='));
+if (someTables) await captureTables(someTables.slice('tables='.length).split(','));
 if (wanted('kmsg')) await captureKernelLog();
 if (wanted('events')) await captureEventLog();
 if (wanted('event-logs')) await captureEventLogs();

@@ -23,7 +23,11 @@ export function wasmEligible(options: AnalysisOptions): boolean {
  * its summary is merged in at the end.
  */
 export function consumer(options: AnalysisOptions) {
-  const aggregator = new TableAggregator({ capacity: options.capacity, groupBy: options.groupBy });
+  const aggregator = new TableAggregator({
+    capacity: options.capacity,
+    groupBy: options.groupBy,
+    establishedTimeoutSeconds: options.establishedTimeoutSeconds,
+  });
   const predicate: EntryPredicate | null = options.filter ? parseEntryFilter(options.filter) : null;
   let parsed = 0;
   const parser = new EntryStreamParser((entry) => {
@@ -31,7 +35,7 @@ export function consumer(options: AnalysisOptions) {
     if (!predicate || predicate(entry)) aggregator.add(entry);
   });
   const module = wasmEligible(options) ? tableEngineModule() : null;
-  const engine = module ? new TableEngine(module, options.capacity, parser) : null;
+  const engine = module ? new TableEngine(module, options, parser) : null;
   const engineName: AnalysisEngine = engine ? 'wasm' : 'typescript';
   const scanned = () => parsed + (engine?.entries ?? 0);
   /** Lines a parse thread read for this engine (pipelinedAnalysis.ts). */

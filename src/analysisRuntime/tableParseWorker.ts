@@ -28,7 +28,7 @@ function run(): void {
   };
   // A parse-only engine needs no top lists: capacity 1 keeps its memory small.
   const writer = new RecordSlotWriter(records, newStates, () => engine!.lines);
-  engine = new TableEngine(data.module, 1, writer, {
+  engine = new TableEngine(data.module, { capacity: 1 }, writer, {
     perCall: RECORDS_PER_CALL,
     onRecords: (bytes, count) => writer.records(bytes, count),
   });

@@ -118,10 +118,13 @@ async function runAnalyze(
       expectedBytes,
     ).finally(saved.release);
   const progress = progressReporter('ctdoctor: analysing', expectedBytes);
-  const run = await analyzeSource(source, analysisOptions, progress.update).finally(async () => {
-    progress.done();
-    await saved?.release();
-  });
+  const established = { establishedTimeoutSeconds: detectorContext.timeouts?.tcp_timeout_established };
+  const run = await analyzeSource(source, { ...analysisOptions, ...established }, progress.update).finally(
+    async () => {
+      progress.done();
+      await saved?.release();
+    },
+  );
   if (saved && run.counts.events > 0 && run.counts.entries > 0)
     throw mixedInputError(source.description, null, null);
   refuseUnreadableTable({

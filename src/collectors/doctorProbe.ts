@@ -160,7 +160,10 @@ async function analyseFullest(reading: Reading, namespaces: NamespaceHealth[]): 
     try {
       // Timeouts are per namespace: advice must quote the namespace's own.
       const own = files.target.isSelf ? reading.settings : required(await conntrackSettings(files));
-      const table = required(await conntrackTable(files, options.roots, reading.live, options.sampleEntries));
+      const established = own.timeouts.tcp_timeout_established;
+      const table = required(
+        await conntrackTable(files, options.roots, reading.live, options.sampleEntries, established),
+      );
       ns.analysis = buildAnalysisReport(table.run, table.source, {
         limit: 5,
         context: { max: reading.settings.max, timeouts: own.timeouts },

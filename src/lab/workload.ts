@@ -168,34 +168,162 @@ async function tcpScan(args: Args): Promise<void> {
   emit({ mode: 'tcp-scan', attempted });
 }
 
-/** A replying UDP service (DNS-like): `count` queries from distinct source ports, each answered. */
-async function udpAnswered(args: Args): Promise<void> {
-  const count = num(args, 'count', 100);
-  const host = args.server ?? '127.0.0.53';
-  const port = num(args, 'port', 53);
-  const server = createSocket('udp4');
+/** The dgram family of a loopback address: `::1` needs a udp6 socket. */
+const udpFamily = (host: string) => (host.includes(':') ? 'udp6' : 'udp4');
+
+/** An echo server on `host`:`port` (a resolver, a backend); call close() on the result when done. */
+async function echoServer(host: string, port: number): Promise<ReturnType<typeof createSocket>> {
+  const server = createSocket(udpFamily(host));
   server.on('message', (message, peer) => server.send(message, peer.port, peer.address));
-  await new Promise<void>((resolve) => server.bind(port, host, () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.bind(port, host, () => resolve());
+  });
+  return server;
+}
+
+/**
+ * `count` queries to `target`:`port`, each from a NEW socket (a new source port, as a stub resolver
+ * sends), round-robin over `clients` distinct loopback sources from `offset` (or `source`, or the
+ * kernel's choice). Each waits up to `wait-ms` for an answer; 0 sends and moves on, so a query to a
+ * dead address costs nothing. Returns how many were answered.
+ */
+async function sendQueries(args: Args, target: string, port: number): Promise<number> {
+  const count = num(args, 'count', 100);
+  const clients = num(args, 'clients', 0);
+  const offset = num(args, 'offset', 0);
+  const waitMs = num(args, 'wait-ms', 500);
   let answered = 0;
   for (let index = 0; index < count; index++) {
-    const client = createSocket('udp4');
+    const source = clients > 0 ? loopbackAddress(offset + (index % clients)) : args.source;
+    const client = createSocket(udpFamily(target));
+    client.on('error', () => {}); // an ICMP error from a port with no listener is the point here
+    if (source) await new Promise<void>((resolve) => client.bind(0, source, () => resolve()));
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 500);
+      const timer = setTimeout(resolve, waitMs);
       client.once('message', () => {
         answered++;
         clearTimeout(timer);
         resolve();
       });
-      client.send('query', port, host);
+      client.send('query', port, target);
     });
     client.close();
   }
+  return answered;
+}
+
+/** A replying UDP service (DNS-like) and its clients: `count` queries (see sendQueries), each answered. */
+async function udpAnswered(args: Args): Promise<void> {
+  const host = args.server ?? '127.0.0.53';
+  const port = num(args, 'port', 53);
+  const server = await echoServer(host, port);
+  const answered = await sendQueries(args, host, port);
   server.close();
   emit({ mode: 'udp-answered', answered });
 }
 
+/** Queries to a service this process does not run (a dead resolver, a NAT'd address): see sendQueries. */
+async function udpQueries(args: Args): Promise<void> {
+  const answered = await sendQueries(args, args.target ?? '127.0.0.53', num(args, 'port', 53));
+  emit({ mode: 'udp-queries', answered });
+}
+
+/** An echo server held until killed (a NAT backend). */
+async function udpServer(args: Args): Promise<void> {
+  await echoServer(args.server ?? '127.0.0.53', num(args, 'port', 53));
+  emit({ ready: true, mode: 'udp-server' });
+  await new Promise(() => {}); // held until killed
+}
+
+/**
+ * `clients` distinct loopback sources from `offset`, each with ONE socket (one fixed source port)
+ * sending a query every `interval-ms` until killed: one conntrack entry per client whose timer every
+ * query refreshes (a resolver client pinned to its first NAT decision). Ready after the first round.
+ */
+async function udpSteady(args: Args): Promise<void> {
+  const clients = num(args, 'clients', 5);
+  const offset = num(args, 'offset', 0);
+  const target = args.target ?? '127.0.0.53';
+  const port = num(args, 'port', 53);
+  const intervalMs = num(args, 'interval-ms', 100);
+  const sockets: ReturnType<typeof createSocket>[] = [];
+  for (let index = 0; index < clients; index++) {
+    const socket = createSocket('udp4');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.bind(0, loopbackAddress(offset + index), () => resolve()));
+    sockets.push(socket);
+  }
+  const round = () =>
+    Promise.all(
+      sockets.map(
+        (socket) => new Promise<void>((resolve) => socket.send('query', port, target, () => resolve())),
+      ),
+    );
+  await round();
+  emit({ ready: true, mode: 'udp-steady', clients });
+  for (;;) {
+    await sleep(intervalMs);
+    await round();
+  }
+}
+
+/**
+ * SYNs from `clients` distinct loopback sources (from `offset`), `attempts` each, every one a new
+ * socket, to ONE `target`:`port` (a dead upstream when the target is blackholed): entries stay
+ * SYN_SENT. Sockets are dropped after `wait-ms`; the entries outlive them (SYN_SENT timeout 120 s).
+ */
+async function tcpRetry(args: Args): Promise<void> {
+  const clients = num(args, 'clients', 3);
+  const attempts = num(args, 'attempts', 30);
+  const offset = num(args, 'offset', 0);
+  const target = args.target ?? '127.99.0.80';
+  const port = num(args, 'port', 443);
+  const sockets: Socket[] = [];
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    for (let index = 0; index < clients; index++) {
+      const socket = connect({ host: target, port, localAddress: loopbackAddress(offset + index) });
+      socket.on('error', () => {});
+      sockets.push(socket);
+    }
+  }
+  await sleep(num(args, 'wait-ms', 300));
+  for (const socket of sockets) socket.destroy();
+  emit({ mode: 'tcp-retry', attempted: sockets.length });
+}
+
+/**
+ * A web server with heavy-tailed clients: `count` ESTABLISHED connections held until killed, the
+ * i-th of `clients` loopback sources (from `offset`) holding a share ∝ 1/(i+1)^`exponent` (Zipf),
+ * as real client populations are: a few heavy users, a long tail of light ones.
+ */
+async function tcpZipf(args: Args): Promise<void> {
+  const count = num(args, 'count', 300);
+  const clients = num(args, 'clients', 50);
+  const offset = num(args, 'offset', 0);
+  const exponent = num(args, 'exponent', 1);
+  const host = args.server ?? '127.0.0.1';
+  const port = num(args, 'port', 443);
+  await listen(host, port);
+  const weights = Array.from({ length: clients }, (_, i) => 1 / (i + 1) ** exponent);
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  const sockets: Socket[] = [];
+  for (const [index, weight] of weights.entries()) {
+    const connections = Math.max(1, Math.round((count * weight) / total));
+    for (let i = 0; i < connections; i++)
+      sockets.push(await open(host, port, loopbackAddress(offset + index)));
+  }
+  emit({ ready: true, mode: 'tcp-zipf', held: sockets.length });
+  await new Promise(() => {}); // held until killed
+}
+
 const MODES: Record<string, (args: Args) => Promise<void>> = {
   'udp-answered': udpAnswered,
+  'udp-queries': udpQueries,
+  'udp-server': udpServer,
+  'udp-steady': udpSteady,
+  'tcp-retry': tcpRetry,
+  'tcp-zipf': tcpZipf,
   'udp-spread': udpSpread,
   'udp-sources': udpSources,
   'tcp-churn': tcpChurn,

@@ -50,7 +50,14 @@ describe('analyze on live tables', () => {
       // itself (procfs expanded, conntrack-tools compressed). The timeouts sit inside their
       // histogram buckets, not on a bound (60 s, 3600 s): the two reads below are a few hundred
       // milliseconds apart and the kernel's timers tick in between.
+      // Idle times are measured against the namespace's own established timeout, not the default.
+      await lab.setSysctl('nf_conntrack_tcp_timeout_established', 7200);
       const lines: string[] = [];
+      for (let i = 0; i < 40; i++)
+        lines.push(
+          // DNAT'd to one of three backends: the reply comes from the backend, not the VIP.
+          `-I -s 10.3.0.${i} -d 10.96.0.10 -p udp --sport ${50000 + i} --dport 53 --reply-src 10.244.0.${(i % 3) + 1} --reply-dst 10.3.0.${i} --reply-port-src 5353 --reply-port-dst ${50000 + i} -t 100`,
+        );
       for (let i = 0; i < 120; i++) {
         const client = `2001:db8::${(i % 40).toString(16)}`;
         lines.push(
@@ -64,7 +71,7 @@ describe('analyze on live tables', () => {
       writeFileSync(batch, `${lines.join('\n')}\n`);
       await lab.execChecked('conntrack', ['-R', batch]);
       const count = await lab.count();
-      assert.ok(count >= 470, `inserted ${count} of 480`);
+      assert.ok(count >= 510, `inserted ${count} of 520`);
       for (const source of ['procfs', 'netlink']) {
         const args = ['analyze', '--netns', lab.name, '--source', source, '--top', '500', '--json'];
         const started = Date.now();
@@ -79,22 +86,40 @@ describe('analyze on live tables', () => {
         });
         assert.equal(fastJson!.engine, 'wasm');
         assert.equal(referenceJson!.engine, 'typescript');
-        // Everything exactly, but remaining times, which tick between the reads.
-        const [fastMeans, referenceMeans] = [fastJson!, referenceJson!].map(({ report }) =>
-          report.signals.establishedPairs.map((pair) => {
-            const mean = pair.meanRemainingSeconds;
-            pair.meanRemainingSeconds = 0;
-            return mean;
-          }),
+        // Everything exactly, but remaining and idle times, which tick between the reads.
+        const [fastTimes, referenceTimes] = [fastJson!, referenceJson!].map(({ report }) =>
+          tickingTimes(report.signals),
         );
         assert.deepEqual(fastJson!.report, referenceJson!.report, source);
-        assert.equal(fastMeans!.length, referenceMeans!.length);
-        for (const [i, mean] of fastMeans!.entries())
+        const [fastAll, referenceAll] = [fastTimes!, referenceTimes!].map((times) =>
+          Object.values(times).flat(),
+        );
+        assert.equal(fastAll!.length, referenceAll!.length);
+        for (const [i, seconds] of fastAll!.entries())
           assert.ok(
-            Math.abs(mean - referenceMeans![i]!) <= toleranceSeconds,
-            `${source}: ${mean} vs ${referenceMeans![i]} s, ${toleranceSeconds} s apart`,
+            Math.abs(seconds - referenceAll![i]!) <= toleranceSeconds,
+            `${source}: ${seconds} vs ${referenceAll![i]} s, ${toleranceSeconds} s apart`,
           );
-        assert.ok(fastMeans!.length > 0 && fastMeans!.every((mean) => mean > 2900 && mean <= 3000));
+        const { pairRemaining, pairMeanIdle } = fastTimes!;
+        assert.ok(pairRemaining.length > 0 && pairRemaining.every((mean) => mean > 2900 && mean <= 3000));
+        // -t 3000 against the namespace's 7200: every pair has been idle for over an hour.
+        const { signals } = fastJson!.report;
+        assert.equal(signals.establishedTimeoutSeconds, 7200);
+        assert.ok(
+          pairMeanIdle.every((idle) => idle >= 4200 && idle < 4300),
+          String(pairMeanIdle),
+        );
+        assert.ok(signals.establishedPairs.every((pair) => pair.idleLong === pair.entries));
+        const backends = signals.natBackends.filter((row) => row.service === '10.96.0.10:53/udp');
+        assert.deepEqual(backends.map((row) => row.backend).sort(), [
+          '10.244.0.1:5353',
+          '10.244.0.2:5353',
+          '10.244.0.3:5353',
+        ]);
+        assert.equal(
+          backends.reduce((sum, row) => sum + row.entries, 0),
+          40,
+        );
         assert.equal(fastJson!.report.malformed.count, 0);
         assert.ok(fastJson!.report.by.l3.ipv6! >= 350, JSON.stringify(fastJson!.report.by.l3));
         assert.ok(fastJson!.report.top.src.some((row) => row.key === '::ffff:10.0.0.1'));
@@ -111,3 +136,27 @@ describe('analyze on live tables', () => {
     });
   });
 });
+
+/**
+ * Takes out (sets to 0) and returns the signals' times that tick between two reads of the same
+ * table: remaining timeouts and idle times (idle = timeout − remaining).
+ */
+function tickingTimes(signals: AnalysisReport['signals']) {
+  const times = {
+    pairRemaining: [] as number[],
+    pairMeanIdle: [] as number[],
+    pairMinIdle: [] as number[],
+    backendRemaining: [] as number[],
+  };
+  for (const pair of signals.establishedPairs) {
+    times.pairRemaining.push(pair.meanRemainingSeconds);
+    times.pairMeanIdle.push(pair.meanIdleSeconds);
+    times.pairMinIdle.push(pair.minIdleSeconds);
+    Object.assign(pair, { meanRemainingSeconds: 0, meanIdleSeconds: 0, minIdleSeconds: 0 });
+  }
+  for (const backend of signals.natBackends) {
+    times.backendRemaining.push(backend.meanRemainingSeconds);
+    backend.meanRemainingSeconds = 0;
+  }
+  return times;
+}

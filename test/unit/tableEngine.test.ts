@@ -18,12 +18,18 @@ import { fixture } from '../support/paths.js';
  * The WebAssembly engine must give exactly the summary of the TypeScript reference: same counts,
  * same sketches, same keys surviving Space-Saving's evictions, same malformed example.
  */
-async function analyze(input: Uint8Array, engine: AnalysisEngine, capacity: number, chunkBytes: number) {
+async function analyze(
+  input: Uint8Array,
+  engine: AnalysisEngine,
+  capacity: number,
+  chunkBytes: number,
+  establishedTimeoutSeconds?: number,
+) {
   async function* chunks() {
     for (let offset = 0; offset < input.length; offset += chunkBytes)
       yield Buffer.from(input.subarray(offset, offset + chunkBytes));
   }
-  const run = await analyzeStream(chunks(), { capacity, engine });
+  const run = await analyzeStream(chunks(), { capacity, engine, establishedTimeoutSeconds });
   assert.equal(run.engine, engine);
   const { aggregator } = run;
   // Registers, not only estimates: a different hash of one address rarely moves a small estimate.
@@ -33,9 +39,14 @@ async function analyze(input: Uint8Array, engine: AnalysisEngine, capacity: numb
   return { counts: run.counts, summary: summarizeTable(aggregator, 10_000), sketches };
 }
 
-async function assertSameAnalysis(input: Uint8Array, capacity = 32768, chunkBytes = 4 << 20) {
-  const reference = await analyze(input, 'typescript', capacity, 1 << 20);
-  const fast = await analyze(input, 'wasm', capacity, chunkBytes);
+async function assertSameAnalysis(
+  input: Uint8Array,
+  capacity = 32768,
+  chunkBytes = 4 << 20,
+  establishedTimeoutSeconds?: number,
+) {
+  const reference = await analyze(input, 'typescript', capacity, 1 << 20, establishedTimeoutSeconds);
+  const fast = await analyze(input, 'wasm', capacity, chunkBytes, establishedTimeoutSeconds);
   assert.deepEqual(fast, reference);
   return reference;
 }
@@ -129,6 +140,9 @@ const truncatedLine = fc
   .tuple(entryArbitrary, fc.nat(150), fc.constantFrom('', '\r', ' x', ' [ASSURED]\r'))
   .map(([entry, cut, tail]) => formatEntryLine(entry, 'conntrack').slice(0, 40 + cut) + tail);
 
+/** The run's established timeout: absent (the kernel default), a usual one, or one below most timers. */
+const establishedTimeout = fc.constantFrom(undefined, 86400, 432000, 3600);
+
 const tableText = (lines: fc.Arbitrary<string[]>) =>
   fc.tuple(lines, fc.boolean()).map(([list, newline]) => list.join('\n') + (newline ? '\n' : ''));
 
@@ -154,7 +168,7 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
     // 2^24 + 1 keys is past what the engine sizes its tables for: the same path as a failed grow.
     const parser = new EntryStreamParser(() => {});
     assert.throws(
-      () => new TableEngine(tableEngineModule()!, 2 ** 24 + 1, parser),
+      () => new TableEngine(tableEngineModule()!, { capacity: 2 ** 24 + 1 }, parser),
       (error: unknown) => error instanceof CtdoctorError && /lower --capacity/.test(error.message),
     );
   });
@@ -177,7 +191,7 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
       [returnsSeven, '0x00000007'],
     ] as const) {
       assert.throws(
-        () => new TableEngine(new WebAssembly.Module(new Uint8Array(bytes)), 1024, parser),
+        () => new TableEngine(new WebAssembly.Module(new Uint8Array(bytes)), { capacity: 1024 }, parser),
         (error: unknown) =>
           error instanceof CtdoctorError &&
           !error.message.includes('\n') &&
@@ -210,8 +224,9 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
         tableText(lines),
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 1, max: 700 }),
-        async (text, capacity, chunkBytes) => {
-          await assertSameAnalysis(Buffer.from(text, 'latin1'), capacity, chunkBytes);
+        establishedTimeout,
+        async (text, capacity, chunkBytes, timeout) => {
+          await assertSameAnalysis(Buffer.from(text, 'latin1'), capacity, chunkBytes, timeout);
         },
       ),
       { numRuns: 120 },
@@ -257,16 +272,38 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
         tableText(lines),
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.integer({ min: 1, max: 8 }),
-        async (text, cut, capacity) => {
+        establishedTimeout,
+        async (text, cut, capacity, timeout) => {
           const input = Buffer.from(text, 'latin1');
           const split = Math.floor(cut * input.length);
           assert.deepEqual(
-            pipelined(input, split, capacity),
-            await analyze(input, 'wasm', capacity, 1 << 20),
+            pipelined(input, split, capacity, timeout),
+            await analyze(input, 'wasm', capacity, 1 << 20, timeout),
           );
         },
       ),
       { numRuns: 120 },
+    );
+  });
+
+  it('on a table whose detector lists overflow (Space-Saving), single, pipelined and in parts', async () => {
+    const input = Buffer.from(overflowingTable(36_000), 'latin1');
+    const reference = await assertSameAnalysis(input, 32768, 4 << 20, 86400);
+    const { signals } = reference.summary;
+    // Every class-conditional list evicted keys, so their counts carry errors.
+    for (const rows of [signals.unrepliedServices, signals.timeWaitServices, signals.natBackends])
+      assert.ok(
+        rows.some((row) => (row.error ?? 0) > 0),
+        `${rows.length} rows`,
+      );
+    assert.ok(
+      signals.unrepliedServices.some((row) => row.topSources.some((share) => (share.error ?? 0) > 0)),
+    );
+    assert.ok(signals.unrepliedServices.some((row) => row.destination.includes(':')));
+    assert.ok(signals.establishedPairs.some((pair) => pair.idleLong > 0 && pair.minIdleSeconds > 0));
+    assert.deepEqual(
+      pipelined(input, Math.floor(input.length / 3), 32768, 86400),
+      await analyze(input, 'wasm', 32768, 1 << 20, 86400),
     );
   });
 
@@ -290,12 +327,56 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
   });
 });
 
+/**
+ * A table with more distinct unreplied and TIME_WAIT services, (service, source) pairs, DNAT
+ * backends and ESTABLISHED pairs than the detector lists hold (2 × 4096): a few heavy keys among
+ * many light ones, IPv4 and IPv6, from a fixed seed.
+ */
+function overflowingTable(count: number): string {
+  let seed = 13;
+  const random = (below: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % below;
+  };
+  // Heavy-tailed: a quarter of the draws from 8 keys, the rest from `spread`.
+  const pick = (spread: number) => (random(4) ? random(spread) : random(8));
+  const v4 = (n: number) => 0x0a000000 + n;
+  const v6 = (n: number) => `2001:db8::${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const entry = createEntry();
+    const ipv6 = random(5) === 0;
+    const address = (n: number) => (ipv6 ? v6(n) : v4(n));
+    const kind = [0, 1, 1, 1, 2, 2, 2, 3][random(8)]!;
+    entry.l3 = ipv6 ? 6 : 4;
+    entry.protoNum = kind === 1 && random(2) ? 17 : 6;
+    entry.state = entry.protoNum === 6 ? ['ESTABLISHED', 'SYN_SENT', 'TIME_WAIT', 'ESTABLISHED'][kind]! : '';
+    entry.timeoutSeconds = random(90000);
+    entry.flags = kind === 1 ? FLAG.UNREPLIED : FLAG.ASSURED;
+    const src = address(pick(20000));
+    const dst = address((1 << 16) | pick(6000));
+    const dport = 1 + pick(40);
+    Object.assign(entry.orig, { src, dst, sport: 1024 + random(60000), dport });
+    const dnat = random(3) === 0;
+    Object.assign(entry.reply, {
+      src: dnat ? address((2 << 16) | pick(9000)) : dst,
+      dst: src,
+      sport: dnat ? 8000 + random(4) : dport,
+      dport: entry.orig.sport,
+    });
+    entry.mark = 0;
+    entry.use = 1;
+    lines.push(formatEntryLine(entry, random(2) ? 'procfs' : 'conntrack'));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** analyze() of the wasm engine, the way pipelinedAnalysis.ts splits the work, without threads. */
-function pipelined(input: Uint8Array, split: number, capacity: number) {
-  const aggregator = new TableAggregator({ capacity });
+function pipelined(input: Uint8Array, split: number, capacity: number, establishedTimeoutSeconds?: number) {
+  const aggregator = new TableAggregator({ capacity, establishedTimeoutSeconds });
   const parser = new EntryStreamParser((entry) => aggregator.add(entry));
   const module = tableEngineModule()!;
-  const counting = new TableEngine(module, capacity, parser);
+  const counting = new TableEngine(module, { capacity, establishedTimeoutSeconds }, parser);
   let otherLines = 0;
   counting.push(input.subarray(0, split));
   const linesBefore = counting.lines;
@@ -304,13 +385,13 @@ function pipelined(input: Uint8Array, split: number, capacity: number) {
     const records: [Uint8Array, number][] = [];
     const parsing = new TableEngine(
       module,
-      1,
+      { capacity: 1 },
       {
         push: (bytes, firstLine) =>
           parser.push(Buffer.from(bytes), firstLine === undefined ? undefined : linesBefore + firstLine),
       },
       {
-        perCall: 64,
+        perCall: 128, // the smallest the engine takes (a batch)
         onRecords: (bytes, count) => records.push([Buffer.from(bytes), count]),
       },
     );

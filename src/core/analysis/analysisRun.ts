@@ -18,6 +18,11 @@ export interface AnalysisOptions {
    * and dumps of 512 MB or more are split one part per CPU but one, when that makes two or more.
    */
   threads?: number;
+  /**
+   * The namespace's nf_conntrack_tcp_timeout_established, which ESTABLISHED idle times are measured
+   * against; the kernel default (432000) when absent (a saved dump).
+   */
+  establishedTimeoutSeconds?: number;
 }
 
 export interface AnalysisRun {

@@ -8,8 +8,17 @@ import {
   protocolName,
 } from '../table/entry.js';
 import { type FieldName, fieldText } from './entryFields.js';
+import { KERNEL_DEFAULT_TIMEOUTS } from '../plan/timeoutDefaults.js';
 import { hashKey, mix32 } from './hash.js';
 import { HyperLogLog } from './hyperLogLog.js';
+import { IDLE_LONG_SECONDS, SIGNAL_CAPACITY } from './engineAbi.js';
+import {
+  SPREAD_AFTER,
+  SPREAD_PRECISION,
+  ServiceTally,
+  type ServiceTallyState,
+  serviceKey,
+} from './serviceTally.js';
 import { TopK, type TopKState } from './topK.js';
 
 /** Remaining-timeout histogram buckets (upper bounds, seconds) and their labels. */
@@ -27,6 +36,13 @@ export const REFLECTION_PORTS: readonly number[] = [19, 53, 123, 389, 1900, 1121
 
 /** An ESTABLISHED entry with more than this left is "long-lived" (idle pool, leak). */
 export const LONG_REMAINING_SECONDS = 3600;
+/**
+ * An ESTABLISHED entry silent IDLE_LONG_SECONDS (an hour) is idle, not merely open: no keep-alive of
+ * a common pool is that far apart (they probe every few minutes), yet it is far below the kernel's 5 days.
+ */
+export { IDLE_LONG_SECONDS };
+/** The established timeout idle times are measured against when the run is given none. */
+export const DEFAULT_ESTABLISHED_TIMEOUT_SECONDS = KERNEL_DEFAULT_TIMEOUTS.tcp_timeout_established!;
 const ESTABLISHED_HOUR_BUCKETS = 121; // remaining timeout in hours, 0..120 (the 5-day default)
 
 const NAT_INDEX: Record<NatKind, number> = { none: 0, snat: 1, dnat: 2, both: 3 };
@@ -36,18 +52,16 @@ const REFLECTION_INDEX = new Uint8Array(65536);
 REFLECTION_PORTS.forEach((port, index) => {
   REFLECTION_INDEX[port] = index + 1;
 });
-const SPREAD_PRECISION = 8; // 256-register sketches per tracked source: ±6.5 %
-/**
- * Spread sketches are attached to a source from its SPREAD_AFTER-th unreplied entry on: a table of
- * millions of one-off sources would otherwise allocate two sketches per entry. A scanner passes this
- * at once; its first few ports are missed, far below the port-scan threshold of 50.
- */
-const SPREAD_AFTER = 4;
 
 export interface AggregatorOptions {
   /** Keys counted exactly per top-K table before Space-Saving starts evicting (2× this are kept). */
   capacity: number;
   groupBy?: FieldName[];
+  /**
+   * nf_conntrack_tcp_timeout_established of the table's namespace (idle = this − remaining);
+   * DEFAULT_ESTABLISHED_TIMEOUT_SECONDS for a saved dump.
+   */
+  establishedTimeoutSeconds?: number;
 }
 
 export interface StateTally {
@@ -62,6 +76,17 @@ interface SourceSpread {
 
 interface PairStats {
   longLived: number;
+  remainingSum: number;
+  /** Entries with a printed timeout (offloaded flows print none and are not idle): idle is over these. */
+  timed: number;
+  idleLong: number;
+  idleSum: number;
+  /** Infinity until a timed entry is counted. */
+  idleMin: number;
+}
+
+interface BackendStats {
+  unreplied: number;
   remainingSum: number;
 }
 
@@ -90,8 +115,15 @@ export interface AggregatorState {
   reflectionSport: Float64Array;
   reflectionSrc: TopKState<AddressKey>;
   established: TopKState<string>;
-  pairStats: [string, number, number][];
+  /** key, longLived, remainingSum, timed, idleLong, idleSum, idleMin */
+  pairStats: [string, number, number, number, number, number, number][];
   establishedRemainingHours: Float64Array;
+  unrepliedServices: ServiceTallyState;
+  repliedServices: TopKState<string>;
+  timeWaitServices: ServiceTallyState;
+  natBackends: TopKState<string>;
+  /** key, unreplied, remainingSum */
+  backendStats: [string, number, number][];
 }
 
 /** One pass over a table: every breakdown, top list, distinct count and detector signal at once. */
@@ -117,23 +149,35 @@ export class TableAggregator {
   readonly srcPrefix: TopK<AddressKey>;
   readonly groups: TopK<string> | null;
   // Detector signals.
-  readonly scan = new TopK<AddressKey>(4096);
+  readonly scan = new TopK<AddressKey>(SIGNAL_CAPACITY);
   readonly scanSpread = new Map<AddressKey, SourceSpread>();
   readonly udpUnrepliedDport = new Float64Array(65536);
   readonly hllUdpUnrepliedSrc = new HyperLogLog(12);
   readonly reflectionSport = new Float64Array(REFLECTION_PORTS.length);
-  readonly reflectionSrc = new TopK<AddressKey>(4096);
-  readonly established = new TopK<string>(4096);
+  readonly reflectionSrc = new TopK<AddressKey>(SIGNAL_CAPACITY);
+  readonly established = new TopK<string>(SIGNAL_CAPACITY);
   readonly pairStats = new Map<string, PairStats>();
   readonly establishedRemainingHours = new Float64Array(ESTABLISHED_HOUR_BUCKETS);
+  readonly establishedTimeoutSeconds: number;
+  /** UNREPLIED tcp/udp entries by service (serviceKey) and by service and source. */
+  readonly unrepliedServices = new ServiceTally();
+  /** tcp/udp entries that saw a reply, by service: what an unreplied service did answer. */
+  readonly repliedServices = new TopK<string>(SIGNAL_CAPACITY);
+  /** TIME_WAIT entries by service (tcp) and by service and source. */
+  readonly timeWaitServices = new ServiceTally();
+  /** DNAT'd tcp/udp entries keyed "proto vip port backend backendPort". */
+  readonly natBackends = new TopK<string>(SIGNAL_CAPACITY);
+  readonly backendStats = new Map<string, BackendStats>();
 
   constructor(readonly options: AggregatorOptions) {
+    this.establishedTimeoutSeconds = options.establishedTimeoutSeconds ?? DEFAULT_ESTABLISHED_TIMEOUT_SECONDS;
     this.src = new TopK(options.capacity);
     this.dst = new TopK(options.capacity);
     this.srcPrefix = new TopK(options.capacity);
     this.groups = options.groupBy && options.groupBy.length > 0 ? new TopK(options.capacity) : null;
     this.scan.onEvict = (key) => this.scanSpread.delete(key);
     this.established.onEvict = (key) => this.pairStats.delete(key);
+    this.natBackends.onEvict = (key) => this.backendStats.delete(key);
   }
 
   add(entry: ConntrackEntry): void {
@@ -147,7 +191,8 @@ export class TableAggregator {
     tally.entries++;
 
     this.flags[entry.flags & 15]!++;
-    this.nat[NAT_INDEX[natKind(entry)]]!++;
+    const nat = NAT_INDEX[natKind(entry)];
+    this.nat[nat]!++;
     this.zones.add(Math.max(entry.zone, 0));
     this.marks.add(Math.max(entry.mark, 0));
 
@@ -176,6 +221,31 @@ export class TableAggregator {
     if (unreplied || (protoNum === 6 && entry.state === 'SYN_SENT')) this.addScanSignal(entry, dstHash);
     if (protoNum === 17 && unreplied) this.addUdpSignal(entry, srcHash);
     if (protoNum === 6 && entry.state === 'ESTABLISHED') this.addEstablished(entry);
+    if (protoNum === 6 || protoNum === 17) this.addServiceSignals(entry, unreplied, nat, srcHash);
+  }
+
+  /** The class-conditional tallies of a tcp/udp entry: its keys are built only for the classes it is in. */
+  private addServiceSignals(entry: ConntrackEntry, unreplied: boolean, nat: number, srcHash: number): void {
+    const { orig } = entry;
+    const service = serviceKey(entry.protoNum, orig.dst, orig.dport);
+    if (unreplied) this.unrepliedServices.add(service, orig.src, srcHash);
+    else this.repliedServices.add(service);
+    if (entry.protoNum === 6 && entry.state === 'TIME_WAIT')
+      this.timeWaitServices.add(service, orig.src, srcHash);
+    if (nat >= NAT_INDEX.dnat) this.addNatBackend(entry, service, unreplied);
+  }
+
+  private addNatBackend(entry: ConntrackEntry, service: string, unreplied: boolean): void {
+    const { reply } = entry;
+    const key = `${service} ${formatAddress(reply.src)} ${reply.sport}`;
+    this.natBackends.add(key);
+    let stats = this.backendStats.get(key);
+    if (!stats) {
+      stats = { unreplied: 0, remainingSum: 0 };
+      this.backendStats.set(key, stats);
+    }
+    if (unreplied) stats.unreplied++;
+    stats.remainingSum += Math.max(entry.timeoutSeconds, 0);
   }
 
   private stateTally(state: string): StateTally {
@@ -220,12 +290,20 @@ export class TableAggregator {
     this.established.add(key);
     let stats = this.pairStats.get(key);
     if (!stats) {
-      stats = { longLived: 0, remainingSum: 0 };
+      stats = { longLived: 0, remainingSum: 0, timed: 0, idleLong: 0, idleSum: 0, idleMin: Infinity };
       this.pairStats.set(key, stats);
     }
     const remaining = Math.max(entry.timeoutSeconds, 0);
     stats.remainingSum += remaining;
     if (remaining > LONG_REMAINING_SECONDS) stats.longLived++;
+    if (entry.timeoutSeconds >= 0) {
+      // The kernel re-arms the timer to the full timeout on every packet (nf_conntrack_proto_tcp.c).
+      const idle = Math.max(this.establishedTimeoutSeconds - remaining, 0);
+      stats.timed++;
+      stats.idleSum += idle;
+      if (idle >= IDLE_LONG_SECONDS) stats.idleLong++;
+      if (idle < stats.idleMin) stats.idleMin = idle;
+    }
     this.establishedRemainingHours[Math.min(Math.floor(remaining / 3600), ESTABLISHED_HOUR_BUCKETS - 1)]!++;
   }
 
@@ -259,8 +337,21 @@ export class TableAggregator {
       reflectionSport: this.reflectionSport,
       reflectionSrc: this.reflectionSrc.toState(),
       established: this.established.toState(),
-      pairStats: [...this.pairStats].map(([key, stats]) => [key, stats.longLived, stats.remainingSum]),
+      pairStats: [...this.pairStats].map(([key, s]) => [
+        key,
+        s.longLived,
+        s.remainingSum,
+        s.timed,
+        s.idleLong,
+        s.idleSum,
+        s.idleMin,
+      ]),
       establishedRemainingHours: this.establishedRemainingHours,
+      unrepliedServices: this.unrepliedServices.toState(),
+      repliedServices: this.repliedServices.toState(),
+      timeWaitServices: this.timeWaitServices.toState(),
+      natBackends: this.natBackends.toState(),
+      backendStats: [...this.backendStats].map(([key, s]) => [key, s.unreplied, s.remainingSum]),
     };
   }
 
@@ -295,6 +386,15 @@ export class TableAggregator {
     this.dst.mergeState(other.dst);
     this.srcPrefix.mergeState(other.srcPrefix);
     if (this.groups && other.groups) this.groups.mergeState(other.groups);
+    this.mergeSignals(other, addLarge, mergeSketch);
+  }
+
+  /** The detector signals of merge(). */
+  private mergeSignals(
+    other: AggregatorState,
+    addLarge: (target: Float64Array, source: Float64Array) => void,
+    mergeSketch: (target: HyperLogLog, registers: Uint8Array) => void,
+  ): void {
     for (const [key, ports, hosts] of other.scanSpread) {
       const mine = this.scanSpread.get(key);
       if (mine) {
@@ -312,15 +412,30 @@ export class TableAggregator {
     mergeSketch(this.hllUdpUnrepliedSrc, other.hllUdpUnrepliedSrc);
     addInto(this.reflectionSport, other.reflectionSport);
     this.reflectionSrc.mergeState(other.reflectionSrc);
-    for (const [key, longLived, remainingSum] of other.pairStats) {
+    for (const [key, longLived, remainingSum, timed, idleLong, idleSum, idleMin] of other.pairStats) {
       const mine = this.pairStats.get(key);
       if (mine) {
         mine.longLived += longLived;
         mine.remainingSum += remainingSum;
-      } else this.pairStats.set(key, { longLived, remainingSum });
+        mine.timed += timed;
+        mine.idleLong += idleLong;
+        mine.idleSum += idleSum;
+        mine.idleMin = Math.min(mine.idleMin, idleMin);
+      } else this.pairStats.set(key, { longLived, remainingSum, timed, idleLong, idleSum, idleMin });
     }
     this.established.mergeState(other.established);
     addInto(this.establishedRemainingHours, other.establishedRemainingHours);
+    this.unrepliedServices.merge(other.unrepliedServices);
+    this.repliedServices.mergeState(other.repliedServices);
+    this.timeWaitServices.merge(other.timeWaitServices);
+    for (const [key, unreplied, remainingSum] of other.backendStats) {
+      const mine = this.backendStats.get(key);
+      if (mine) {
+        mine.unreplied += unreplied;
+        mine.remainingSum += remainingSum;
+      } else this.backendStats.set(key, { unreplied, remainingSum });
+    }
+    this.natBackends.mergeState(other.natBackends);
   }
 }
 

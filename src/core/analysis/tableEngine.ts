@@ -13,7 +13,13 @@ import {
 } from './engineAbi.js';
 import { type AddressKey, formatIPv6Groups, ipv4ToString } from '../table/address.js';
 import { MAX_LINE_BYTES } from '../table/entryStream.js';
-import { TIMEOUT_BUCKETS, type AggregatorState } from './tableAggregator.js';
+import type { ServiceTallyState } from './serviceTally.js';
+import {
+  type AggregatorOptions,
+  type AggregatorState,
+  DEFAULT_ESTABLISHED_TIMEOUT_SECONDS,
+  TIMEOUT_BUCKETS,
+} from './tableAggregator.js';
 import type { TopKState } from './topK.js';
 
 /**
@@ -26,7 +32,7 @@ import type { TopKState } from './topK.js';
 interface EngineExports {
   memory: WebAssembly.Memory;
   abi_version?(): number;
-  engine_init(capacity: number): number;
+  engine_init(capacity: number, establishedTimeoutSeconds: number): number;
   input_buffer(bytes: number): number;
   scan(start: number, end: number): number;
   record_output_init(count: number): number;
@@ -45,7 +51,7 @@ interface EngineExports {
 }
 
 /** How the reference keys a top list: see topState. */
-type KeyKind = 'address' | 'prefix' | 'number' | 'pair';
+type KeyKind = 'address' | 'prefix' | 'number' | 'pair' | 'service' | 'serviceSource' | 'backend';
 /**
  * The input buffer: the partial line carried over from the previous read ends at TAIL_ROOM, where
  * each read's bytes start, 16-byte aligned. Aligned copies matter for reads from shared memory
@@ -66,7 +72,8 @@ export interface FallbackSink {
 
 /**
  * Parse-only mode, for the parse thread of a pipelined run: records go to `onRecords` (at most
- * `perCall` at a time, a view valid during the call) instead of being counted.
+ * `perCall` at a time, a view valid during the call) instead of being counted. `perCall` is at
+ * least the engine's batch of 128 records, which it writes whole.
  */
 export interface RecordOutput {
   perCall: number;
@@ -89,7 +96,10 @@ export class TableEngine {
 
   constructor(
     module: WebAssembly.Module,
-    capacity: number,
+    {
+      capacity,
+      establishedTimeoutSeconds,
+    }: Pick<AggregatorOptions, 'capacity' | 'establishedTimeoutSeconds'>,
     private readonly fallback: FallbackSink,
     private readonly output?: RecordOutput,
   ) {
@@ -101,7 +111,10 @@ export class TableEngine {
         'refused',
         `native/table-engine.wasm does not match this build (engine ABI ${abiText(abi)}, not ${abiText(ENGINE_ABI_VERSION)}): run npm run build:engine`,
       );
-    this.input = this.wasm.engine_init(capacity) ? this.wasm.input_buffer(TAIL_ROOM + READ_ROOM + 16) : 0;
+    const timeout = establishedTimeoutSeconds ?? DEFAULT_ESTABLISHED_TIMEOUT_SECONDS;
+    this.input = this.wasm.engine_init(capacity, timeout)
+      ? this.wasm.input_buffer(TAIL_ROOM + READ_ROOM + 16)
+      : 0;
     this.recordOutput = output && this.input ? this.wasm.record_output_init(output.perCall) : 0;
     if (this.input === 0 || (output && this.recordOutput === 0))
       throw new CtdoctorError(
@@ -301,6 +314,7 @@ export class TableEngine {
     const entries = wasm.entry_count();
     const scan = this.topState(TOP.scan, 'address') as TopKState<AddressKey>;
     const established = this.topState(TOP.established, 'pair') as TopKState<string>;
+    const natBackends = this.topState(TOP.natBackends, 'backend') as TopKState<string>;
 
     return {
       entries,
@@ -329,6 +343,15 @@ export class TableEngine {
       established,
       pairStats: this.pairStats(established),
       establishedRemainingHours: f64(RESULT.establishedHours, ESTABLISHED_HOUR_BUCKETS),
+      unrepliedServices: this.serviceTally(
+        TOP.unrepliedServices,
+        TOP.unrepliedSources,
+        RESULT.unrepliedSketches,
+      ),
+      repliedServices: this.topState(TOP.repliedServices, 'service') as TopKState<string>,
+      timeWaitServices: this.serviceTally(TOP.timeWaitServices, TOP.timeWaitSources, RESULT.timeWaitSketches),
+      natBackends,
+      backendStats: this.backendStats(natBackends),
     };
   }
 
@@ -375,17 +398,59 @@ export class TableEngine {
     const buffer = this.wasm.memory.buffer;
     const longLived = new Float64Array(buffer, this.wasm.result(RESULT.pairLongLived));
     const remainingSum = new Float64Array(buffer, this.wasm.result(RESULT.pairRemainingSum));
+    const f64 = (what: number) => new Float64Array(buffer, this.wasm.result(what));
+    const timed = f64(RESULT.pairTimed);
+    const idleLong = f64(RESULT.pairIdleLong);
+    const idleSum = f64(RESULT.pairIdleSum);
+    const idleMin = f64(RESULT.pairIdleMin);
     const pairStats: AggregatorState['pairStats'] = [];
     this.forAttached(TOP.established, (slot, index) => {
-      pairStats.push([established.keys[slot]!, longLived[index]!, remainingSum[index]!]);
+      pairStats.push([
+        established.keys[slot]!,
+        longLived[index]!,
+        remainingSum[index]!,
+        timed[index]!,
+        idleLong[index]!,
+        idleSum[index]!,
+        idleMin[index]!,
+      ]);
     });
     return pairStats;
+  }
+
+  /** A class's services, their distinct-source sketches and its (service, source) list. */
+  private serviceTally(services: number, sources: number, sketches: number): ServiceTallyState {
+    const state = this.topState(services, 'service') as TopKState<string>;
+    const registers = new Uint8Array(this.wasm.memory.buffer, this.wasm.result(sketches));
+    const attached: [string, Uint8Array][] = [];
+    this.forAttached(services, (slot, index) => {
+      const base = index * SPREAD_REGISTERS;
+      attached.push([state.keys[slot]!, registers.slice(base, base + SPREAD_REGISTERS)]);
+    });
+    return {
+      services: state,
+      sketches: attached,
+      sources: this.topState(sources, 'serviceSource') as TopKState<string>,
+    };
+  }
+
+  /** Unreplied entries and the sum of remaining timeouts of each DNAT backend still in the top list. */
+  private backendStats(backends: TopKState<string>): AggregatorState['backendStats'] {
+    const buffer = this.wasm.memory.buffer;
+    const unreplied = new Float64Array(buffer, this.wasm.result(RESULT.backendUnreplied));
+    const remainingSum = new Float64Array(buffer, this.wasm.result(RESULT.backendRemainingSum));
+    const stats: AggregatorState['backendStats'] = [];
+    this.forAttached(TOP.natBackends, (slot, index) => {
+      stats.push([backends.keys[slot]!, unreplied[index]!, remainingSum[index]!]);
+    });
+    return stats;
   }
 
   /**
    * A top list's keys as the reference keys them: IPv4 addresses and /24 prefixes as signed
    * integers, zones and marks as unsigned ones, IPv6 addresses and /64 prefixes as RFC 5952 text,
-   * client/server/port pairs as "client server port". All one-word keys stay a typed array.
+   * client/server/port pairs as "client server port", services, their sources and DNAT backends as
+   * serviceTally.ts and tableAggregator.ts write them. All one-word keys stay a typed array.
    */
   private topState(which: number, kind: KeyKind): TopKState<number | string> {
     const { wasm } = this;
@@ -400,7 +465,7 @@ export class TableEngine {
       counts: new Uint32Array(buffer, field('counts'), size),
       errors: new Uint32Array(buffer, field('errors'), size),
     };
-    const oneWord = kind !== 'pair' && field('wideKeys') === 0;
+    const oneWord = (kind === 'address' || kind === 'prefix' || kind === 'number') && field('wideKeys') === 0;
     if (oneWord)
       return { ...state, keys: kind === 'number' ? words : new Int32Array(buffer, field('words'), size) };
     const restStride = field('restStride');
@@ -436,8 +501,25 @@ function addressText(words: ArrayLike<number>, from: number, wordCount: number):
   return wordCount === 1 ? ipv4ToString(words[from]!) : formatIPv6Groups(groupsOf(words, from));
 }
 
+/**
+ * A service's words (table-engine.c service_key, add_nat_backend): proto << 16 | port, then for a
+ * backend its port, then the addresses, one word each for IPv4, four for IPv6.
+ */
+function serviceText(kind: 'service' | 'serviceSource' | 'backend', words: readonly number[]): string {
+  const proto = words[0]! >>> 16;
+  const port = words[0]! & 0xffff;
+  const from = kind === 'backend' ? 2 : 1;
+  const addresses = kind === 'service' ? 1 : 2;
+  const wide = words.length - from === 4 * addresses ? 4 : 1;
+  const service = `${proto} ${addressText(words, from, wide)} ${port}`;
+  if (kind === 'service') return service;
+  const second = addressText(words, from + wide, wide);
+  return kind === 'serviceSource' ? `${service} ${second}` : `${service} ${second} ${words[1]!}`;
+}
+
 /** The reference's key for a multi-word engine key (see topState). */
 function keyText(kind: KeyKind, words: readonly number[]): number | string {
+  if (kind === 'service' || kind === 'serviceSource' || kind === 'backend') return serviceText(kind, words);
   if (words.length === 1) return kind === 'number' ? words[0]! : words[0]! | 0;
   if (kind === 'prefix') return `${formatIPv6Groups([...groupsOf([words[0]!, words[1]!, 0, 0], 0)])}/64`;
   if (kind === 'pair') {

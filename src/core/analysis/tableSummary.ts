@@ -2,6 +2,7 @@ import { type AddressKey, formatAddress, formatPrefix } from '../table/address.j
 import { protocolName } from '../table/entry.js';
 import { REFLECTION_PORTS, TIMEOUT_BUCKETS, type TableAggregator, flagTotals } from './tableAggregator.js';
 import { largestIndexes } from './largestIndexes.js';
+import type { ServiceTally } from './serviceTally.js';
 import type { TopItem, TopK } from './topK.js';
 
 export interface RankedKey {
@@ -240,11 +241,13 @@ function tableSignals(agg: TableAggregator, flags: Record<string, number>, limit
     },
     establishedPairs: establishedPairs(agg, limit),
     establishedRemainingHours: Array.from(agg.establishedRemainingHours),
-    // The class-conditional tallies (#13.1) fill these.
-    establishedTimeoutSeconds: 432000,
-    unrepliedServices: [],
-    timeWaitServices: [],
-    natBackends: [],
+    establishedTimeoutSeconds: agg.establishedTimeoutSeconds,
+    unrepliedServices: serviceClasses(agg.unrepliedServices, limit).map(([key, service]) => ({
+      ...service,
+      answered: agg.repliedServices.countOf(key),
+    })),
+    timeWaitServices: serviceClasses(agg.timeWaitServices, limit).map(([, service]) => service),
+    natBackends: natBackends(agg, limit),
   };
 }
 
@@ -274,9 +277,73 @@ function establishedPairs(agg: TableAggregator, limit: number): EstablishedPair[
       entries: count,
       longLived: stats?.longLived ?? 0,
       meanRemainingSeconds: stats && count > 0 ? Math.round(stats.remainingSum / count) : 0,
-      idleLong: 0,
-      meanIdleSeconds: 0,
-      minIdleSeconds: 0,
+      idleLong: stats?.idleLong ?? 0,
+      meanIdleSeconds: stats && stats.timed > 0 ? Math.round(stats.idleSum / stats.timed) : 0,
+      minIdleSeconds: stats && stats.timed > 0 ? stats.idleMin : 0,
+    };
+  });
+}
+
+/** `address:port`, an IPv6 address in brackets. */
+const endpoint = (address: string, port: number | string) =>
+  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+
+/**
+ * The `limit` busiest services of a class, each with its own busiest sources. Distinct sources are
+ * counted from the (service, source) list while it is exact, else from the service's sketch, which
+ * misses only its first few entries (never below the sources the list does hold).
+ */
+function serviceClasses(tally: ServiceTally, limit: number): [string, ServiceClass][] {
+  const services = tally.services.top(limit);
+  const shares = new Map(services.map(({ key }) => [key, [] as SourceShare[]]));
+  const held = new Map<string, number>();
+  for (const { key, count, error } of tally.sources.top(tally.sources.size)) {
+    const cut = key.lastIndexOf(' ');
+    const service = key.slice(0, cut);
+    const list = shares.get(service);
+    if (!list) continue;
+    held.set(service, (held.get(service) ?? 0) + 1);
+    if (list.length >= limit) continue;
+    const source = key.slice(cut + 1);
+    list.push(error > 0 ? { source, entries: count, error } : { source, entries: count });
+  }
+  return services.map(({ key, count, error }) => {
+    const [protoNum = '0', destination = '', port = '0'] = key.split(' ');
+    const proto = protocolName(Number(protoNum));
+    const sources = held.get(key) ?? 0;
+    const sketch = tally.sketches.get(key)?.estimate() ?? 0;
+    const row: ServiceClass = {
+      service: `${endpoint(destination, port)}/${proto}`,
+      proto,
+      destination,
+      port: Number(port),
+      entries: count,
+      ...(error > 0 ? { error } : {}),
+      distinctSources: tally.sources.exact ? sources : Math.min(count, Math.max(sources, sketch)),
+      topSources: shares.get(key)!,
+    };
+    return [key, row];
+  });
+}
+
+/** The busiest DNAT'd (service, backend) pairs, how many their backend never answered, their mean timeout left. */
+function natBackends(agg: TableAggregator, limit: number): NatBackend[] {
+  return agg.natBackends.top(limit).map(({ key, count, error }) => {
+    const [protoNum = '0', vip = '', port = '0', backendAddress = '', backendPort = '0'] = key.split(' ');
+    const proto = protocolName(Number(protoNum));
+    const stats = agg.backendStats.get(key);
+    return {
+      service: `${endpoint(vip, port)}/${proto}`,
+      backend: endpoint(backendAddress, backendPort),
+      proto,
+      vip,
+      port: Number(port),
+      backendAddress,
+      backendPort: Number(backendPort),
+      entries: count,
+      ...(error > 0 ? { error } : {}),
+      unreplied: stats?.unreplied ?? 0,
+      meanRemainingSeconds: stats && count > 0 ? Math.round(stats.remainingSum / count) : 0,
     };
   });
 }

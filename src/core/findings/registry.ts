@@ -15,9 +15,11 @@ import { unreadableNamespaceRule } from './doctor/unreadableNamespace.js';
 import { unusedHelperRule } from './doctor/unusedHelper.js';
 import { zonesRule } from './doctor/zones.js';
 import type { FindingKind } from './findingKind.js';
+import { deadUpstreamRule } from './table/deadUpstream.js';
 import { establishedLeakRule } from './table/establishedLeak.js';
 import { natHeavyRule } from './table/natHeavy.js';
 import { portScanRule } from './table/portScan.js';
+import { staleNatRule } from './table/staleNat.js';
 import type { TableRule } from './table/tableReadings.js';
 import { timeWaitPileRule } from './table/timeWaitPile.js';
 import { udpFloodRule } from './table/udpFlood.js';
@@ -36,9 +38,11 @@ export const TABLE_RULES: readonly TableRule[] = [
   portScanRule,
   udpFloodRule,
   udpReflectionRule,
+  deadUpstreamRule,
+  staleNatRule,
   timeWaitPileRule,
   establishedLeakRule,
-  unrepliedHeavyRule, // after the scan and flood rules: it steps back when they explain the entries
+  unrepliedHeavyRule, // after the scan, flood, dead-upstream and stale-nat rules: it steps back when they explain the entries
   unknownProtocolRule,
   natHeavyRule,
 ];

@@ -20,6 +20,9 @@ describe('nat-heavy rule', () => {
     assert.equal(finding!.severity, 'info');
     assert.equal(finding!.evidence.snat, 250);
     assert.equal(finding!.evidence.dnat, 250);
+    // The captured DNAT: 10.1.1.1 → 10.2.2.3:80, translated to the backend 10.8.8.8:8080.
+    assert.equal(finding!.evidence.dnatServices, '10.2.2.3:80/tcp 250 (1 backend)');
+    assert.match(finding!.advice, /the busiest DNAT'd services: 10\.2\.2\.3:80\/tcp 250 \(1 backend\)/);
     assertDocumentedTableFinding(natHeavyRule.kinds, finding!);
   });
 

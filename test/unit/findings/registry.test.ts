@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { detectTableFindings } from '../../../src/core/analysis/tableDetectors.js';
 import { buildDoctorFindings } from '../../../src/core/doctor/doctorFindings.js';
@@ -20,6 +22,7 @@ import {
   summarize,
   tableEntries,
 } from '../../support/findings.js';
+import { SCHEMA_DIR } from '../../support/schemas.js';
 
 const tableKinds = TABLE_RULES.flatMap((rule) => rule.kinds);
 
@@ -33,6 +36,12 @@ describe('the finding registry', () => {
       for (const field of ['when', 'severity', 'advice'] as const)
         assert.ok(kind[field].length > 0, `${kind.id}: no ${field}`);
     }
+  });
+
+  it("analyze's JSON schema takes every table kind, and no other", () => {
+    const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, 'analyze.v1.schema.json'), 'utf8'));
+    const kinds: string[] = schema.definitions.finding.properties.kind.enum;
+    assert.deepEqual([...kinds].sort(), [...new Set(tableKinds.map((kind) => kind.id))].sort());
   });
 
   it('reads its own notation: <name> is any text, [ … ] is optional', () => {

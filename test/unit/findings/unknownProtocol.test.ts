@@ -20,6 +20,7 @@ describe('invalid-or-unknown rule', () => {
     const entries = [...healthy, ...Array.from({ length: 120 }, () => unknown).flat()];
     const [finding] = unknownProtocolRule.detect(tableReadings(summarize(entries)));
     assert.equal(finding!.evidence.entries, 120 * unknown.length);
+    assert.equal(finding!.evidence.protocols, `unknown(99) ${120 * unknown.length}`);
     assert.equal(finding!.severity, 'warn');
     assertDocumentedTableFinding(unknownProtocolRule.kinds, finding!);
   });

@@ -17,24 +17,28 @@ export const UNKNOWN_PROTOCOL: FindingKind = {
   subject: 'unknown protocols',
   when: `entries of protocols without a conntrack tracker hold ≥ ${asPercent(UNKNOWN_PROTOCOL_THRESHOLDS.minShare)} of the table (and ≥ ${MIN_ENTRIES})`,
   severity: 'warn',
-  evidence: ['entries', 'shareOfTable'],
+  evidence: ['entries', 'shareOfTable', 'protocols'],
   advice: `Entries use protocols conntrack tracks generically (nf_conntrack_generic_timeout, ${KERNEL_DEFAULT_TIMEOUTS.generic_timeout} s by default): tunnels or odd traffic. NOTRACK them if they need no state, or shorten the generic timeout.`,
   commands: COMMANDS,
 };
 
 function detectUnknownProtocol(readings: TableReadings): Finding[] {
   const { summary } = readings;
-  const unknown = Object.entries(summary.by.proto)
-    .filter(([name]) => name.startsWith('unknown'))
-    .reduce((sum, [, count]) => sum + count, 0);
+  const protocols = Object.entries(summary.by.proto).filter(([name]) => name.startsWith('unknown'));
+  const unknown = protocols.reduce((sum, [, count]) => sum + count, 0);
   if (!enoughEntries(readings, unknown, UNKNOWN_PROTOCOL_THRESHOLDS.minShare)) return [];
   return [
     {
       kind: UNKNOWN_PROTOCOL.id,
       severity: 'warn',
       subject: 'unknown protocols',
-      evidence: { entries: unknown, shareOfTable: percent(unknown, summary.entries) },
-      advice: `${unknown} entries use protocols conntrack tracks generically (nf_conntrack_generic_timeout, ${KERNEL_DEFAULT_TIMEOUTS.generic_timeout} s by default): tunnels or odd traffic. NOTRACK them if they need no state, or shorten the generic timeout.`,
+      evidence: {
+        entries: unknown,
+        shareOfTable: percent(unknown, summary.entries),
+        // by.proto is sorted, largest first; the numbers are /etc/protocols ones (4 IPIP, 50 ESP, …).
+        protocols: protocols.map(([name, count]) => `${name} ${count}`).join(', '),
+      },
+      advice: `${unknown} entries (${protocols.map(([name]) => name).join(', ')}) use protocols conntrack tracks generically (nf_conntrack_generic_timeout, ${KERNEL_DEFAULT_TIMEOUTS.generic_timeout} s by default): tunnels or odd traffic. NOTRACK them if they need no state, or shorten the generic timeout.`,
       commands: [...COMMANDS],
     },
   ];
