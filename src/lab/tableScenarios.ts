@@ -239,7 +239,7 @@ export const TABLE_SCENARIOS: TableScenario[] = [
   },
   {
     name: 'stale-nat',
-    description: 'UDP clients pinned by DNAT to a backend that never answers',
+    description: 'UDP clients pinned by DNAT to a backend that stopped answering',
     make: makeStaleNat,
     expected: [
       [
