@@ -8,10 +8,12 @@
  * the healthy tables' findings above info. `unreplied-heavy` beside an expected finding is its
  * companion and not scored (COMPANION_KINDS); on a healthy table it counts like any other.
  * Exits 1 when any scenario is not named exactly or a healthy table has a finding above info.
+ * `--engine typescript` scores the reference parser instead of the WebAssembly engine users run.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AnalysisEngine } from '../src/core/analysis/analysisRun.js';
 import {
   CORPUS_FORMATS,
   type CorpusTruth,
@@ -25,11 +27,18 @@ import {
 
 const CORPUS = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'test', 'fixtures', 'corpus');
 
+const engineIndex = process.argv.indexOf('--engine');
+const engine = engineIndex > 0 ? (process.argv[engineIndex + 1] as AnalysisEngine) : undefined;
+if (engine !== undefined && engine !== 'wasm' && engine !== 'typescript')
+  throw new Error(`--engine wasm|typescript, not ${engine}`);
+
 const truth = JSON.parse(readFileSync(join(CORPUS, 'truth.json'), 'utf8')) as CorpusTruth;
 const scores: ScenarioScore[] = [];
+const enginesRun = new Set<string>();
 for (const [name, scenario] of Object.entries(truth.scenarios)) {
   for (const format of CORPUS_FORMATS) {
-    const report = await analyzeSavedTable(join(CORPUS, corpusFile(name, format)));
+    const report = await analyzeSavedTable(join(CORPUS, corpusFile(name, format)), engine);
+    enginesRun.add(report.engine);
     scores.push(scoreScenario(`${name} (${format})`, scenario, report.findings));
   }
 }
@@ -51,7 +60,7 @@ const row = (cells: (string | number)[]) =>
   cells.map((cell, i) => String(cell).padEnd(i === 0 ? 20 : 10)).join('');
 
 process.stdout.write(
-  `corpus: ${Object.keys(truth.scenarios).length} scenarios × ${CORPUS_FORMATS.length} formats\n\n`,
+  `corpus: ${Object.keys(truth.scenarios).length} scenarios × ${CORPUS_FORMATS.length} formats, engine ${[...enginesRun].join(', ')}\n\n`,
 );
 for (const score of scores)
   process.stdout.write(`${score.exact ? 'ok  ' : 'FAIL'} ${score.name}: ${describe(score)}\n`);

@@ -69,4 +69,17 @@ const ordered = Object.fromEntries(
 await writeFile(TRUTH, `${JSON.stringify({ scenarios: ordered }, null, 2)}\n`);
 // In the layout the linter checks (short arrays on one line), so a re-made corpus lints clean.
 execFileSync(join(REPO, 'node_modules', '.bin', 'biome'), ['format', '--write', TRUTH], { stdio: 'ignore' });
+await writeFile(
+  join(CORPUS, 'README'),
+  [
+    'Made on the real kernel by scripts/make-corpus.ts (`npm run corpus`): each scenario of',
+    'src/lab/tableScenarios.ts in a fresh lab namespace (loopback traffic only), its table captured right',
+    'after, as /proc/net/nf_conntrack prints it (<name>.procfs.txt.gz) and as `conntrack -L` does',
+    '(<name>.conntrack.txt.gz). truth.json: what the analysis must name (kind, subject, offenders);',
+    '`healthy` tables must yield nothing above info. Scored by `npm run bench:accuracy` and test/unit/corpus.test.ts.',
+    '',
+    ...CORPUS_SCENARIOS.map((scenario) => `${scenario.name}: ${scenario.description}`),
+    '',
+  ].join('\n'),
+);
 process.stdout.write(`corpus written to ${CORPUS}\n`);

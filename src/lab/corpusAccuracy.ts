@@ -1,3 +1,4 @@
+import type { AnalysisEngine } from '../core/analysis/analysisRun.js';
 import type { Finding } from '../core/analysis/findings.js';
 import { type AnalysisReport, buildAnalysisReport } from '../core/reports/analysisReport.js';
 import { openTableFile } from '../host/tableSource.js';
@@ -136,10 +137,12 @@ export function scoreKinds(scores: ScenarioScore[]): KindScore[] {
 
 /**
  * A saved table analysed exactly as `ctdoctor analyze FILE` does (gzip read as such): the one
- * dispatcher, then the report builder, with no live settings (a dump has none).
+ * dispatcher, then the report builder, with no live settings (a dump has none). `engine`
+ * `typescript` forces the reference parser, as CTDOCTOR_ENGINE=typescript does; by default the
+ * WebAssembly engine runs, as for a user.
  */
-export async function analyzeSavedTable(path: string): Promise<AnalysisReport> {
+export async function analyzeSavedTable(path: string, engine?: AnalysisEngine): Promise<AnalysisReport> {
   const source = await openTableFile(path);
-  const run = await analyzeSource(source, { capacity: 32768 });
+  const run = await analyzeSource(source, { capacity: 32768, ...(engine ? { engine } : {}) });
   return buildAnalysisReport(run, source, { limit: 10, context: {} });
 }

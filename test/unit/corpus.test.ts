@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { AnalysisEngine } from '../../src/core/analysis/analysisRun.js';
 import type { Finding } from '../../src/core/analysis/findings.js';
 import {
   CORPUS_FORMATS,
+  type CorpusFormat,
   type CorpusTruth,
   analyzeSavedTable,
   corpusFile,
@@ -20,8 +22,13 @@ import { fixture } from '../support/paths.js';
  * speaks above info on a healthy table fails here.
  */
 const truth = JSON.parse(readFileSync(fixture('corpus', 'truth.json'), 'utf8')) as CorpusTruth;
-const findingsOf = async (name: string, format: (typeof CORPUS_FORMATS)[number]) =>
-  (await analyzeSavedTable(fixture('corpus', corpusFile(name, format)))).findings;
+async function findingsOf(name: string, format: CorpusFormat, engine: AnalysisEngine = 'wasm') {
+  const report = await analyzeSavedTable(fixture('corpus', corpusFile(name, format)), engine);
+  assert.equal(report.engine, engine, 'the engine asked for ran');
+  return report.findings;
+}
+/** The engine users run and the reference it is held to: a rule must name the same on both. */
+const ENGINES: AnalysisEngine[] = ['wasm', 'typescript'];
 
 describe('the labelled corpus', () => {
   it('is what the scenarios say (re-make it with `npm run corpus` after changing one) and stays small', () => {
@@ -40,12 +47,17 @@ describe('the labelled corpus', () => {
   });
 
   for (const [name, scenario] of Object.entries(truth.scenarios)) {
+    const what = scenario.expected.map((e) => `${e.kind} ${e.subject}`).join(', ') || 'nothing above info';
     for (const format of CORPUS_FORMATS) {
-      const what = scenario.expected.map((e) => `${e.kind} ${e.subject}`).join(', ') || 'nothing above info';
-      it(`${name} (${format}) → ${what}`, async () => {
-        const score = scoreScenario(name, scenario, await findingsOf(name, format));
-        assert.ok(score.exact, JSON.stringify({ named: score.named, unexpected: score.unexpected }, null, 1));
-      });
+      for (const engine of ENGINES) {
+        it(`${name} (${format}, ${engine}) → ${what}`, async () => {
+          const score = scoreScenario(name, scenario, await findingsOf(name, format, engine));
+          assert.ok(
+            score.exact,
+            JSON.stringify({ named: score.named, unexpected: score.unexpected }, null, 1),
+          );
+        });
+      }
     }
   }
 });
