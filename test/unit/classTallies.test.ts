@@ -76,6 +76,22 @@ describe('class-conditional tallies on tables captured from the real kernel', ()
   }
 });
 
+describe('distinct sources', () => {
+  it('are counted exactly while the (service, source) list is, not estimated by the sketch', () => {
+    // The udp-flood capture's first entry, twice from each of 2000 sources: the 256-register
+    // sketch says 2026 there.
+    const [template] = entriesOf('udp-flood.procfs.txt');
+    const entries = Array.from({ length: 4000 }, (_, i) => {
+      const entry = cloneEntry(template!);
+      entry.orig.src = entry.reply.dst = 0x7f100000 + (i % 2000);
+      return entry;
+    });
+    const [service] = signalsOf(entries).unrepliedServices;
+    assert.equal(service!.entries, 4000);
+    assert.equal(service!.distinctSources, 2000);
+  });
+});
+
 const pick = ({ idleLong, meanIdleSeconds, minIdleSeconds }: EstablishedPair) => ({
   idleLong,
   meanIdleSeconds,

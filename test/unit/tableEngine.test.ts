@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { TableEngine } from '../../src/core/analysis/tableEngine.js';
-import { TableAggregator } from '../../src/core/analysis/tableAggregator.js';
+import { IDLE_LONG_SECONDS, TableAggregator } from '../../src/core/analysis/tableAggregator.js';
 import { summarizeTable } from '../../src/core/analysis/tableSummary.js';
 import { CtdoctorError } from '../../src/core/errors.js';
 import { EntryStreamParser } from '../../src/core/table/entryStream.js';
@@ -208,6 +208,15 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
       const { counts } = await assertSameAnalysis(readFileSync(fixture('tables', name)));
       assert.ok(counts.entries > 0, name);
     }
+    // The pool's entries have 431999 s left: against this timeout each is idle exactly
+    // IDLE_LONG_SECONDS, the bound both engines must count as long.
+    const pool = await assertSameAnalysis(
+      readFileSync(fixture('tables', 'pool.procfs.txt')),
+      32768,
+      4 << 20,
+      431999 + IDLE_LONG_SECONDS,
+    );
+    assert.equal(pool.summary.signals.establishedPairs[0]!.idleLong, 300);
   });
 
   it('on random tables with garbage, evictions and arbitrary read sizes (property)', async () => {
