@@ -50,7 +50,7 @@ describe('class-conditional tallies on tables captured from the real kernel', ()
           port: 8080,
           entries: 300,
           distinctSources: 1,
-          topSources: [{ source: '127.0.0.1', entries: 300 }],
+          topSources: [{ source: '127.0.0.40', entries: 300 }],
         },
       ]);
       assert.deepEqual(signals.unrepliedServices, []);
@@ -58,18 +58,30 @@ describe('class-conditional tallies on tables captured from the real kernel', ()
 
     it(`pool (${format}): idle is the given established timeout minus the remaining one`, () => {
       const entries = entriesOf(`pool.${format}.txt`);
-      // Every entry of the capture has 431999 s left: touched a second before the dump.
-      assert.ok(entries.every((entry) => entry.timeoutSeconds === 431999));
+      // The capture's pool was aged with conntrack -U to ~3 h idle: its entries have a few
+      // seconds' spread of remaining timeouts, all far below the 5-day default.
+      const remaining = entries.map((entry) => entry.timeoutSeconds);
+      const freshest = Math.max(...remaining);
+      const idleAt = (timeout: number) => remaining.map((left) => Math.max(timeout - left, 0));
+      const mean = (values: number[]) => Math.round(values.reduce((sum, v) => sum + v, 0) / values.length);
+      assert.equal(entries.length, 300);
+      assert.ok(freshest < 432000 - 3 * IDLE_LONG_SECONDS);
       const pair = (timeout?: number) => signalsOf(entries, 10, timeout).establishedPairs[0]!;
-      assert.deepEqual(pick(pair()), { idleLong: 0, meanIdleSeconds: 1, minIdleSeconds: 1 });
-      assert.equal(signalsOf(entries).establishedTimeoutSeconds, 432000);
-      // Exactly IDLE_LONG_SECONDS idle is long; a timeout below the remaining one clamps to 0.
-      assert.deepEqual(pick(pair(431999 + IDLE_LONG_SECONDS)), {
+      assert.deepEqual(pick(pair()), {
         idleLong: 300,
-        meanIdleSeconds: IDLE_LONG_SECONDS,
+        meanIdleSeconds: mean(idleAt(432000)),
+        minIdleSeconds: 432000 - freshest,
+      });
+      assert.equal(signalsOf(entries).establishedTimeoutSeconds, 432000);
+      // Exactly IDLE_LONG_SECONDS idle is long; one second less is not (only the freshest entries
+      // fall below); a timeout below the remaining one clamps to 0.
+      assert.deepEqual(pick(pair(freshest + IDLE_LONG_SECONDS)), {
+        idleLong: 300,
+        meanIdleSeconds: mean(idleAt(freshest + IDLE_LONG_SECONDS)),
         minIdleSeconds: IDLE_LONG_SECONDS,
       });
-      assert.deepEqual(pick(pair(431999 + IDLE_LONG_SECONDS - 1)).idleLong, 0);
+      const freshestCount = remaining.filter((left) => left === freshest).length;
+      assert.equal(pick(pair(freshest + IDLE_LONG_SECONDS - 1)).idleLong, 300 - freshestCount);
       assert.deepEqual(pick(pair(3600)), { idleLong: 0, meanIdleSeconds: 0, minIdleSeconds: 0 });
       assert.equal(signalsOf(entries, 10, 86400).establishedTimeoutSeconds, 86400);
     });
