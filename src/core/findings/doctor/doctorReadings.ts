@@ -1,4 +1,4 @@
-import type { Finding as TableFinding, Severity } from '../../analysis/findings.js';
+import type { Finding as TableFinding } from '../../analysis/findings.js';
 import type { KernelLogSummary, TableFullSummary } from '../../doctor/kernelLog.js';
 import type { WorkloadIdentity } from '../../doctor/workloadIdentity.js';
 import type { KernelVersion } from '../../kernelInfo.js';
@@ -6,6 +6,7 @@ import type { InvalidLogging } from '../../conntrackSettings.js';
 import type { DriftRow } from '../../plan/persistDrift.js';
 import type { StatusReport } from '../../status.js';
 import type { FindingKind } from '../findingKind.js';
+import type { CounterFinding } from './counterFinding.js';
 
 /** What doctor knows, as plain data (the collectors fill it in). */
 export interface DoctorInput {
@@ -55,13 +56,8 @@ export interface DoctorInput {
 /** What doctor reads about one network namespace. */
 export type NamespaceReadings = DoctorInput['namespaces'][number];
 
-export interface DoctorFinding {
-  id: string;
-  severity: Severity;
-  title: string;
-  evidence: Record<string, string | number>;
-  explanation: string;
-  fix: { commands: string[] };
+/** A finding of doctor's: what a counter finding says, and the namespace it is about. */
+export interface DoctorFinding extends CounterFinding {
   netns: number | null;
 }
 
