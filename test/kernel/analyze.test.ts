@@ -33,7 +33,14 @@ describe('analyze on live tables', () => {
             `${source}: ${json.entries} entries vs count ${count}`,
           );
           assert.equal(json.max, Number(await lab.readSysctl('nf_conntrack_max')));
-          const findings = json.findings.filter((finding) => finding.kind !== 'unreplied-heavy');
+          // As the corpus scores it: the expected findings, and nothing else above info (an info
+          // companion such as nat-heavy beside stale-nat, or busy-client on a busy server, is not wrong).
+          const expectedKinds = new Set(scenario.expected.map(([kind]) => kind));
+          const findings = json.findings.filter(
+            (finding) =>
+              finding.kind !== 'unreplied-heavy' &&
+              (finding.severity !== 'info' || expectedKinds.has(finding.kind)),
+          );
           assert.deepEqual(
             findings.map((finding) => [finding.kind, finding.subject]),
             scenario.expected,
