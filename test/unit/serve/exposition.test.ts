@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { OTHER_NETNS, SeriesFolder } from '../../../src/daemon/exposedSeries.js';
 import { serveRegistry } from '../../../src/daemon/metrics.js';
-import { samplerSourceOf, takeSample } from '../../../src/daemon/sampler.js';
+import { Sampler, samplerSourceOf } from '../../../src/daemon/sampler.js';
 import type { NamespaceReading, ServeSample } from '../../../src/daemon/serveSample.js';
 import { capturedNetlinkTotal, fixture } from '../../support/paths.js';
 
@@ -12,7 +12,7 @@ const sysctl = (tree: string, key: string) =>
   Number(readFileSync(fixture(tree, 'sys/net/netfilter', key), 'utf8'));
 
 function sampleOf(tree: string): Promise<ServeSample> {
-  return takeSample(samplerSourceOf({ procRoot: fixture(tree), sysRoot: fixture('sys-empty') }));
+  return new Sampler(samplerSourceOf({ procRoot: fixture(tree), sysRoot: fixture('sys-empty') })).take();
 }
 
 /** The scrape after each sample (as Prometheus scrapes a running daemon); the last one's text. */
