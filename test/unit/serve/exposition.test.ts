@@ -175,4 +175,21 @@ describe('serve series: bounded, retired, monotonic', () => {
     // What the folded grew by: 32's +2 at step 2; nothing at 3 (33 is new); 33's +1 at 4.
     assert.deepEqual(other, [0, 2, 2, 3]);
   });
+
+  it('names the container and pod of a namespace in ctdoctor_netns_info, and nothing for one without', async () => {
+    const base = await sampleOf('proc-6.18-full');
+    const sample = withNamespaces(base, [
+      { inode: 0, entries: 5, scale: 1 },
+      { inode: 41, entries: 3, scale: 1 },
+    ]);
+    sample.namespaces[1]!.workload = {
+      runtime: 'containerd',
+      containerId: '0123456789ab',
+      podUid: '11111111-2222-3333-4444-555555555555',
+    };
+    const info = (await exposition([sample])).split('\n').filter((l) => l.startsWith('ctdoctor_netns_info{'));
+    assert.deepEqual(info, [
+      'ctdoctor_netns_info{netns="41",netns_name="",runtime="containerd",container_id="0123456789ab",pod_uid="11111111-2222-3333-4444-555555555555"} 1',
+    ]);
+  });
 });
