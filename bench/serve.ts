@@ -18,7 +18,8 @@ const arg = (name: string, fallback: number) => {
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 };
 const NETNS = arg('netns', 200);
-const SECONDS = arg('seconds', 30);
+const SECONDS = arg('seconds', 60);
+const WARMUP_SAMPLES = 3;
 const SCRAPES = arg('scrapes', 500);
 /** serve's default interval: the CPU goal (≤ 2 % of a core) is stated for it. */
 const INTERVAL_SECONDS = 5;
@@ -80,7 +81,8 @@ async function measure(scenario: string): Promise<Figures> {
   const { child, url } = await startServe();
   const pid = child.pid!;
   try {
-    await sleep(INTERVAL_SECONDS * 1000); // past start-up (holders started, first identity read)
+    // Past start-up (holders started, first identity read) and the JIT warm-up of the first samples.
+    await sleep(WARMUP_SAMPLES * INTERVAL_SECONDS * 1000);
     const cpuBefore = cpuSeconds(pid);
     const started = performance.now();
     const sampleSeconds: number[] = [];

@@ -3,7 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 /** The exposition as the latest sample left it (a scrape builds nothing: 200 namespaces cost 150 ms). */
 export interface MetricsText {
   contentType: string;
-  text: () => string;
+  body: () => Buffer;
 }
 
 /** A slow or idle client is cut off: nothing ctdoctor serves takes longer than this to send. */
@@ -22,7 +22,13 @@ function landingPage(): string {
   ].join('\n');
 }
 
-function send(response: ServerResponse, status: number, type: string, body: string, head: boolean): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  head: boolean,
+): void {
   response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   response.end(head ? undefined : body);
 }
@@ -41,7 +47,7 @@ async function handle(
   }
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   if (path === '/metrics') {
-    send(response, 200, metrics.contentType, metrics.text(), head);
+    send(response, 200, metrics.contentType, metrics.body(), head);
   } else if (path === '/') {
     send(response, 200, 'text/html; charset=utf-8', landingPage(), head);
   } else {
