@@ -76,7 +76,10 @@ interface Figures {
   children: number;
 }
 
-/** One serve over SECONDS of samples (CPU, sample durations), then SCRAPES sequential scrapes. */
+/**
+ * One serve over SECONDS of samples (CPU with one scrape per interval, sample durations), then SCRAPES
+ * sequential scrapes (latency).
+ */
 async function measure(scenario: string): Promise<Figures> {
   const { child, url } = await startServe();
   const pid = child.pid!;
@@ -94,7 +97,8 @@ async function measure(scenario: string): Promise<Figures> {
         lastTaken = taken;
         sampleSeconds.push(metricValue(text, 'ctdoctor_sample_duration_seconds') ?? Number.NaN);
       }
-      await sleep(1000);
+      // One scrape per sample, as Prometheus scraping at the sample interval: its cost is in the CPU.
+      await sleep(INTERVAL_SECONDS * 1000);
     }
     const cpuPercent = ((cpuSeconds(pid) - cpuBefore) / ((performance.now() - started) / 1000)) * 100;
     const latencies: number[] = [];
