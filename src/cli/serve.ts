@@ -111,6 +111,7 @@ export function serveCommand(version: string): Command {
     });
     if (options.once) {
       await daemon.sampleOnce();
+      await daemon.stop();
       return EXIT.ok;
     }
     const stopped = waitForStopSignal();

@@ -1,4 +1,5 @@
 import type { CounterTotals } from '../core/counters.js';
+import type { WorkloadIdentity } from '../core/doctor/workloadIdentity.js';
 import type { NamespaceReading, ServeSample } from './serveSample.js';
 
 /** The label value of the one series every namespace beyond --max-netns is summed into. */
@@ -10,6 +11,8 @@ export interface NetnsSeries {
   netns: string;
   /** Its `ip netns` name, "" when it has none (an empty label is an absent label to Prometheus). */
   netnsName: string;
+  /** The container or pod its processes belong to, when their cgroup names one. */
+  workload: WorkloadIdentity | undefined;
   entries: number;
   max: number;
   buckets: number;
@@ -27,6 +30,7 @@ function seriesOf(reading: NamespaceReading): NetnsSeries {
   return {
     netns: String(reading.inode),
     netnsName: reading.name ?? '',
+    workload: reading.workload,
     entries: reading.entries,
     max: reading.max,
     buckets: reading.buckets,
@@ -86,6 +90,7 @@ export class SeriesFolder {
     return {
       netns: OTHER_NETNS,
       netnsName: '',
+      workload: undefined,
       entries: folded.reduce((sum, reading) => sum + reading.entries, 0),
       max: host?.max ?? 0,
       buckets: host?.buckets ?? 0,

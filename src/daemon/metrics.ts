@@ -100,6 +100,28 @@ export function serveRegistry(latest: () => Exposition, build: BuildInfo): Regis
       },
     });
   }
+  new Gauge({
+    name: 'ctdoctor_netns_info',
+    help: 'The container and pod of a namespace whose processes a cgroup names (always 1): join on netns.',
+    labelNames: ['netns', 'netns_name', 'runtime', 'container_id', 'pod_uid'],
+    registers,
+    collect() {
+      this.reset();
+      for (const series of latest().series) {
+        const { workload } = series;
+        if (workload === undefined) continue;
+        this.set(
+          {
+            ...labelsOf(series),
+            runtime: workload.runtime ?? '',
+            container_id: workload.containerId ?? '',
+            pod_uid: workload.podUid ?? '',
+          },
+          1,
+        );
+      }
+    },
+  });
   addDaemonMetrics(registry, latest, build);
   return registry;
 }

@@ -1,20 +1,26 @@
-import type { NetnsInfo } from '../core/networkNamespace.js';
+import { join } from 'node:path';
+import { CtdoctorError } from '../core/errors.js';
 import { type Collected, collect } from '../collectors/collector.js';
 import { enteredNamespaceSample } from '../collectors/conntrackSample.js';
-import { targetOf } from '../collectors/doctorProbe.js';
 import { hostFacts } from '../collectors/hostFacts.js';
-import { networkNamespaces } from '../collectors/namespaces.js';
 import { statCounters } from '../collectors/statCounters.js';
 import { tableSize } from '../collectors/tableSize.js';
 import type { StatCounters } from '../host/conntrackSample.js';
-import { type NetnsTarget, resolveNetns } from '../host/netns.js';
+import { IP_NETNS_DIR, type NetnsTarget, resolveNetns } from '../host/netns.js';
 import { netnsFiles } from '../host/netnsFiles.js';
+import { type NetnsInodeEntry, listNetnsInodes } from '../host/netnsInodes.js';
+import { listNetworkNamespaces } from '../host/netnsInventory.js';
+import { startNamespaceHolder } from '../host/nsenter.js';
 import { type HostRoots, isLiveProc } from '../host/roots.js';
+import { mapLimited } from './mapLimited.js';
+import { type InventoryListing, NamespaceInventory } from './namespaceInventory.js';
+import { type BoundNamespace, NamespaceReaders } from './namespaceReaders.js';
 import type { CollectorOutcome, NamespaceReading, ServeSample } from './serveSample.js';
 
 /**
- * Namespaces read at once: each other namespace may cost an nsenter child (one without a process
- * to read /proc/PID/net through), and 500 of them at once would be a fork storm on a busy node.
+ * Namespaces read at once: a read is one /proc/PID/net file, but without the stat file it is a
+ * netlink `conntrack -S` child entered into the namespace, and 500 of those at once would be a fork
+ * storm on a busy node.
  */
 const NAMESPACE_READS_IN_FLIGHT = 16;
 
@@ -49,21 +55,11 @@ function countersOutcome(counters: Collected<StatCounters>): CollectorOutcome {
   return { ...outcome, ok: false, message: counters.data.statsUnavailable };
 }
 
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+/** What the sampler reads another namespace through: a process in it, or ctdoctor's holder. */
+interface OtherNamespace {
+  target: NetnsTarget;
+  /** Why there is no process to read it through (its holder could not start). */
+  unreadable: string | undefined;
 }
 
 /**
@@ -73,16 +69,19 @@ async function mapLimited<T, R>(
  */
 async function otherNamespaces(
   source: SamplerSource,
-  targets: NetnsTarget[],
+  others: OtherNamespace[],
+  listing: InventoryListing,
   global: { max: number; buckets: number },
 ): Promise<{ readings: NamespaceReading[]; collected: Collected<unknown>[] }> {
-  const samples = await mapLimited(targets, NAMESPACE_READS_IN_FLIGHT, (target) =>
-    enteredNamespaceSample(netnsFiles(target, source.roots), global, source.live),
+  const samples = await mapLimited(others, NAMESPACE_READS_IN_FLIGHT, ({ target, unreadable }) =>
+    unreadable === undefined
+      ? enteredNamespaceSample(netnsFiles(target, source.roots), global, source.live)
+      : collect('conntrack sample', () => Promise.reject(new CtdoctorError('permission', unreadable))),
   );
   const readings: NamespaceReading[] = [];
   const collected: Collected<unknown>[] = [];
   samples.forEach((sample, i) => {
-    const target = targets[i]!;
+    const { target } = others[i]!;
     if (!sample.ok && sample.reason === 'absent') return;
     collected.push(sample);
     if (!sample.ok) return;
@@ -90,6 +89,7 @@ async function otherNamespaces(
       inode: target.inode,
       initial: target.initial,
       name: target.name,
+      workload: listing.workloads.get(target.inode),
       entries: sample.data.count,
       max: sample.data.max,
       buckets: sample.data.buckets,
@@ -99,50 +99,104 @@ async function otherNamespaces(
   return { readings, collected };
 }
 
-/** One sample of every namespace's table size and counters, with how each collector did. */
-export async function takeSample(source: SamplerSource): Promise<ServeSample> {
-  const started = performance.now();
-  const takenAtMs = Date.now();
-  const self = await resolveNetns(undefined, source.roots);
-  const files = netnsFiles(self, source.roots);
-  const [facts, size, counters, listed] = await Promise.all([
-    hostFacts(source.roots),
-    tableSize(files),
-    statCounters(files, { source: 'auto', netlinkAllowed: source.live }),
-    source.live ? networkNamespaces(source.roots) : collect('namespaces', async () => [] as NetnsInfo[]),
-  ]);
-  const namespaces: NamespaceReading[] = [];
-  const collectors = [
-    outcomeOf('host facts', [facts]),
-    outcomeOf('table size', [size]),
-    countersOutcome(counters),
-    outcomeOf('namespaces', [listed]),
-  ];
-  if (size.ok) {
-    const own = counters.ok ? counters.data.stats : undefined;
-    namespaces.push({
-      inode: self.inode,
-      initial: self.initial,
-      name: listed.ok ? listed.data.find((info) => info.inode === self.inode)?.names[0] : undefined,
-      entries: size.data.count ?? own?.entries ?? 0,
-      max: size.data.max,
-      buckets: size.data.buckets,
-      counters: own?.totals ?? {},
+const NO_NAMESPACES: InventoryListing = { namespaces: [], workloads: new Map() };
+
+/**
+ * Takes the samples of a running `serve`: it keeps the namespace inventory (identity read seldom)
+ * and one holder process per process-less namespace between samples, so that a sample forks nothing.
+ * close() kills the holders.
+ */
+export class Sampler {
+  private readonly inventory: NamespaceInventory;
+  private readonly readers = new NamespaceReaders((bound) =>
+    startNamespaceHolder({ ...bound, initial: false, isSelf: false }),
+  );
+
+  constructor(private readonly source: SamplerSource) {
+    this.inventory = new NamespaceInventory({
+      listInodes: (excluded) => listNetnsInodes(source.roots, excluded),
+      listWithIdentity: () => listNetworkNamespaces(source.roots),
     });
-    const others = (listed.ok ? listed.data : []).filter((info) => info.inode !== self.inode);
-    const read = await otherNamespaces(
-      source,
-      others.map((info) => targetOf(info, self)),
-      size.data,
-    );
-    namespaces.push(...read.readings);
-    collectors.push(outcomeOf('other namespaces', read.collected));
   }
-  return {
-    takenAtMs,
-    durationSeconds: (performance.now() - started) / 1000,
-    entrySize: facts.ok ? facts.data.entrySize : undefined,
-    namespaces,
-    collectors,
-  };
+
+  /** The holders' pids (for the tests: none must outlive its namespace). */
+  holderPids(): Set<number> {
+    return this.readers.pids();
+  }
+
+  /** Every namespace but `selfInode`, with what to read it through: first the holders are synced to the process-less ones. */
+  private async readersFor(listing: InventoryListing, selfInode: number): Promise<OtherNamespace[]> {
+    const others = listing.namespaces.filter((entry) => entry.inode !== selfInode);
+    const bound: BoundNamespace[] = others
+      .filter((entry) => entry.pid === null && entry.names.length > 0)
+      .map((entry) => ({ inode: entry.inode, path: join(IP_NETNS_DIR, entry.names[0]!) }));
+    const failures = await this.readers.sync(bound);
+    return others.map((entry) => ({ target: this.targetOf(entry), unreadable: failures.get(entry.inode) }));
+  }
+
+  private targetOf(entry: NetnsInodeEntry): NetnsTarget {
+    const pid = entry.pid ?? this.readers.pidOf(entry.inode);
+    const name = entry.names[0];
+    return {
+      path: name !== undefined ? join(IP_NETNS_DIR, name) : `/proc/${pid}/ns/net`,
+      inode: entry.inode,
+      initial: entry.initial,
+      isSelf: false,
+      ...(name !== undefined ? { name } : {}),
+      ...(pid !== undefined ? { pid } : {}),
+    };
+  }
+
+  /** One sample of every namespace's table size and counters, with how each collector did. */
+  async take(): Promise<ServeSample> {
+    const { source } = this;
+    const started = performance.now();
+    const takenAtMs = Date.now();
+    const self = await resolveNetns(undefined, source.roots);
+    const files = netnsFiles(self, source.roots);
+    const [facts, size, counters, listed] = await Promise.all([
+      hostFacts(source.roots),
+      tableSize(files),
+      statCounters(files, { source: 'auto', netlinkAllowed: source.live }),
+      collect('namespaces', async () =>
+        source.live ? this.inventory.list(this.readers.pids()) : NO_NAMESPACES,
+      ),
+    ]);
+    const listing = listed.ok ? listed.data : NO_NAMESPACES;
+    const namespaces: NamespaceReading[] = [];
+    const collectors = [
+      outcomeOf('host facts', [facts]),
+      outcomeOf('table size', [size]),
+      countersOutcome(counters),
+      outcomeOf('namespaces', [listed]),
+    ];
+    if (size.ok) {
+      const own = counters.ok ? counters.data.stats : undefined;
+      namespaces.push({
+        inode: self.inode,
+        initial: self.initial,
+        name: listing.namespaces.find((entry) => entry.inode === self.inode)?.names[0],
+        workload: listing.workloads.get(self.inode),
+        entries: size.data.count ?? own?.entries ?? 0,
+        max: size.data.max,
+        buckets: size.data.buckets,
+        counters: own?.totals ?? {},
+      });
+      const others = await this.readersFor(listing, self.inode);
+      const read = await otherNamespaces(source, others, listing, size.data);
+      namespaces.push(...read.readings);
+      collectors.push(outcomeOf('other namespaces', read.collected));
+    }
+    return {
+      takenAtMs,
+      durationSeconds: (performance.now() - started) / 1000,
+      entrySize: facts.ok ? facts.data.entrySize : undefined,
+      namespaces,
+      collectors,
+    };
+  }
+
+  close(): void {
+    this.readers.close();
+  }
 }

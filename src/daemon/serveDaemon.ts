@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { type Exposition, SeriesFolder } from './exposedSeries.js';
 import { HistoryRing, historyCapacity } from './historyRing.js';
 import { type BuildInfo, serveRegistry } from './metrics.js';
-import { type SamplerSource, takeSample } from './sampler.js';
+import { Sampler, type SamplerSource } from './sampler.js';
 import type { ServeSample } from './serveSample.js';
 import { type ListenAddress, startHttpServer, stopHttpServer } from './httpServer.js';
 
@@ -46,6 +46,12 @@ export class ServeDaemon {
   private readonly folder: SeriesFolder;
   private readonly logOutcomes: (sample: ServeSample) => void;
   private latest: Exposition | undefined;
+  /**
+   * The latest sample's exposition, UTF-8 encoded once per sample: building it for 200 namespaces
+   * takes prom-client 10–80 ms, which per scrape was a 150 ms p99; now a scrape only writes bytes.
+   */
+  private body = Buffer.alloc(0);
+  private readonly sampler: Sampler;
   private timer: NodeJS.Timeout | undefined;
   private server: Server | undefined;
   private stopped = false;
@@ -56,19 +62,18 @@ export class ServeDaemon {
     this.folder = new SeriesFolder(options.maxNetns);
     this.logOutcomes = collectorLogger(options.log);
     this.registry = serveRegistry(() => this.latest!, options.build);
+    this.sampler = new Sampler(options.source);
   }
 
   /** Takes one sample and makes it the one /metrics (or the textfile) shows. */
   async sampleOnce(): Promise<void> {
-    const sample = await takeSample(this.options.source);
+    const sample = await this.sampler.take();
     this.history.push(sample);
     this.latest = this.folder.fold(sample);
+    this.body = Buffer.from(await this.registry.metrics());
     this.logOutcomes(sample);
     if ('textfileDir' in this.options.output) {
-      await writeFileAtomic(
-        join(this.options.output.textfileDir, TEXTFILE_NAME),
-        await this.registry.metrics(),
-      );
+      await writeFileAtomic(join(this.options.output.textfileDir, TEXTFILE_NAME), this.body);
     }
   }
 
@@ -76,7 +81,10 @@ export class ServeDaemon {
   async start(): Promise<void> {
     await this.sampleOnce();
     if ('listen' in this.options.output)
-      this.server = await startHttpServer(this.registry, this.options.output.listen);
+      this.server = await startHttpServer(
+        { contentType: this.registry.contentType, body: () => this.body },
+        this.options.output.listen,
+      );
     this.schedule();
   }
 
@@ -104,9 +112,11 @@ export class ServeDaemon {
       : `${address.address}:${address.port}`;
   }
 
+  /** Stops sampling and serving, and kills the namespace holders (none may keep a namespace alive). */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.sampler.close();
     if (this.server) await stopHttpServer(this.server);
   }
 }

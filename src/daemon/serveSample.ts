@@ -1,4 +1,5 @@
 import type { CounterTotals } from '../core/counters.js';
+import type { WorkloadIdentity } from '../core/doctor/workloadIdentity.js';
 import type { EntrySize } from '../core/memory.js';
 
 /** One namespace's cheap readings at one sample: no table walk, only sysctls and the stat file. */
@@ -7,6 +8,8 @@ export interface NamespaceReading {
   initial: boolean;
   /** Its first `ip netns` name, when it has one. */
   name: string | undefined;
+  /** The container or pod its processes belong to, when their cgroup names one. */
+  workload: WorkloadIdentity | undefined;
   entries: number;
   /** nf_conntrack_max and _buckets are global: every namespace shows the host's. */
   max: number;

@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
-import { type RunResult, runTool, toolError } from './childProcess.js';
+import { type RunResult, runTool } from './childProcess.js';
 import { optionalReadFailure } from './errnoReason.js';
 import { readOptionalText } from './fileRead.js';
 import type { NetnsTarget } from './netns.js';
+import { nsenterFailure, startNamespaceHolder } from './nsenter.js';
 import { readProcInThread } from './procReader.js';
 import { type HostRoots, procPath } from './roots.js';
 
@@ -64,28 +64,6 @@ function localFiles(target: NetnsTarget, roots: HostRoots): NetnsFiles {
   };
 }
 
-/**
- * nsenter's own failures, told apart from the entered command's: it opens the --net file, then
- * setns(2) it, which fails with EINVAL for a file that is not a network namespace and EPERM
- * without CAP_SYS_ADMIN (util-linux: "reassociate to namespace 'ns/net' failed: <strerror>").
- */
-function nsenterFailure(target: NetnsTarget, stderr: string): CtdoctorError | undefined {
-  const line = /^nsenter: (?:cannot open|reassociate to namespace).*$/m.exec(stderr)?.[0];
-  if (line === undefined) return undefined;
-  if (/Invalid argument/.test(line))
-    return new CtdoctorError(
-      'usage',
-      `${target.path} is not a network namespace (nsenter: ${line.slice(9)})`,
-    );
-  if (/Operation not permitted|Permission denied/.test(line))
-    return new CtdoctorError('permission', `cannot enter network namespace ${target.path}: run as root`);
-  if (/No such file/.test(line))
-    return new CtdoctorError('not-found', `network namespace ${target.path} is gone (${line.slice(9)})`);
-  return new CtdoctorError('kernel', `cannot enter network namespace ${target.path}: ${line.slice(9)}`);
-}
-
-const HOLDER_START_TIMEOUT_MS = 5000;
-
 async function* readFromNamespace(target: NetnsTarget, relative: string): AsyncGenerator<Buffer> {
   if (
     target.pid !== undefined &&
@@ -100,46 +78,13 @@ async function* readFromNamespace(target: NetnsTarget, relative: string): AsyncG
   yield* readThroughHolder(target, relative);
 }
 
-/** Starts `sleep` inside the namespace and reads the file through its /proc/PID entry. */
+/** Starts a holder inside the namespace and reads the file through its /proc/PID entry. */
 async function* readThroughHolder(target: NetnsTarget, relative: string): AsyncGenerator<Buffer> {
-  const holder = spawn('nsenter', [`--net=${target.path}`, '--', 'sleep', '3600'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  holder.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<void>((resolve) => holder.once('close', () => resolve()));
-  const failed = new Promise<never>((_, reject) =>
-    holder.once('error', (error) => reject(toolError('nsenter', error))),
-  );
-  failed.catch(() => {});
+  const holder = await startNamespaceHolder(target);
   try {
-    const deadline = Date.now() + HOLDER_START_TIMEOUT_MS;
-    // nsenter switches namespace, then execs sleep under the same pid: wait for the switch.
-    while ((await inodeOfPidNetns(holder.pid)) !== target.inode) {
-      if (holder.exitCode !== null || Date.now() > deadline) {
-        await Promise.race([failed, Promise.resolve()]);
-        if (holder.exitCode !== null) await exited; // all of its stderr
-        throw (
-          nsenterFailure(target, stderr) ??
-          new CtdoctorError('permission', `cannot enter network namespace ${target.path}: run as root`)
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
     yield* readProcInThread(`/proc/${holder.pid}/${relative}`);
   } finally {
-    holder.kill('SIGKILL');
-  }
-}
-
-async function inodeOfPidNetns(pid: number | undefined): Promise<number | undefined> {
-  if (pid === undefined) return undefined;
-  try {
-    return (await stat(`/proc/${pid}/ns/net`)).ino;
-  } catch {
-    return undefined;
+    holder.kill();
   }
 }
 

@@ -11,7 +11,7 @@ export function promtoolProblems(exposition: string): string {
 /** A running `serve`: its stderr so far, and the address its startup line names. */
 export async function startServe(
   args: string[],
-): Promise<{ url: string; stderr: () => string; stop: () => Promise<number | null> }> {
+): Promise<{ url: string; pid: number; stderr: () => string; stop: () => Promise<number | null> }> {
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -29,6 +29,7 @@ export async function startServe(
   }
   return {
     url: startupLine()![1]!,
+    pid: child.pid!,
     stderr: () => stderr,
     stop: async () => {
       child.kill('SIGTERM');

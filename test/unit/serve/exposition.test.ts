@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { OTHER_NETNS, SeriesFolder } from '../../../src/daemon/exposedSeries.js';
 import { serveRegistry } from '../../../src/daemon/metrics.js';
-import { samplerSourceOf, takeSample } from '../../../src/daemon/sampler.js';
+import { Sampler, samplerSourceOf } from '../../../src/daemon/sampler.js';
 import type { NamespaceReading, ServeSample } from '../../../src/daemon/serveSample.js';
 import { capturedNetlinkTotal, fixture } from '../../support/paths.js';
 
@@ -12,7 +12,7 @@ const sysctl = (tree: string, key: string) =>
   Number(readFileSync(fixture(tree, 'sys/net/netfilter', key), 'utf8'));
 
 function sampleOf(tree: string): Promise<ServeSample> {
-  return takeSample(samplerSourceOf({ procRoot: fixture(tree), sysRoot: fixture('sys-empty') }));
+  return new Sampler(samplerSourceOf({ procRoot: fixture(tree), sysRoot: fixture('sys-empty') })).take();
 }
 
 /** The scrape after each sample (as Prometheus scrapes a running daemon); the last one's text. */
@@ -174,5 +174,22 @@ describe('serve series: bounded, retired, monotonic', () => {
     });
     // What the folded grew by: 32's +2 at step 2; nothing at 3 (33 is new); 33's +1 at 4.
     assert.deepEqual(other, [0, 2, 2, 3]);
+  });
+
+  it('names the container and pod of a namespace in ctdoctor_netns_info, and nothing for one without', async () => {
+    const base = await sampleOf('proc-6.18-full');
+    const sample = withNamespaces(base, [
+      { inode: 0, entries: 5, scale: 1 },
+      { inode: 41, entries: 3, scale: 1 },
+    ]);
+    sample.namespaces[1]!.workload = {
+      runtime: 'containerd',
+      containerId: '0123456789ab',
+      podUid: '11111111-2222-3333-4444-555555555555',
+    };
+    const info = (await exposition([sample])).split('\n').filter((l) => l.startsWith('ctdoctor_netns_info{'));
+    assert.deepEqual(info, [
+      'ctdoctor_netns_info{netns="41",netns_name="",runtime="containerd",container_id="0123456789ab",pod_uid="11111111-2222-3333-4444-555555555555"} 1',
+    ]);
   });
 });

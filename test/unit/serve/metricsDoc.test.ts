@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { SeriesFolder } from '../../../src/daemon/exposedSeries.js';
 import { serveRegistry } from '../../../src/daemon/metrics.js';
-import { samplerSourceOf, takeSample } from '../../../src/daemon/sampler.js';
+import { Sampler, samplerSourceOf } from '../../../src/daemon/sampler.js';
 import { REPO_ROOT, fixture } from '../../support/paths.js';
 import { join } from 'node:path';
 
@@ -16,9 +16,9 @@ function documentedMetrics(): Map<string, string> {
 
 describe('docs/metrics.md', () => {
   it('lists exactly the metrics /metrics exposes, with their types', async () => {
-    const sample = await takeSample(
+    const sample = await new Sampler(
       samplerSourceOf({ procRoot: fixture('proc-6.18-full'), sysRoot: fixture('sys-empty') }),
-    );
+    ).take();
     const exposition = new SeriesFolder(500).fold(sample);
     const text = await serveRegistry(() => exposition, { version: 'test' }).metrics();
     const exposed = new Map([...text.matchAll(/^# TYPE (\w+) (\w+)$/gm)].map((m) => [m[1]!, m[2]!]));

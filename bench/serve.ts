@@ -1,0 +1,188 @@
+/**
+ * Benchmark of `ctdoctor serve` at many namespaces: sample duration, sampler CPU, RSS and /metrics
+ * latency, for the host alone, N namespaces with a process each, and N `ip netns` namespaces with no
+ * process (read through holders).
+ *   npm run bench:serve [-- --netns 200 --seconds 30 --scrapes 500]
+ * Needs root and iproute2; takes the kernel-test lock (it creates namespaces). Creates only
+ * loopback-only namespaces (no traffic) and deletes them in finally. Prints figures; asserts nothing.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+const CLI = join(REPO, 'bin', 'ctdoctor.js');
+const arg = (name: string, fallback: number) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const NETNS = arg('netns', 200);
+const SECONDS = arg('seconds', 60);
+const WARMUP_SAMPLES = 3;
+const SCRAPES = arg('scrapes', 500);
+/** serve's default interval: the CPU goal (≤ 2 % of a core) is stated for it. */
+const INTERVAL_SECONDS = 5;
+/** USER_HZ: the unit of /proc/PID/stat times (ABI). */
+const USER_HZ = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ; // utime + stime
+}
+
+function rssMb(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+function metricValue(text: string, metric: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${metric} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}
+
+async function startServe(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--listen', '127.0.0.1:0', '--interval', String(INTERVAL_SECONDS)],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const url = /listening on (http:\/\/\S+)\/metrics/.exec(stderr)?.[1];
+    if (url) return { child, url };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start: ${stderr}`);
+    await sleep(50);
+  }
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+interface Figures {
+  scenario: string;
+  namespaces: number;
+  sampleSeconds: number[];
+  cpuPercent: number;
+  rssMb: number;
+  scrapeP50Ms: number;
+  scrapeP99Ms: number;
+  children: number;
+}
+
+/**
+ * One serve over SECONDS of samples (CPU with one scrape per interval, sample durations), then SCRAPES
+ * sequential scrapes (latency).
+ */
+async function measure(scenario: string): Promise<Figures> {
+  const { child, url } = await startServe();
+  const pid = child.pid!;
+  try {
+    // Past start-up (holders started, first identity read) and the JIT warm-up of the first samples.
+    await sleep(WARMUP_SAMPLES * INTERVAL_SECONDS * 1000);
+    const cpuBefore = cpuSeconds(pid);
+    const started = performance.now();
+    const sampleSeconds: number[] = [];
+    let lastTaken = 0;
+    while (performance.now() - started < SECONDS * 1000) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const taken = metricValue(text, 'ctdoctor_sample_timestamp_seconds') ?? 0;
+      if (taken !== lastTaken) {
+        lastTaken = taken;
+        sampleSeconds.push(metricValue(text, 'ctdoctor_sample_duration_seconds') ?? Number.NaN);
+      }
+      // One scrape per sample, as Prometheus scraping at the sample interval: its cost is in the CPU.
+      await sleep(INTERVAL_SECONDS * 1000);
+    }
+    const cpuPercent = ((cpuSeconds(pid) - cpuBefore) / ((performance.now() - started) / 1000)) * 100;
+    const latencies: number[] = [];
+    let namespaces = 0;
+    for (let i = 0; i < SCRAPES; i++) {
+      const t0 = performance.now();
+      const text = await (await fetch(`${url}/metrics`)).text();
+      latencies.push(performance.now() - t0);
+      namespaces = metricValue(text, 'ctdoctor_netns_sampled') ?? 0;
+    }
+    latencies.sort((a, b) => a - b);
+    const children = Number(
+      execFileSync('sh', ['-c', `pgrep -c -P ${pid} || true`], { encoding: 'utf8' }).trim(),
+    );
+    return {
+      scenario,
+      namespaces,
+      sampleSeconds,
+      cpuPercent,
+      rssMb: rssMb(pid),
+      scrapeP50Ms: percentile(latencies, 0.5),
+      scrapeP99Ms: percentile(latencies, 0.99),
+      children,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('close', resolve));
+  }
+}
+
+function addNamespaces(prefix: string): string[] {
+  const names = Array.from({ length: NETNS }, (_, i) => `${prefix}-${process.pid}-${i}`);
+  for (const name of names) {
+    execFileSync('ip', ['netns', 'add', name]);
+    execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  }
+  return names;
+}
+
+function deleteNamespaces(names: string[]): void {
+  for (const name of names) {
+    try {
+      execFileSync('ip', ['netns', 'delete', name], { stdio: 'ignore' });
+    } catch {
+      // never created
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const results: Figures[] = [];
+  results.push(await measure('host namespace only'));
+  const withProcess = addNamespaces('ctd-bench-p');
+  const sleepers: ChildProcess[] = [];
+  try {
+    for (const name of withProcess) {
+      sleepers.push(spawn('ip', ['netns', 'exec', name, 'sleep', '3600'], { stdio: 'ignore' }));
+    }
+    await sleep(1000);
+    results.push(await measure(`${NETNS} netns, a process each`));
+  } finally {
+    for (const sleeper of sleepers) sleeper.kill('SIGKILL');
+    deleteNamespaces(withProcess);
+  }
+  const processLess = addNamespaces('ctd-bench-n');
+  try {
+    results.push(await measure(`${NETNS} ip netns, no process`));
+  } finally {
+    deleteNamespaces(processLess);
+  }
+  const processes = readFileSync('/proc/loadavg', 'utf8').split(' ')[3];
+  console.log(
+    `ctdoctor serve, interval ${INTERVAL_SECONDS} s, ${SECONDS} s of samples, ${SCRAPES} scrapes; running/total tasks ${processes}`,
+  );
+  console.log(
+    '| scenario | namespaces | sample s (median, max) | CPU % of a core | RSS MB | scrape p50 / p99 ms | child processes |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const sorted = [...r.sampleSeconds].sort((a, b) => a - b);
+    console.log(
+      `| ${r.scenario} | ${r.namespaces} | ${percentile(sorted, 0.5).toFixed(3)}, ${sorted.at(-1)!.toFixed(3)} | ${r.cpuPercent.toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.scrapeP50Ms.toFixed(2)} / ${r.scrapeP99Ms.toFixed(2)} | ${r.children} |`,
+    );
+  }
+}
+
+await main();
