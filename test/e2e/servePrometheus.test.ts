@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { capturedNetlinkTotal, fixture } from '../support/paths.js';
-import { startServe } from '../support/serve.js';
+import { freeLoopbackPort, startServe } from '../support/serve.js';
 
 const TREE = ['--proc-root', fixture('proc-6.18-full'), '--sys-root', fixture('sys-empty')];
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 /** A real Prometheus (Debian's), on loopback, scraping `target` every second into a throwaway TSDB. */
 async function startPrometheus(dir: string, target: string): Promise<{ url: string; child: ChildProcess }> {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { before, describe, it } from 'node:test';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { requireKernelLab } from '../support/kernelLab.js';
-import { promtoolProblems, startServe } from '../support/serve.js';
+import { freeLoopbackPort, promtoolProblems, startServe } from '../support/serve.js';
 
 /** `name{labels} value` lines of an exposition, keyed by name and labels as printed. */
 function samplesOf(text: string): Map<string, number> {
@@ -28,16 +27,6 @@ async function eventually(what: string, attempt: () => Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 }
 
 /** node_exporter with only its conntrack collector, on a free loopback port (Debian's package). */

@@ -25,11 +25,17 @@ export function tableEntries(
   name: string,
   rewrite: (text: string) => string = (text) => text,
 ): ConntrackEntry[] {
+  return tableFileEntries(`${name}.procfs.txt`, rewrite);
+}
+
+/** The entries of test/fixtures/tables/<file> in any of its formats (procfs, conntrack, extended). */
+export function tableFileEntries(
+  file: string,
+  rewrite: (text: string) => string = (text) => text,
+): ConntrackEntry[] {
   const entries: ConntrackEntry[] = [];
   const parser = new EntryStreamParser((entry) => entries.push(cloneEntry(entry)));
-  parser.push(
-    Buffer.from(rewrite(readFileSync(fixture('tables', `${name}.procfs.txt`), 'latin1')), 'latin1'),
-  );
+  parser.push(Buffer.from(rewrite(readFileSync(fixture('tables', file), 'latin1')), 'latin1'));
   parser.end();
   return entries;
 }

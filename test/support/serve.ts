@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { CLI } from './paths.js';
 
 /** promtool's lint of an exposition: its stdout+stderr, '' when clean. Fails (never skips) without it. */
@@ -36,4 +37,15 @@ export async function startServe(
       return exited;
     },
   };
+}
+
+/** A loopback TCP port free right now, for a server the test starts. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
 }

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { IDLE_LONG_SECONDS, TableAggregator } from '../../src/core/analysis/tableAggregator.js';
 import { type EstablishedPair, summarizeTable } from '../../src/core/analysis/tableSummary.js';
 import { type AddressKey, formatAddress } from '../../src/core/table/address.js';
 import { type ConntrackEntry, FLAG, cloneEntry, createEntry, natKind } from '../../src/core/table/entry.js';
-import { EntryStreamParser } from '../../src/core/table/entryStream.js';
-import { fixture } from '../support/paths.js';
-
-function entriesOf(name: string): ConntrackEntry[] {
-  const entries: ConntrackEntry[] = [];
-  const parser = new EntryStreamParser((entry) => entries.push(cloneEntry(entry)));
-  parser.push(readFileSync(fixture('tables', name)));
-  parser.end();
-  return entries;
-}
+import { tableFileEntries } from '../support/findings.js';
 
 function signalsOf(entries: ConntrackEntry[], limit = 10, establishedTimeoutSeconds?: number) {
   const aggregator = new TableAggregator({ capacity: 1024, establishedTimeoutSeconds });
@@ -28,7 +18,7 @@ const FORMATS = ['procfs', 'conntrack', 'extended'];
 describe('class-conditional tallies on tables captured from the real kernel', () => {
   for (const format of FORMATS) {
     it(`udp-flood (${format}): one unreplied service, its 300 one-entry sources, none answered`, () => {
-      const [service, ...others] = signalsOf(entriesOf(`udp-flood.${format}.txt`)).unrepliedServices;
+      const [service, ...others] = signalsOf(tableFileEntries(`udp-flood.${format}.txt`)).unrepliedServices;
       assert.equal(others.length, 0);
       assert.equal(service!.service, '127.0.0.1:53/udp');
       assert.equal(service!.entries, 300);
@@ -41,7 +31,7 @@ describe('class-conditional tallies on tables captured from the real kernel', ()
     });
 
     it(`time-wait (${format}): the service and the one client that closes every connection`, () => {
-      const signals = signalsOf(entriesOf(`time-wait.${format}.txt`));
+      const signals = signalsOf(tableFileEntries(`time-wait.${format}.txt`));
       assert.deepEqual(signals.timeWaitServices, [
         {
           service: '127.0.0.1:8080/tcp',
@@ -57,7 +47,7 @@ describe('class-conditional tallies on tables captured from the real kernel', ()
     });
 
     it(`pool (${format}): idle is the given established timeout minus the remaining one`, () => {
-      const entries = entriesOf(`pool.${format}.txt`);
+      const entries = tableFileEntries(`pool.${format}.txt`);
       // The capture's pool was aged with conntrack -U to ~3 h idle: its entries have a few
       // seconds' spread of remaining timeouts, all far below the 5-day default.
       const remaining = entries.map((entry) => entry.timeoutSeconds);
@@ -92,7 +82,7 @@ describe('distinct sources', () => {
   it('are counted exactly while the (service, source) list is, not estimated by the sketch', () => {
     // The udp-flood capture's first entry, twice from each of 2000 sources: the 256-register
     // sketch says 2026 there.
-    const [template] = entriesOf('udp-flood.procfs.txt');
+    const [template] = tableFileEntries('udp-flood.procfs.txt');
     const entries = Array.from({ length: 4000 }, (_, i) => {
       const entry = cloneEntry(template!);
       entry.orig.src = entry.reply.dst = 0x7f100000 + (i % 2000);

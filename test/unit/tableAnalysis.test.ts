@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseEntryFilter } from '../../src/core/analysis/entryFilter.js';
 import { TableAggregator } from '../../src/core/analysis/tableAggregator.js';
 import { detectTableFindings } from '../../src/core/analysis/tableDetectors.js';
 import { summarizeTable } from '../../src/core/analysis/tableSummary.js';
 import { CtdoctorError } from '../../src/core/errors.js';
-import { cloneEntry, type ConntrackEntry } from '../../src/core/table/entry.js';
-import { EntryStreamParser } from '../../src/core/table/entryStream.js';
+import type { ConntrackEntry } from '../../src/core/table/entry.js';
 import { TABLE_SCENARIOS } from '../../src/lab/tableScenarios.js';
-import { fixture } from '../support/paths.js';
-
-function entriesOf(name: string): ConntrackEntry[] {
-  const entries: ConntrackEntry[] = [];
-  const parser = new EntryStreamParser((entry) => entries.push(cloneEntry(entry)));
-  parser.push(readFileSync(fixture('tables', name)));
-  parser.end();
-  return entries;
-}
+import { tableFileEntries } from '../support/findings.js';
 
 function summarize(entries: ConntrackEntry[], capacity = 1024) {
   const aggregator = new TableAggregator({ capacity, groupBy: ['src', 'dport'] });
@@ -31,7 +21,7 @@ describe('detectors on tables captured from the real kernel', () => {
   for (const [scenario, expected] of Object.entries(EXPECTED)) {
     for (const format of ['procfs', 'conntrack', 'extended']) {
       it(`${scenario} (${format}) → ${expected.map(([kind]) => kind).join(', ') || 'no findings'}`, () => {
-        const { summary } = summarize(entriesOf(`${scenario}.${format}.txt`));
+        const { summary } = summarize(tableFileEntries(`${scenario}.${format}.txt`));
         // As the corpus scores them: unreplied-heavy rides along, and info (nat-heavy beside a
         // stale NAT, a busy client) is context, not a finding the scenario names.
         const findings = detectTableFindings(summary).filter(
@@ -46,7 +36,7 @@ describe('detectors on tables captured from the real kernel', () => {
   }
 
   it('the scan finding carries its evidence and commands', () => {
-    const { summary } = summarize(entriesOf('scan.procfs.txt'));
+    const { summary } = summarize(tableFileEntries('scan.procfs.txt'));
     const scan = detectTableFindings(summary).find((finding) => finding.kind === 'port-scan')!;
     assert.equal(scan.evidence.entries, 200);
     assert.ok(Number(scan.evidence.distinctPorts) >= 180, String(scan.evidence.distinctPorts));
@@ -54,7 +44,7 @@ describe('detectors on tables captured from the real kernel', () => {
   });
 
   it('severity follows pressure: the same pool is only a warning in a table far from its limit', () => {
-    const { summary } = summarize(entriesOf('pool.procfs.txt'));
+    const { summary } = summarize(tableFileEntries('pool.procfs.txt'));
     assert.equal(detectTableFindings(summary, { max: 300 })[0]!.severity, 'crit');
     assert.equal(detectTableFindings(summary, { max: 262144 })[0]!.severity, 'warn');
   });
@@ -62,7 +52,7 @@ describe('detectors on tables captured from the real kernel', () => {
 
 describe('aggregation', () => {
   it('counts breakdowns exactly and groups by composite keys', () => {
-    const { summary } = summarize(entriesOf('healthy.procfs.txt'));
+    const { summary } = summarize(tableFileEntries('healthy.procfs.txt'));
     assert.equal(summary.entries, 410);
     assert.equal(summary.by.state.ESTABLISHED, 200);
     assert.equal(summary.by.state.TIME_WAIT, 60);
@@ -72,7 +62,7 @@ describe('aggregation', () => {
   });
 
   it('merging two halves gives the same summary as one pass', () => {
-    const entries = entriesOf('scan.procfs.txt');
+    const entries = tableFileEntries('scan.procfs.txt');
     const whole = summarize(entries).summary;
     const left = new TableAggregator({ capacity: 1024, groupBy: ['src', 'dport'] });
     const right = new TableAggregator({ capacity: 1024, groupBy: ['src', 'dport'] });
@@ -115,7 +105,7 @@ describe('aggregation', () => {
   });
 
   it('stays within its error bound when the keys do not fit', () => {
-    const { summary } = summarize(entriesOf('udp-flood.procfs.txt'), 16);
+    const { summary } = summarize(tableFileEntries('udp-flood.procfs.txt'), 16);
     assert.equal(summary.exact, false);
     assert.equal(summary.top.dst[0]!.key, '127.0.0.1');
     assert.equal(summary.top.dst[0]!.count, 300);
@@ -123,7 +113,7 @@ describe('aggregation', () => {
 });
 
 describe('filters', () => {
-  const entries = entriesOf('protocols.procfs.txt');
+  const entries = tableFileEntries('protocols.procfs.txt');
   const count = (expression: string) => entries.filter(parseEntryFilter(expression)).length;
 
   it('matches fields, CIDRs, flags, lists and negation', () => {
