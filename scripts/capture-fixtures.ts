@@ -310,6 +310,18 @@ async function captureKernelLog(): Promise<void> {
  * A `conntrack -E` event log, plain and with `-o timestamp`, while entries are inserted, updated and
  * deleted: what an operator may save by mistake instead of a table dump (analyze refuses it by name).
  */
+/** `conntrack -E OPTIONS` in the lab namespace; `log()` is what it has printed so far. */
+function listenToEvents(lab: LabNamespace, options: readonly string[]) {
+  const listener = spawn('ip', ['netns', 'exec', lab.name, 'conntrack', '-E', ...options], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let text = '';
+  listener.stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+  });
+  return { listener, log: () => text };
+}
+
 async function captureEventLog(): Promise<void> {
   const dir = join(FIXTURES, 'events');
   await rm(dir, { recursive: true, force: true });
@@ -321,13 +333,7 @@ async function captureEventLog(): Promise<void> {
     ['conntrack-E-NEW-DESTROY-timestamp-id.txt', ['-e', 'NEW,DESTROY', '-o', 'timestamp,id'], 5],
   ] as const) {
     await withLabNamespace(async (lab) => {
-      const listener = spawn('ip', ['netns', 'exec', lab.name, 'conntrack', '-E', ...options], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      let log = '';
-      listener.stdout.on('data', (chunk: Buffer) => {
-        log += chunk.toString('latin1');
-      });
+      const { listener, log } = listenToEvents(lab, options);
       try {
         // conntrack subscribes to the event groups before it prints anything: give it a moment.
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -335,12 +341,12 @@ async function captureEventLog(): Promise<void> {
         await lab.execChecked('conntrack', ['-U', '-s', '10.1.1.1', '-d', '10.2.2.3', '-m', '9']);
         await lab.execChecked('conntrack', ['-D', '-s', '10.1.1.1', '-d', '10.9.9.9']);
         const deadline = Date.now() + 5000;
-        while (log.split('\n').length <= lines && Date.now() < deadline)
+        while (log().split('\n').length <= lines && Date.now() < deadline)
           await new Promise((resolve) => setTimeout(resolve, 100));
       } finally {
         listener.kill();
       }
-      await put(join(dir, name), log);
+      await put(join(dir, name), log());
     }, 'ctdfix');
   }
   await put(
@@ -386,13 +392,7 @@ async function captureEventLogs(): Promise<void> {
       // Steady state first: every sender running and the first entries expiring (2 s timeout).
       await lab.waitFor(async () => (await lab.count()) >= 100, 10_000, 'the senders to start');
       await new Promise((resolve) => setTimeout(resolve, 2500));
-      const listener = spawn('ip', ['netns', 'exec', lab.name, 'conntrack', '-E', ...options], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      let log = '';
-      listener.stdout.on('data', (chunk: Buffer) => {
-        log += chunk.toString('latin1');
-      });
+      const { listener, log } = listenToEvents(lab, options);
       try {
         const churn = lab.startWorkload('tcp-churn', { count: 5, port: 8080 });
         await new Promise((resolve) => setTimeout(resolve, EVENT_LOG_SECONDS * 1000));
@@ -402,7 +402,7 @@ async function captureEventLogs(): Promise<void> {
       }
       await new Promise((resolve) => listener.once('close', resolve));
       for (const sender of senders) sender.child.kill();
-      await put(join(dir, name), log);
+      await put(join(dir, name), log());
     }, 'ctdfix');
   }
   const rates = EVENT_LOG_SOURCES.map((row) => `${row.source} ${row.ratePerSecond}/s`).join(', ');
