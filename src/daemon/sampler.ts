@@ -94,6 +94,7 @@ async function otherNamespaces(
       max: sample.data.max,
       buckets: sample.data.buckets,
       counters: sample.data.stats?.totals ?? {},
+      tableFullMessages: 0,
     });
   });
   return { readings, collected };
@@ -181,6 +182,7 @@ export class Sampler {
         max: size.data.max,
         buckets: size.data.buckets,
         counters: own?.totals ?? {},
+        tableFullMessages: 0,
       });
       const others = await this.readersFor(listing, self.inode);
       const read = await otherNamespaces(source, others, listing, size.data);
@@ -193,6 +195,7 @@ export class Sampler {
       entrySize: facts.ok ? facts.data.entrySize : undefined,
       namespaces,
       collectors,
+      drift: [],
     };
   }
 

@@ -16,6 +16,24 @@ export interface NamespaceReading {
   buckets: number;
   /** The kernel's counters summed over CPUs, canonical names (core/counters.ts); {} when unreadable. */
   counters: CounterTotals;
+  /**
+   * Kernel "nf_conntrack: table full, dropping packet" messages attributed to this namespace since
+   * the daemon started (a counter: it only grows while the namespace lives).
+   */
+  tableFullMessages: number;
+}
+
+/** A conntrack setting that changed between two samples, by someone other than this daemon's relief. */
+export interface DriftEvent {
+  atMs: number;
+  /** The namespace whose setting changed; a global setting (max, buckets) names the initial namespace. */
+  netns: number;
+  /** The sysctl's name under net/netfilter, e.g. `nf_conntrack_max`, `nf_conntrack_tcp_timeout_established`. */
+  setting: string;
+  from: number;
+  to: number;
+  /** Who changed it when it can be told (e.g. "kube-proxy (pid 812, started 4 s before)"); undefined otherwise. */
+  who: string | undefined;
 }
 
 /** How one collector did in one sample; a per-namespace collector counts as failed if one namespace failed. */
@@ -33,4 +51,6 @@ export interface ServeSample {
   entrySize: EntrySize | undefined;
   namespaces: NamespaceReading[];
   collectors: CollectorOutcome[];
+  /** Settings found changed at this sample (empty on the first one: there is nothing to compare with). */
+  drift: DriftEvent[];
 }
