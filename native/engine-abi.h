@@ -2,7 +2,7 @@
 #ifndef ENGINE_ABI_H
 #define ENGINE_ABI_H
 
-#define ENGINE_ABI_VERSION 0x56db5170u
+#define ENGINE_ABI_VERSION 0x7a2087cau
 
 /* Bytes of a Record, sizeof(Record) in the C: the parse thread's record rings are laid out before any engine exists. */
 #define RECORD_BYTES 96

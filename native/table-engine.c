@@ -1459,6 +1459,15 @@ static __attribute__((noinline)) void add_service_signals(const Record *e, int u
   if (e->nat >= 2) add_nat_backend(e, unreplied);
 }
 
+/*
+ * Whether this engine counts the class-conditional service tallies. A pipelined run moves them to
+ * its parse thread, which idles half the time, from the counting thread, for which they are a third
+ * of the work; a parse-only engine counts nothing unless told (count_services).
+ */
+static u32 counts_services = 1;
+
+EXPORT(count_services) void count_services(u32 on) { counts_services = on; }
+
 static void add_record(const Record *e) {
   entries += 1;
   l3_counts[e->src.family == 6] += 1;
@@ -1536,7 +1545,16 @@ static void add_record(const Record *e) {
     u32 last = ESTABLISHED_HOUR_BUCKETS - 1;
     established_hours[remaining >= last * 3600.0 ? last : (u32)(remaining / 3600)] += 1;
   }
-  if (proto == 6 || proto == 17) add_service_signals(e, unreplied, src_hash);
+  if ((proto == 6 || proto == 17) && counts_services) add_service_signals(e, unreplied, src_hash);
+}
+
+/* A parse-only engine's share of the counting: the service tallies of the records it hands over. */
+static void add_parsed_service_signals(const Record *records, u32 count) {
+  for (u32 i = 0; i < count; i++) {
+    const Record *e = &records[i];
+    if (e->proto == 6 || e->proto == 17)
+      add_service_signals(e, (e->flags & FLAG_UNREPLIED) != 0, address_hash(&e->src));
+  }
 }
 
 /* ---------------------------------------------------------------- scanning a buffer of lines */
@@ -1602,6 +1620,7 @@ EXPORT(record_output_init) u32 record_output_init(u32 count) {
   if (!record_output) return 0;
   record_output_capacity = count;
   batch = record_output;
+  counts_services = 0;
   return (u32)record_output;
 }
 
@@ -1620,6 +1639,7 @@ static int flush_batch(void) {
     batched = 0;
     return 1;
   }
+  if (counts_services) add_parsed_service_signals(batch, batched);
   records_out += batched;
   batched = 0;
   batch = record_output + records_out;

@@ -9,10 +9,10 @@ const root = new URL('..', import.meta.url);
 const source = 'native/engine-abi.json';
 const abi = JSON.parse(readFileSync(new URL(source, root), 'utf8'));
 
-// A hash of the values, not a number someone must remember to bump: any change to the enums or
-// constants gives another version, and the loader refuses a .wasm built for another one.
+// A hash of the values, not a number someone must remember to bump: any change to the exports,
+// enums or constants gives another version, and the loader refuses a .wasm built for another one.
 const constants = Object.fromEntries(Object.entries(abi.constants).map(([name, { value }]) => [name, value]));
-const values = { result: abi.result, top: abi.top, topField: abi.topField, constants };
+const values = { exports: abi.exports, result: abi.result, top: abi.top, topField: abi.topField, constants };
 const version = createHash('sha256').update(JSON.stringify(values)).digest().readUInt32BE(0);
 const versionHex = `0x${version.toString(16).padStart(8, '0')}`;
 

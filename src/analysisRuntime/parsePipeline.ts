@@ -29,24 +29,36 @@ export const INPUT_LENGTH = 0;
  */
 export class ChunkPlan {
   private readonly numbers: Float64Array;
-  /** [next unclaimed chunk, file descriptor, chunks consumed by the parse thread] */
+  /**
+   * [next unclaimed chunk, file descriptor, chunks consumed by the parse thread, whether the parse
+   * thread counts the service tallies]
+   */
   private readonly ints: Int32Array;
 
   constructor(readonly shared: SharedArrayBuffer) {
     this.numbers = new Float64Array(shared, 0, 2);
-    this.ints = new Int32Array(shared, 16, 3);
+    this.ints = new Int32Array(shared, 16, 4);
   }
 
   static create(): ChunkPlan {
-    return new ChunkPlan(new SharedArrayBuffer(28));
+    return new ChunkPlan(new SharedArrayBuffer(32));
   }
 
-  /** Main thread, before chunk 0 is published: the file, where the chunks start, its size. */
-  setUp(descriptor: number, base: number, size: number): void {
+  /**
+   * Main thread, before chunk 0 is published: the file, where the chunks start, its size, and
+   * whether the parse thread counts the service tallies (only when it parses every entry: one
+   * engine must see them all, in order, for the summary to be a single engine's).
+   */
+  setUp(descriptor: number, base: number, size: number, parseThreadCountsServices: boolean): void {
     this.numbers[0] = base;
     this.numbers[1] = size;
     this.ints[1] = descriptor;
+    this.ints[3] = parseThreadCountsServices ? 1 : 0;
     Atomics.store(this.ints, 0, 1); // chunk 0 is the main thread's
+  }
+
+  get parseThreadCountsServices(): boolean {
+    return this.ints[3] === 1;
   }
 
   get chunks(): number {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ServiceSignalsState } from '../core/analysis/tableEngine.js';
 import { tableEngineModule } from './tableEngineModule.js';
 import { ChunkPlan, INPUT_LAYOUT, type ParseThreadData, RECORD_LAYOUT } from './parsePipeline.js';
 import { SlotRing } from './slotRing.js';
@@ -17,6 +18,7 @@ export class ParseThread {
   private readonly worker: Worker;
   private failure: string | null = null;
   private finished = false;
+  private readonly services: Promise<ServiceSignalsState>;
 
   constructor(module: WebAssembly.Module) {
     const data: ParseThreadData = {
@@ -29,14 +31,24 @@ export class ParseThread {
     this.worker = new Worker(new URL('../analysisRuntime/tableParseWorker.bundle.js', import.meta.url), {
       workerData: data,
     });
-    this.worker.on('message', (message: { error?: string }) => {
-      this.failure = `analysis thread failed: ${message.error}`;
+    const services = {} as {
+      resolve: (signals: ServiceSignalsState) => void;
+      reject: (error: Error) => void;
+    };
+    this.services = new Promise((resolve, reject) => Object.assign(services, { resolve, reject }));
+    // Only awaited once the last record slot is in, by which time the thread has posted them.
+    this.services.catch(() => {});
+    this.worker.on('message', (message: { error?: string; services?: ServiceSignalsState }) => {
+      if (message.services) services.resolve(message.services);
+      else this.failure = `analysis thread failed: ${message.error}`;
     });
     this.worker.once('error', (error) => {
       this.failure ??= `analysis thread failed: ${error.message}`;
+      services.reject(new Error(this.failure));
     });
     this.worker.once('exit', () => {
       if (!this.finished) this.failure ??= 'analysis thread stopped before the end of the dump';
+      services.reject(new Error(this.failure ?? 'analysis thread ended without its service tallies'));
     });
     // Idle until an analysis takes it: it must not keep the process alive.
     this.worker.unref();
@@ -45,6 +57,11 @@ export class ParseThread {
   /** Up and waiting for input. */
   get started(): boolean {
     return this.records.started;
+  }
+
+  /** The service tallies the thread counted (ChunkPlan.setUp asked it to), once it has posted them. */
+  serviceSignals(): Promise<ServiceSignalsState> {
+    return this.services;
   }
 
   /** Why the thread can no longer deliver, or null. */

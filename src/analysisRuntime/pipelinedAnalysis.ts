@@ -69,7 +69,10 @@ export async function analyzeFilePipelined(
     const base = bytes;
     // The parse thread numbers lines from the one it is handed (the partial line `tail`) on.
     const linesBefore = tableEngine!.lines;
-    plan.setUp(reader.descriptor, base, size);
+    // It counts the service tallies too when it parses every entry (usually: the launcher started it).
+    const servicesElsewhere = tableEngine!.entries === 0;
+    tableEngine!.countServices(!servicesElsewhere);
+    plan.setUp(reader.descriptor, base, size, servicesElsewhere);
     readChunk(plan, input, 0, tail);
     const states: string[] = [];
     for (let slot = 0; ; slot = records.next(slot)) {
@@ -94,6 +97,7 @@ export async function analyzeFilePipelined(
       if (abandoned) return;
       if (part.last) {
         analysis.linesReadElsewhere(part.linesRead);
+        if (servicesElsewhere) tableEngine!.adoptServiceSignals(await thread.serviceSignals());
         return;
       }
     }

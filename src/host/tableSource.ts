@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { TableSourceName } from '../core/analysis/analysisRun.js';
 import { CtdoctorError } from '../core/errors.js';
 import { netlinkPermissionError } from './netlinkPermission.js';
@@ -250,6 +249,8 @@ async function* gunzipIfCompressed(input: Readable, label: string): AsyncGenerat
     yield* rest;
     return;
   }
+  // Loaded only for a compressed dump: zlib costs every other run a few ms of start-up.
+  const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip();
   const feed = (async () => {
     gunzip.write(first.value);

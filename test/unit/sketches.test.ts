@@ -124,8 +124,9 @@ describe('HyperLogLog', () => {
   it('largestIndexes picks what a stable sort by value puts first', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 80 }),
-        fc.integer({ min: 0, max: 12 }),
+        fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 300 }),
+        // Past 64 rows it ranks by a sort instead of by insertion: both must agree with the reference.
+        fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 60, max: 320 })),
         (values, limit) => {
           const expected = values
             .map((value, index) => ({ value, index }))

@@ -39,6 +39,7 @@ interface EngineExports {
   record_output_count(): number;
   record_output_clear(): void;
   count_records(records: number, count: number): void;
+  count_services(on: number): void;
   adopt_state(foreignId: number, length: number): number;
   fallback_list(): number;
   fallback_length(): number;
@@ -80,12 +81,41 @@ export interface RecordOutput {
   onRecords(records: Uint8Array, count: number): void;
 }
 
+/** The class-conditional service tallies: what a pipelined run's parse thread counts (countServices). */
+export type ServiceSignalsState = Pick<
+  AggregatorState,
+  'unrepliedServices' | 'repliedServices' | 'timeWaitServices' | 'natBackends' | 'backendStats'
+>;
+
+/** A top list that owns its arrays: views into an engine's memory would post the whole memory. */
+function ownedTop<K>(top: TopKState<K>): TopKState<K> {
+  return { ...top, counts: Uint32Array.from(top.counts), errors: Uint32Array.from(top.errors) };
+}
+
+/** Service tallies that can be posted to another thread (structured clone) and outlive their engine. */
+export function ownedServiceSignals(signals: ServiceSignalsState): ServiceSignalsState {
+  const tally = (state: ServiceTallyState): ServiceTallyState => ({
+    services: ownedTop(state.services),
+    sketches: state.sketches,
+    sources: ownedTop(state.sources),
+  });
+  return {
+    unrepliedServices: tally(signals.unrepliedServices),
+    repliedServices: ownedTop(signals.repliedServices),
+    timeWaitServices: tally(signals.timeWaitServices),
+    natBackends: ownedTop(signals.natBackends),
+    backendStats: signals.backendStats,
+  };
+}
+
 export class TableEngine {
   private readonly wasm: EngineExports;
   private readonly input: number;
   private readonly recordOutput: number;
   /** State names of a parse-only engine adopted so far (countRecords). */
   private adoptedStates = 0;
+  /** Service tallies another engine counted for this one's records (countServices). */
+  private servicesElsewhere: ServiceSignalsState | undefined;
   /** The unread bytes are [start, filled) of the input buffer. */
   private start = TAIL_ROOM;
   private filled = TAIL_ROOM;
@@ -142,6 +172,19 @@ export class TableEngine {
     this.adoptedStates = states.length;
     this.bytes().set(records.subarray(0, count * RECORD_BYTES), this.input);
     wasm.count_records(this.input, count);
+  }
+
+  /**
+   * Whether this engine counts the service tallies of the entries it takes (a counting engine does
+   * by default, a parse-only one does not): a pipelined run has its parse thread count them.
+   */
+  countServices(on: boolean): void {
+    this.wasm.count_services(on ? 1 : 0);
+  }
+
+  /** The service tallies of a parse-only engine that counted them for this one's records. */
+  adoptServiceSignals(signals: ServiceSignalsState): void {
+    this.servicesElsewhere = signals;
   }
 
   /** The state names interned so far, by id, from `from` on (a parse-only engine's, for countRecords). */
@@ -314,7 +357,6 @@ export class TableEngine {
     const entries = wasm.entry_count();
     const scan = this.topState(TOP.scan, 'address') as TopKState<AddressKey>;
     const established = this.topState(TOP.established, 'pair') as TopKState<string>;
-    const natBackends = this.topState(TOP.natBackends, 'backend') as TopKState<string>;
 
     return {
       entries,
@@ -343,6 +385,14 @@ export class TableEngine {
       established,
       pairStats: this.pairStats(established),
       establishedRemainingHours: f64(RESULT.establishedHours, ESTABLISHED_HOUR_BUCKETS),
+      ...(this.servicesElsewhere ?? this.serviceSignals()),
+    };
+  }
+
+  /** The service tallies this engine counted (views into its memory, as toState's). */
+  serviceSignals(): ServiceSignalsState {
+    const natBackends = this.topState(TOP.natBackends, 'backend') as TopKState<string>;
+    return {
       unrepliedServices: this.serviceTally(
         TOP.unrepliedServices,
         TOP.unrepliedSources,
