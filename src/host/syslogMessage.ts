@@ -1,0 +1,34 @@
+import { runTool } from './childProcess.js';
+import type { DeliveryOutcome } from './notificationQueue.js';
+
+/** logger sends to a remote server over UDP (RFC 5424) when given one; else to /dev/log, which journald reads. */
+export interface SyslogTarget {
+  server: { host: string; port: number } | undefined;
+}
+
+/** logger writes one datagram or socket message; a hung /dev/log reader must not hold a child for long. */
+const LOGGER_TIMEOUT_MS = 5_000;
+
+/** One message through util-linux logger, tagged `ctdoctor`, at `priority` (e.g. daemon.crit). */
+export async function sendToSyslog(
+  message: string,
+  priority: string,
+  target: SyslogTarget,
+): Promise<DeliveryOutcome> {
+  const server = target.server
+    ? ['--server', target.server.host, '--port', String(target.server.port), '--udp']
+    : [];
+  try {
+    const run = await runTool(
+      'logger',
+      ['--tag', 'ctdoctor', '--priority', priority, ...server, '--', message],
+      {
+        timeoutMs: LOGGER_TIMEOUT_MS,
+      },
+    );
+    if (run.exitCode === 0) return { result: 'sent' };
+    return { result: 'failed', reason: run.stderr.trim().split('\n')[0] || `logger exited ${run.exitCode}` };
+  } catch (error) {
+    return { result: 'failed', reason: error instanceof Error ? error.message : String(error) };
+  }
+}

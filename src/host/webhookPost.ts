@@ -1,0 +1,37 @@
+import type { DeliveryOutcome } from './notificationQueue.js';
+
+/**
+ * POSTs a JSON body as Alertmanager's webhook notifier does, and classifies the answer the way its
+ * Retrier does (`notify/webhook/webhook.go`: "5xx response codes are assumed to be recoverable"):
+ * 2xx sent; 5xx, 429, no answer in time or no connection: try again; any other status: failed.
+ */
+export async function postWebhook(
+  url: string,
+  body: string,
+  options: { timeoutMs: number; userAgent: string },
+): Promise<DeliveryOutcome> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': options.userAgent },
+      body,
+      redirect: 'error',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    const reason =
+      name === 'TimeoutError'
+        ? `no answer within ${options.timeoutMs / 1000} s`
+        : String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
+    return { result: 'retry', reason };
+  }
+  // Read the answer to its end: an unread body keeps the connection from being reused.
+  await response.arrayBuffer().catch(() => undefined);
+  if (response.ok) return { result: 'sent' };
+  const reason = `HTTP ${response.status}`;
+  return response.status >= 500 || response.status === 429
+    ? { result: 'retry', reason }
+    : { result: 'failed', reason };
+}
