@@ -84,8 +84,7 @@ export class NotificationQueue<T> {
   private sleep(seconds: number): Promise<void> {
     return new Promise((resolve) => {
       this.wakeUp = resolve;
-      // unref: a retry in wait must not keep a stopping process alive.
-      this.timer = setTimeout(resolve, seconds * 1000).unref();
+      this.timer = setTimeout(resolve, seconds * 1000);
     });
   }
 }
