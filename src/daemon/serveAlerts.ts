@@ -3,7 +3,7 @@ import { AlertEpisodes } from '../core/alerts/alertEpisodes.js';
 import { type AlertPolicy, DEFAULT_ALERT_POLICY } from '../core/alerts/alertRules.js';
 import { type AlertmanagerWebhookPayload, alertmanagerPayload } from '../core/alerts/alertmanagerPayload.js';
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff } from '../core/alerts/retryBackoff.js';
-import { NotificationQueue, type QueueResult } from '../host/notificationQueue.js';
+import { type DeliveryOutcome, NotificationQueue, type QueueResult } from '../host/notificationQueue.js';
 import { type SyslogTarget, sendToSyslog } from '../host/syslogMessage.js';
 import { postWebhook } from '../host/webhookPost.js';
 import { type AlertLogFields, alertLogfmtLine } from '../render/alertLogfmt.js';
@@ -91,9 +91,8 @@ export class ServeAlerts {
   }
 
   /** Applies the rules to the sample and hands its notifications to the sinks. */
-  observe(sample: ServeSample): AlertNotification[] {
-    const notifications = this.episodes.observe(sample);
-    for (const notification of notifications) {
+  observe(sample: ServeSample): void {
+    for (const notification of this.episodes.observe(sample)) {
       const payload = alertmanagerPayload(notification, {
         instance: this.options.instance,
         externalURL: this.context.externalURL(),
@@ -101,7 +100,6 @@ export class ServeAlerts {
       });
       for (const sink of this.sinks) sink.send(notification, payload);
     }
-    return notifications;
   }
 
   /** The alerts under way, pending and firing, most severe first (for the dashboard and the API). */
@@ -117,11 +115,6 @@ export class ServeAlerts {
     });
   }
 
-  /** Resolves when every sink has settled what it was given (tests; a shutdown does not wait). */
-  async idle(): Promise<void> {
-    await Promise.all(this.sinks.map((sink) => sink.queue?.idle()));
-  }
-
   close(): void {
     for (const sink of this.sinks) sink.queue?.close();
   }
@@ -134,7 +127,7 @@ export class ServeAlerts {
   private queued<T>(
     name: AlertSinkName,
     what: string,
-    deliver: (item: T) => ReturnType<typeof postWebhook>,
+    deliver: (item: T) => Promise<DeliveryOutcome>,
     backoff: RetryBackoff,
   ): NotificationQueue<T> {
     return new NotificationQueue<T>({
