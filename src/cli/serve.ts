@@ -18,7 +18,12 @@ import { EXIT } from './output.js';
 import { hostname } from 'node:os';
 import { DEFAULT_ALERT_POLICY } from '../core/alerts/alertRules.js';
 import { DEFAULT_RETRY_BACKOFF } from '../core/alerts/retryBackoff.js';
-import type { AlertLogSink, ServeAlertsOptions } from '../daemon/serveAlerts.js';
+import {
+  type AlertLogSink,
+  DEFAULT_ALERT_QUEUE,
+  DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+  type ServeAlertsOptions,
+} from '../daemon/serveAlerts.js';
 
 /**
  * Loopback unless told otherwise: the metrics name every namespace on the node. 9466 is not
@@ -148,13 +153,13 @@ function addAlertOptions(command: Command): Command {
       '--alert-webhook-timeout <seconds>',
       `time a webhook has to answer before the try counts as failed ${durationRange(WEBHOOK_TIMEOUT_BOUNDS)}`,
       parseDuration('--alert-webhook-timeout', WEBHOOK_TIMEOUT_BOUNDS),
-      10,
+      DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
     )
     .option(
       '--alert-queue <n>',
       'notifications a sink keeps while it cannot deliver; the oldest is dropped beyond',
       parseWholeNumber('--alert-queue'),
-      1000,
+      DEFAULT_ALERT_QUEUE,
     )
     .addOption(
       new Option('--alert-nearly-full <percent>', 'usage that raises ConntrackTableNearlyFull (warning)')

@@ -25,6 +25,11 @@ export interface ServeAlertsOptions {
   instance: string;
 }
 
+/** Alertmanager's own webhook default is no timeout at all; a hung receiver would hold its queue forever. */
+export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
+/** A day of one notification every 90 s per sink: far more than episodes produce, and small in memory. */
+export const DEFAULT_ALERT_QUEUE = 1000;
+
 /** No sink: alerts are still evaluated (the firing gauge, the dashboard), only nothing is sent. */
 export function alertsWithoutSinks(instance: string): ServeAlertsOptions {
   return {
@@ -32,8 +37,8 @@ export function alertsWithoutSinks(instance: string): ServeAlertsOptions {
     webhooks: [],
     logs: [],
     syslog: { server: undefined },
-    webhookTimeoutSeconds: 10,
-    queueCapacity: 1000,
+    webhookTimeoutSeconds: DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+    queueCapacity: DEFAULT_ALERT_QUEUE,
     backoff: DEFAULT_RETRY_BACKOFF,
     instance,
   };

@@ -147,7 +147,7 @@ describe("serve's alerts as a receiver sees them", () => {
     }
   });
 
-  it('a receiver that answers 500 first gets the same notification again, once, after a back-off', {
+  it('a receiver that answers 500 first gets the same notification again, once, after a back-off (with its basic auth)', {
     timeout: 60_000,
   }, async () => {
     const tree = movableTree();
@@ -155,7 +155,8 @@ describe("serve's alerts as a receiver sees them", () => {
     const receiver = await startWebhookReceiver(1);
     const serve = await startServe([
       ...['--proc-root', tree.root, '--sys-root', fixture('sys-empty')],
-      ...['--listen', '127.0.0.1:0', '--interval', '1', '--alert-webhook', receiver.url],
+      ...['--listen', '127.0.0.1:0', '--interval', '1'],
+      ...['--alert-webhook', receiver.url.replace('http://', 'http://ops:s%3Acret@')],
     ]);
     try {
       await samplesPass(serve.url, 1);
@@ -163,6 +164,8 @@ describe("serve's alerts as a receiver sees them", () => {
       await eventually('the retried notification', () => receiver.received.length === 2);
       await samplesPass(serve.url, 3);
       assert.deepEqual(receiver.answered, [500, 200]);
+      const basic = `Basic ${Buffer.from('ops:s:cret').toString('base64')}`;
+      assert.deepEqual(receiver.authorizations, [basic, basic]);
       assert.deepEqual(receiver.received[1], receiver.received[0], 'the same body, not a new notification');
       assert.equal(receiver.received[0]!.status, 'firing');
       assert.equal(

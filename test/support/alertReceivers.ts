@@ -17,6 +17,8 @@ export interface WebhookReceiver {
   received: AlertmanagerWebhookPayload[];
   /** The status answered to each. */
   answered: number[];
+  /** The Authorization header of each ('' when none). */
+  authorizations: string[];
   close: () => Promise<void>;
 }
 
@@ -24,11 +26,13 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(failFirst = 0): Promise<WebhookReceiver> {
   const received: AlertmanagerWebhookPayload[] = [];
   const answered: number[] = [];
+  const authorizations: string[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      authorizations.push(request.headers.authorization ?? '');
       const status = answered.length < failFirst ? 500 : 200;
       answered.push(status);
       response.writeHead(status).end();
@@ -40,6 +44,7 @@ export async function startWebhookReceiver(failFirst = 0): Promise<WebhookReceiv
     url: `http://127.0.0.1:${port}/alerts`,
     received,
     answered,
+    authorizations,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
