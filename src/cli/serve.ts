@@ -9,10 +9,12 @@ import { actionWithExitCode } from './commandExit.js';
 import {
   type DurationBounds,
   durationRange,
+  formatBound,
   openRoots,
   parseDuration,
   parsePercent,
   parseWholeNumber,
+  percentOfRatio,
 } from './context.js';
 import { EXIT } from './output.js';
 import { hostname } from 'node:os';
@@ -97,7 +99,7 @@ function alertsOf(options: ServeCliOptions): ServeAlertsOptions {
   if (options.alertFull < options.alertNearlyFull)
     throw new CtdoctorError(
       'usage',
-      `--alert-full ${options.alertFull * 100}% is below --alert-nearly-full ${options.alertNearlyFull * 100}%: give it at least that`,
+      `--alert-full ${percentOfRatio(options.alertFull)}% is below --alert-nearly-full ${percentOfRatio(options.alertNearlyFull)}%: give it at least that`,
     );
   if (options.alertSyslogServer && !options.alertLog.includes('syslog'))
     throw new CtdoctorError('usage', '--alert-syslog-server needs --alert-log syslog too');
@@ -126,7 +128,7 @@ function addAlertOptions(command: Command): Command {
   const duration = (flag: string, help: string, seconds: number) =>
     new Option(`${flag} <seconds>`, `${help} ${durationRange(ALERT_DURATION_BOUNDS)}`)
       .argParser(parseDuration(flag, ALERT_DURATION_BOUNDS))
-      .default(seconds, `${seconds / 60} min`);
+      .default(seconds, formatBound(seconds));
   return command
     .addOption(
       new Option(
@@ -164,12 +166,12 @@ function addAlertOptions(command: Command): Command {
     .addOption(
       new Option('--alert-nearly-full <percent>', 'usage that raises ConntrackTableNearlyFull (warning)')
         .argParser(parsePercent('--alert-nearly-full'))
-        .default(policy.nearlyFullRatio, `${policy.nearlyFullRatio * 100}%`),
+        .default(policy.nearlyFullRatio, `${percentOfRatio(policy.nearlyFullRatio)}%`),
     )
     .addOption(
       new Option('--alert-full <percent>', 'usage that raises ConntrackTableFull (critical)')
         .argParser(parsePercent('--alert-full'))
-        .default(policy.fullRatio, `${policy.fullRatio * 100}%`),
+        .default(policy.fullRatio, `${percentOfRatio(policy.fullRatio)}%`),
     )
     .addOption(
       duration(

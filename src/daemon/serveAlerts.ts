@@ -65,7 +65,8 @@ function logFields(payload: AlertmanagerWebhookPayload, ts: string | undefined):
 interface Sink {
   name: AlertSinkName;
   send: (notification: AlertNotification, payload: AlertmanagerWebhookPayload) => void;
-  queue?: NotificationQueue<unknown>;
+  /** Stops a queued sink's deliveries (stdout has none). */
+  close?: () => void;
 }
 
 /**
@@ -121,7 +122,7 @@ export class ServeAlerts {
   }
 
   close(): void {
-    for (const sink of this.sinks) sink.queue?.close();
+    for (const sink of this.sinks) sink.close?.();
   }
 
   private count(sink: AlertSinkName, result: QueueResult): void {
@@ -156,7 +157,7 @@ export class ServeAlerts {
     );
     return {
       name: 'webhook',
-      queue: queue as NotificationQueue<unknown>,
+      close: () => queue.close(),
       send: (_, payload) => queue.push(JSON.stringify(payload)),
     };
   }
@@ -171,7 +172,7 @@ export class ServeAlerts {
     );
     return {
       name: 'syslog',
-      queue: queue as NotificationQueue<unknown>,
+      close: () => queue.close(),
       send: (notification, payload) =>
         queue.push({
           message: alertLogfmtLine(logFields(payload, undefined)),
