@@ -15,13 +15,15 @@ export async function sendToSyslog(
   priority: string,
   target: SyslogTarget,
 ): Promise<DeliveryOutcome> {
-  const server = target.server
+  // Without --socket-errors=on, logger exits 0 when /dev/log is missing (no journald, a bare
+  // container): every notification would count as sent and go nowhere.
+  const destination = target.server
     ? ['--server', target.server.host, '--port', String(target.server.port), '--udp']
-    : [];
+    : ['--socket-errors=on'];
   try {
     const run = await runTool(
       'logger',
-      ['--tag', 'ctdoctor', '--priority', priority, ...server, '--', message],
+      ['--tag', 'ctdoctor', '--priority', priority, ...destination, '--', message],
       {
         timeoutMs: LOGGER_TIMEOUT_MS,
       },
