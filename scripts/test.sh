@@ -13,6 +13,8 @@ command -v ip >/dev/null || need+=(iproute2)
 # counterFindings.test.ts: bare ACKs that conntrack counts invalid.
 command -v hping3 >/dev/null || need+=(hping3)
 command -v nsenter >/dev/null || need+=(util-linux)
+# serve's --alert-log syslog runs util-linux's logger, which Debian packages in bsdutils.
+command -v logger >/dev/null || need+=(bsdutils)
 command -v sysctl >/dev/null || need+=(procps)
 [ -x /lib/systemd/systemd-sysctl ] || need+=(systemd)
 # serve's tests: promtool lints /metrics, node_exporter's conntrack collector is the reference.

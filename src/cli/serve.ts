@@ -6,8 +6,26 @@ import type { ListenAddress } from '../daemon/httpServer.js';
 import { samplerSourceOf } from '../daemon/sampler.js';
 import { requireDirectory } from '../host/fileFailures.js';
 import { actionWithExitCode } from './commandExit.js';
-import { type DurationBounds, durationRange, openRoots, parseDuration, parseWholeNumber } from './context.js';
+import {
+  type DurationBounds,
+  durationRange,
+  formatBound,
+  openRoots,
+  parseDuration,
+  parsePercent,
+  parseWholeNumber,
+  percentOfRatio,
+} from './context.js';
 import { EXIT } from './output.js';
+import { hostname } from 'node:os';
+import { DEFAULT_ALERT_POLICY } from '../core/alerts/alertRules.js';
+import { DEFAULT_RETRY_BACKOFF } from '../core/alerts/retryBackoff.js';
+import {
+  type AlertLogSink,
+  DEFAULT_ALERT_QUEUE,
+  DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+  type ServeAlertsOptions,
+} from '../daemon/serveAlerts.js';
 
 /**
  * Loopback unless told otherwise: the metrics name every namespace on the node. 9466 is not
@@ -18,6 +36,9 @@ export const DEFAULT_LISTEN = '127.0.0.1:9466';
 /** Prometheus's default scrape interval is 15 s: 5 s keeps every scrape under one sample old. */
 const SAMPLE_INTERVAL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, maxSeconds: 3600 };
 const HISTORY_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 86_400 };
+/** An alert's `for` or hold-down: 0 (at once) to a day. */
+const ALERT_DURATION_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0, maxSeconds: 86_400 };
+const WEBHOOK_TIMEOUT_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, maxSeconds: 300 };
 
 interface ServeCliOptions {
   listen: string;
@@ -28,20 +49,158 @@ interface ServeCliOptions {
   history: number;
   procRoot: string;
   sysRoot: string;
+  alertWebhook: string[];
+  alertLog: AlertLogSink[];
+  alertSyslogServer?: ListenAddress;
+  alertWebhookTimeout: number;
+  alertQueue: number;
+  alertNearlyFull: number;
+  alertFull: number;
+  alertNearlyFullFor: number;
+  alertFullFor: number;
+  alertHoldDown: number;
+  alertDriftHoldDown: number;
 }
 
 /** "127.0.0.1:9466" or "[::1]:9466": an address literal (no name to resolve) and a port. */
-export function parseListen(value: string): ListenAddress {
+export function parseAddressPort(flag: string, value: string, examples: string): ListenAddress {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
   if (!match || host === undefined || !ipaddr.isValid(host) || port < 0 || port > 65_535) {
-    throw new CtdoctorError(
-      'usage',
-      `--listen "${value}" is not ADDRESS:PORT (e.g. 127.0.0.1:9466, [::1]:9466, 0.0.0.0:9466; port 0 picks a free one)`,
-    );
+    throw new CtdoctorError('usage', `${flag} "${value}" is not ADDRESS:PORT (${examples})`);
   }
   return { host, port };
+}
+
+export function parseListen(value: string): ListenAddress {
+  return parseAddressPort(
+    '--listen',
+    value,
+    'e.g. 127.0.0.1:9466, [::1]:9466, 0.0.0.0:9466; port 0 picks a free one',
+  );
+}
+
+/** An http(s) URL to POST alerts to; anything else is refused before the daemon starts. */
+function parseWebhookUrl(value: string, previous: string[]): string[] {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new CtdoctorError('usage', `--alert-webhook "${value}" is not an http:// or https:// URL`);
+  return [...previous, value];
+}
+
+function collectLogSink(value: string, previous: AlertLogSink[]): AlertLogSink[] {
+  if (value !== 'stdout' && value !== 'syslog')
+    throw new CtdoctorError('usage', `--alert-log "${value}" is not stdout or syslog`);
+  return [...previous, value];
+}
+
+function alertsOf(options: ServeCliOptions): ServeAlertsOptions {
+  if (options.alertFull < options.alertNearlyFull)
+    throw new CtdoctorError(
+      'usage',
+      `--alert-full ${percentOfRatio(options.alertFull)}% is below --alert-nearly-full ${percentOfRatio(options.alertNearlyFull)}%: give it at least that`,
+    );
+  if (options.alertSyslogServer && !options.alertLog.includes('syslog'))
+    throw new CtdoctorError('usage', '--alert-syslog-server needs --alert-log syslog too');
+  return {
+    policy: {
+      nearlyFullRatio: options.alertNearlyFull,
+      fullRatio: options.alertFull,
+      nearlyFullForSeconds: options.alertNearlyFullFor,
+      fullForSeconds: options.alertFullFor,
+      holdDownSeconds: options.alertHoldDown,
+      driftHoldDownSeconds: options.alertDriftHoldDown,
+    },
+    webhooks: options.alertWebhook,
+    logs: [...new Set(options.alertLog)],
+    syslog: { server: options.alertSyslogServer },
+    webhookTimeoutSeconds: options.alertWebhookTimeout,
+    queueCapacity: options.alertQueue,
+    backoff: DEFAULT_RETRY_BACKOFF,
+    instance: hostname(),
+  };
+}
+
+/** The alert options: where notifications go, and the table's thresholds and durations. */
+function addAlertOptions(command: Command): Command {
+  const policy = DEFAULT_ALERT_POLICY;
+  const duration = (flag: string, help: string, seconds: number) =>
+    new Option(`${flag} <seconds>`, `${help} ${durationRange(ALERT_DURATION_BOUNDS)}`)
+      .argParser(parseDuration(flag, ALERT_DURATION_BOUNDS))
+      .default(seconds, formatBound(seconds));
+  return command
+    .addOption(
+      new Option(
+        '--alert-webhook <url>',
+        "POST each alert's firing and resolved notification there as Alertmanager's webhook payload (repeatable)",
+      )
+        .argParser(parseWebhookUrl)
+        .default([], 'none'),
+    )
+    .addOption(
+      new Option(
+        '--alert-log <sink>',
+        'also write each notification as a logfmt line to stdout, or to syslog through logger (repeatable)',
+      )
+        .argParser(collectLogSink)
+        .default([], 'none'),
+    )
+    .option(
+      '--alert-syslog-server <address:port>',
+      'with --alert-log syslog: send to this syslog server over UDP (RFC 5424) instead of /dev/log',
+      (value: string) => parseAddressPort('--alert-syslog-server', value, 'e.g. 127.0.0.1:514'),
+    )
+    .option(
+      '--alert-webhook-timeout <seconds>',
+      `time a webhook has to answer before the try counts as failed ${durationRange(WEBHOOK_TIMEOUT_BOUNDS)}`,
+      parseDuration('--alert-webhook-timeout', WEBHOOK_TIMEOUT_BOUNDS),
+      DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
+    )
+    .option(
+      '--alert-queue <n>',
+      'notifications a sink keeps while it cannot deliver; the oldest is dropped beyond',
+      parseWholeNumber('--alert-queue'),
+      DEFAULT_ALERT_QUEUE,
+    )
+    .addOption(
+      new Option('--alert-nearly-full <percent>', 'usage that raises ConntrackTableNearlyFull (warning)')
+        .argParser(parsePercent('--alert-nearly-full'))
+        .default(policy.nearlyFullRatio, `${percentOfRatio(policy.nearlyFullRatio)}%`),
+    )
+    .addOption(
+      new Option('--alert-full <percent>', 'usage that raises ConntrackTableFull (critical)')
+        .argParser(parsePercent('--alert-full'))
+        .default(policy.fullRatio, `${percentOfRatio(policy.fullRatio)}%`),
+    )
+    .addOption(
+      duration(
+        '--alert-nearly-full-for',
+        'how long the usage stays at --alert-nearly-full before it fires',
+        policy.nearlyFullForSeconds,
+      ),
+    )
+    .addOption(
+      duration(
+        '--alert-full-for',
+        'how long the usage stays at --alert-full before it fires',
+        policy.fullForSeconds,
+      ),
+    )
+    .addOption(
+      duration(
+        '--alert-hold-down',
+        'how long loss, table-full messages or usage must stay quiet before an alert resolves',
+        policy.holdDownSeconds,
+      ),
+    )
+    .addOption(
+      duration(
+        '--alert-drift-hold-down',
+        'how long after the last outside change of a setting its alert resolves',
+        policy.driftHoldDownSeconds,
+      ),
+    );
 }
 
 function waitForStopSignal(): Promise<string> {
@@ -94,10 +253,12 @@ export function serveCommand(version: string): Command {
     )
     .option('--proc-root <dir>', 'procfs mount to read (e.g. /host/proc in a container)', '/proc')
     .option('--sys-root <dir>', 'sysfs mount to read', '/sys');
+  addAlertOptions(command);
   return actionWithExitCode(command, async (options: ServeCliOptions) => {
     if (options.once && !options.textfile)
       throw new CtdoctorError('usage', '--once writes the textfile once: give --textfile DIR too');
     const listen = parseListen(options.listen);
+    const alerts = alertsOf(options);
     if (options.textfile) await requireDirectory('--textfile', options.textfile);
     const log = (line: string) => process.stderr.write(`ctdoctor serve: ${line}\n`);
     const daemon = new ServeDaemon({
@@ -108,6 +269,7 @@ export function serveCommand(version: string): Command {
       output: options.textfile ? { textfileDir: options.textfile } : { listen },
       build: { version },
       log,
+      alerts,
     });
     if (options.once) {
       await daemon.sampleOnce();

@@ -21,6 +21,7 @@ export function lossBetween(before: ConntrackSample, after: ConntrackSample): Lo
   };
 }
 
-export function lossTotal(window: LossWindow): number {
+/** Packets lost in a window (only its deltas are read: serve's alerts count them between two samples). */
+export function lossTotal(window: Pick<LossWindow, 'deltas'>): number {
   return window.deltas.drop + window.deltas.early_drop + window.deltas.insert_failed;
 }

@@ -7,6 +7,10 @@ import { type BuildInfo, serveRegistry } from './metrics.js';
 import { Sampler, type SamplerSource } from './sampler.js';
 import type { ServeSample } from './serveSample.js';
 import { type ListenAddress, startHttpServer, stopHttpServer } from './httpServer.js';
+import { hostname } from 'node:os';
+import type { AlertEpisode } from '../core/alerts/alertEpisodes.js';
+import { addAlertMetrics } from './alertMetrics.js';
+import { ServeAlerts, type ServeAlertsOptions, alertsWithoutSinks } from './serveAlerts.js';
 
 /** node_exporter's textfile collector reads *.prom files in its directory. */
 export const TEXTFILE_NAME = 'ctdoctor.prom';
@@ -21,6 +25,10 @@ export interface ServeOptions {
   build: BuildInfo;
   /** One line per event worth an operator's attention (stderr). */
   log: (line: string) => void;
+  /** Where alerts go and when they fire (default: evaluated, sent nowhere). */
+  alerts?: ServeAlertsOptions;
+  /** The --alert-log stdout sink's writer (default: process.stdout). */
+  writeStdout?: (line: string) => void;
 }
 
 /**
@@ -56,6 +64,7 @@ export class ServeDaemon {
   private server: Server | undefined;
   private stopped = false;
   readonly registry;
+  private readonly alerts: ServeAlerts;
 
   constructor(private readonly options: ServeOptions) {
     this.history = new HistoryRing(historyCapacity(options.historySeconds, options.intervalSeconds));
@@ -63,6 +72,31 @@ export class ServeDaemon {
     this.logOutcomes = collectorLogger(options.log);
     this.registry = serveRegistry(() => this.latest!, options.build);
     this.sampler = new Sampler(options.source);
+    this.alerts = new ServeAlerts(options.alerts ?? alertsWithoutSinks(hostname()), {
+      externalURL: () => this.externalURL(),
+      userAgent: `ctdoctor/${options.build.version}`,
+      log: options.log,
+      writeStdout: options.writeStdout ?? ((line) => process.stdout.write(line)),
+    });
+    addAlertMetrics(this.registry, () => this.alerts);
+  }
+
+  /** The alerts under way (pending and firing), most severe first. */
+  activeAlerts(): AlertEpisode[] {
+    return this.alerts.active();
+  }
+
+  /**
+   * The daemon's base URL for alerts' externalURL and generatorURL: as bound, with the node's name
+   * for a wildcard address (a receiver elsewhere cannot follow 0.0.0.0); '' for --textfile.
+   */
+  private externalURL(): string {
+    if (!('listen' in this.options.output)) return '';
+    const { host, port } = this.options.output.listen;
+    const address = this.server?.address();
+    const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+    const name = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
+    return `http://${name}:${boundPort}`;
   }
 
   /** Takes one sample and makes it the one /metrics (or the textfile) shows. */
@@ -70,6 +104,7 @@ export class ServeDaemon {
     const sample = await this.sampler.take();
     this.history.push(sample);
     this.latest = this.folder.fold(sample);
+    this.alerts.observe(sample);
     this.body = Buffer.from(await this.registry.metrics());
     this.logOutcomes(sample);
     if ('textfileDir' in this.options.output) {
@@ -117,6 +152,7 @@ export class ServeDaemon {
     this.stopped = true;
     clearTimeout(this.timer);
     this.sampler.close();
+    this.alerts.close();
     if (this.server) await stopHttpServer(this.server);
   }
 }

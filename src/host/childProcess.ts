@@ -23,6 +23,8 @@ const PACKAGE_OF_TOOL: Readonly<Record<string, string>> = {
   dmesg: 'util-linux',
   mkfifo: 'coreutils',
   cat: 'coreutils',
+  // util-linux's logger, packaged apart on Debian (Essential, so always there).
+  logger: 'bsdutils',
 };
 
 export interface RunResult {

@@ -10,11 +10,19 @@ export function promtoolProblems(exposition: string): string {
 }
 
 /** A running `serve`: its stderr so far, and the address its startup line names. */
-export async function startServe(
-  args: string[],
-): Promise<{ url: string; pid: number; stderr: () => string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startServe(args: string[]): Promise<{
+  url: string;
+  pid: number;
+  stdout: () => string;
+  stderr: () => string;
+  stop: () => Promise<number | null>;
+}> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
@@ -31,6 +39,7 @@ export async function startServe(
   return {
     url: startupLine()![1]!,
     pid: child.pid!,
+    stdout: () => stdout,
     stderr: () => stderr,
     stop: async () => {
       child.kill('SIGTERM');

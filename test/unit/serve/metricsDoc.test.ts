@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { SeriesFolder } from '../../../src/daemon/exposedSeries.js';
 import { serveRegistry } from '../../../src/daemon/metrics.js';
+import { addAlertMetrics } from '../../../src/daemon/alertMetrics.js';
+import { ServeAlerts, alertsWithoutSinks } from '../../../src/daemon/serveAlerts.js';
 import { Sampler, samplerSourceOf } from '../../../src/daemon/sampler.js';
 import { REPO_ROOT, fixture } from '../../support/paths.js';
 import { join } from 'node:path';
@@ -20,7 +22,13 @@ describe('docs/metrics.md', () => {
       samplerSourceOf({ procRoot: fixture('proc-6.18-full'), sysRoot: fixture('sys-empty') }),
     ).take();
     const exposition = new SeriesFolder(500).fold(sample);
-    const text = await serveRegistry(() => exposition, { version: 'test' }).metrics();
+    const registry = serveRegistry(() => exposition, { version: 'test' });
+    const alerts = new ServeAlerts(
+      { ...alertsWithoutSinks('test'), webhooks: ['http://127.0.0.1:9/'] },
+      { externalURL: () => '', userAgent: 'test', log: () => {}, writeStdout: () => {} },
+    );
+    addAlertMetrics(registry, () => alerts);
+    const text = await registry.metrics();
     const exposed = new Map([...text.matchAll(/^# TYPE (\w+) (\w+)$/gm)].map((m) => [m[1]!, m[2]!]));
     assert.deepEqual([...documentedMetrics()].sort(), [...exposed].sort());
   });
