@@ -9,11 +9,16 @@ export function promtoolProblems(exposition: string): string {
   return `${run.stdout}${run.stderr}`.trim() + (run.status === 0 ? '' : ` (exit ${run.status})`);
 }
 
-/** A running `serve`: its stderr so far, and the address its startup line names. */
+/**
+ * A running `serve`: its stderr so far, and the address its startup line names. `wrapper` runs it
+ * through a command first (e.g. setpriv, to drop privileges): its argv, then node's.
+ */
 export async function startServe(
   args: string[],
+  wrapper: string[] = [],
 ): Promise<{ url: string; pid: number; stderr: () => string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [command, ...argv] = [...wrapper, process.execPath, CLI, 'serve', ...args];
+  const child = spawn(command!, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
