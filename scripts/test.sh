@@ -18,6 +18,7 @@ command -v sysctl >/dev/null || need+=(procps)
 # deploy/'s tests: systemd-analyze verifies the unit, setpriv runs serve with only its capabilities.
 command -v systemd-analyze >/dev/null || need+=(systemd)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v amtool >/dev/null || need+=(prometheus-alertmanager)
 # serve's tests: promtool lints /metrics, node_exporter's conntrack collector is the reference.
 command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { dashboardQueries, RULES_FILE } from '../support/deployQueries.js';
 import { eventually } from '../support/eventually.js';
+import { fleetDocQueries } from '../support/fleetDoc.js';
 import { fixture, REPO_ROOT } from '../support/paths.js';
 import { startPrometheus, stopPrometheus } from '../support/prometheus.js';
 import { startServe } from '../support/serve.js';
@@ -63,7 +64,7 @@ function apiWhenUp<T>(url: string): Promise<T | undefined> {
 }
 
 describe('deploy/prometheus and deploy/grafana on a real Prometheus scraping a real serve', () => {
-  it('the scrape config and rules load, instance is the host name, every dashboard query runs', {
+  it('the scrape config and rules load, instance is the host name, every dashboard and guide query runs', {
     timeout: 90_000,
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-deploy-prometheus-'));
@@ -109,7 +110,9 @@ describe('deploy/prometheus and deploy/grafana on a real Prometheus scraping a r
         );
         return answer.data.result.length > 0;
       });
-      for (const { where, expr } of dashboardQueries()) {
+      const guide = fleetDocQueries().map((expr) => ({ where: 'docs/fleet.md', expr }));
+      assert.ok(guide.length >= 3, "the guide's queries");
+      for (const { where, expr } of [...dashboardQueries(), ...guide]) {
         const sent = asGrafanaSends(expr);
         const answer = await api<{ status: string; error?: string; data?: { result: { metric: object }[] } }>(
           `${prometheus.url}/api/v1/query?query=${encodeURIComponent(sent)}`,
