@@ -2,17 +2,19 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../support/paths.js';
+import { ruleGroups } from '../support/deployQueries.js';
 import { serveUnitCapabilities } from '../support/serveUnit.js';
 
 const MANIFESTS = join(REPO_ROOT, 'deploy', 'kubernetes');
 
 /** The schema of every kind deploy/kubernetes ships (Kubernetes' OpenAPI, prometheus-operator's CRD). */
-const MODELS = { DaemonSet, Service, ServiceMonitor } as const;
+const MODELS = { DaemonSet, PrometheusRule, Service, ServiceMonitor } as const;
 
 interface Manifest {
   file: string;
@@ -41,7 +43,12 @@ function only(kind: keyof typeof MODELS): Manifest {
 describe('deploy/kubernetes', () => {
   it('every manifest is valid against its kind’s schema', () => {
     const all = manifests();
-    assert.deepEqual(all.map((m) => m.kind).sort(), ['DaemonSet', 'Service', 'ServiceMonitor']);
+    assert.deepEqual(all.map((m) => m.kind).sort(), [
+      'DaemonSet',
+      'PrometheusRule',
+      'Service',
+      'ServiceMonitor',
+    ]);
     for (const { file, ...manifest } of all) {
       const Model = MODELS[manifest.kind as keyof typeof MODELS];
       assert.equal(manifest.apiVersion, Model.apiVersion, file);
@@ -127,6 +134,11 @@ describe('deploy/kubernetes', () => {
         (r) => r.targetLabel === 'instance' && r.sourceLabels[0] === '__meta_kubernetes_pod_node_name',
       ),
     );
+  });
+
+  it("the PrometheusRule carries deploy/prometheus's rules unchanged", () => {
+    const rule = only('PrometheusRule') as unknown as { spec: { groups: unknown } };
+    assert.deepEqual(rule.spec.groups, ruleGroups());
   });
 });
 
