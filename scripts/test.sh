@@ -17,6 +17,10 @@ command -v nsenter >/dev/null || need+=(util-linux)
 command -v logger >/dev/null || need+=(bsdutils)
 command -v sysctl >/dev/null || need+=(procps)
 [ -x /lib/systemd/systemd-sysctl ] || need+=(systemd)
+# deploy/'s tests: systemd-analyze verifies the unit, setpriv runs serve with only its capabilities.
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v setpriv >/dev/null || need+=(util-linux)
+command -v amtool >/dev/null || need+=(prometheus-alertmanager)
 # serve's tests: promtool lints /metrics, node_exporter's conntrack collector is the reference.
 command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)

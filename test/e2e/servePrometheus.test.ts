@@ -1,36 +1,14 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { capturedNetlinkTotal, fixture } from '../support/paths.js';
-import { freeLoopbackPort, startServe } from '../support/serve.js';
+import { startPrometheus, stopPrometheus } from '../support/prometheus.js';
+import { startServe } from '../support/serve.js';
 
 const TREE = ['--proc-root', fixture('proc-6.18-full'), '--sys-root', fixture('sys-empty')];
-
-/** A real Prometheus (Debian's), on loopback, scraping `target` every second into a throwaway TSDB. */
-async function startPrometheus(dir: string, target: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freeLoopbackPort();
-  const config = join(dir, 'prometheus.yml');
-  writeFileSync(
-    config,
-    `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: ctdoctor\n    static_configs: [{ targets: ['${target}'] }]\n`,
-  );
-  const child = spawn(
-    'prometheus',
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  child.once('error', () => {});
-  if (child.pid === undefined)
-    throw new Error('prometheus is missing: apt-get install prometheus (scripts/test.sh does)');
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 /** `promtool query instant` of `expr`: its output once it names a series, else after the deadline. */
 async function queryUntilAnswered(server: string, expr: string, timeoutMs = 30_000): Promise<string> {
@@ -49,7 +27,10 @@ describe('serve scraped by a real Prometheus', () => {
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-prometheus-'));
     const serve = await startServe([...TREE, '--listen', '127.0.0.1:0', '--interval', '0.5']);
-    const prometheus = await startPrometheus(dir, serve.url.replace('http://', ''));
+    const prometheus = await startPrometheus(
+      dir,
+      `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: ctdoctor\n    static_configs: [{ targets: ['${serve.url.replace('http://', '')}'] }]\n`,
+    );
     try {
       const drops = await queryUntilAnswered(prometheus.url, 'ctdoctor_conntrack_stat_drop_total');
       assert.match(drops, new RegExp(`netns="0".*=> ${capturedNetlinkTotal('proc-6.18-full', 'drop')} @`));
@@ -63,8 +44,7 @@ describe('serve scraped by a real Prometheus', () => {
       };
       assert.equal(metadata.data.ctdoctor_conntrack_stat_drop_total?.[0]?.type, 'counter');
     } finally {
-      prometheus.child.kill('SIGTERM');
-      await new Promise((resolve) => prometheus.child.once('close', resolve));
+      await stopPrometheus(prometheus);
       assert.equal(await serve.stop(), 0);
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
+import { eventually } from '../support/eventually.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { freeLoopbackPort, promtoolProblems, startServe } from '../support/serve.js';
 
@@ -18,15 +19,6 @@ function samplesOf(text: string): Map<string, number> {
 
 async function scrape(url: string): Promise<Map<string, number>> {
   return samplesOf(await (await fetch(`${url}/metrics`)).text());
-}
-
-/** Polls `attempt` until it returns true or the deadline passes (the sampler runs every second). */
-async function eventually(what: string, attempt: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** node_exporter with only its conntrack collector, on a free loopback port (Debian's package). */

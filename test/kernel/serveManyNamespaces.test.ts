@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
+import { eventually } from '../support/eventually.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { startServe } from '../support/serve.js';
 
@@ -41,14 +42,6 @@ function childrenOf(pid: number): number[] {
       }
     })
     .map(Number);
-}
-
-async function eventually(what: string, attempt: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('serve with many process-less namespaces (real kernel)', () => {

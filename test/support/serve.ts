@@ -9,15 +9,22 @@ export function promtoolProblems(exposition: string): string {
   return `${run.stdout}${run.stderr}`.trim() + (run.status === 0 ? '' : ` (exit ${run.status})`);
 }
 
-/** A running `serve`: its stderr so far, and the address its startup line names. */
-export async function startServe(args: string[]): Promise<{
+/**
+ * A running `serve`: its stdout and stderr so far, and the address its startup line names.
+ * `wrapper` runs it through a command first (e.g. setpriv, to drop privileges): its argv, then node's.
+ */
+export async function startServe(
+  args: string[],
+  wrapper: string[] = [],
+): Promise<{
   url: string;
   pid: number;
   stdout: () => string;
   stderr: () => string;
   stop: () => Promise<number | null>;
 }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...argv] = [...wrapper, process.execPath, CLI, 'serve', ...args];
+  const child = spawn(command!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
