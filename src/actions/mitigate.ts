@@ -42,6 +42,15 @@ export async function applyTableSize(
 ): Promise<string | null> {
   if (plan.refusal) throw new CtdoctorError('refused', plan.refusal);
   return withChangeLock(journal, async () => {
+    // Read under the lock: a value something else raised since the plan was made is never lowered.
+    for (const change of plan.changes) {
+      const now = await access.read(change.key);
+      if (now !== undefined && now !== String(change.from))
+        throw new CtdoctorError(
+          'refused',
+          `${change.key} is ${now}, not the ${change.from} this plan was made for: something else changed it; plan again`,
+        );
+    }
     const id = journal.newId();
     const steps = await sysctlSteps(
       access,

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CLI } from './paths.js';
 
@@ -12,6 +12,7 @@ export function promtoolProblems(exposition: string): string {
 /** A running `serve`: its stderr so far, and the address its startup line names. */
 export async function startServe(
   args: string[],
+  startupMs = 15_000,
 ): Promise<{ url: string; pid: number; stderr: () => string; stop: () => Promise<number | null> }> {
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -19,7 +20,7 @@ export async function startServe(
     stderr += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + startupMs;
   const startupLine = () => /listening on (http:\/\/\S+)\/metrics/.exec(stderr);
   while (!startupLine()) {
     if (child.exitCode !== null || Date.now() > deadline) {
@@ -48,4 +49,43 @@ export function freeLoopbackPort(): Promise<number> {
     });
     server.once('error', reject);
   });
+}
+
+/** Polls `attempt` until it returns true or the deadline passes (serve samples every second in tests). */
+export async function eventually(
+  what: string,
+  attempt: () => Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await attempt())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** node_exporter with only its conntrack collector, on a free loopback port (Debian's package). */
+export async function startNodeExporter(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freeLoopbackPort();
+  const child = spawn(
+    'prometheus-node-exporter',
+    ['--collector.disable-defaults', '--collector.conntrack', `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: 'ignore' },
+  );
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', () =>
+      reject(new Error('prometheus-node-exporter is missing: apt-get install prometheus-node-exporter')),
+    ),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await Promise.race([
+    failed,
+    eventually('node_exporter to listen', () =>
+      fetch(`${url}/metrics`).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  ]);
+  return { url, child };
 }

@@ -130,6 +130,16 @@ describe('serve --auto-relief (in-memory host)', () => {
     assert.deepEqual(relief.tally, { applied: 0, refused: 2, skipped: 0, lastAppliedAtMs: undefined });
   });
 
+  it('never lowers a limit something else raised after the sample was taken', async () => {
+    const { host, journal, relief, lines } = setUp();
+    host.sysctls.set(MAX_KEY, '4096');
+    const event = await relief.afterSample(sample(0, 10), sample(1, 130));
+    assert.equal(event?.result, 'refused');
+    assert.equal(host.sysctls.get(MAX_KEY), '4096');
+    assert.match(lines[0]!, /nf_conntrack_max is 4096, not the 400 this plan was made for/);
+    assert.deepEqual((await journal.all()).entries, []);
+  });
+
   it('without root it says so once at start, and then refuses silently', async () => {
     const { relief, lines } = setUp(async () => {
       throw new CtdoctorError('permission', 'changing nf_conntrack_max needs root: run with sudo');
