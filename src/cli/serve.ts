@@ -13,7 +13,14 @@ import type { HostRoots } from '../host/roots.js';
 import { samplerSourceOf } from '../daemon/sampler.js';
 import { requireDirectory } from '../host/fileFailures.js';
 import { actionWithExitCode } from './commandExit.js';
-import { type DurationBounds, durationRange, openRoots, parseDuration, parseWholeNumber } from './context.js';
+import {
+  type DurationBounds,
+  durationRange,
+  formatBound,
+  openRoots,
+  parseDuration,
+  parseWholeNumber,
+} from './context.js';
 import { EXIT } from './output.js';
 import { journalFor, undoCommand } from './stateOptions.js';
 
@@ -27,8 +34,9 @@ export const DEFAULT_LISTEN = '127.0.0.1:9466';
 const SAMPLE_INTERVAL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, maxSeconds: 3600 };
 const HISTORY_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 86_400 };
 /**
- * Between two reliefs: long enough to see whether the last one held (entries settle within a UDP
- * timeout, 30 s) and for an operator to look; a day at most, else the guard is a one-shot.
+ * Between two reliefs. Each step at least doubles the table, so the default 10 min leaves time to
+ * see whether the last one held (and for an operator to look) before memory doubles again; a day
+ * at most, past which the guard is a one-shot.
  */
 const RELIEF_COOLDOWN_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 86_400 };
 const DEFAULT_RELIEF_COOLDOWN_SECONDS = 600;
@@ -160,7 +168,7 @@ export function serveCommand(version: string): Command {
     )
     .option(
       '--relief-cooldown <seconds>',
-      `with --auto-relief: at most one relief per this long ${durationRange(RELIEF_COOLDOWN_BOUNDS)} (default 10 min)`,
+      `with --auto-relief: at most one relief per this long ${durationRange(RELIEF_COOLDOWN_BOUNDS)} (default ${formatBound(DEFAULT_RELIEF_COOLDOWN_SECONDS)})`,
       parseDuration('--relief-cooldown', RELIEF_COOLDOWN_BOUNDS),
     )
     .option(
