@@ -10,6 +10,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addNamespaces, deleteNamespaces } from './benchNamespaces.js';
 
 const REPO = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const CLI = join(REPO, 'bin', 'ctdoctor.js');
@@ -129,29 +130,10 @@ async function measure(scenario: string): Promise<Figures> {
   }
 }
 
-function addNamespaces(prefix: string): string[] {
-  const names = Array.from({ length: NETNS }, (_, i) => `${prefix}-${process.pid}-${i}`);
-  for (const name of names) {
-    execFileSync('ip', ['netns', 'add', name]);
-    execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-  }
-  return names;
-}
-
-function deleteNamespaces(names: string[]): void {
-  for (const name of names) {
-    try {
-      execFileSync('ip', ['netns', 'delete', name], { stdio: 'ignore' });
-    } catch {
-      // never created
-    }
-  }
-}
-
 async function main(): Promise<void> {
   const results: Figures[] = [];
   results.push(await measure('host namespace only'));
-  const withProcess = addNamespaces('ctd-bench-p');
+  const withProcess = addNamespaces('ctd-bench-p', NETNS);
   const sleepers: ChildProcess[] = [];
   try {
     for (const name of withProcess) {
@@ -163,7 +145,7 @@ async function main(): Promise<void> {
     for (const sleeper of sleepers) sleeper.kill('SIGKILL');
     deleteNamespaces(withProcess);
   }
-  const processLess = addNamespaces('ctd-bench-n');
+  const processLess = addNamespaces('ctd-bench-n', NETNS);
   try {
     results.push(await measure(`${NETNS} ip netns, no process`));
   } finally {

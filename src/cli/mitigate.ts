@@ -1,6 +1,6 @@
 import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
-import { applyMitigation } from '../actions/mitigate.js';
+import { applyMitigation, tableSizeAccess } from '../actions/mitigate.js';
 import { LOSS_COUNTERS } from '../core/counters.js';
 import { CtdoctorError } from '../core/errors.js';
 import {
@@ -12,9 +12,6 @@ import {
 import type { MitigateReport, MitigationResult, TableBefore } from '../core/plan/mitigationResult.js';
 import { parseMemoryBudget } from '../core/plan/memoryBudget.js';
 import { DEFAULT_THRESHOLDS } from '../core/status.js';
-import { resolveNetns } from '../host/netns.js';
-import { netnsFiles } from '../host/netnsFiles.js';
-import { sysctlAccess } from '../host/sysctlAccess.js';
 import { measureLoss } from '../collectors/lossWindow.js';
 import { probeStatus } from '../collectors/statusProbe.js';
 import { mitigateJson, renderMitigation } from '../render/mitigateText.js';
@@ -149,20 +146,8 @@ async function applyPlan(
   context: CommandContext,
   options: MitigateOptions,
 ): Promise<MitigationResult> {
-  if (process.getuid?.() !== 0)
-    throw new CtdoctorError('permission', 'changing nf_conntrack_max needs root: run with sudo');
-  const self = await resolveNetns(undefined, context.roots);
-  if (!self.initial) {
-    throw new CtdoctorError(
-      'read-only',
-      "nf_conntrack_max and buckets are global and writable only from the host's initial network namespace: run ctdoctor on the host (not in a container or child netns)",
-    );
-  }
   const sampleOptions = { source: options.source, netlinkAllowed: context.netlinkAllowed };
-  return applyMitigation(
-    plan,
-    sysctlAccess(netnsFiles(self, context.roots), context.roots),
-    journalFor(options),
-    () => measureLoss(context.files, sampleOptions, options.verifySeconds),
+  return applyMitigation(plan, await tableSizeAccess(context.roots), journalFor(options), () =>
+    measureLoss(context.files, sampleOptions, options.verifySeconds),
   );
 }

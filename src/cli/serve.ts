@@ -1,8 +1,15 @@
 import { Command, Option } from 'commander';
 import ipaddr from 'ipaddr.js';
 import { CtdoctorError } from '../core/errors.js';
+import { DEFAULT_STATE_DIR } from '../actions/journal.js';
+import { required } from '../collectors/collector.js';
+import { hostFacts } from '../collectors/hostFacts.js';
+import { DEFAULT_MEMORY_BUDGET_SHARE } from '../core/plan/mitigationPlan.js';
+import { parseMemoryBudget } from '../core/plan/memoryBudget.js';
+import { AutoRelief, liveReliefHost } from '../daemon/autoRelief.js';
 import { ServeDaemon, TEXTFILE_NAME } from '../daemon/serveDaemon.js';
 import type { ListenAddress } from '../daemon/httpServer.js';
+import type { HostRoots } from '../host/roots.js';
 import { samplerSourceOf } from '../daemon/sampler.js';
 import { requireDirectory } from '../host/fileFailures.js';
 import { actionWithExitCode } from './commandExit.js';
@@ -17,6 +24,7 @@ import {
   percentOfRatio,
 } from './context.js';
 import { EXIT } from './output.js';
+import { journalFor, undoCommand } from './stateOptions.js';
 import { hostname } from 'node:os';
 import { DEFAULT_ALERT_POLICY } from '../core/alerts/alertRules.js';
 import { DEFAULT_RETRY_BACKOFF } from '../core/alerts/retryBackoff.js';
@@ -39,6 +47,13 @@ const HISTORY_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 8
 /** An alert's `for` or hold-down: 0 (at once) to a day. */
 const ALERT_DURATION_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0, maxSeconds: 86_400 };
 const WEBHOOK_TIMEOUT_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, maxSeconds: 300 };
+/**
+ * Between two reliefs. Each step at least doubles the table, so the default 10 min leaves time to
+ * see whether the last one held (and for an operator to look) before memory doubles again; a day
+ * at most, past which the guard is a one-shot.
+ */
+const RELIEF_COOLDOWN_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 86_400 };
+const DEFAULT_RELIEF_COOLDOWN_SECONDS = 600;
 
 interface ServeCliOptions {
   listen: string;
@@ -60,6 +75,10 @@ interface ServeCliOptions {
   alertFullFor: number;
   alertHoldDown: number;
   alertDriftHoldDown: number;
+  autoRelief?: boolean;
+  reliefBudget?: string;
+  reliefCooldown?: number;
+  stateDir?: string;
 }
 
 /** "127.0.0.1:9466" or "[::1]:9466": an address literal (no name to resolve) and a port. */
@@ -215,11 +234,49 @@ function waitForStopSignal(): Promise<string> {
   });
 }
 
+const RELIEF_FLAGS = {
+  reliefBudget: '--relief-budget',
+  reliefCooldown: '--relief-cooldown',
+  stateDir: '--state-dir',
+} as const;
+
+/** The relief --auto-relief asks for (its options refused without it), or undefined. */
+async function reliefOf(
+  options: ServeCliOptions,
+  roots: HostRoots,
+  log: (line: string) => void,
+): Promise<AutoRelief | undefined> {
+  if (!options.autoRelief) {
+    const given = Object.entries(RELIEF_FLAGS).find(([key]) => options[key as keyof typeof RELIEF_FLAGS]);
+    if (given)
+      throw new CtdoctorError('usage', `${given[1]} configures --auto-relief: give --auto-relief too`);
+    return undefined;
+  }
+  if (options.once)
+    throw new CtdoctorError('usage', '--auto-relief compares samples over time: it cannot run with --once');
+  const memTotal = required(await hostFacts(roots)).memTotalBytes;
+  if (memTotal === undefined)
+    throw new CtdoctorError(
+      'not-found',
+      '/proc/meminfo is unreadable: --auto-relief cannot size the table safely',
+    );
+  const state = { stateDir: options.stateDir, root: '/', procRoot: options.procRoot };
+  return new AutoRelief({
+    host: liveReliefHost(roots, journalFor(state)),
+    cooldownSeconds: options.reliefCooldown ?? DEFAULT_RELIEF_COOLDOWN_SECONDS,
+    memoryBudgetBytes: options.reliefBudget
+      ? parseMemoryBudget(options.reliefBudget, memTotal, '--relief-budget')
+      : memTotal * DEFAULT_MEMORY_BUDGET_SHARE,
+    undoCommand: undoCommand(state),
+    log,
+  });
+}
+
 /** `version` comes from main.ts, which imports this file (importing it back would be a circle). */
 export function serveCommand(version: string): Command {
   const command = new Command('serve')
     .description(
-      "sample every namespace's table and counters and serve them as Prometheus metrics (changes nothing)",
+      "sample every namespace's table and counters and serve them as Prometheus metrics (changes nothing unless --auto-relief)",
     )
     .addOption(
       new Option(
@@ -252,7 +309,24 @@ export function serveCommand(version: string): Command {
         .default(3600, '1 h'),
     )
     .option('--proc-root <dir>', 'procfs mount to read (e.g. /host/proc in a container)', '/proc')
-    .option('--sys-root <dir>', 'sysfs mount to read', '/sys');
+    .option('--sys-root <dir>', 'sysfs mount to read', '/sys')
+    .option(
+      '--auto-relief',
+      'when a namespace drops packets at a full table, raise nf_conntrack_max (and buckets) one step as mitigate --apply would: journaled, undone by ctdoctor rollback (changes the system; off by default)',
+    )
+    .option(
+      '--relief-budget <size>',
+      `with --auto-relief: never a table bigger than this at max (default ${DEFAULT_MEMORY_BUDGET_SHARE * 100}% of RAM; e.g. 2G, 15%)`,
+    )
+    .option(
+      '--relief-cooldown <seconds>',
+      `with --auto-relief: at most one relief per this long ${durationRange(RELIEF_COOLDOWN_BOUNDS)} (default ${formatBound(DEFAULT_RELIEF_COOLDOWN_SECONDS)})`,
+      parseDuration('--relief-cooldown', RELIEF_COOLDOWN_BOUNDS),
+    )
+    .option(
+      '--state-dir <dir>',
+      `with --auto-relief: journal and lock, shared with mitigate and rollback (default ${DEFAULT_STATE_DIR}, or $CTDOCTOR_STATE_DIR)`,
+    );
   addAlertOptions(command);
   return actionWithExitCode(command, async (options: ServeCliOptions) => {
     if (options.once && !options.textfile)
@@ -261,8 +335,10 @@ export function serveCommand(version: string): Command {
     const alerts = alertsOf(options);
     if (options.textfile) await requireDirectory('--textfile', options.textfile);
     const log = (line: string) => process.stderr.write(`ctdoctor serve: ${line}\n`);
+    const roots = await openRoots(options);
     const daemon = new ServeDaemon({
-      source: samplerSourceOf(await openRoots(options)),
+      source: samplerSourceOf(roots),
+      relief: await reliefOf(options, roots, log),
       intervalSeconds: options.interval,
       maxNetns: options.maxNetns,
       historySeconds: options.history,

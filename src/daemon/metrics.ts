@@ -1,6 +1,8 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { tableMemoryBytes } from '../core/memory.js';
+import type { ReliefTally } from './autoRelief.js';
 import type { Exposition, NetnsSeries } from './exposedSeries.js';
+import { NO_RELIEF, addReliefMetrics } from './reliefMetrics.js';
 
 const NETNS_LABELS = ['netns', 'netns_name'] as const;
 
@@ -44,7 +46,11 @@ export interface BuildInfo {
  * never by reading the system: a scrape cannot hang on a kernel file or fork anything. Each collect
  * starts with reset(), so the series of a namespace missing from the latest sample are retired.
  */
-export function serveRegistry(latest: () => Exposition, build: BuildInfo): Registry {
+export function serveRegistry(
+  latest: () => Exposition,
+  build: BuildInfo,
+  relief: () => ReliefTally = () => NO_RELIEF,
+): Registry {
   const registry = new Registry();
   const registers = [registry];
   const perNetnsGauge = (name: string, help: string, value: (series: NetnsSeries) => number | undefined) =>
@@ -123,6 +129,7 @@ export function serveRegistry(latest: () => Exposition, build: BuildInfo): Regis
     },
   });
   addDaemonMetrics(registry, latest, build);
+  addReliefMetrics(registry, relief);
   return registry;
 }
 

@@ -1,6 +1,7 @@
 import { writeFileAtomic } from '../host/atomicFile.js';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import type { AutoRelief, ReliefEvent } from './autoRelief.js';
 import { type Exposition, SeriesFolder } from './exposedSeries.js';
 import { HistoryRing, historyCapacity } from './historyRing.js';
 import { type BuildInfo, serveRegistry } from './metrics.js';
@@ -29,6 +30,8 @@ export interface ServeOptions {
   alerts?: ServeAlertsOptions;
   /** The --alert-log stdout sink's writer (default: process.stdout). */
   writeStdout?: (line: string) => void;
+  /** --auto-relief: raises the limit when a namespace drops at a full table (off when absent). */
+  relief?: AutoRelief;
 }
 
 /**
@@ -63,6 +66,7 @@ export class ServeDaemon {
   private timer: NodeJS.Timeout | undefined;
   private server: Server | undefined;
   private stopped = false;
+  private readonly reliefListeners: ((event: ReliefEvent) => void)[] = [];
   readonly registry;
   private readonly alerts: ServeAlerts;
 
@@ -70,7 +74,11 @@ export class ServeDaemon {
     this.history = new HistoryRing(historyCapacity(options.historySeconds, options.intervalSeconds));
     this.folder = new SeriesFolder(options.maxNetns);
     this.logOutcomes = collectorLogger(options.log);
-    this.registry = serveRegistry(() => this.latest!, options.build);
+    this.registry = serveRegistry(
+      () => this.latest!,
+      options.build,
+      options.relief && (() => options.relief!.tally),
+    );
     this.sampler = new Sampler(options.source);
     this.alerts = new ServeAlerts(options.alerts ?? alertsWithoutSinks(hostname()), {
       externalURL: () => this.externalURL(),
@@ -101,8 +109,10 @@ export class ServeDaemon {
 
   /** Takes one sample and makes it the one /metrics (or the textfile) shows. */
   async sampleOnce(): Promise<void> {
+    const previous = this.history.latest();
     const sample = await this.sampler.take();
     this.history.push(sample);
+    if (previous && this.options.relief) await this.relieve(previous, sample);
     this.latest = this.folder.fold(sample);
     this.alerts.observe(sample);
     this.body = Buffer.from(await this.registry.metrics());
@@ -112,8 +122,28 @@ export class ServeDaemon {
     }
   }
 
+  /** Calls `listener` with every relief applied, and every refusal or skip the log tells (e.g. for alerts). */
+  onRelief(listener: (event: ReliefEvent) => void): void {
+    this.reliefListeners.push(listener);
+  }
+
+  /** Before the exposition is built, so the sample's /metrics already counts its relief. */
+  private async relieve(previous: ServeSample, sample: ServeSample): Promise<void> {
+    const event = await this.options.relief!.afterSample(previous, sample);
+    if (!event) return;
+    for (const listener of this.reliefListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A failing sink (an alert) must not stop the sampling, nor the other listeners.
+        this.options.log(`relief listener failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
   /** The first sample, then the listener (a scrape never sees an empty registry), then the loop. */
   async start(): Promise<void> {
+    await this.options.relief?.checkAccess();
     await this.sampleOnce();
     if ('listen' in this.options.output)
       this.server = await startHttpServer(

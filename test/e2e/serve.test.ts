@@ -61,6 +61,14 @@ describe('serve as a user runs it', () => {
     [['--max-netns', '0'], /--max-netns 0: must be a whole number from 1/],
     [['--interval', '0'], /--interval must be from 0.1 s to 1 h/],
     [['--textfile', '/nonexistent-ctdoctor-dir'], /--textfile/],
+    [['--relief-budget', '2G'], /--relief-budget configures --auto-relief: give --auto-relief too/],
+    [['--relief-cooldown', '5m'], /--relief-cooldown configures --auto-relief: give --auto-relief too/],
+    [['--auto-relief', '--relief-cooldown', '0.5'], /--relief-cooldown must be from 1 s to 1 d/],
+    [['--auto-relief', '--relief-budget', '0.1'], /--relief-budget 0.1 is 0.1 bytes, smaller than any table/],
+    [
+      ['--auto-relief', '--textfile', '/tmp', '--once'],
+      /--auto-relief compares samples over time: it cannot run with --once/,
+    ],
   ] as const) {
     it(`refuses ${args.join(' ')} in one line`, async () => {
       const result = await runCli(['serve', ...TREE, ...args]);

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  eventually,
   startSyslogReceiver,
   startWebhookReceiver,
   validateAlertmanagerPayload,
 } from '../support/alertReceivers.js';
+import { eventually } from '../support/eventually.js';
 import { runCli } from '../support/cli.js';
 import { fixture } from '../support/paths.js';
 import { startServe } from '../support/serve.js';

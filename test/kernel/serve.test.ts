@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { eventually } from '../support/eventually.js';
 import { requireKernelLab } from '../support/kernelLab.js';
-import { freeLoopbackPort, promtoolProblems, startServe } from '../support/serve.js';
+import { promtoolProblems, startNodeExporter, startServe } from '../support/serve.js';
 
 /** `name{labels} value` lines of an exposition, keyed by name and labels as printed. */
 function samplesOf(text: string): Map<string, number> {
@@ -19,32 +18,6 @@ function samplesOf(text: string): Map<string, number> {
 
 async function scrape(url: string): Promise<Map<string, number>> {
   return samplesOf(await (await fetch(`${url}/metrics`)).text());
-}
-
-/** node_exporter with only its conntrack collector, on a free loopback port (Debian's package). */
-async function startNodeExporter(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freeLoopbackPort();
-  const child = spawn(
-    'prometheus-node-exporter',
-    ['--collector.disable-defaults', '--collector.conntrack', `--web.listen-address=127.0.0.1:${port}`],
-    { stdio: 'ignore' },
-  );
-  const failed = new Promise<never>((_, reject) =>
-    child.once('error', () =>
-      reject(new Error('prometheus-node-exporter is missing: apt-get install prometheus-node-exporter')),
-    ),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await Promise.race([
-    failed,
-    eventually('node_exporter to listen', () =>
-      fetch(`${url}/metrics`).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  ]);
-  return { url, child };
 }
 
 /** ctdoctor's counter ↔ node_exporter's gauge, where both exist (docs/metrics.md). */

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { withGlobalMax } from '../../src/lab/globalMax.js';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
-import { eventually, startWebhookReceiver, validateAlertmanagerPayload } from '../support/alertReceivers.js';
+import { startWebhookReceiver, validateAlertmanagerPayload } from '../support/alertReceivers.js';
+import { eventually } from '../support/eventually.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { startServe } from '../support/serve.js';
 

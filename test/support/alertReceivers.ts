@@ -66,15 +66,3 @@ export async function startSyslogReceiver(): Promise<{
   return { port: socket.address().port, messages, close: () => socket.close() };
 }
 
-/** Polls `attempt` until it returns true or the deadline passes. */
-export async function eventually(
-  what: string,
-  attempt: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

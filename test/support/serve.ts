@@ -1,5 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { eventually } from './eventually.js';
 import { CLI } from './paths.js';
 
 /** promtool's lint of an exposition: its stdout+stderr, '' when clean. Fails (never skips) without it. */
@@ -16,6 +17,7 @@ export function promtoolProblems(exposition: string): string {
 export async function startServe(
   args: string[],
   wrapper: string[] = [],
+  startupMs = 15_000,
 ): Promise<{
   url: string;
   pid: number;
@@ -34,7 +36,7 @@ export async function startServe(
     stderr += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + startupMs;
   const startupLine = () => /listening on (http:\/\/\S+)\/metrics/.exec(stderr);
   while (!startupLine()) {
     if (child.exitCode !== null || Date.now() > deadline) {
@@ -64,4 +66,32 @@ export function freeLoopbackPort(): Promise<number> {
     });
     server.once('error', reject);
   });
+}
+
+/** Polls `attempt` until it returns true or the deadline passes (serve samples every second in tests). */
+
+/** node_exporter with only its conntrack collector, on a free loopback port (Debian's package). */
+export async function startNodeExporter(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freeLoopbackPort();
+  const child = spawn(
+    'prometheus-node-exporter',
+    ['--collector.disable-defaults', '--collector.conntrack', `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: 'ignore' },
+  );
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', () =>
+      reject(new Error('prometheus-node-exporter is missing: apt-get install prometheus-node-exporter')),
+    ),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await Promise.race([
+    failed,
+    eventually('node_exporter to listen', () =>
+      fetch(`${url}/metrics`).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  ]);
+  return { url, child };
 }

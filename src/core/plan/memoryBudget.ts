@@ -4,12 +4,12 @@ import { CtdoctorError } from '../errors.js';
  * "2G", "512M", "300000000" or "15%" (of MemTotal) → bytes. A budget beyond RAM guards nothing: a
  * table that size would be allocated from memory the host does not have.
  */
-export function parseMemoryBudget(text: string, memTotalBytes: number): number {
+export function parseMemoryBudget(text: string, memTotalBytes: number, flag = '--memory-budget'): number {
   const match = /^(\d+(?:\.\d+)?)\s*(%|[KMGT]i?B?|B)?$/i.exec(text.trim());
   if (!match)
     throw new CtdoctorError(
       'usage',
-      `--memory-budget "${text}" is not a size (e.g. 2G, 512M) or a percentage of RAM (e.g. 15%)`,
+      `${flag} "${text}" is not a size (e.g. 2G, 512M) or a percentage of RAM (e.g. 15%)`,
     );
   const value = Number(match[1]);
   const unit = (match[2] ?? 'B').toUpperCase()[0]!;
@@ -19,12 +19,12 @@ export function parseMemoryBudget(text: string, memTotalBytes: number): number {
   if (unit !== '%' && bytes < 1024 ** 2)
     throw new CtdoctorError(
       'usage',
-      `--memory-budget ${text} is ${bytes} bytes, smaller than any table: write a size (e.g. 2G) or a share of RAM with % (e.g. 15%)`,
+      `${flag} ${text} is ${bytes} bytes, smaller than any table: write a size (e.g. 2G) or a share of RAM with % (e.g. 15%)`,
     );
   if (bytes <= 0 || bytes > memTotalBytes)
     throw new CtdoctorError(
       'usage',
-      `--memory-budget ${text} must be more than 0 and at most the ${(memTotalBytes / 1024 ** 3).toFixed(1)} GiB of RAM (100%)`,
+      `${flag} ${text} must be more than 0 and at most the ${(memTotalBytes / 1024 ** 3).toFixed(1)} GiB of RAM (100%)`,
     );
   return bytes;
 }
