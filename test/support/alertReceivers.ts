@@ -65,4 +65,3 @@ export async function startSyslogReceiver(): Promise<{
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   return { port: socket.address().port, messages, close: () => socket.close() };
 }
-
