@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import ipaddr from 'ipaddr.js';
 import { CtdoctorError } from '../core/errors.js';
+import { readHttpSecurity } from '../daemon/httpSecurity.js';
 import { ServeDaemon, TEXTFILE_NAME } from '../daemon/serveDaemon.js';
 import type { ListenAddress } from '../daemon/httpServer.js';
 import { samplerSourceOf } from '../daemon/sampler.js';
@@ -28,6 +29,9 @@ interface ServeCliOptions {
   history: number;
   procRoot: string;
   sysRoot: string;
+  tokenFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** "127.0.0.1:9466" or "[::1]:9466": an address literal (no name to resolve) and a port. */
@@ -92,6 +96,16 @@ export function serveCommand(version: string): Command {
         .argParser(parseDuration('--history', HISTORY_BOUNDS))
         .default(3600, '1 h'),
     )
+    .addOption(
+      new Option(
+        '--token-file <file>',
+        'require "Authorization: Bearer <the file\'s one line>" on /metrics and /api/* (the page and /healthz stay open)',
+      ).conflicts('textfile'),
+    )
+    .addOption(
+      new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain)').conflicts('textfile'),
+    )
+    .addOption(new Option('--tls-key <file>', "the certificate's PEM private key").conflicts('textfile'))
     .option('--proc-root <dir>', 'procfs mount to read (e.g. /host/proc in a container)', '/proc')
     .option('--sys-root <dir>', 'sysfs mount to read', '/sys');
   return actionWithExitCode(command, async (options: ServeCliOptions) => {
@@ -99,13 +113,14 @@ export function serveCommand(version: string): Command {
       throw new CtdoctorError('usage', '--once writes the textfile once: give --textfile DIR too');
     const listen = parseListen(options.listen);
     if (options.textfile) await requireDirectory('--textfile', options.textfile);
+    const security = await readHttpSecurity(options);
     const log = (line: string) => process.stderr.write(`ctdoctor serve: ${line}\n`);
     const daemon = new ServeDaemon({
       source: samplerSourceOf(await openRoots(options)),
       intervalSeconds: options.interval,
       maxNetns: options.maxNetns,
       historySeconds: options.history,
-      output: options.textfile ? { textfileDir: options.textfile } : { listen },
+      output: options.textfile ? { textfileDir: options.textfile } : { listen, security },
       build: { version },
       log,
     });
@@ -119,7 +134,7 @@ export function serveCommand(version: string): Command {
     log(
       options.textfile
         ? `writing ${options.textfile}/${TEXTFILE_NAME} every ${options.interval} s`
-        : `listening on http://${daemon.listeningOn()}/metrics (every ${options.interval} s)`,
+        : `listening on ${security.tls ? 'https' : 'http'}://${daemon.listeningOn()}/metrics (every ${options.interval} s; dashboard at /)`,
     );
     log(`stopping on ${await stopped}`);
     await daemon.stop();
