@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CLI } from './paths.js';
+import { assertMatchesSchema } from './schemas.js';
 
 /** promtool's lint of an exposition: its stdout+stderr, '' when clean. Fails (never skips) without it. */
 export function promtoolProblems(exposition: string): string {
@@ -20,7 +21,7 @@ export async function startServe(
   });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const deadline = Date.now() + 15_000;
-  const startupLine = () => /listening on (http:\/\/\S+)\/metrics/.exec(stderr);
+  const startupLine = () => /listening on (https?:\/\/\S+)\/metrics/.exec(stderr);
   while (!startupLine()) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -48,4 +49,21 @@ export function freeLoopbackPort(): Promise<number> {
     });
     server.once('error', reject);
   });
+}
+
+/** serve's four API paths and the schema id each answers with. */
+export const SERVE_API_SCHEMAS = {
+  '/api/status': 'ctdoctor.serve-status/v1',
+  '/api/history': 'ctdoctor.serve-history/v1',
+  '/api/findings': 'ctdoctor.serve-findings/v1',
+  '/api/drift': 'ctdoctor.serve-drift/v1',
+} as const;
+
+/** Every API body of a running serve, each checked against its published schema. */
+export async function assertServeApiMatchesSchemas(url: string): Promise<void> {
+  for (const [path, id] of Object.entries(SERVE_API_SCHEMAS)) {
+    const response = await fetch(`${url}${path}`);
+    if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
+    assertMatchesSchema(await response.json(), id);
+  }
 }
