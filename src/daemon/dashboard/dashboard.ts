@@ -270,6 +270,8 @@ function drawChart(name: ChartName, data: UPlot.AlignedData): void {
     height: CHART_HEIGHT_PX,
     series: [{}, ...SERIES[name]],
     scales: name === 'usage' ? { y: { range: [0, 100] } } : {},
+    // Room for a seven-digit max (262,144 is the default on a 4 GiB+ host) beside the axis.
+    axes: [{}, { size: 70 }],
   };
   const chart = new uPlot(options, data, container);
   charts[name] = chart;
