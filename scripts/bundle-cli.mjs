@@ -1,6 +1,7 @@
 // Bundles the CLI into one module (dist/src/cli/main.bundle.js): loading ~100 small modules costs
 // ~50 ms of every run, a third of an empty `analyze`. It sits beside main.js so that relative
 // asset URLs (../../../native/table-engine.wasm, ../host/procReaderThread.js) resolve the same.
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -40,3 +41,14 @@ await build({
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
 });
+
+// serve's dashboard: tsc compiled its script into dist/src/daemon/dashboard/; the page, its
+// stylesheet and uPlot (with its licence, MIT asks for it) go beside it, where the daemon reads
+// them at start (src/daemon/dashboardAssets.ts). `files` ships dist/src, so the package has them.
+const dashboard = 'dist/src/daemon/dashboard';
+mkdirSync(dashboard, { recursive: true });
+for (const file of ['index.html', 'dashboard.css'])
+  copyFileSync(`src/daemon/dashboard/${file}`, `${dashboard}/${file}`);
+for (const file of ['uPlot.iife.min.js', 'uPlot.min.css'])
+  copyFileSync(`node_modules/uplot/dist/${file}`, `${dashboard}/${file}`);
+copyFileSync('node_modules/uplot/LICENSE', `${dashboard}/uPlot.LICENSE`);

@@ -24,6 +24,10 @@ command -v amtool >/dev/null || need+=(prometheus-alertmanager)
 # serve's tests: promtool lints /metrics, node_exporter's conntrack collector is the reference.
 command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
+# serve's security test makes a self-signed certificate; its dashboard test drives Debian's Chromium
+# through playwright-core (no browser download: CHROMIUM_PATH or /usr/bin/chromium).
+command -v openssl >/dev/null || need+=(openssl)
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need+=(chromium)
 # The engine rebuild check below: the compiler scripts/build-engine.sh pins (Debian 12's).
 command -v clang >/dev/null || need+=(clang)
 command -v wasm-ld >/dev/null || need+=(lld)

@@ -7,6 +7,7 @@ import { hostFacts } from '../collectors/hostFacts.js';
 import { DEFAULT_MEMORY_BUDGET_SHARE } from '../core/plan/mitigationPlan.js';
 import { parseMemoryBudget } from '../core/plan/memoryBudget.js';
 import { AutoRelief, liveReliefHost } from '../daemon/autoRelief.js';
+import { readHttpSecurity } from '../daemon/httpSecurity.js';
 import { ServeDaemon, TEXTFILE_NAME } from '../daemon/serveDaemon.js';
 import type { ListenAddress } from '../daemon/httpServer.js';
 import type { HostRoots } from '../host/roots.js';
@@ -79,6 +80,9 @@ interface ServeCliOptions {
   reliefBudget?: string;
   reliefCooldown?: number;
   stateDir?: string;
+  tokenFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** "127.0.0.1:9466" or "[::1]:9466": an address literal (no name to resolve) and a port. */
@@ -308,6 +312,16 @@ export function serveCommand(version: string): Command {
         .argParser(parseDuration('--history', HISTORY_BOUNDS))
         .default(3600, '1 h'),
     )
+    .addOption(
+      new Option(
+        '--token-file <file>',
+        'require "Authorization: Bearer <the file\'s one line>" on /metrics and /api/* (the page and /healthz stay open)',
+      ).conflicts('textfile'),
+    )
+    .addOption(
+      new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain)').conflicts('textfile'),
+    )
+    .addOption(new Option('--tls-key <file>', "the certificate's PEM private key").conflicts('textfile'))
     .option('--proc-root <dir>', 'procfs mount to read (e.g. /host/proc in a container)', '/proc')
     .option('--sys-root <dir>', 'sysfs mount to read', '/sys')
     .option(
@@ -334,6 +348,7 @@ export function serveCommand(version: string): Command {
     const listen = parseListen(options.listen);
     const alerts = alertsOf(options);
     if (options.textfile) await requireDirectory('--textfile', options.textfile);
+    const security = await readHttpSecurity(options);
     const log = (line: string) => process.stderr.write(`ctdoctor serve: ${line}\n`);
     const roots = await openRoots(options);
     const daemon = new ServeDaemon({
@@ -342,7 +357,7 @@ export function serveCommand(version: string): Command {
       intervalSeconds: options.interval,
       maxNetns: options.maxNetns,
       historySeconds: options.history,
-      output: options.textfile ? { textfileDir: options.textfile } : { listen },
+      output: options.textfile ? { textfileDir: options.textfile } : { listen, security },
       build: { version },
       log,
       alerts,
@@ -357,7 +372,7 @@ export function serveCommand(version: string): Command {
     log(
       options.textfile
         ? `writing ${options.textfile}/${TEXTFILE_NAME} every ${options.interval} s`
-        : `listening on http://${daemon.listeningOn()}/metrics (every ${options.interval} s)`,
+        : `listening on ${security.tls ? 'https' : 'http'}://${daemon.listeningOn()}/metrics (every ${options.interval} s; dashboard at /)`,
     );
     log(`stopping on ${await stopped}`);
     await daemon.stop();

@@ -17,3 +17,11 @@ export interface EntrySize {
 export function tableMemoryBytes(entries: number, buckets: number, entryBytes: number): number {
   return entries * entryBytes + buckets * BUCKET_BYTES;
 }
+
+/**
+ * What one namespace's entries take. No buckets: the hash table is one host-wide allocation, not
+ * any namespace's to be charged.
+ */
+export function namespaceMemoryBytes(entries: number, entryBytes: number): number {
+  return tableMemoryBytes(entries, 0, entryBytes);
+}

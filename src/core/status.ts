@@ -100,9 +100,25 @@ export function counterRates(before: CounterTotals, after: CounterTotals, second
   return rates;
 }
 
-/** The verdict and its reasons, worst first in the order an operator acts on them. */
-function judgeStatus(
-  after: ConntrackSample,
+/** What a verdict is judged on: the table's size and its counters (null when unreadable). */
+export interface JudgedReading {
+  count: number;
+  max: number;
+  counters: CounterTotals | null;
+  statsUnavailable?: string | undefined;
+}
+
+/** count / max; 0 for a max of 0 (a table that cannot hold anything is not "full"). */
+export function tableUsage(count: number, max: number): number {
+  return max > 0 ? count / max : 0;
+}
+
+/**
+ * The verdict and its reasons, worst first in the order an operator acts on them. `serve`'s API
+ * judges each namespace with it too, so the dashboard and `status` cannot disagree.
+ */
+export function judgeStatus(
+  after: JudgedReading,
   usage: number,
   rates: CounterTotals | null,
   intervalSeconds: number,
@@ -133,7 +149,7 @@ function judgeStatus(
       raise('crit', `${name} rising: ${formatRate(rate)}/s over the last ${intervalSeconds.toFixed(1)} s`);
     }
   }
-  const counters = after.stats?.totals ?? null;
+  const { counters } = after;
   if (after.statsUnavailable) reasons.push(`drop counters unavailable: ${after.statsUnavailable}`);
   if (after.count === 0 && (counters === null || Object.values(counters).every((value) => value === 0))) {
     reasons.push(
@@ -151,12 +167,18 @@ export function evaluateStatus(
   thresholds: StatusThresholds = DEFAULT_THRESHOLDS,
 ): StatusReport {
   const intervalSeconds = Math.max(0, (after.takenAtMs - before.takenAtMs) / 1000);
-  const usage = after.max > 0 ? after.count / after.max : 0;
+  const usage = tableUsage(after.count, after.max);
   const rates =
     before.stats && after.stats
       ? counterRates(before.stats.totals, after.stats.totals, intervalSeconds)
       : null;
-  const { verdict, reasons } = judgeStatus(after, usage, rates, intervalSeconds, thresholds);
+  const { verdict, reasons } = judgeStatus(
+    { ...after, counters: after.stats?.totals ?? null },
+    usage,
+    rates,
+    intervalSeconds,
+    thresholds,
+  );
   const entryBytes = facts.entrySize.bytes;
   return {
     schema: 'ctdoctor.status/v1',

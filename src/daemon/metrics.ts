@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { tableMemoryBytes } from '../core/memory.js';
+import { namespaceMemoryBytes } from '../core/memory.js';
 import type { ReliefTally } from './autoRelief.js';
 import type { Exposition, NetnsSeries } from './exposedSeries.js';
 import { NO_RELIEF, addReliefMetrics } from './reliefMetrics.js';
@@ -87,8 +87,7 @@ export function serveRegistry(
     "Kernel memory the namespace's entries take (entries times the slab entry size).",
     (s) => {
       const size = latest().sample.entrySize;
-      // No buckets: the hash table is one host-wide allocation, not any namespace's to be charged.
-      return size === undefined ? undefined : tableMemoryBytes(s.entries, 0, size.bytes);
+      return size === undefined ? undefined : namespaceMemoryBytes(s.entries, size.bytes);
     },
   );
   for (const [counter, help] of Object.entries(EXPORTED_COUNTERS)) {

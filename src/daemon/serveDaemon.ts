@@ -7,11 +7,15 @@ import { HistoryRing, historyCapacity } from './historyRing.js';
 import { type BuildInfo, serveRegistry } from './metrics.js';
 import { Sampler, type SamplerSource } from './sampler.js';
 import type { ServeSample } from './serveSample.js';
-import { type ListenAddress, startHttpServer, stopHttpServer } from './httpServer.js';
 import { hostname } from 'node:os';
 import type { AlertEpisode } from '../core/alerts/alertEpisodes.js';
 import { addAlertMetrics } from './alertMetrics.js';
 import { ServeAlerts, type ServeAlertsOptions, alertsWithoutSinks } from './serveAlerts.js';
+import { type HttpSecurity, type ListenAddress, startHttpServer, stopHttpServer } from './httpServer.js';
+import { DEFAULT_THRESHOLDS } from '../core/status.js';
+import { ServeApi } from './apiRoutes.js';
+import { dashboardRoutes } from './dashboardAssets.js';
+import type { NamespaceFindings } from './namespaceFindings.js';
 
 /** node_exporter's textfile collector reads *.prom files in its directory. */
 export const TEXTFILE_NAME = 'ctdoctor.prom';
@@ -21,8 +25,8 @@ export interface ServeOptions {
   intervalSeconds: number;
   maxNetns: number;
   historySeconds: number;
-  /** Where to listen, or (instead) the directory to write the textfile into. */
-  output: { listen: ListenAddress } | { textfileDir: string };
+  /** Where to listen (with a token and TLS when given), or (instead) the directory to write the textfile into. */
+  output: { listen: ListenAddress; security?: HttpSecurity } | { textfileDir: string };
   build: BuildInfo;
   /** One line per event worth an operator's attention (stderr). */
   log: (line: string) => void;
@@ -63,6 +67,7 @@ export class ServeDaemon {
    */
   private body = Buffer.alloc(0);
   private readonly sampler: Sampler;
+  private readonly api: ServeApi;
   private timer: NodeJS.Timeout | undefined;
   private server: Server | undefined;
   private stopped = false;
@@ -87,6 +92,7 @@ export class ServeDaemon {
       writeStdout: options.writeStdout ?? ((line) => process.stdout.write(line)),
     });
     addAlertMetrics(this.registry, () => this.alerts);
+    this.api = new ServeApi(this.history, options.intervalSeconds, DEFAULT_THRESHOLDS);
   }
 
   /** The alerts under way (pending and firing), most severe first. */
@@ -104,7 +110,13 @@ export class ServeDaemon {
     const address = this.server?.address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
     const name = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
-    return `http://${name}:${boundPort}`;
+    const scheme = this.options.output.security?.tls ? 'https' : 'http';
+    return `${scheme}://${name}:${boundPort}`;
+  }
+
+  /** The latest findings of the --analyze-interval worker, per namespace (none until it runs). */
+  latestFindings(): NamespaceFindings[] {
+    return [];
   }
 
   /** Takes one sample and makes it the one /metrics (or the textfile) shows. */
@@ -116,6 +128,7 @@ export class ServeDaemon {
     this.latest = this.folder.fold(sample);
     this.alerts.observe(sample);
     this.body = Buffer.from(await this.registry.metrics());
+    this.api.update(sample, this.latestFindings());
     this.logOutcomes(sample);
     if ('textfileDir' in this.options.output) {
       await writeFileAtomic(join(this.options.output.textfileDir, TEXTFILE_NAME), this.body);
@@ -145,11 +158,15 @@ export class ServeDaemon {
   async start(): Promise<void> {
     await this.options.relief?.checkAccess();
     await this.sampleOnce();
-    if ('listen' in this.options.output)
-      this.server = await startHttpServer(
-        { contentType: this.registry.contentType, body: () => this.body },
-        this.options.output.listen,
-      );
+    const { output } = this.options;
+    if ('listen' in output) {
+      const routes = new Map([
+        ['/metrics', { reply: () => ({ contentType: this.registry.contentType, body: this.body }) }],
+        ...this.api.routes(),
+        ...(await dashboardRoutes()),
+      ]);
+      this.server = await startHttpServer(routes, output.listen, output.security);
+    }
     this.schedule();
   }
 

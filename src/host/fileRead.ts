@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { optionalReadFailure } from './errnoReason.js';
+import { fileOperation } from './fileFailures.js';
 
 /** Reads a text file; a missing file is `undefined` (no data), not a crash, as node_exporter does. */
 export async function readOptionalText(path: string): Promise<string | undefined> {
@@ -10,4 +11,12 @@ export async function readOptionalText(path: string): Promise<string | undefined
     if (failure) throw failure;
     return undefined;
   }
+}
+
+/**
+ * Reads a file that must be there (a token, a certificate, a shipped asset); a failure is one line
+ * naming the path and the fix. `what` says whose file it is, e.g. "--token-file".
+ */
+export function readRequiredFile(path: string, what: string): Promise<Buffer> {
+  return fileOperation(path, `read ${what}`, () => readFile(path));
 }

@@ -13,6 +13,7 @@ import {
   schemaIdsInSource,
   validatedIds,
 } from '../support/schemas.js';
+import { assertServeApiMatchesSchemas, startServe } from '../support/serve.js';
 import { makeTree } from '../support/sysctlTrees.js';
 
 /**
@@ -232,6 +233,19 @@ describe('analyze --json of a saved conntrack -E log', () => {
       await jsonOf('ctdoctor.analyze-events/v1', ['analyze', fixture(dir, name)]);
     });
   }
+});
+
+describe("serve's JSON API", () => {
+  it('/api/status, /api/history, /api/findings and /api/drift of a serve reading a fixture tree', async () => {
+    const serve = await startServe([...tree(FULL), '--listen', '127.0.0.1:0', '--interval', '0.2']);
+    try {
+      // Two samples, so that the status has rates and the history a rate column.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await assertServeApiMatchesSchemas(serve.url);
+    } finally {
+      assert.equal(await serve.stop(), 0);
+    }
+  });
 });
 
 describe('the schemas cover every command', () => {

@@ -8,6 +8,7 @@ import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.
 import { firstLines } from '../support/cliLines.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { assertMatchesSchema, jsonOf, schemaIdsInSource, validatedIds } from '../support/schemas.js';
+import { assertServeApiMatchesSchemas, startServe } from '../support/serve.js';
 import { makeTree } from '../support/sysctlTrees.js';
 
 /**
@@ -153,6 +154,19 @@ describe('every command --json on the real kernel', () => {
       });
       await jsonOf('ctdoctor.rollback/v1', ['rollback', '--root', etc, ...state], inLab);
       assert.equal(await lab.readSysctl('nf_conntrack_udp_timeout'), '120', 'rolled back');
+    });
+  });
+
+  it("serve's JSON API with a lab namespace in it", async () => {
+    await withLabNamespace(async (lab) => {
+      await lab.runWorkload('udp-spread', { count: 50, port: 9000 });
+      const serve = await startServe(['--listen', '127.0.0.1:0', '--interval', '0.5']);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+        await assertServeApiMatchesSchemas(serve.url);
+      } finally {
+        assert.equal(await serve.stop(), 0);
+      }
     });
   });
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { eventually } from './eventually.js';
 import { CLI } from './paths.js';
+import { assertMatchesSchema } from './schemas.js';
 
 /** promtool's lint of an exposition: its stdout+stderr, '' when clean. Fails (never skips) without it. */
 export function promtoolProblems(exposition: string): string {
@@ -37,7 +38,7 @@ export async function startServe(
   });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const deadline = Date.now() + startupMs;
-  const startupLine = () => /listening on (http:\/\/\S+)\/metrics/.exec(stderr);
+  const startupLine = () => /listening on (https?:\/\/\S+)\/metrics/.exec(stderr);
   while (!startupLine()) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -68,8 +69,6 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** Polls `attempt` until it returns true or the deadline passes (serve samples every second in tests). */
-
 /** node_exporter with only its conntrack collector, on a free loopback port (Debian's package). */
 export async function startNodeExporter(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freeLoopbackPort();
@@ -94,4 +93,21 @@ export async function startNodeExporter(): Promise<{ url: string; child: ChildPr
     ),
   ]);
   return { url, child };
+}
+
+/** serve's four API paths and the schema id each answers with. */
+export const SERVE_API_SCHEMAS = {
+  '/api/status': 'ctdoctor.serve-status/v1',
+  '/api/history': 'ctdoctor.serve-history/v1',
+  '/api/findings': 'ctdoctor.serve-findings/v1',
+  '/api/drift': 'ctdoctor.serve-drift/v1',
+} as const;
+
+/** Every API body of a running serve, each checked against its published schema. */
+export async function assertServeApiMatchesSchemas(url: string): Promise<void> {
+  for (const [path, id] of Object.entries(SERVE_API_SCHEMAS)) {
+    const response = await fetch(`${url}${path}`);
+    if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
+    assertMatchesSchema(await response.json(), id);
+  }
 }

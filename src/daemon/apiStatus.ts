@@ -1,0 +1,130 @@
+import { type CounterTotals, LOSS_COUNTERS } from '../core/counters.js';
+import { namespaceMemoryBytes } from '../core/memory.js';
+import {
+  DEFAULT_THRESHOLDS,
+  type StatusThresholds,
+  type Verdict,
+  counterRates,
+  judgeStatus,
+  tableUsage,
+} from '../core/status.js';
+import type { CollectorOutcome, NamespaceReading, ServeSample } from './serveSample.js';
+
+export type LossCounter = (typeof LOSS_COUNTERS)[number];
+
+/** One namespace now, judged as `status` judges it. */
+export interface NamespaceStatus {
+  netns: number;
+  initial: boolean;
+  name: string | null;
+  entries: number;
+  max: number;
+  buckets: number;
+  usage: number;
+  /** null while the slab entry size is unknown (the first sample failed to read host facts). */
+  memoryBytes: number | null;
+  /** Per second over the last `rateSeconds`; null on a namespace's first sample or without counters. */
+  lossPerSecond: Record<LossCounter, number> | null;
+  rateSeconds: number | null;
+  tableFullMessages: number;
+  verdict: Verdict;
+  reasons: string[];
+}
+
+export interface ServeStatusBody {
+  schema: 'ctdoctor.serve-status/v1';
+  takenAtMs: number;
+  /** The configured time between samples: how often the dashboard asks again. */
+  intervalSeconds: number;
+  sampleDurationSeconds: number;
+  entryBytes: number | null;
+  thresholds: StatusThresholds;
+  namespaces: NamespaceStatus[];
+  collectors: { collector: string; ok: boolean; durationSeconds: number; message: string | null }[];
+}
+
+const NO_COUNTERS = 'the stat file and netlink could not be read for this namespace';
+
+function lossOf(rates: CounterTotals): Record<LossCounter, number> {
+  return Object.fromEntries(LOSS_COUNTERS.map((name) => [name, rates[name] ?? 0])) as Record<
+    LossCounter,
+    number
+  >;
+}
+
+function hasCounters(reading: NamespaceReading): boolean {
+  return Object.keys(reading.counters).length > 0;
+}
+
+function namespaceStatus(
+  reading: NamespaceReading,
+  before: NamespaceReading | undefined,
+  seconds: number,
+  entryBytes: number | null,
+  thresholds: StatusThresholds,
+): NamespaceStatus {
+  const usage = tableUsage(reading.entries, reading.max);
+  const counted = hasCounters(reading);
+  const rates =
+    before && counted && hasCounters(before) && seconds > 0
+      ? counterRates(before.counters, reading.counters, seconds)
+      : null;
+  const { verdict, reasons } = judgeStatus(
+    {
+      count: reading.entries,
+      max: reading.max,
+      counters: counted ? reading.counters : null,
+      statsUnavailable: counted ? undefined : NO_COUNTERS,
+    },
+    usage,
+    rates,
+    seconds,
+    thresholds,
+  );
+  return {
+    netns: reading.inode,
+    initial: reading.initial,
+    name: reading.name ?? null,
+    entries: reading.entries,
+    max: reading.max,
+    buckets: reading.buckets,
+    usage,
+    memoryBytes: entryBytes === null ? null : namespaceMemoryBytes(reading.entries, entryBytes),
+    lossPerSecond: rates ? lossOf(rates) : null,
+    rateSeconds: rates ? seconds : null,
+    tableFullMessages: reading.tableFullMessages,
+    verdict,
+    reasons,
+  };
+}
+
+function collectorStatus(outcome: CollectorOutcome): ServeStatusBody['collectors'][number] {
+  return { ...outcome, message: outcome.message ?? null };
+}
+
+/**
+ * Every namespace of the latest sample, its loss rates over the interval since `previous` (the
+ * sample before it), and the verdict `status` would give it with the same thresholds.
+ */
+export function serveStatusBody(
+  latest: ServeSample,
+  previous: ServeSample | undefined,
+  intervalSeconds: number,
+  thresholds: StatusThresholds = DEFAULT_THRESHOLDS,
+): ServeStatusBody {
+  const before = new Map(previous?.namespaces.map((reading) => [reading.inode, reading]));
+  const seconds = previous ? (latest.takenAtMs - previous.takenAtMs) / 1000 : 0;
+  const entryBytes = latest.entrySize?.bytes ?? null;
+  return {
+    schema: 'ctdoctor.serve-status/v1',
+    takenAtMs: latest.takenAtMs,
+    intervalSeconds,
+    sampleDurationSeconds: latest.durationSeconds,
+    entryBytes,
+    thresholds,
+    namespaces: latest.namespaces.map((reading) =>
+      namespaceStatus(reading, before.get(reading.inode), seconds, entryBytes, thresholds),
+    ),
+    collectors: latest.collectors.map(collectorStatus),
+  };
+}
