@@ -2,12 +2,14 @@ import { Command, Option } from 'commander';
 import ipaddr from 'ipaddr.js';
 import { CtdoctorError } from '../core/errors.js';
 import { ServeDaemon, TEXTFILE_NAME } from '../daemon/serveDaemon.js';
+import { MAX_FINDING_SUBJECTS } from '../daemon/watcherMetrics.js';
 import type { ListenAddress } from '../daemon/httpServer.js';
 import { samplerSourceOf } from '../daemon/sampler.js';
 import { requireDirectory } from '../host/fileFailures.js';
 import { actionWithExitCode } from './commandExit.js';
 import { type DurationBounds, durationRange, openRoots, parseDuration, parseWholeNumber } from './context.js';
 import { EXIT } from './output.js';
+import { type StateOptions, addStateOptions, journalFor } from './stateOptions.js';
 
 /**
  * Loopback unless told otherwise: the metrics name every namespace on the node. 9466 is not
@@ -18,8 +20,16 @@ export const DEFAULT_LISTEN = '127.0.0.1:9466';
 /** Prometheus's default scrape interval is 15 s: 5 s keeps every scrape under one sample old. */
 const SAMPLE_INTERVAL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, maxSeconds: 3600 };
 const HISTORY_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 86_400 };
+/** 0 turns the analysis off; a day at most, like --history. */
+const ANALYZE_INTERVAL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0, maxSeconds: 86_400 };
 
-interface ServeCliOptions {
+function subjectsUpToCap(value: number): string | null {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_FINDING_SUBJECTS
+    ? null
+    : `must be a whole number from 0 to ${MAX_FINDING_SUBJECTS}`;
+}
+
+interface ServeCliOptions extends StateOptions {
   listen: string;
   textfile?: string;
   once?: boolean;
@@ -28,6 +38,9 @@ interface ServeCliOptions {
   history: number;
   procRoot: string;
   sysRoot: string;
+  analyzeInterval: number;
+  analyzeMinEntries: number;
+  findingSubjects: number;
 }
 
 /** "127.0.0.1:9466" or "[::1]:9466": an address literal (no name to resolve) and a port. */
@@ -93,7 +106,28 @@ export function serveCommand(version: string): Command {
         .default(3600, '1 h'),
     )
     .option('--proc-root <dir>', 'procfs mount to read (e.g. /host/proc in a container)', '/proc')
-    .option('--sys-root <dir>', 'sysfs mount to read', '/sys');
+    .option('--sys-root <dir>', 'sysfs mount to read', '/sys')
+    .addOption(
+      new Option(
+        '--analyze-interval <seconds>',
+        `analyse big namespaces' tables this often, in a worker thread; 0 = off ${durationRange(ANALYZE_INTERVAL_BOUNDS)}`,
+      )
+        .argParser(parseDuration('--analyze-interval', ANALYZE_INTERVAL_BOUNDS))
+        .default(60),
+    )
+    .option(
+      '--analyze-min-entries <n>',
+      'analyse only namespaces with at least this many entries',
+      parseWholeNumber('--analyze-min-entries'),
+      10_000,
+    )
+    .option(
+      '--finding-subjects <n>',
+      `export the N most severe findings' subjects per namespace as ctdoctor_finding_info (0 = off, at most ${MAX_FINDING_SUBJECTS})`,
+      parseWholeNumber('--finding-subjects', subjectsUpToCap),
+      0,
+    );
+  addStateOptions(command);
   return actionWithExitCode(command, async (options: ServeCliOptions) => {
     if (options.once && !options.textfile)
       throw new CtdoctorError('usage', '--once writes the textfile once: give --textfile DIR too');
@@ -108,6 +142,13 @@ export function serveCommand(version: string): Command {
       output: options.textfile ? { textfileDir: options.textfile } : { listen },
       build: { version },
       log,
+      analysis: {
+        // --once writes before any round could end: no worker for it.
+        intervalSeconds: options.once ? 0 : options.analyzeInterval,
+        minEntries: options.analyzeMinEntries,
+        findingSubjects: options.findingSubjects,
+      },
+      journal: journalFor(options),
     });
     if (options.once) {
       await daemon.sampleOnce();

@@ -100,9 +100,21 @@ export function counterRates(before: CounterTotals, after: CounterTotals, second
   return rates;
 }
 
-/** The verdict and its reasons, worst first in the order an operator acts on them. */
-function judgeStatus(
-  after: ConntrackSample,
+/** What the verdict is judged on: one reading of a table and its counters. */
+export interface JudgedTable {
+  count: number;
+  max: number;
+  /** null when no statistics source exists. */
+  counters: CounterTotals | null;
+  statsUnavailable?: string | undefined;
+}
+
+/**
+ * The verdict and its reasons, worst first in the order an operator acts on them (status's rules:
+ * `serve` judges every namespace of every sample with them too).
+ */
+export function judgeStatus(
+  after: JudgedTable,
   usage: number,
   rates: CounterTotals | null,
   intervalSeconds: number,
@@ -133,7 +145,7 @@ function judgeStatus(
       raise('crit', `${name} rising: ${formatRate(rate)}/s over the last ${intervalSeconds.toFixed(1)} s`);
     }
   }
-  const counters = after.stats?.totals ?? null;
+  const { counters } = after;
   if (after.statsUnavailable) reasons.push(`drop counters unavailable: ${after.statsUnavailable}`);
   if (after.count === 0 && (counters === null || Object.values(counters).every((value) => value === 0))) {
     reasons.push(
@@ -156,7 +168,13 @@ export function evaluateStatus(
     before.stats && after.stats
       ? counterRates(before.stats.totals, after.stats.totals, intervalSeconds)
       : null;
-  const { verdict, reasons } = judgeStatus(after, usage, rates, intervalSeconds, thresholds);
+  const judged = {
+    count: after.count,
+    max: after.max,
+    counters: after.stats?.totals ?? null,
+    statsUnavailable: after.statsUnavailable,
+  };
+  const { verdict, reasons } = judgeStatus(judged, usage, rates, intervalSeconds, thresholds);
   const entryBytes = facts.entrySize.bytes;
   return {
     schema: 'ctdoctor.status/v1',

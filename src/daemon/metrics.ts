@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { tableMemoryBytes } from '../core/memory.js';
 import type { Exposition, NetnsSeries } from './exposedSeries.js';
+import { NOTHING_WATCHED, type WatchedState, addWatcherMetrics } from './watcherMetrics.js';
 
 const NETNS_LABELS = ['netns', 'netns_name'] as const;
 
@@ -44,7 +45,11 @@ export interface BuildInfo {
  * never by reading the system: a scrape cannot hang on a kernel file or fork anything. Each collect
  * starts with reset(), so the series of a namespace missing from the latest sample are retired.
  */
-export function serveRegistry(latest: () => Exposition, build: BuildInfo): Registry {
+export function serveRegistry(
+  latest: () => Exposition,
+  build: BuildInfo,
+  watched: WatchedState = NOTHING_WATCHED,
+): Registry {
   const registry = new Registry();
   const registers = [registry];
   const perNetnsGauge = (name: string, help: string, value: (series: NetnsSeries) => number | undefined) =>
@@ -122,6 +127,7 @@ export function serveRegistry(latest: () => Exposition, build: BuildInfo): Regis
       }
     },
   });
+  addWatcherMetrics(registry, latest, watched);
   addDaemonMetrics(registry, latest, build);
   return registry;
 }

@@ -1,6 +1,16 @@
 import { writeFileAtomic } from '../host/atomicFile.js';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import type { Journal } from '../actions/journal.js';
+import type { Verdict } from '../core/status.js';
+import { netnsFiles } from '../host/netnsFiles.js';
+import { listProcessStarts } from '../host/processStarts.js';
+import { DriftWatcher, journaledSysctls } from './driftWatcher.js';
+import { NamespaceAnalyzer } from './namespaceAnalyzer.js';
+import type { NamespaceFindings } from './namespaceFindings.js';
+import { namespaceVerdicts } from './namespaceVerdicts.js';
+import { TableFullCounter } from './tableFullCounter.js';
+import { MAX_FINDING_SUBJECTS } from './watcherMetrics.js';
 import { type Exposition, SeriesFolder } from './exposedSeries.js';
 import { HistoryRing, historyCapacity } from './historyRing.js';
 import { type BuildInfo, serveRegistry } from './metrics.js';
@@ -21,6 +31,10 @@ export interface ServeOptions {
   build: BuildInfo;
   /** One line per event worth an operator's attention (stderr). */
   log: (line: string) => void;
+  /** The --analyze-interval worker: off when absent or at 0 s. */
+  analysis?: { intervalSeconds: number; minEntries: number; findingSubjects: number };
+  /** ctdoctor's journal: a setting it changed is attributed to it, not reported as someone else's. */
+  journal?: Journal;
 }
 
 /**
@@ -56,24 +70,87 @@ export class ServeDaemon {
   private server: Server | undefined;
   private stopped = false;
   readonly registry;
+  /** Only on the running kernel: a --proc-root tree has no kernel log of its own. */
+  private readonly tableFull: TableFullCounter | undefined;
+  private readonly drift: DriftWatcher;
+  private readonly driftTotals = new Map<number, Map<string, number>>();
+  private readonly analyzer: NamespaceAnalyzer | undefined;
+  private verdicts = new Map<number, Verdict>();
 
   constructor(private readonly options: ServeOptions) {
     this.history = new HistoryRing(historyCapacity(options.historySeconds, options.intervalSeconds));
     this.folder = new SeriesFolder(options.maxNetns);
     this.logOutcomes = collectorLogger(options.log);
-    this.registry = serveRegistry(() => this.latest!, options.build);
-    this.sampler = new Sampler(options.source);
+    const { analysis, journal, source } = options;
+    this.registry = serveRegistry(() => this.latest!, options.build, {
+      findings: () => this.findings(),
+      verdicts: () => this.verdicts,
+      driftTotals: () => this.driftTotals,
+      findingSubjects: Math.min(analysis?.findingSubjects ?? 0, MAX_FINDING_SUBJECTS),
+    });
+    this.sampler = new Sampler(source);
+    this.tableFull = source.live ? new TableFullCounter() : undefined;
+    this.drift = new DriftWatcher(options.intervalSeconds, {
+      journal: async () => (journal ? journaledSysctls(journal) : []),
+      processes: () => listProcessStarts(source.roots),
+    });
+    if (analysis && analysis.intervalSeconds > 0)
+      this.analyzer = new NamespaceAnalyzer({
+        intervalSeconds: analysis.intervalSeconds,
+        minEntries: analysis.minEntries,
+        roots: source.roots,
+        netlinkAllowed: source.live,
+        log: options.log,
+      });
+  }
+
+  /** The latest findings of each namespace the analysis worker read (none with --analyze-interval 0). */
+  findings(): ReadonlyMap<number, NamespaceFindings> {
+    return this.analyzer?.findings() ?? new Map();
+  }
+
+  /** The analysis round running now, if any, settled (tests, --once). */
+  analysisIdle(): Promise<void> {
+    return this.analyzer?.idle() ?? Promise.resolve();
   }
 
   /** Takes one sample and makes it the one /metrics (or the textfile) shows. */
   async sampleOnce(): Promise<void> {
+    this.tableFull?.beforeSample();
     const sample = await this.sampler.take();
+    this.tableFull?.afterSample(sample);
+    await this.watchDrift(sample);
+    this.verdicts = namespaceVerdicts(this.history.latest(), sample);
     this.history.push(sample);
+    this.analyzer?.afterSample(sample, (inode) => this.sampler.sampledTargets().get(inode));
     this.latest = this.folder.fold(sample);
     this.body = Buffer.from(await this.registry.metrics());
     this.logOutcomes(sample);
     if ('textfileDir' in this.options.output) {
       await writeFileAtomic(join(this.options.output.textfileDir, TEXTFILE_NAME), this.body);
+    }
+  }
+
+  /** Compares the sample's settings with the previous reading; each change is logged and counted. */
+  private async watchDrift(sample: ServeSample): Promise<void> {
+    const targets = [...this.sampler.sampledTargets().values()];
+    const own = targets.find((target) => target.isSelf);
+    if (!own) return;
+    const { roots } = this.options.source;
+    const others = targets.filter((target) => !target.isSelf).map((target) => netnsFiles(target, roots));
+    const { events, outcome } = await this.drift.check(sample, netnsFiles(own, roots), others);
+    sample.drift = events;
+    sample.collectors.push(outcome);
+    const present = new Set(sample.namespaces.map((reading) => reading.inode));
+    for (const inode of this.driftTotals.keys()) if (!present.has(inode)) this.driftTotals.delete(inode);
+    for (const event of events) {
+      const settings = this.driftTotals.get(event.netns) ?? new Map<string, number>();
+      settings.set(event.setting, (settings.get(event.setting) ?? 0) + 1);
+      this.driftTotals.set(event.netns, settings);
+      const name = sample.namespaces.find((reading) => reading.inode === event.netns)?.name;
+      this.options.log(
+        `drift: ${event.setting} of netns ${event.netns}${name ? ` (${name})` : ''} changed ${event.from} → ${event.to}, by ${event.who ?? 'an unknown writer'}`,
+      );
     }
   }
 
@@ -117,6 +194,8 @@ export class ServeDaemon {
     this.stopped = true;
     clearTimeout(this.timer);
     this.sampler.close();
+    this.tableFull?.close();
+    await this.analyzer?.stop();
     if (this.server) await stopHttpServer(this.server);
   }
 }
