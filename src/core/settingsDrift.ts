@@ -60,6 +60,14 @@ export interface JournaledSysctl {
 
 const SYSCTL_PREFIX = 'net.netfilter.';
 
+/**
+ * How long before the previous reading a writer may have begun: ctdoctor journals a change just
+ * before it writes it, kube-proxy writes its sysctls a moment after it starts, and either may
+ * straddle that reading. The value must also match (journal) or the writer be a known tuner, so
+ * the slack rarely names the wrong one.
+ */
+export const ATTRIBUTION_SLACK_MS = 5000;
+
 export interface AttributionEvidence {
   journal: readonly JournaledSysctl[];
   processes: readonly ProcessStart[];
@@ -70,22 +78,23 @@ export interface AttributionEvidence {
 
 /**
  * Who made `change`, when it can be told: ctdoctor itself when its journal holds the same value
- * written since the previous reading; else the most recently started known tuner started since
- * then (a one-shot `sysctl -w` has usually exited by the time the change is seen, so it is rarely
+ * written since the previous reading (less the slack); else the most recently started known tuner
+ * started since then (a one-shot `sysctl -w` has usually exited by the time the change is seen, so it is rarely
  * found); else undefined.
  */
 export function whoChanged(change: SettingChange, evidence: AttributionEvidence): string | undefined {
+  const sinceMs = evidence.sinceMs - ATTRIBUTION_SLACK_MS;
   const journaled = evidence.journal
     .filter(
       (entry) =>
         entry.key === SYSCTL_PREFIX + change.setting &&
         Number(entry.after) === change.to &&
-        entry.timeMs >= evidence.sinceMs,
+        entry.timeMs >= sinceMs,
     )
     .sort((a, b) => b.timeMs - a.timeMs)[0];
   if (journaled) return `ctdoctor ${journaled.command} (journal ${journaled.id})`;
   const tuner = evidence.processes
-    .filter((process) => KNOWN_TUNERS.includes(process.comm) && process.startedAtMs >= evidence.sinceMs)
+    .filter((process) => KNOWN_TUNERS.includes(process.comm) && process.startedAtMs >= sinceMs)
     .sort((a, b) => b.startedAtMs - a.startedAtMs)[0];
   if (!tuner) return undefined;
   const seconds = Math.max(0, Math.round((evidence.nowMs - tuner.startedAtMs) / 1000));

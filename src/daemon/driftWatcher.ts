@@ -68,7 +68,8 @@ async function watchedSettings(files: NetnsFiles): Promise<Record<string, number
  */
 export class DriftWatcher {
   private readonly readings = new Map<number, Reading>();
-  private cursor = 0;
+  /** The last namespace the round-robin read. */
+  private lastInode = 0;
 
   constructor(
     private readonly intervalSeconds: number,
@@ -116,14 +117,31 @@ export class DriftWatcher {
     };
   }
 
-  /** The next namespaces in inode order, as many as this sample's share of the cycle. */
+  /**
+   * This sample's share of other namespaces: first those never read (a new namespace gets its
+   * baseline at once, so a change soon after it appears is seen), then the next in inode order
+   * after the last one read.
+   */
   private nextOthers(others: readonly NetnsFiles[]): NetnsFiles[] {
     if (others.length === 0) return [];
-    const ordered = [...others].sort((a, b) => a.target.inode - b.target.inode);
     const perCycle = Math.max(1, OTHER_NAMESPACES_CYCLE_SECONDS / this.intervalSeconds);
-    const count = Math.min(ordered.length, MAX_OTHER_READS_PER_SAMPLE, Math.ceil(ordered.length / perCycle));
-    const picked = Array.from({ length: count }, (_, i) => ordered[(this.cursor + i) % ordered.length]!);
-    this.cursor = (this.cursor + count) % ordered.length;
+    const unseen = others.filter((files) => !this.readings.has(files.target.inode));
+    const budget = Math.min(
+      MAX_OTHER_READS_PER_SAMPLE,
+      Math.max(unseen.length, Math.ceil(others.length / perCycle)),
+    );
+    const picked = unseen.slice(0, budget);
+    const seen = others
+      .filter((files) => this.readings.has(files.target.inode))
+      .sort((a, b) => a.target.inode - b.target.inode);
+    const start = Math.max(
+      0,
+      seen.findIndex((files) => files.target.inode > this.lastInode),
+    );
+    for (let i = 0; picked.length < budget && i < seen.length; i++)
+      picked.push(seen[(start + i) % seen.length]!);
+    const last = picked.at(-1);
+    if (last && seen.includes(last)) this.lastInode = last.target.inode;
     return picked;
   }
 

@@ -4,30 +4,7 @@ import { readlinkSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { requireKernelLab } from '../support/kernelLab.js';
-import { freeLoopbackPort, promtoolProblems, startServe } from '../support/serve.js';
-
-/** `name{labels} value` lines of an exposition, keyed by name and labels as printed. */
-function samplesOf(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const match = /^(\w+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (match) samples.set(match[1]!, Number(match[2]));
-  }
-  return samples;
-}
-
-async function scrape(url: string): Promise<Map<string, number>> {
-  return samplesOf(await (await fetch(`${url}/metrics`)).text());
-}
-
-/** Polls `attempt` until it returns true or the deadline passes (the sampler runs every second). */
-async function eventually(what: string, attempt: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { eventually, freeLoopbackPort, promtoolProblems, scrape, startServe } from '../support/serve.js';
 
 /** node_exporter with only its conntrack collector, on a free loopback port (Debian's package). */
 async function startNodeExporter(): Promise<{ url: string; child: ChildProcess }> {

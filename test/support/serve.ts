@@ -49,3 +49,31 @@ export function freeLoopbackPort(): Promise<number> {
     server.once('error', reject);
   });
 }
+
+/** `name{labels} value` lines of an exposition, keyed by name and labels as printed. */
+export function samplesOf(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(\w+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (match) samples.set(match[1]!, Number(match[2]));
+  }
+  return samples;
+}
+
+/** The samples of one scrape of a running serve's /metrics. */
+export async function scrape(url: string): Promise<Map<string, number>> {
+  return samplesOf(await (await fetch(`${url}/metrics`)).text());
+}
+
+/** Polls `attempt` until it returns true or the deadline passes (the sampler runs every second). */
+export async function eventually(
+  what: string,
+  attempt: () => Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await attempt())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseProcStat } from '../../../src/core/procStat.js';
-import { changedSettings, whoChanged } from '../../../src/core/settingsDrift.js';
+import { ATTRIBUTION_SLACK_MS, changedSettings, whoChanged } from '../../../src/core/settingsDrift.js';
 import { listProcessStarts } from '../../../src/host/processStarts.js';
 
 describe('drift: what changed', () => {
@@ -43,11 +43,11 @@ describe('drift: who changed it', () => {
     assert.equal(who, 'ctdoctor mitigate --apply (journal 20261202T050000Z-ab12)');
   });
 
-  it('ignores journal entries of another key, another value or from before the previous reading', () => {
+  it('ignores journal entries of another key, another value or from well before the previous reading', () => {
     const stale = [
       { ...journaled, key: 'net.netfilter.nf_conntrack_buckets' },
       { ...journaled, after: '1048576' },
-      { ...journaled, timeMs: sinceMs - 1 },
+      { ...journaled, timeMs: sinceMs - ATTRIBUTION_SLACK_MS - 1 },
     ];
     assert.equal(
       whoChanged(change, { journal: stale, processes: [kubeProxy], sinceMs, nowMs }),
@@ -55,10 +55,10 @@ describe('drift: who changed it', () => {
     );
   });
 
-  it('names no process that is not a known tuner or started before the previous reading', () => {
+  it('names no process that is not a known tuner or started well before the previous reading', () => {
     const processes = [
       { pid: 1, comm: 'systemd', startedAtMs: nowMs - 1000 },
-      { ...kubeProxy, startedAtMs: sinceMs - 1 },
+      { ...kubeProxy, startedAtMs: sinceMs - ATTRIBUTION_SLACK_MS - 1 },
     ];
     assert.equal(whoChanged(change, { journal: [], processes, sinceMs, nowMs }), undefined);
   });
