@@ -2,7 +2,9 @@
  * Benchmark of `ctdoctor serve` at many namespaces: sample duration, sampler CPU, RSS and /metrics
  * latency, for the host alone, N namespaces with a process each, and N `ip netns` namespaces with no
  * process (read through holders).
- *   npm run bench:serve [-- --netns 200 --seconds 30 --scrapes 500]
+ *   npm run bench:serve [-- --netns 200 --seconds 30 --scrapes 500 --baseline-cli OTHER/bin/ctdoctor.js]
+ * With --baseline-cli, every scenario is also measured with that build (e.g. main's, to show what a
+ * change costs: the kernel-log follower and drift watcher), in the same run, on the same namespaces.
  * Needs root and iproute2; takes the kernel-test lock (it creates namespaces). Creates only
  * loopback-only namespaces (no traffic) and deletes them in finally. Prints figures; asserts nothing.
  */
@@ -21,6 +23,8 @@ const NETNS = arg('netns', 200);
 const SECONDS = arg('seconds', 60);
 const WARMUP_SAMPLES = 3;
 const SCRAPES = arg('scrapes', 500);
+const baselineIndex = process.argv.indexOf('--baseline-cli');
+const BASELINE_CLI = baselineIndex > 0 ? process.argv[baselineIndex + 1] : undefined;
 /** serve's default interval: the CPU goal (≤ 2 % of a core) is stated for it. */
 const INTERVAL_SECONDS = 5;
 /** USER_HZ: the unit of /proc/PID/stat times (ABI). */
@@ -43,10 +47,10 @@ function metricValue(text: string, metric: string): number | undefined {
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
 
-async function startServe(): Promise<{ child: ChildProcess; url: string }> {
+async function startServe(cli: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--listen', '127.0.0.1:0', '--interval', String(INTERVAL_SECONDS)],
+    [cli, 'serve', '--listen', '127.0.0.1:0', '--interval', String(INTERVAL_SECONDS)],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -69,6 +73,8 @@ interface Figures {
   scenario: string;
   namespaces: number;
   sampleSeconds: number[];
+  /** The kernel-log follower's and drift watcher's share of each sample (absent in older builds). */
+  watcherSeconds: number[];
   cpuPercent: number;
   rssMb: number;
   scrapeP50Ms: number;
@@ -80,8 +86,8 @@ interface Figures {
  * One serve over SECONDS of samples (CPU with one scrape per interval, sample durations), then SCRAPES
  * sequential scrapes (latency).
  */
-async function measure(scenario: string): Promise<Figures> {
-  const { child, url } = await startServe();
+async function measure(scenario: string, cli = CLI): Promise<Figures> {
+  const { child, url } = await startServe(cli);
   const pid = child.pid!;
   try {
     // Past start-up (holders started, first identity read) and the JIT warm-up of the first samples.
@@ -89,6 +95,7 @@ async function measure(scenario: string): Promise<Figures> {
     const cpuBefore = cpuSeconds(pid);
     const started = performance.now();
     const sampleSeconds: number[] = [];
+    const watcherSeconds: number[] = [];
     let lastTaken = 0;
     while (performance.now() - started < SECONDS * 1000) {
       const text = await (await fetch(`${url}/metrics`)).text();
@@ -96,6 +103,11 @@ async function measure(scenario: string): Promise<Figures> {
       if (taken !== lastTaken) {
         lastTaken = taken;
         sampleSeconds.push(metricValue(text, 'ctdoctor_sample_duration_seconds') ?? Number.NaN);
+        const watchers = ['drift', 'kernel log'].map((collector) =>
+          metricValue(text, `ctdoctor_collector_duration_seconds{collector="${collector}"}`),
+        );
+        if (watchers.every((seconds) => seconds !== undefined))
+          watcherSeconds.push(watchers.reduce((sum, seconds) => sum! + seconds!, 0)!);
       }
       // One scrape per sample, as Prometheus scraping at the sample interval: its cost is in the CPU.
       await sleep(INTERVAL_SECONDS * 1000);
@@ -117,6 +129,7 @@ async function measure(scenario: string): Promise<Figures> {
       scenario,
       namespaces,
       sampleSeconds,
+      watcherSeconds,
       cpuPercent,
       rssMb: rssMb(pid),
       scrapeP50Ms: percentile(latencies, 0.5),
@@ -148,9 +161,16 @@ function deleteNamespaces(names: string[]): void {
   }
 }
 
+/** This build, then the baseline's when one is given. */
+async function measureBoth(scenario: string): Promise<Figures[]> {
+  const figures = [await measure(scenario)];
+  if (BASELINE_CLI) figures.push(await measure(`${scenario} (baseline)`, BASELINE_CLI));
+  return figures;
+}
+
 async function main(): Promise<void> {
   const results: Figures[] = [];
-  results.push(await measure('host namespace only'));
+  results.push(...(await measureBoth('host namespace only')));
   const withProcess = addNamespaces('ctd-bench-p');
   const sleepers: ChildProcess[] = [];
   try {
@@ -158,14 +178,14 @@ async function main(): Promise<void> {
       sleepers.push(spawn('ip', ['netns', 'exec', name, 'sleep', '3600'], { stdio: 'ignore' }));
     }
     await sleep(1000);
-    results.push(await measure(`${NETNS} netns, a process each`));
+    results.push(...(await measureBoth(`${NETNS} netns, a process each`)));
   } finally {
     for (const sleeper of sleepers) sleeper.kill('SIGKILL');
     deleteNamespaces(withProcess);
   }
   const processLess = addNamespaces('ctd-bench-n');
   try {
-    results.push(await measure(`${NETNS} ip netns, no process`));
+    results.push(...(await measureBoth(`${NETNS} ip netns, no process`)));
   } finally {
     deleteNamespaces(processLess);
   }
@@ -174,13 +194,16 @@ async function main(): Promise<void> {
     `ctdoctor serve, interval ${INTERVAL_SECONDS} s, ${SECONDS} s of samples, ${SCRAPES} scrapes; running/total tasks ${processes}`,
   );
   console.log(
-    '| scenario | namespaces | sample s (median, max) | CPU % of a core | RSS MB | scrape p50 / p99 ms | child processes |',
+    '| scenario | namespaces | sample s (median, max) | of which drift + kernel log s (median, max) | CPU % of a core | RSS MB | scrape p50 / p99 ms | child processes |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const sorted = [...r.sampleSeconds].sort((a, b) => a - b);
+    const watchers = [...r.watcherSeconds].sort((a, b) => a - b);
+    const watcherCell =
+      watchers.length === 0 ? '—' : `${percentile(watchers, 0.5).toFixed(4)}, ${watchers.at(-1)!.toFixed(4)}`;
     console.log(
-      `| ${r.scenario} | ${r.namespaces} | ${percentile(sorted, 0.5).toFixed(3)}, ${sorted.at(-1)!.toFixed(3)} | ${r.cpuPercent.toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.scrapeP50Ms.toFixed(2)} / ${r.scrapeP99Ms.toFixed(2)} | ${r.children} |`,
+      `| ${r.scenario} | ${r.namespaces} | ${percentile(sorted, 0.5).toFixed(3)}, ${sorted.at(-1)!.toFixed(3)} | ${watcherCell} | ${r.cpuPercent.toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.scrapeP50Ms.toFixed(2)} / ${r.scrapeP99Ms.toFixed(2)} | ${r.children} |`,
     );
   }
 }

@@ -30,7 +30,7 @@ export class TableFullCounter {
       const messages = this.follower.readNew().flatMap((raw) => parseKmsgRecord(raw, 0)?.message ?? []);
       const tallied = tallyTableFull(messages, this.pendingSuppressed);
       this.pendingSuppressed = tallied.pendingSuppressed;
-      read = { ok: true, arrivals: tallied.arrivals };
+      read = { ok: true, arrivals: withUnattributed(tallied.arrivals, this.pending?.read) };
     } catch (error) {
       read = { ok: false, message: error instanceof Error ? error.message : String(error) };
     }
@@ -78,6 +78,14 @@ export class TableFullCounter {
   close(): void {
     this.follower.close();
   }
+}
+
+/** Messages read before a sample that then failed are kept for the next one, not lost. */
+function withUnattributed(arrivals: TableFullArrivals, earlier: Read | undefined): TableFullArrivals {
+  if (!earlier?.ok) return arrivals;
+  const named = new Map(earlier.arrivals.named);
+  for (const [inode, count] of arrivals.named) named.set(inode, (named.get(inode) ?? 0) + count);
+  return { named, unnamed: earlier.arrivals.unnamed + arrivals.unnamed };
 }
 
 function outcomeOf({ read, durationSeconds }: { read: Read; durationSeconds: number }): CollectorOutcome {
