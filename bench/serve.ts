@@ -5,6 +5,8 @@
  *   npm run bench:serve [-- --netns 200 --seconds 30 --scrapes 500 --baseline-cli OTHER/bin/ctdoctor.js]
  * With --baseline-cli, every scenario is also measured with that build (e.g. main's, to show what a
  * change costs: the kernel-log follower and drift watcher), in the same run, on the same namespaces.
+ * With --analysis-entries N (e.g. 100000), one more scenario: a namespace holding N UDP entries,
+ * analysed by serve's worker (ctdoctor_analysis_duration_seconds) beside `ctdoctor analyze --netns`.
  * Needs root and iproute2; takes the kernel-test lock (it creates namespaces). Creates only
  * loopback-only namespaces (no traffic) and deletes them in finally. Prints figures; asserts nothing.
  */
@@ -12,6 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type LabNamespace, withLabNamespace } from '../src/lab/labNamespace.js';
 
 const REPO = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const CLI = join(REPO, 'bin', 'ctdoctor.js');
@@ -23,6 +26,7 @@ const NETNS = arg('netns', 200);
 const SECONDS = arg('seconds', 60);
 const WARMUP_SAMPLES = 3;
 const SCRAPES = arg('scrapes', 500);
+const ANALYSIS_ENTRIES = arg('analysis-entries', 0);
 const baselineIndex = process.argv.indexOf('--baseline-cli');
 const BASELINE_CLI = baselineIndex > 0 ? process.argv[baselineIndex + 1] : undefined;
 /** serve's default interval: the CPU goal (≤ 2 % of a core) is stated for it. */
@@ -44,13 +48,14 @@ function rssMb(pid: number): number {
 
 function metricValue(text: string, metric: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${metric} `));
-  return line === undefined ? undefined : Number(line.split(' ')[1]);
+  // The value is the last word: a label value may hold spaces (collector="kernel log").
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
 
-async function startServe(cli: string): Promise<{ child: ChildProcess; url: string }> {
+async function startServe(cli: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [cli, 'serve', '--listen', '127.0.0.1:0', '--interval', String(INTERVAL_SECONDS)],
+    [cli, 'serve', '--listen', '127.0.0.1:0', '--interval', String(INTERVAL_SECONDS), ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -168,9 +173,8 @@ async function measureBoth(scenario: string): Promise<Figures[]> {
   return figures;
 }
 
-async function main(): Promise<void> {
-  const results: Figures[] = [];
-  results.push(...(await measureBoth('host namespace only')));
+/** The N-namespace scenarios (--netns 0 skips them, e.g. to time only the analysis). */
+async function namespaceScenarios(results: Figures[]): Promise<void> {
   const withProcess = addNamespaces('ctd-bench-p');
   const sleepers: ChildProcess[] = [];
   try {
@@ -189,6 +193,51 @@ async function main(): Promise<void> {
   } finally {
     deleteNamespaces(processLess);
   }
+}
+
+/** Fills a namespace with `entries` UDP entries (one per loopback address, kept 10 min). */
+async function fill(lab: LabNamespace, entries: number): Promise<void> {
+  await lab.setSysctl('nf_conntrack_udp_timeout', 600);
+  await lab.runWorkload('udp-spread', { count: entries, port: 9000, offset: 10000 });
+}
+
+/** serve's worker on one big table, and `analyze --netns` on the same table, each timed. */
+async function measureAnalysis(): Promise<string> {
+  return withLabNamespace(async (lab) => {
+    await fill(lab, ANALYSIS_ENTRIES);
+    const entries = await lab.count();
+    const t0 = performance.now();
+    execFileSync(process.execPath, [CLI, 'analyze', '--netns', lab.name, '--json'], { stdio: 'ignore' });
+    const cliSeconds = (performance.now() - t0) / 1000;
+    const threshold = String(Math.floor(entries / 2));
+    const { child, url } = await startServe(CLI, [
+      '--analyze-interval',
+      '1',
+      '--analyze-min-entries',
+      threshold,
+    ]);
+    try {
+      const metric = `ctdoctor_analysis_duration_seconds{netns="${lab.inode}",netns_name="${lab.name}"}`;
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const seconds = metricValue(await (await fetch(`${url}/metrics`)).text(), metric);
+        if (seconds !== undefined)
+          return `| analysis of one namespace | ${entries} entries | serve's worker ${seconds.toFixed(3)} s | analyze --netns ${cliSeconds.toFixed(3)} s (whole CLI run) |`;
+        if (Date.now() > deadline) throw new Error('no analysis within 120 s');
+        await sleep(500);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('close', resolve));
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  const results: Figures[] = [];
+  results.push(...(await measureBoth('host namespace only')));
+  if (NETNS > 0) await namespaceScenarios(results);
+  const analysis = ANALYSIS_ENTRIES > 0 ? await measureAnalysis() : undefined;
   const processes = readFileSync('/proc/loadavg', 'utf8').split(' ')[3];
   console.log(
     `ctdoctor serve, interval ${INTERVAL_SECONDS} s, ${SECONDS} s of samples, ${SCRAPES} scrapes; running/total tasks ${processes}`,
@@ -206,6 +255,7 @@ async function main(): Promise<void> {
       `| ${r.scenario} | ${r.namespaces} | ${percentile(sorted, 0.5).toFixed(3)}, ${sorted.at(-1)!.toFixed(3)} | ${watcherCell} | ${r.cpuPercent.toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.scrapeP50Ms.toFixed(2)} / ${r.scrapeP99Ms.toFixed(2)} | ${r.children} |`,
     );
   }
+  if (analysis) console.log(`\n${analysis}`);
 }
 
 await main();

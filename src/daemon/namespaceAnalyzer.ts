@@ -43,7 +43,6 @@ export class NamespaceAnalyzer {
   private readonly latest = new Map<number, NamespaceFindings>();
   private readonly failing = new Set<number>();
   private worker: Worker | undefined;
-  private round: Promise<void> = Promise.resolve();
   private lastRoundStartMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: AnalyzerOptions) {}
@@ -63,15 +62,10 @@ export class NamespaceAnalyzer {
     if (this.worker || !due || eligible.length === 0) return;
     const targets = eligible.flatMap((reading) => targetOf(reading.inode) ?? []);
     this.lastRoundStartMs = Date.now();
-    this.round = this.run(targets, kept);
+    this.run(targets, kept);
   }
 
-  /** Resolves when the round running (if any) has ended. */
-  idle(): Promise<void> {
-    return this.round;
-  }
-
-  private run(targets: NetnsTarget[], kept: Set<number>): Promise<void> {
+  private run(targets: NetnsTarget[], kept: Set<number>): void {
     const data: AnalysisRoundData = {
       targets,
       roots: this.options.roots,
@@ -83,12 +77,9 @@ export class NamespaceAnalyzer {
     const worker = new Worker(new URL('../daemon/analysisThread.js', import.meta.url), { workerData: data });
     this.worker = worker;
     worker.on('message', (message: NamespaceAnalysisMessage) => this.record(message, kept));
-    return new Promise<void>((resolve) => {
-      worker.once('error', (error) => this.options.log(`analysis worker failed: ${error.message}`));
-      worker.once('exit', () => {
-        this.worker = undefined;
-        resolve();
-      });
+    worker.once('error', (error) => this.options.log(`analysis worker failed: ${error.message}`));
+    worker.once('exit', () => {
+      this.worker = undefined;
     });
   }
 

@@ -5,7 +5,7 @@ import type { Journal } from '../actions/journal.js';
 import type { Verdict } from '../core/status.js';
 import { netnsFiles } from '../host/netnsFiles.js';
 import { listProcessStarts } from '../host/processStarts.js';
-import { DriftWatcher, journaledSysctls } from './driftWatcher.js';
+import { DriftWatcher, driftLogLine, journaledSysctls } from './driftWatcher.js';
 import { NamespaceAnalyzer } from './namespaceAnalyzer.js';
 import type { NamespaceFindings } from './namespaceFindings.js';
 import { namespaceVerdicts } from './namespaceVerdicts.js';
@@ -73,7 +73,6 @@ export class ServeDaemon {
   /** Only on the running kernel: a --proc-root tree has no kernel log of its own. */
   private readonly tableFull: TableFullCounter | undefined;
   private readonly drift: DriftWatcher;
-  private readonly driftTotals = new Map<number, Map<string, number>>();
   private readonly analyzer: NamespaceAnalyzer | undefined;
   private verdicts = new Map<number, Verdict>();
 
@@ -85,7 +84,7 @@ export class ServeDaemon {
     this.registry = serveRegistry(() => this.latest!, options.build, {
       findings: () => this.findings(),
       verdicts: () => this.verdicts,
-      driftTotals: () => this.driftTotals,
+      driftTotals: () => this.drift.eventTotals(),
       findingSubjects: Math.min(analysis?.findingSubjects ?? 0, MAX_FINDING_SUBJECTS),
     });
     this.sampler = new Sampler(source);
@@ -109,11 +108,6 @@ export class ServeDaemon {
     return this.analyzer?.findings() ?? new Map();
   }
 
-  /** The analysis round running now, if any, settled (tests, --once). */
-  analysisIdle(): Promise<void> {
-    return this.analyzer?.idle() ?? Promise.resolve();
-  }
-
   /** Takes one sample and makes it the one /metrics (or the textfile) shows. */
   async sampleOnce(): Promise<void> {
     this.tableFull?.beforeSample();
@@ -131,7 +125,7 @@ export class ServeDaemon {
     }
   }
 
-  /** Compares the sample's settings with the previous reading; each change is logged and counted. */
+  /** Compares the sample's settings with the previous reading; each change is logged. */
   private async watchDrift(sample: ServeSample): Promise<void> {
     const targets = [...this.sampler.sampledTargets().values()];
     const own = targets.find((target) => target.isSelf);
@@ -141,17 +135,10 @@ export class ServeDaemon {
     const { events, outcome } = await this.drift.check(sample, netnsFiles(own, roots), others);
     sample.drift = events;
     sample.collectors.push(outcome);
-    const present = new Set(sample.namespaces.map((reading) => reading.inode));
-    for (const inode of this.driftTotals.keys()) if (!present.has(inode)) this.driftTotals.delete(inode);
-    for (const event of events) {
-      const settings = this.driftTotals.get(event.netns) ?? new Map<string, number>();
-      settings.set(event.setting, (settings.get(event.setting) ?? 0) + 1);
-      this.driftTotals.set(event.netns, settings);
-      const name = sample.namespaces.find((reading) => reading.inode === event.netns)?.name;
+    for (const event of events)
       this.options.log(
-        `drift: ${event.setting} of netns ${event.netns}${name ? ` (${name})` : ''} changed ${event.from} → ${event.to}, by ${event.who ?? 'an unknown writer'}`,
+        driftLogLine(event, sample.namespaces.find((reading) => reading.inode === event.netns)?.name),
       );
-    }
   }
 
   /** The first sample, then the listener (a scrape never sees an empty registry), then the loop. */
