@@ -2,7 +2,11 @@
  * Benchmark of `ctdoctor serve` at many namespaces: sample duration, sampler CPU, RSS and /metrics
  * latency, for the host alone, N namespaces with a process each, and N `ip netns` namespaces with no
  * process (read through holders).
- *   npm run bench:serve [-- --netns 200 --seconds 30 --scrapes 500]
+ *   npm run bench:serve [-- --netns 200 --seconds 30 --scrapes 500 --baseline-cli OTHER/bin/ctdoctor.js]
+ * With --baseline-cli, every scenario is also measured with that build (e.g. main's, to show what a
+ * change costs: the kernel-log follower and drift watcher), in the same run, on the same namespaces.
+ * With --analysis-entries N (e.g. 100000), one more scenario: a namespace holding N UDP entries,
+ * analysed by serve's worker (ctdoctor_analysis_duration_seconds) beside `ctdoctor analyze --netns`.
  * Needs root and iproute2; takes the kernel-test lock (it creates namespaces). Creates only
  * loopback-only namespaces (no traffic) and deletes them in finally. Prints figures; asserts nothing.
  */
@@ -10,6 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type LabNamespace, withLabNamespace } from '../src/lab/labNamespace.js';
 import { addNamespaces, deleteNamespaces } from './benchNamespaces.js';
 
 const REPO = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -22,6 +27,9 @@ const NETNS = arg('netns', 200);
 const SECONDS = arg('seconds', 60);
 const WARMUP_SAMPLES = 3;
 const SCRAPES = arg('scrapes', 500);
+const ANALYSIS_ENTRIES = arg('analysis-entries', 0);
+const baselineIndex = process.argv.indexOf('--baseline-cli');
+const BASELINE_CLI = baselineIndex > 0 ? process.argv[baselineIndex + 1] : undefined;
 /** serve's default interval: the CPU goal (≤ 2 % of a core) is stated for it. */
 const INTERVAL_SECONDS = 5;
 /** USER_HZ: the unit of /proc/PID/stat times (ABI). */
@@ -41,13 +49,14 @@ function rssMb(pid: number): number {
 
 function metricValue(text: string, metric: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${metric} `));
-  return line === undefined ? undefined : Number(line.split(' ')[1]);
+  // The value is the last word: a label value may hold spaces (collector="kernel log").
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }
 
-async function startServe(): Promise<{ child: ChildProcess; url: string }> {
+async function startServe(cli: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--listen', '127.0.0.1:0', '--interval', String(INTERVAL_SECONDS)],
+    [cli, 'serve', '--listen', '127.0.0.1:0', '--interval', String(INTERVAL_SECONDS), ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -70,6 +79,8 @@ interface Figures {
   scenario: string;
   namespaces: number;
   sampleSeconds: number[];
+  /** The kernel-log follower's and drift watcher's share of each sample (absent in older builds). */
+  watcherSeconds: number[];
   cpuPercent: number;
   rssMb: number;
   scrapeP50Ms: number;
@@ -81,8 +92,8 @@ interface Figures {
  * One serve over SECONDS of samples (CPU with one scrape per interval, sample durations), then SCRAPES
  * sequential scrapes (latency).
  */
-async function measure(scenario: string): Promise<Figures> {
-  const { child, url } = await startServe();
+async function measure(scenario: string, cli = CLI): Promise<Figures> {
+  const { child, url } = await startServe(cli);
   const pid = child.pid!;
   try {
     // Past start-up (holders started, first identity read) and the JIT warm-up of the first samples.
@@ -90,6 +101,7 @@ async function measure(scenario: string): Promise<Figures> {
     const cpuBefore = cpuSeconds(pid);
     const started = performance.now();
     const sampleSeconds: number[] = [];
+    const watcherSeconds: number[] = [];
     let lastTaken = 0;
     while (performance.now() - started < SECONDS * 1000) {
       const text = await (await fetch(`${url}/metrics`)).text();
@@ -97,6 +109,11 @@ async function measure(scenario: string): Promise<Figures> {
       if (taken !== lastTaken) {
         lastTaken = taken;
         sampleSeconds.push(metricValue(text, 'ctdoctor_sample_duration_seconds') ?? Number.NaN);
+        const watchers = ['drift', 'kernel log'].map((collector) =>
+          metricValue(text, `ctdoctor_collector_duration_seconds{collector="${collector}"}`),
+        );
+        if (watchers.every((seconds) => seconds !== undefined))
+          watcherSeconds.push(watchers.reduce((sum, seconds) => sum! + seconds!, 0)!);
       }
       // One scrape per sample, as Prometheus scraping at the sample interval: its cost is in the CPU.
       await sleep(INTERVAL_SECONDS * 1000);
@@ -118,6 +135,7 @@ async function measure(scenario: string): Promise<Figures> {
       scenario,
       namespaces,
       sampleSeconds,
+      watcherSeconds,
       cpuPercent,
       rssMb: rssMb(pid),
       scrapeP50Ms: percentile(latencies, 0.5),
@@ -130,9 +148,15 @@ async function measure(scenario: string): Promise<Figures> {
   }
 }
 
-async function main(): Promise<void> {
-  const results: Figures[] = [];
-  results.push(await measure('host namespace only'));
+/** This build, then the baseline's when one is given. */
+async function measureBoth(scenario: string): Promise<Figures[]> {
+  const figures = [await measure(scenario)];
+  if (BASELINE_CLI) figures.push(await measure(`${scenario} (baseline)`, BASELINE_CLI));
+  return figures;
+}
+
+/** The N-namespace scenarios (--netns 0 skips them, e.g. to time only the analysis). */
+async function namespaceScenarios(results: Figures[]): Promise<void> {
   const withProcess = addNamespaces('ctd-bench-p', NETNS);
   const sleepers: ChildProcess[] = [];
   try {
@@ -140,31 +164,80 @@ async function main(): Promise<void> {
       sleepers.push(spawn('ip', ['netns', 'exec', name, 'sleep', '3600'], { stdio: 'ignore' }));
     }
     await sleep(1000);
-    results.push(await measure(`${NETNS} netns, a process each`));
+    results.push(...(await measureBoth(`${NETNS} netns, a process each`)));
   } finally {
     for (const sleeper of sleepers) sleeper.kill('SIGKILL');
     deleteNamespaces(withProcess);
   }
   const processLess = addNamespaces('ctd-bench-n', NETNS);
   try {
-    results.push(await measure(`${NETNS} ip netns, no process`));
+    results.push(...(await measureBoth(`${NETNS} ip netns, no process`)));
   } finally {
     deleteNamespaces(processLess);
   }
+}
+
+/** Fills a namespace with `entries` UDP entries (one per loopback address, kept 10 min). */
+async function fill(lab: LabNamespace, entries: number): Promise<void> {
+  await lab.setSysctl('nf_conntrack_udp_timeout', 600);
+  await lab.runWorkload('udp-spread', { count: entries, port: 9000, offset: 10000 });
+}
+
+/** serve's worker on one big table, and `analyze --netns` on the same table, each timed. */
+async function measureAnalysis(): Promise<string> {
+  return withLabNamespace(async (lab) => {
+    await fill(lab, ANALYSIS_ENTRIES);
+    const entries = await lab.count();
+    const t0 = performance.now();
+    execFileSync(process.execPath, [CLI, 'analyze', '--netns', lab.name, '--json'], { stdio: 'ignore' });
+    const cliSeconds = (performance.now() - t0) / 1000;
+    const threshold = String(Math.floor(entries / 2));
+    const { child, url } = await startServe(CLI, [
+      '--analyze-interval',
+      '1',
+      '--analyze-min-entries',
+      threshold,
+    ]);
+    try {
+      const metric = `ctdoctor_analysis_duration_seconds{netns="${lab.inode}",netns_name="${lab.name}"}`;
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const seconds = metricValue(await (await fetch(`${url}/metrics`)).text(), metric);
+        if (seconds !== undefined)
+          return `| analysis of one namespace | ${entries} entries | serve's worker ${seconds.toFixed(3)} s | analyze --netns ${cliSeconds.toFixed(3)} s (whole CLI run) |`;
+        if (Date.now() > deadline) throw new Error('no analysis within 120 s');
+        await sleep(500);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('close', resolve));
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  const results: Figures[] = [];
+  results.push(...(await measureBoth('host namespace only')));
+  if (NETNS > 0) await namespaceScenarios(results);
+  const analysis = ANALYSIS_ENTRIES > 0 ? await measureAnalysis() : undefined;
   const processes = readFileSync('/proc/loadavg', 'utf8').split(' ')[3];
   console.log(
     `ctdoctor serve, interval ${INTERVAL_SECONDS} s, ${SECONDS} s of samples, ${SCRAPES} scrapes; running/total tasks ${processes}`,
   );
   console.log(
-    '| scenario | namespaces | sample s (median, max) | CPU % of a core | RSS MB | scrape p50 / p99 ms | child processes |',
+    '| scenario | namespaces | sample s (median, max) | of which drift + kernel log s (median, max) | CPU % of a core | RSS MB | scrape p50 / p99 ms | child processes |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const sorted = [...r.sampleSeconds].sort((a, b) => a - b);
+    const watchers = [...r.watcherSeconds].sort((a, b) => a - b);
+    const watcherCell =
+      watchers.length === 0 ? '—' : `${percentile(watchers, 0.5).toFixed(4)}, ${watchers.at(-1)!.toFixed(4)}`;
     console.log(
-      `| ${r.scenario} | ${r.namespaces} | ${percentile(sorted, 0.5).toFixed(3)}, ${sorted.at(-1)!.toFixed(3)} | ${r.cpuPercent.toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.scrapeP50Ms.toFixed(2)} / ${r.scrapeP99Ms.toFixed(2)} | ${r.children} |`,
+      `| ${r.scenario} | ${r.namespaces} | ${percentile(sorted, 0.5).toFixed(3)}, ${sorted.at(-1)!.toFixed(3)} | ${watcherCell} | ${r.cpuPercent.toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.scrapeP50Ms.toFixed(2)} / ${r.scrapeP99Ms.toFixed(2)} | ${r.children} |`,
     );
   }
+  if (analysis) console.log(`\n${analysis}`);
 }
 
 await main();

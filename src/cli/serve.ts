@@ -9,6 +9,7 @@ import { parseMemoryBudget } from '../core/plan/memoryBudget.js';
 import { AutoRelief, liveReliefHost } from '../daemon/autoRelief.js';
 import { readHttpSecurity } from '../daemon/httpSecurity.js';
 import { ServeDaemon, TEXTFILE_NAME } from '../daemon/serveDaemon.js';
+import { MAX_FINDING_SUBJECTS } from '../daemon/watcherMetrics.js';
 import type { ListenAddress } from '../daemon/httpServer.js';
 import type { HostRoots } from '../host/roots.js';
 import { samplerSourceOf } from '../daemon/sampler.js';
@@ -25,7 +26,7 @@ import {
   percentOfRatio,
 } from './context.js';
 import { EXIT } from './output.js';
-import { journalFor, undoCommand } from './stateOptions.js';
+import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
 import { hostname } from 'node:os';
 import { DEFAULT_ALERT_POLICY } from '../core/alerts/alertRules.js';
 import { DEFAULT_RETRY_BACKOFF } from '../core/alerts/retryBackoff.js';
@@ -55,8 +56,16 @@ const WEBHOOK_TIMEOUT_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, max
  */
 const RELIEF_COOLDOWN_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 86_400 };
 const DEFAULT_RELIEF_COOLDOWN_SECONDS = 600;
+/** 0 turns the analysis off; a day at most, like --history. */
+const ANALYZE_INTERVAL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0, maxSeconds: 86_400 };
 
-interface ServeCliOptions {
+function subjectsUpToCap(value: number): string | null {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_FINDING_SUBJECTS
+    ? null
+    : `must be a whole number from 0 to ${MAX_FINDING_SUBJECTS}`;
+}
+
+interface ServeCliOptions extends StateOptions {
   listen: string;
   textfile?: string;
   once?: boolean;
@@ -79,10 +88,12 @@ interface ServeCliOptions {
   autoRelief?: boolean;
   reliefBudget?: string;
   reliefCooldown?: number;
-  stateDir?: string;
   tokenFile?: string;
   tlsCert?: string;
   tlsKey?: string;
+  analyzeInterval: number;
+  analyzeMinEntries: number;
+  findingSubjects: number;
 }
 
 /** "127.0.0.1:9466" or "[::1]:9466": an address literal (no name to resolve) and a port. */
@@ -241,7 +252,6 @@ function waitForStopSignal(): Promise<string> {
 const RELIEF_FLAGS = {
   reliefBudget: '--relief-budget',
   reliefCooldown: '--relief-cooldown',
-  stateDir: '--state-dir',
 } as const;
 
 /** The relief --auto-relief asks for (its options refused without it), or undefined. */
@@ -264,14 +274,13 @@ async function reliefOf(
       'not-found',
       '/proc/meminfo is unreadable: --auto-relief cannot size the table safely',
     );
-  const state = { stateDir: options.stateDir, root: '/', procRoot: options.procRoot };
   return new AutoRelief({
-    host: liveReliefHost(roots, journalFor(state)),
+    host: liveReliefHost(roots, journalFor(options)),
     cooldownSeconds: options.reliefCooldown ?? DEFAULT_RELIEF_COOLDOWN_SECONDS,
     memoryBudgetBytes: options.reliefBudget
       ? parseMemoryBudget(options.reliefBudget, memTotal, '--relief-budget')
       : memTotal * DEFAULT_MEMORY_BUDGET_SHARE,
-    undoCommand: undoCommand(state),
+    undoCommand: undoCommand(options),
     log,
   });
 }
@@ -336,12 +345,30 @@ export function serveCommand(version: string): Command {
       '--relief-cooldown <seconds>',
       `with --auto-relief: at most one relief per this long ${durationRange(RELIEF_COOLDOWN_BOUNDS)} (default ${formatBound(DEFAULT_RELIEF_COOLDOWN_SECONDS)})`,
       parseDuration('--relief-cooldown', RELIEF_COOLDOWN_BOUNDS),
-    )
-    .option(
-      '--state-dir <dir>',
-      `with --auto-relief: journal and lock, shared with mitigate and rollback (default ${DEFAULT_STATE_DIR}, or $CTDOCTOR_STATE_DIR)`,
     );
   addAlertOptions(command);
+  command
+    .addOption(
+      new Option(
+        '--analyze-interval <seconds>',
+        `analyse big namespaces' tables this often, in a worker thread; 0 = off ${durationRange(ANALYZE_INTERVAL_BOUNDS)}`,
+      )
+        .argParser(parseDuration('--analyze-interval', ANALYZE_INTERVAL_BOUNDS))
+        .default(60),
+    )
+    .option(
+      '--analyze-min-entries <n>',
+      'analyse only namespaces with at least this many entries',
+      parseWholeNumber('--analyze-min-entries'),
+      10_000,
+    )
+    .option(
+      '--finding-subjects <n>',
+      `export the N most severe findings' subjects per namespace as ctdoctor_finding_info (0 = off, at most ${MAX_FINDING_SUBJECTS})`,
+      parseWholeNumber('--finding-subjects', subjectsUpToCap),
+      0,
+    );
+  addStateOptions(command);
   return actionWithExitCode(command, async (options: ServeCliOptions) => {
     if (options.once && !options.textfile)
       throw new CtdoctorError('usage', '--once writes the textfile once: give --textfile DIR too');
@@ -361,6 +388,13 @@ export function serveCommand(version: string): Command {
       build: { version },
       log,
       alerts,
+      analysis: {
+        // --once writes before any round could end: no worker for it.
+        intervalSeconds: options.once ? 0 : options.analyzeInterval,
+        minEntries: options.analyzeMinEntries,
+        findingSubjects: options.findingSubjects,
+      },
+      journal: journalFor(options),
     });
     if (options.once) {
       await daemon.sampleOnce();

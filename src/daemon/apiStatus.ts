@@ -1,13 +1,7 @@
 import { type CounterTotals, LOSS_COUNTERS } from '../core/counters.js';
 import { namespaceMemoryBytes } from '../core/memory.js';
-import {
-  DEFAULT_THRESHOLDS,
-  type StatusThresholds,
-  type Verdict,
-  counterRates,
-  judgeStatus,
-  tableUsage,
-} from '../core/status.js';
+import { DEFAULT_THRESHOLDS, type StatusThresholds, type Verdict } from '../core/status.js';
+import { judgeNamespace } from './namespaceVerdicts.js';
 import type { CollectorOutcome, NamespaceReading, ServeSample } from './serveSample.js';
 
 export type LossCounter = (typeof LOSS_COUNTERS)[number];
@@ -43,17 +37,11 @@ export interface ServeStatusBody {
   collectors: { collector: string; ok: boolean; durationSeconds: number; message: string | null }[];
 }
 
-const NO_COUNTERS = 'the stat file and netlink could not be read for this namespace';
-
 function lossOf(rates: CounterTotals): Record<LossCounter, number> {
   return Object.fromEntries(LOSS_COUNTERS.map((name) => [name, rates[name] ?? 0])) as Record<
     LossCounter,
     number
   >;
-}
-
-function hasCounters(reading: NamespaceReading): boolean {
-  return Object.keys(reading.counters).length > 0;
 }
 
 function namespaceStatus(
@@ -63,24 +51,7 @@ function namespaceStatus(
   entryBytes: number | null,
   thresholds: StatusThresholds,
 ): NamespaceStatus {
-  const usage = tableUsage(reading.entries, reading.max);
-  const counted = hasCounters(reading);
-  const rates =
-    before && counted && hasCounters(before) && seconds > 0
-      ? counterRates(before.counters, reading.counters, seconds)
-      : null;
-  const { verdict, reasons } = judgeStatus(
-    {
-      count: reading.entries,
-      max: reading.max,
-      counters: counted ? reading.counters : null,
-      statsUnavailable: counted ? undefined : NO_COUNTERS,
-    },
-    usage,
-    rates,
-    seconds,
-    thresholds,
-  );
+  const { usage, rates, verdict, reasons } = judgeNamespace(reading, before, seconds, thresholds);
   return {
     netns: reading.inode,
     initial: reading.initial,

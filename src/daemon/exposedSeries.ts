@@ -17,6 +17,8 @@ export interface NetnsSeries {
   max: number;
   buckets: number;
   counters: CounterTotals;
+  /** Kernel table-full messages attributed to it (a counter, folded like the kernel's). */
+  tableFullMessages: number;
 }
 
 export interface Exposition {
@@ -35,6 +37,7 @@ function seriesOf(reading: NamespaceReading): NetnsSeries {
     max: reading.max,
     buckets: reading.buckets,
     counters: reading.counters,
+    tableFullMessages: reading.tableFullMessages,
   };
 }
 
@@ -57,7 +60,9 @@ function byImportance(a: NamespaceReading, b: NamespaceReading): number {
  */
 export class SeriesFolder {
   private previousCounters = new Map<number, CounterTotals>();
+  private previousTableFull = new Map<number, number>();
   private readonly otherCounters: CounterTotals = {};
+  private otherTableFull = 0;
   private otherSeen = false;
 
   constructor(readonly maxNetns: number) {}
@@ -68,6 +73,7 @@ export class SeriesFolder {
     const folded = ordered.slice(this.maxNetns);
     for (const reading of folded) this.accumulateOther(reading);
     this.previousCounters = new Map(sample.namespaces.map((reading) => [reading.inode, reading.counters]));
+    this.previousTableFull = new Map(sample.namespaces.map((r) => [r.inode, r.tableFullMessages]));
     const series = kept.map(seriesOf);
     if (folded.length > 0) this.otherSeen = true;
     // Once shown, "other" stays (at 0 entries when nothing is folded): a counter series that comes
@@ -83,6 +89,8 @@ export class SeriesFolder {
       const grown = value - (before[name] ?? value);
       this.otherCounters[name] = (this.otherCounters[name] ?? 0) + Math.max(0, grown);
     }
+    const logged = reading.tableFullMessages - (this.previousTableFull.get(reading.inode) ?? 0);
+    this.otherTableFull += Math.max(0, logged);
   }
 
   private otherSeries(folded: NamespaceReading[], sample: ServeSample): NetnsSeries {
@@ -95,6 +103,7 @@ export class SeriesFolder {
       max: host?.max ?? 0,
       buckets: host?.buckets ?? 0,
       counters: { ...this.otherCounters },
+      tableFullMessages: this.otherTableFull,
     };
   }
 }

@@ -3,6 +3,7 @@ import { namespaceMemoryBytes } from '../core/memory.js';
 import type { ReliefTally } from './autoRelief.js';
 import type { Exposition, NetnsSeries } from './exposedSeries.js';
 import { NO_RELIEF, addReliefMetrics } from './reliefMetrics.js';
+import { NOTHING_WATCHED, type WatchedState, addWatcherMetrics } from './watcherMetrics.js';
 
 const NETNS_LABELS = ['netns', 'netns_name'] as const;
 
@@ -50,6 +51,7 @@ export function serveRegistry(
   latest: () => Exposition,
   build: BuildInfo,
   relief: () => ReliefTally = () => NO_RELIEF,
+  watched: WatchedState = NOTHING_WATCHED,
 ): Registry {
   const registry = new Registry();
   const registers = [registry];
@@ -127,6 +129,7 @@ export function serveRegistry(
       }
     },
   });
+  addWatcherMetrics(registry, latest, watched);
   addDaemonMetrics(registry, latest, build);
   addReliefMetrics(registry, relief);
   return registry;

@@ -113,6 +113,9 @@ export class Sampler {
     startNamespaceHolder({ ...bound, initial: false, isSelf: false }),
   );
 
+  /** The latest sample's namespaces, as they were read (for the watchers that read more of them). */
+  private targets = new Map<number, NetnsTarget>();
+
   constructor(private readonly source: SamplerSource) {
     this.inventory = new NamespaceInventory({
       listInodes: (excluded) => listNetnsInodes(source.roots, excluded),
@@ -146,6 +149,11 @@ export class Sampler {
       ...(name !== undefined ? { name } : {}),
       ...(pid !== undefined ? { pid } : {}),
     };
+  }
+
+  /** The latest sample's namespaces by inode, with what to read each through. */
+  sampledTargets(): ReadonlyMap<number, NetnsTarget> {
+    return this.targets;
   }
 
   /** One sample of every namespace's table size and counters, with how each collector did. */
@@ -185,6 +193,7 @@ export class Sampler {
         tableFullMessages: 0,
       });
       const others = await this.readersFor(listing, self.inode);
+      this.targets = new Map([self, ...others.map(({ target }) => target)].map((t) => [t.inode, t]));
       const read = await otherNamespaces(source, others, listing, size.data);
       namespaces.push(...read.readings);
       collectors.push(outcomeOf('other namespaces', read.collected));

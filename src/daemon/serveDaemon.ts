@@ -2,6 +2,16 @@ import { writeFileAtomic } from '../host/atomicFile.js';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AutoRelief, ReliefEvent } from './autoRelief.js';
+import type { Journal } from '../actions/journal.js';
+import type { Verdict } from '../core/status.js';
+import { netnsFiles } from '../host/netnsFiles.js';
+import { listProcessStarts } from '../host/processStarts.js';
+import { DriftWatcher, driftLogLine, journaledSysctls } from './driftWatcher.js';
+import { NamespaceAnalyzer } from './namespaceAnalyzer.js';
+import type { NamespaceFindings } from './namespaceFindings.js';
+import { namespaceVerdicts } from './namespaceVerdicts.js';
+import { TableFullCounter } from './tableFullCounter.js';
+import { MAX_FINDING_SUBJECTS } from './watcherMetrics.js';
 import { type Exposition, SeriesFolder } from './exposedSeries.js';
 import { HistoryRing, historyCapacity } from './historyRing.js';
 import { type BuildInfo, serveRegistry } from './metrics.js';
@@ -15,7 +25,6 @@ import { type HttpSecurity, type ListenAddress, startHttpServer, stopHttpServer 
 import { DEFAULT_THRESHOLDS } from '../core/status.js';
 import { ServeApi } from './apiRoutes.js';
 import { dashboardRoutes } from './dashboardAssets.js';
-import type { NamespaceFindings } from './namespaceFindings.js';
 
 /** node_exporter's textfile collector reads *.prom files in its directory. */
 export const TEXTFILE_NAME = 'ctdoctor.prom';
@@ -36,6 +45,10 @@ export interface ServeOptions {
   writeStdout?: (line: string) => void;
   /** --auto-relief: raises the limit when a namespace drops at a full table (off when absent). */
   relief?: AutoRelief;
+  /** The --analyze-interval worker: off when absent or at 0 s. */
+  analysis?: { intervalSeconds: number; minEntries: number; findingSubjects: number };
+  /** ctdoctor's journal: a setting it changed is attributed to it, not reported as someone else's. */
+  journal?: Journal;
 }
 
 /**
@@ -74,17 +87,42 @@ export class ServeDaemon {
   private readonly reliefListeners: ((event: ReliefEvent) => void)[] = [];
   readonly registry;
   private readonly alerts: ServeAlerts;
+  /** Only on the running kernel: a --proc-root tree has no kernel log of its own. */
+  private readonly tableFull: TableFullCounter | undefined;
+  private readonly drift: DriftWatcher;
+  private readonly analyzer: NamespaceAnalyzer | undefined;
+  private verdicts = new Map<number, Verdict>();
 
   constructor(private readonly options: ServeOptions) {
     this.history = new HistoryRing(historyCapacity(options.historySeconds, options.intervalSeconds));
     this.folder = new SeriesFolder(options.maxNetns);
     this.logOutcomes = collectorLogger(options.log);
+    const { analysis, journal, source } = options;
     this.registry = serveRegistry(
       () => this.latest!,
       options.build,
       options.relief && (() => options.relief!.tally),
+      {
+        findings: () => this.findings(),
+        verdicts: () => this.verdicts,
+        driftTotals: () => this.drift.eventTotals(),
+        findingSubjects: Math.min(analysis?.findingSubjects ?? 0, MAX_FINDING_SUBJECTS),
+      },
     );
-    this.sampler = new Sampler(options.source);
+    this.sampler = new Sampler(source);
+    this.tableFull = source.live ? new TableFullCounter() : undefined;
+    this.drift = new DriftWatcher(options.intervalSeconds, {
+      journal: async () => (journal ? journaledSysctls(journal) : []),
+      processes: () => listProcessStarts(source.roots),
+    });
+    if (analysis && analysis.intervalSeconds > 0)
+      this.analyzer = new NamespaceAnalyzer({
+        intervalSeconds: analysis.intervalSeconds,
+        minEntries: analysis.minEntries,
+        roots: source.roots,
+        netlinkAllowed: source.live,
+        log: options.log,
+      });
     this.alerts = new ServeAlerts(options.alerts ?? alertsWithoutSinks(hostname()), {
       externalURL: () => this.externalURL(),
       userAgent: `ctdoctor/${options.build.version}`,
@@ -114,21 +152,26 @@ export class ServeDaemon {
     return `${scheme}://${name}:${boundPort}`;
   }
 
-  /** The latest findings of the --analyze-interval worker, per namespace (none until it runs). */
-  latestFindings(): NamespaceFindings[] {
-    return [];
+  /** The latest findings of each namespace the analysis worker read (none with --analyze-interval 0). */
+  findings(): ReadonlyMap<number, NamespaceFindings> {
+    return this.analyzer?.findings() ?? new Map();
   }
 
   /** Takes one sample and makes it the one /metrics (or the textfile) shows. */
   async sampleOnce(): Promise<void> {
     const previous = this.history.latest();
+    this.tableFull?.beforeSample();
     const sample = await this.sampler.take();
+    this.tableFull?.afterSample(sample);
+    await this.watchDrift(sample);
+    this.verdicts = namespaceVerdicts(previous, sample);
     this.history.push(sample);
     if (previous && this.options.relief) await this.relieve(previous, sample);
+    this.analyzer?.afterSample(sample, (inode) => this.sampler.sampledTargets().get(inode));
     this.latest = this.folder.fold(sample);
     this.alerts.observe(sample);
     this.body = Buffer.from(await this.registry.metrics());
-    this.api.update(sample, this.latestFindings());
+    this.api.update(sample, [...this.findings().values()]);
     this.logOutcomes(sample);
     if ('textfileDir' in this.options.output) {
       await writeFileAtomic(join(this.options.output.textfileDir, TEXTFILE_NAME), this.body);
@@ -152,6 +195,22 @@ export class ServeDaemon {
         this.options.log(`relief listener failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+  }
+
+  /** Compares the sample's settings with the previous reading; each change is logged. */
+  private async watchDrift(sample: ServeSample): Promise<void> {
+    const targets = [...this.sampler.sampledTargets().values()];
+    const own = targets.find((target) => target.isSelf);
+    if (!own) return;
+    const { roots } = this.options.source;
+    const others = targets.filter((target) => !target.isSelf).map((target) => netnsFiles(target, roots));
+    const { events, outcome } = await this.drift.check(sample, netnsFiles(own, roots), others);
+    sample.drift = events;
+    sample.collectors.push(outcome);
+    for (const event of events)
+      this.options.log(
+        driftLogLine(event, sample.namespaces.find((reading) => reading.inode === event.netns)?.name),
+      );
   }
 
   /** The first sample, then the listener (a scrape never sees an empty registry), then the loop. */
@@ -200,6 +259,8 @@ export class ServeDaemon {
     clearTimeout(this.timer);
     this.sampler.close();
     this.alerts.close();
+    this.tableFull?.close();
+    await this.analyzer?.stop();
     if (this.server) await stopHttpServer(this.server);
   }
 }

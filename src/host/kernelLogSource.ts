@@ -1,7 +1,8 @@
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type KernelLogRecord, parseDmesgRawLine, parseKmsgRecord } from '../core/doctor/kernelLog.js';
 import { runTool } from './childProcess.js';
+import { KMSG_PATH, readKmsgRecords } from './kernelLogFollower.js';
 import { type HostRoots, procPath } from './roots.js';
 
 const MAX_RECORDS = 200_000;
@@ -13,7 +14,7 @@ const MAX_RECORDS = 200_000;
  * times are late by the time spent asleep (dmesg(1) warns of the same). Undefined when unreadable:
  * records that cannot be placed in time are not read at all.
  */
-async function bootTimeMs(roots: HostRoots): Promise<number | undefined> {
+export async function bootTimeMs(roots: HostRoots): Promise<number | undefined> {
   const uptime = /^(\d+(?:\.\d+)?) /.exec(await readFile(procPath(roots, 'uptime'), 'utf8').catch(() => ''));
   return uptime ? Date.now() - Number(uptime[1]) * 1000 : undefined;
 }
@@ -22,29 +23,15 @@ async function bootTimeMs(roots: HostRoots): Promise<number | undefined> {
 function readKmsg(bootMs: number): KernelLogRecord[] | null {
   let fd: number;
   try {
-    fd = openSync('/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(KMSG_PATH, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return null;
   }
-  const records: KernelLogRecord[] = [];
-  const buffer = Buffer.alloc(8192);
   try {
-    while (records.length < MAX_RECORDS) {
-      let bytes: number;
-      try {
-        bytes = readSync(fd, buffer, 0, buffer.length, null);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EPIPE') continue; // records overwritten while reading
-        break; // EAGAIN: nothing more
-      }
-      if (bytes === 0) break;
-      const record = parseKmsgRecord(buffer.toString('utf8', 0, bytes), bootMs);
-      if (record) records.push(record);
-    }
+    return readKmsgRecords(fd, MAX_RECORDS).flatMap((raw) => parseKmsgRecord(raw, bootMs) ?? []);
   } finally {
     closeSync(fd);
   }
-  return records;
 }
 
 /**

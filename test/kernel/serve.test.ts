@@ -4,21 +4,7 @@ import { before, describe, it } from 'node:test';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { eventually } from '../support/eventually.js';
 import { requireKernelLab } from '../support/kernelLab.js';
-import { promtoolProblems, startNodeExporter, startServe } from '../support/serve.js';
-
-/** `name{labels} value` lines of an exposition, keyed by name and labels as printed. */
-function samplesOf(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const match = /^(\w+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (match) samples.set(match[1]!, Number(match[2]));
-  }
-  return samples;
-}
-
-async function scrape(url: string): Promise<Map<string, number>> {
-  return samplesOf(await (await fetch(`${url}/metrics`)).text());
-}
+import { promtoolProblems, scrape, startNodeExporter, startServe } from '../support/serve.js';
 
 /** ctdoctor's counter ↔ node_exporter's gauge, where both exist (docs/metrics.md). */
 const SHARED_COUNTERS = [

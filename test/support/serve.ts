@@ -111,3 +111,18 @@ export async function assertServeApiMatchesSchemas(url: string): Promise<void> {
     assertMatchesSchema(await response.json(), id);
   }
 }
+
+/** `name{labels} value` lines of an exposition, keyed by name and labels as printed. */
+export function samplesOf(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(\w+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (match) samples.set(match[1]!, Number(match[2]));
+  }
+  return samples;
+}
+
+/** The samples of one scrape of a running serve's /metrics. */
+export async function scrape(url: string): Promise<Map<string, number>> {
+  return samplesOf(await (await fetch(`${url}/metrics`)).text());
+}

@@ -4,10 +4,24 @@
  * - `nf_conntrack: table full, dropping packet` (older printk)
  * - `nf_conntrack: nf_conntrack: table full in netns 4026532246, dropping packet` (non-initial netns, 2025+)
  * - `ip_conntrack: table full, dropping packet.` (2.6 era)
- * and the ratelimit notices `net_ratelimit: N callbacks suppressed` (shared by all net messages).
+ * and the ratelimit notices `net_ratelimit: N callbacks suppressed` (lib/ratelimit.c prints
+ * "%s: %u callbacks suppressed" with func "net_ratelimit" when the next interval opens; every
+ * net_*_ratelimited message shares that one state, so the N are not all conntrack's).
  */
 const TABLE_FULL = /(?:nf|ip)_conntrack: (?:nf_conntrack: )?table full(?: in netns (\d+))?, dropping packet/;
 const SUPPRESSED = /net_ratelimit: (\d+) callbacks suppressed/;
+
+/** What one kernel log message says about the table, if anything. */
+export type TableFullMessage =
+  | { kind: 'table-full'; netnsInode: number | null }
+  | { kind: 'suppressed'; count: number };
+
+export function classifyKernelMessage(message: string): TableFullMessage | null {
+  const full = TABLE_FULL.exec(message);
+  if (full) return { kind: 'table-full', netnsInode: full[1] ? Number(full[1]) : null };
+  const quiet = SUPPRESSED.exec(message);
+  return quiet ? { kind: 'suppressed', count: Number(quiet[1]) } : null;
+}
 
 export interface KernelLogRecord {
   /** Milliseconds since the epoch (from the record's boot-relative time). */
@@ -75,9 +89,9 @@ export function summarizeKernelLog(
   for (const record of records) {
     if (sinceMs !== null && record.timeMs < sinceMs) continue;
     examined++;
-    const full = TABLE_FULL.exec(record.message);
-    if (full) {
-      const inode = full[1] ? Number(full[1]) : null;
+    const said = classifyKernelMessage(record.message);
+    if (said?.kind === 'table-full') {
+      const inode = said.netnsInode;
       const key = String(inode);
       const summary = byNetns.get(key) ?? {
         netnsInode: inode,
@@ -91,8 +105,7 @@ export function summarizeKernelLog(
       byNetns.set(key, summary);
       continue;
     }
-    const quiet = SUPPRESSED.exec(record.message);
-    if (quiet) suppressed += Number(quiet[1]);
+    if (said?.kind === 'suppressed') suppressed += said.count;
   }
   return {
     source,

@@ -1,0 +1,191 @@
+import type { Journal } from '../actions/journal.js';
+import {
+  type JournaledSysctl,
+  type ProcessStart,
+  changedSettings,
+  whoChanged,
+} from '../core/settingsDrift.js';
+import { readConntrackSettings } from '../host/conntrackSettings.js';
+import type { NetnsFiles } from '../host/netnsFiles.js';
+import { failureReason } from '../host/errnoReason.js';
+import type { CollectorOutcome, DriftEvent, ServeSample } from './serveSample.js';
+
+export const DRIFT_COLLECTOR = 'drift';
+
+/**
+ * Another namespace's timeouts are read by a child entered into it (`nsenter … grep -r`, a /proc/sys
+ * file shows the namespace of the process that opens it): ~2.6 ms of serve's CPU each (measured), so
+ * every namespace each sample would be 100 forks a second at 500 namespaces. They are read
+ * round-robin instead, aiming at each once a minute but never more than 2 per sample: at 5 s, up to
+ * 24 namespaces are checked every minute, 500 every 21 min. ctdoctor's own namespace (the host's,
+ * where kube-proxy and tuned write) is read every sample: a readdir and ~40 small reads, no fork
+ * (~4–5 ms of CPU).
+ */
+const OTHER_NAMESPACES_CYCLE_SECONDS = 60;
+const MAX_OTHER_READS_PER_SAMPLE = 2;
+
+/** Where the settings were last read, and when (a change happened after that). */
+interface Reading {
+  values: Record<string, number>;
+  readAtMs: number;
+}
+
+export interface DriftEvidence {
+  /** Sysctl changes ctdoctor journaled (empty without a journal). */
+  journal: () => Promise<JournaledSysctl[]>;
+  processes: () => Promise<ProcessStart[]>;
+}
+
+/** Journal entries' sysctl changes, for the attribution. */
+export async function journaledSysctls(journal: Journal): Promise<JournaledSysctl[]> {
+  const { entries } = await journal.all();
+  return entries.flatMap((entry) =>
+    entry.changes.flatMap((change) =>
+      change.kind === 'sysctl'
+        ? [
+            {
+              id: entry.id,
+              command: entry.command,
+              timeMs: Date.parse(entry.time),
+              key: change.key,
+              after: change.after,
+            },
+          ]
+        : [],
+    ),
+  );
+}
+
+/** The conntrack settings of `files`' namespace worth watching, by sysctl name. */
+async function watchedSettings(files: NetnsFiles): Promise<Record<string, number>> {
+  const { timeouts } = await readConntrackSettings(files);
+  return Object.fromEntries(Object.entries(timeouts).map(([name, value]) => [`nf_conntrack_${name}`, value]));
+}
+
+/**
+ * Compares each sample's conntrack settings with the previous reading: nf_conntrack_max and
+ * _buckets (host-wide, from the sample), the timeouts of ctdoctor's own namespace every sample,
+ * other namespaces' timeouts round-robin. The first reading of a namespace is its baseline.
+ */
+export class DriftWatcher {
+  private readonly readings = new Map<number, Reading>();
+  private readonly totals = new Map<number, Map<string, number>>();
+  /** The last namespace the round-robin read. */
+  private lastInode = 0;
+
+  constructor(
+    private readonly intervalSeconds: number,
+    private readonly evidence: DriftEvidence,
+  ) {}
+
+  async check(
+    sample: ServeSample,
+    own: NetnsFiles,
+    others: readonly NetnsFiles[],
+  ): Promise<{ events: DriftEvent[]; outcome: CollectorOutcome }> {
+    const started = performance.now();
+    const present = new Set(sample.namespaces.map((reading) => reading.inode));
+    for (const inode of this.readings.keys()) if (!present.has(inode)) this.readings.delete(inode);
+    for (const inode of this.totals.keys()) if (!present.has(inode)) this.totals.delete(inode);
+    const host = sample.namespaces.find((reading) => reading.initial) ?? sample.namespaces[0];
+    let failure: string | undefined;
+    const current = new Map<number, Record<string, number>>();
+    try {
+      current.set(own.target.inode, await watchedSettings(own));
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+    if (host) {
+      const global = { nf_conntrack_max: host.max, nf_conntrack_buckets: host.buckets };
+      current.set(host.inode, { ...current.get(host.inode), ...global });
+    }
+    for (const files of this.nextOthers(others.filter((files) => present.has(files.target.inode)))) {
+      try {
+        current.set(files.target.inode, await watchedSettings(files));
+      } catch (error) {
+        // A namespace gone between the sample and this read is no failure: it is not there to watch.
+        if (failureReason(error) !== 'absent')
+          failure ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+    const events = await this.compare(current, sample.takenAtMs);
+    for (const event of events) {
+      const settings = this.totals.get(event.netns) ?? new Map<string, number>();
+      settings.set(event.setting, (settings.get(event.setting) ?? 0) + 1);
+      this.totals.set(event.netns, settings);
+    }
+    return {
+      events,
+      outcome: {
+        collector: DRIFT_COLLECTOR,
+        ok: failure === undefined,
+        durationSeconds: (performance.now() - started) / 1000,
+        message: failure,
+      },
+    };
+  }
+
+  /** Events since the daemon started, by namespace and setting (a namespace gone is forgotten). */
+  eventTotals(): ReadonlyMap<number, ReadonlyMap<string, number>> {
+    return this.totals;
+  }
+
+  /**
+   * This sample's share of other namespaces: first those never read (a new namespace gets its
+   * baseline at once, so a change soon after it appears is seen), then the next in inode order
+   * after the last one read.
+   */
+  private nextOthers(others: readonly NetnsFiles[]): NetnsFiles[] {
+    if (others.length === 0) return [];
+    const perCycle = Math.max(1, OTHER_NAMESPACES_CYCLE_SECONDS / this.intervalSeconds);
+    const unseen = others.filter((files) => !this.readings.has(files.target.inode));
+    const budget = Math.min(
+      MAX_OTHER_READS_PER_SAMPLE,
+      Math.max(unseen.length, Math.ceil(others.length / perCycle)),
+    );
+    const picked = unseen.slice(0, budget);
+    const seen = others
+      .filter((files) => this.readings.has(files.target.inode))
+      .sort((a, b) => a.target.inode - b.target.inode);
+    const start = Math.max(
+      0,
+      seen.findIndex((files) => files.target.inode > this.lastInode),
+    );
+    for (let i = 0; picked.length < budget && i < seen.length; i++)
+      picked.push(seen[(start + i) % seen.length]!);
+    const last = picked.at(-1);
+    if (last && seen.includes(last)) this.lastInode = last.target.inode;
+    return picked;
+  }
+
+  private async compare(current: Map<number, Record<string, number>>, nowMs: number): Promise<DriftEvent[]> {
+    const found: { netns: number; sinceMs: number; change: ReturnType<typeof changedSettings>[number] }[] =
+      [];
+    for (const [netns, values] of current) {
+      const before = this.readings.get(netns);
+      if (before) {
+        for (const change of changedSettings(before.values, values))
+          found.push({ netns, sinceMs: before.readAtMs, change });
+      }
+      this.readings.set(netns, { values: { ...before?.values, ...values }, readAtMs: nowMs });
+    }
+    if (found.length === 0) return [];
+    // Read only when something changed: the journal and /proc/*/stat cost a scan each.
+    const [journal, processes] = await Promise.all([
+      this.evidence.journal().catch(() => []),
+      this.evidence.processes().catch(() => []),
+    ]);
+    return found.map(({ netns, sinceMs, change }) => ({
+      atMs: nowMs,
+      netns,
+      ...change,
+      who: whoChanged(change, { journal, processes, sinceMs, nowMs }),
+    }));
+  }
+}
+
+/** The one log line of an event. */
+export function driftLogLine(event: DriftEvent, netnsName: string | undefined): string {
+  const where = `netns ${event.netns}${netnsName ? ` (${netnsName})` : ''}`;
+  return `drift: ${event.setting} of ${where} changed ${event.from} → ${event.to}, by ${event.who ?? 'an unknown writer'}`;
+}
