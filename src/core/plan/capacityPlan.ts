@@ -61,8 +61,8 @@ export interface CapacityPlan {
   };
   current: { count: number; max: number; buckets: number; coversPrediction: boolean } | null;
   kubeProxy: {
-    max: number | null;
-    buckets: number | null;
+    max: number;
+    buckets: number;
     cpus: number;
     maxPerCore: number;
     min: number;
