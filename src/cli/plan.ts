@@ -6,6 +6,7 @@ import { conntrackSettings } from '../collectors/conntrackSettings.js';
 import { countNewFlows } from '../collectors/newFlowCounts.js';
 import type { ConntrackSettings } from '../core/conntrackSettings.js';
 import { CtdoctorError } from '../core/errors.js';
+import type { NetnsIdentity } from '../core/status.js';
 import { parseCandidateChange } from '../core/plan/candidateChanges.js';
 import { DEFAULT_HEADROOM, type PlanInput, planCapacity } from '../core/plan/capacityPlan.js';
 import { TableProfile, liveLoad } from '../core/plan/liveLoad.js';
@@ -104,7 +105,7 @@ export function planCommand(): Command {
       headroom: options.headroom,
       cpus: options.cpus,
       current: settings ? { count: settings.count, max: settings.max, buckets: settings.buckets } : null,
-      netns: context.files.target,
+      netns: netnsIdentity(context.files.target),
       candidates,
     });
     if (measured) plan.warnings.push(...measured.warnings);
@@ -112,6 +113,10 @@ export function planCommand(): Command {
     else process.stdout.write(`${renderPlan(plan)}\n`);
     return EXIT.ok;
   });
+}
+
+function netnsIdentity(target: NetnsIdentity): NetnsIdentity {
+  return { inode: target.inode, initial: target.initial, ...(target.name ? { name: target.name } : {}) };
 }
 
 interface MeasuredLoad {

@@ -13,7 +13,7 @@ export function renderPlan(plan: CapacityPlan): string {
     pc.bold(
       `recommended nf_conntrack_max ${formatCount(r.max)}  buckets ${formatCount(r.buckets)}  memory at max ${formatBytes(r.memoryBytes)}`,
     ),
-    `  predicted steady state ${formatCount(plan.predicted.entries)} entries (× headroom ${r.headroom}), mean chain ${plan.predicted.meanChainLength.toFixed(2)} (${r.meanChainLengthAtMax.toFixed(1)} when full)`,
+    `  predicted steady state ${formatCount(plan.predicted.entries)} live entries (× headroom ${r.headroom}); the count reads up to ${formatCount(plan.predicted.countUpToEntries)} before a GC pass; mean chain ${plan.predicted.meanChainLength.toFixed(2)} (${r.meanChainLengthAtMax.toFixed(1)} when full)`,
     `  buckets: ${r.bucketsRule}; memory: ${r.entryBytes} B per entry (${r.entryBytesSource === 'slabinfo' ? 'measured in /proc/slabinfo' : 'estimate'}) + 8 B per bucket`,
     `  load: ${formatPerSecond(plan.load.ratePerSecond)} new flows${loadSourceText(plan)}, ${netnsLabel(plan.netns)}, kernel ${plan.kernel}`,
     '',

@@ -5,6 +5,7 @@ import {
   recommendedMax,
   timeoutLookup,
   totalEntries,
+  totalRate,
 } from './steadyStateEntries.js';
 import { FLOW_CLASSES, type FlowProtocol } from './flowClasses.js';
 import { parseTimeoutSpec } from './timeoutSpec.js';
@@ -89,7 +90,7 @@ export function effectOf(
     change: describe(change),
     entries,
     deltaEntries: entries - predictedEntries,
-    recommendedMax: recommendedMax(entries, headroom),
+    recommendedMax: recommendedMax(entries, totalRate(changedLoad), headroom),
     command: commandFor(change),
   };
 }

@@ -8,9 +8,12 @@ import {
   type ClassLoad,
   type ClassRow,
   classRows,
+  GC_SCAN_INTERVAL_MAX_SECONDS,
+  countUpToEntries,
   recommendedMax,
   timeoutLookup,
   totalEntries,
+  totalRate,
 } from './steadyStateEntries.js';
 import { bucketsForMax } from './tableSizing.js';
 
@@ -43,8 +46,10 @@ export interface CapacityPlan {
   load: PlanInput['loadSource'] & { ratePerSecond: number };
   classes: ClassRow[];
   predicted: {
-    /** Steady-state entries: Σ rate × time held. */
+    /** Steady-state live entries: Σ rate × time held (Little's law). */
     entries: number;
+    /** The most nf_conntrack_count reads: + expired entries awaiting the GC pass (≤ 60 s of expiries). */
+    countUpToEntries: number;
     /** 2 × entries / recommended buckets: each entry is hashed twice (original and reply). */
     meanChainLength: number;
   };
@@ -79,11 +84,12 @@ export function planCapacity(input: PlanInput): CapacityPlan {
   const timeoutSeconds = timeoutLookup(input.timeouts);
   const classes = classRows(input.load, timeoutSeconds);
   const entries = totalEntries(classes);
-  const max = recommendedMax(entries, input.headroom);
+  const ratePerSecond = totalRate(input.load);
+  const countUpTo = countUpToEntries(entries, ratePerSecond);
+  const max = recommendedMax(entries, ratePerSecond, input.headroom);
   const buckets = bucketsForMax(input.kernel, max);
   const memoryBytes = tableMemoryBytes(max, buckets, input.entrySize.bytes);
   const kubeProxy = kubeProxyComparison(input, max, entries);
-  const ratePerSecond = input.load.reduce((sum, item) => sum + item.ratePerSecond, 0);
   const bucketsRule =
     buckets === max
       ? `1 bucket per entry, this kernel's rule (${input.kernel.release}, since 5.15)`
@@ -94,7 +100,7 @@ export function planCapacity(input: PlanInput): CapacityPlan {
     kernel: input.kernel.release,
     load: { ...input.loadSource, ratePerSecond },
     classes,
-    predicted: { entries, meanChainLength: (2 * entries) / buckets },
+    predicted: { entries, countUpToEntries: countUpTo, meanChainLength: (2 * entries) / buckets },
     recommended: {
       max,
       buckets,
@@ -114,7 +120,7 @@ export function planCapacity(input: PlanInput): CapacityPlan {
       `ctdoctor mitigate --max ${max} --buckets ${buckets} --apply`,
       `ctdoctor persist --max ${max} --buckets ${buckets} --apply`,
     ],
-    reasons: planReasons(classes, entries, max, input.headroom),
+    reasons: planReasons(classes, entries, countUpTo, max, input.headroom),
     warnings: planWarnings(input, classes, max),
   };
 }
@@ -145,10 +151,20 @@ function formatShare(ratio: number): string {
   return `${Math.round(ratio * 100)}%`;
 }
 
-function planReasons(classes: ClassRow[], entries: number, max: number, headroom: number): string[] {
+function planReasons(
+  classes: ClassRow[],
+  entries: number,
+  countUpTo: number,
+  max: number,
+  headroom: number,
+): string[] {
+  const byGc = countUpTo > entries * headroom;
   const reasons = [
     `entries = Σ new flows/s × seconds held (Little's law); held = life + the timeout of the final state, read from this namespace`,
-    `max ${max}: ${Math.round(entries)} predicted × headroom ${headroom}, rounded up to a power-of-two-friendly size (2^k or 1.5 × 2^k)`,
+    `expired entries count against the max until the GC worker's next pass (at most ${GC_SCAN_INTERVAL_MAX_SECONDS} s): the count can read up to ${Math.round(countUpTo)}`,
+    byGc
+      ? `max ${max}: the count's peak ${Math.round(countUpTo)} is above ${Math.round(entries)} live × headroom ${headroom} (short timeouts), rounded up to a power-of-two-friendly size (2^k or 1.5 × 2^k)`
+      : `max ${max}: ${Math.round(entries)} predicted × headroom ${headroom}, rounded up to a power-of-two-friendly size (2^k or 1.5 × 2^k)`,
   ];
   const biggest = [...classes].sort((a, b) => b.entries - a.entries)[0];
   if (biggest && biggest.share >= 0.5 && biggest.lifeSeconds < biggest.finalTimeout.seconds)

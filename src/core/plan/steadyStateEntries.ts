@@ -66,7 +66,29 @@ export function totalEntries(rows: readonly { entries: number }[]): number {
   return rows.reduce((sum, row) => sum + row.entries, 0);
 }
 
-/** The max for `entries` with `headroom`: power-of-two-friendly, within the kernel's limit. */
-export function recommendedMax(entries: number, headroom: number): number {
-  return Math.min(friendlySizeAtLeast(Math.max(1, entries * headroom)), MAX_ENTRIES_LIMIT);
+/**
+ * An entry that has expired still counts in nf_conntrack_count (and against the max) until the GC
+ * worker's next pass reaps it (or a lookup or dump walks over it). The worker reschedules itself at
+ * the mean remaining timeout of what it saw, at most GC_SCAN_INTERVAL_MAX = 60 s
+ * (net/netfilter/nf_conntrack_core.c). Seen here on 6.18 with udp_timeout 5 and 200 queries/s: the
+ * count climbed to 5× the live entries for 31 s before the first pass, then passes came ~18 s apart.
+ */
+export const GC_SCAN_INTERVAL_MAX_SECONDS = 60;
+
+/** The most the count can read: the live entries plus every expiry of one GC interval at most. */
+export function countUpToEntries(liveEntries: number, ratePerSecond: number): number {
+  return liveEntries + ratePerSecond * GC_SCAN_INTERVAL_MAX_SECONDS;
+}
+
+/**
+ * The max for a load: the live entries × headroom, or the count's GC-interval peak when that is
+ * higher (short timeouts), power-of-two-friendly and within the kernel's limit.
+ */
+export function recommendedMax(liveEntries: number, ratePerSecond: number, headroom: number): number {
+  const needed = Math.max(liveEntries * headroom, countUpToEntries(liveEntries, ratePerSecond));
+  return Math.min(friendlySizeAtLeast(Math.max(1, needed)), MAX_ENTRIES_LIMIT);
+}
+
+export function totalRate(load: readonly { ratePerSecond: number }[]): number {
+  return load.reduce((sum, item) => sum + item.ratePerSecond, 0);
 }
