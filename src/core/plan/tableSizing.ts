@@ -68,7 +68,7 @@ export function bucketsForMax(version: KernelVersion, max: number): number {
 
 /**
  * The smallest 2^k or 3 × 2^(k−1) at least `value`: a "power-of-two-friendly" size that overshoots
- * by at most a third (a bare power of two can double it), reads well (1,572,864 = 1.5 Mi) and, from
+ * by at most a half (a bare power of two can double it), reads well (1,572,864 = 1.5 Mi) and, from
  * 512 up, is a whole number of pages of buckets at 1:1.
  */
 export function friendlySizeAtLeast(value: number): number {
