@@ -136,7 +136,7 @@ function kubeProxyComparison(input: PlanInput, max: number, entries: number): Ca
   if (kubeMax >= max)
     why = `${rule}, sized by CPUs, not by the load: ${(kubeMax / Math.max(entries, 1)).toFixed(1)}× the predicted entries, more than this plan's ${input.headroom}× (memory reserved, not used)`;
   else
-    why = `${rule}, sized by CPUs, not by the load: ${kubeMax < entries ? 'below the predicted steady state, so the table would fill' : `only ${(kubeMax / Math.max(entries, 1)).toFixed(2)}× the predicted entries`}. kube-proxy resets the max on every start: set --conntrack-max-per-core (conntrack.maxPerCore) to ${Math.ceil(max / Math.max(1, input.cpus))} for this plan`;
+    why = `${rule}, sized by CPUs, not by the load: ${kubeMax < entries ? 'below the predicted steady state, so the table would fill' : `${(kubeMax / Math.max(entries, 1)).toFixed(2)}× the predicted live entries, below this plan's ${max}`}. kube-proxy resets the max on every start: set --conntrack-max-per-core (conntrack.maxPerCore) to ${Math.ceil(max / Math.max(1, input.cpus))} for this plan`;
   return {
     max: kubeMax,
     buckets: kubeBuckets,

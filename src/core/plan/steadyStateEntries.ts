@@ -81,12 +81,18 @@ export function countUpToEntries(liveEntries: number, ratePerSecond: number): nu
 }
 
 /**
+ * The smallest max recommended: the kernel's smallest default hash (1024 buckets). A max costs no
+ * memory until entries use it, so a lower one (a load NOTRACK removes entirely) saves nothing.
+ */
+export const MIN_RECOMMENDED_MAX = 1024;
+
+/**
  * The max for a load: the live entries × headroom, or the count's GC-interval peak when that is
  * higher (short timeouts), power-of-two-friendly and within the kernel's limit.
  */
 export function recommendedMax(liveEntries: number, ratePerSecond: number, headroom: number): number {
   const needed = Math.max(liveEntries * headroom, countUpToEntries(liveEntries, ratePerSecond));
-  return Math.min(friendlySizeAtLeast(Math.max(1, needed)), MAX_ENTRIES_LIMIT);
+  return Math.min(friendlySizeAtLeast(Math.max(MIN_RECOMMENDED_MAX, needed)), MAX_ENTRIES_LIMIT);
 }
 
 export function totalRate(load: readonly { ratePerSecond: number }[]): number {

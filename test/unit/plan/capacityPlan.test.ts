@@ -122,6 +122,12 @@ describe('plan --try', () => {
     assert.equal(timeWait!.deltaEntries, -500 * 90);
     assert.equal(timeWait!.command, 'ctdoctor timeouts --set tcp_timeout_time_wait=30');
     assert.equal(notrack!.entries, 500 * 120);
+    const gone = plan({
+      load: load({ class: ['udp-query:100/s'] }),
+      candidates: [parseCandidateChange('notrack=53/udp:100%')],
+    }).tries[0]!;
+    assert.equal(gone.entries, 0);
+    assert.equal(gone.recommendedMax, 1024, 'a max costs nothing until used: never below the smallest hash');
     assert.equal(notrack!.command, 'ctdoctor notrack --port 53 --proto udp');
   });
 
