@@ -9,6 +9,7 @@ import { helpersCommand } from './helpers.js';
 import { mitigateCommand } from './mitigate.js';
 import { notrackCommand } from './notrack.js';
 import { persistCommand } from './persist.js';
+import { planCommand } from './plan.js';
 import { rollbackCommand } from './rollback.js';
 import { serveCommand } from './serve.js';
 import {
@@ -48,6 +49,7 @@ function buildProgram(): Command {
     checkCommand(),
     analyzeCommand(),
     mitigateCommand(),
+    planCommand(),
     persistCommand(),
     notrackCommand(),
     blockCommand(),

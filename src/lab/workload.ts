@@ -186,15 +186,26 @@ async function echoServer(host: string, port: number): Promise<ReturnType<typeof
  * `count` queries to `target`:`port`, each from a NEW socket (a new source port, as a stub resolver
  * sends), round-robin over `clients` distinct loopback sources from `offset` (or `source`, or the
  * kernel's choice). Each waits up to `wait-ms` for an answer; 0 sends and moves on, so a query to a
- * dead address costs nothing. Returns how many were answered.
+ * dead address costs nothing. With `rate`, queries start at that many per second (a constant-rate
+ * load for `plan`'s test); with `seconds`, they go on that long instead of `count` times.
  */
-async function sendQueries(args: Args, target: string, port: number): Promise<number> {
-  const count = num(args, 'count', 100);
+async function sendQueries(
+  args: Args,
+  target: string,
+  port: number,
+): Promise<{ sent: number; answered: number; seconds: number }> {
+  const seconds = num(args, 'seconds', 0);
+  const count = seconds > 0 ? Number.MAX_SAFE_INTEGER : num(args, 'count', 100);
   const clients = num(args, 'clients', 0);
   const offset = num(args, 'offset', 0);
   const waitMs = num(args, 'wait-ms', 500);
+  const ratePerSecond = num(args, 'rate', 0);
+  const started = Date.now();
   let answered = 0;
-  for (let index = 0; index < count; index++) {
+  let index = 0;
+  for (; index < count; index++) {
+    if (seconds > 0 && Date.now() - started >= seconds * 1000) break;
+    if (ratePerSecond > 0) await sleep((index / ratePerSecond) * 1000 - (Date.now() - started));
     const source = clients > 0 ? loopbackAddress(offset + (index % clients)) : args.source;
     const client = createSocket(udpFamily(target));
     client.on('error', () => {}); // an ICMP error from a port with no listener is the point here
@@ -210,7 +221,7 @@ async function sendQueries(args: Args, target: string, port: number): Promise<nu
     });
     client.close();
   }
-  return answered;
+  return { sent: index, answered, seconds: (Date.now() - started) / 1000 };
 }
 
 /** A replying UDP service (DNS-like) and its clients: `count` queries (see sendQueries), each answered. */
@@ -218,14 +229,14 @@ async function udpAnswered(args: Args): Promise<void> {
   const host = args.server ?? '127.0.0.53';
   const port = num(args, 'port', 53);
   const server = await echoServer(host, port);
-  const answered = await sendQueries(args, host, port);
+  const queries = await sendQueries(args, host, port);
   server.close();
-  emit({ mode: 'udp-answered', answered });
+  emit({ mode: 'udp-answered', ...queries });
 }
 
 /** Queries to a service this process does not run (a dead resolver, a NAT'd address): see sendQueries. */
 async function udpQueries(args: Args): Promise<void> {
-  const answered = await sendQueries(args, args.target ?? '127.0.0.53', num(args, 'port', 53));
+  const { answered } = await sendQueries(args, args.target ?? '127.0.0.53', num(args, 'port', 53));
   emit({ mode: 'udp-queries', answered });
 }
 

@@ -176,6 +176,24 @@ describe('mitigate and timeouts --json', () => {
   });
 });
 
+describe('plan --json', () => {
+  it('plan: a stated load with --try rows, on a fixture tree', async () => {
+    const json = await jsonOf('ctdoctor.plan/v1', [
+      'plan',
+      ...tree(FULL),
+      '--rate',
+      '2000/s',
+      '--mix',
+      'tcp-short=80%,udp-query=20%',
+      '--try',
+      'tcp_timeout_time_wait=30',
+      '--try',
+      'notrack=53/udp:100%',
+    ]);
+    assert.equal((json.tries as unknown[]).length, 2);
+  });
+});
+
 describe('persist and rollback --json in a --root tree', () => {
   it('persist: a plan with a conflict, --fix-conflicts, --file, --check, --apply, rollback --list and rollback', async () => {
     const etc = makeTree({

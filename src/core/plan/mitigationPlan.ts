@@ -1,13 +1,7 @@
 import { kernelAtLeast, type KernelVersion } from '../kernelInfo.js';
 import { tableMemoryBytes } from '../memory.js';
-import {
-  LARGEST_ALLOCATED_BUCKETS,
-  MAX_ENTRIES_LIMIT,
-  bucketsAsAllocated,
-  bucketsRefusal,
-  maxEntriesRefusal,
-} from './settingBounds.js';
-import { ONE_TO_ONE_SINCE, kernelDefaults, nextPowerOfTwo } from './tableSizing.js';
+import { MAX_ENTRIES_LIMIT, bucketsAsAllocated, bucketsRefusal, maxEntriesRefusal } from './settingBounds.js';
+import { ONE_TO_ONE_SINCE, bucketsForMax, kernelDefaults, nextPowerOfTwo } from './tableSizing.js';
 
 export const MAX_KEY = 'net.netfilter.nf_conntrack_max';
 export const BUCKETS_KEY = 'net.netfilter.nf_conntrack_buckets';
@@ -142,10 +136,7 @@ function planBuckets(input: MitigationInput, targetMax: number): PlannedValue {
     };
   }
   const modern = kernelAtLeast(input.kernel, ...ONE_TO_ONE_SINCE);
-  const ruleBuckets = Math.min(
-    bucketsAsAllocated(modern ? targetMax : Math.ceil(targetMax / 4)),
-    LARGEST_ALLOCATED_BUCKETS,
-  );
+  const ruleBuckets = bucketsForMax(input.kernel, targetMax);
   // Never shrink the hash: a resize rehashes every entry with bottom halves off.
   const value = Math.max(input.buckets, ruleBuckets);
   return {

@@ -1,5 +1,6 @@
 import { type KernelVersion, kernelAtLeast } from '../kernelInfo.js';
 import { BUCKET_BYTES } from '../memory.js';
+import { LARGEST_ALLOCATED_BUCKETS, bucketsAsAllocated } from './settingBounds.js';
 
 /**
  * The running kernel's own sizing rules (net/netfilter/nf_conntrack_core.c, nf_conntrack_init_start):
@@ -54,4 +55,24 @@ export function nextPowerOfTwo(value: number): number {
   let power = 1;
   while (power < value) power *= 2;
   return power;
+}
+
+/**
+ * The hash size the running kernel's own rule gives a table of `max` entries: 1:1 since 5.15, max / 4
+ * before (see kernelDefaults), in whole pages of buckets as the kernel allocates them.
+ */
+export function bucketsForMax(version: KernelVersion, max: number): number {
+  const modern = kernelAtLeast(version, ...ONE_TO_ONE_SINCE);
+  return Math.min(bucketsAsAllocated(modern ? max : Math.ceil(max / 4)), LARGEST_ALLOCATED_BUCKETS);
+}
+
+/**
+ * The smallest 2^k or 3 × 2^(k−1) at least `value`: a "power-of-two-friendly" size that overshoots
+ * by at most a half (a bare power of two can double it), reads well (1,572,864 = 1.5 Mi) and, from
+ * 512 up, is a whole number of pages of buckets at 1:1.
+ */
+export function friendlySizeAtLeast(value: number): number {
+  const power = nextPowerOfTwo(Math.max(1, Math.ceil(value)));
+  const threeQuarters = (power / 4) * 3;
+  return power >= 4 && threeQuarters >= value ? threeQuarters : power;
 }
