@@ -76,6 +76,22 @@ export interface AttributionEvidence {
   nowMs: number;
 }
 
+/** ctdoctor's journal entry that wrote `change` since the previous reading (less the slack), if any. */
+export function journaledChange(
+  change: SettingChange,
+  evidence: AttributionEvidence,
+): JournaledSysctl | undefined {
+  const sinceMs = evidence.sinceMs - ATTRIBUTION_SLACK_MS;
+  return evidence.journal
+    .filter(
+      (entry) =>
+        entry.key === SYSCTL_PREFIX + change.setting &&
+        Number(entry.after) === change.to &&
+        entry.timeMs >= sinceMs,
+    )
+    .sort((a, b) => b.timeMs - a.timeMs)[0];
+}
+
 /**
  * Who made `change`, when it can be told: ctdoctor itself when its journal holds the same value
  * written since the previous reading (less the slack); else the most recently started known tuner
@@ -84,14 +100,7 @@ export interface AttributionEvidence {
  */
 export function whoChanged(change: SettingChange, evidence: AttributionEvidence): string | undefined {
   const sinceMs = evidence.sinceMs - ATTRIBUTION_SLACK_MS;
-  const journaled = evidence.journal
-    .filter(
-      (entry) =>
-        entry.key === SYSCTL_PREFIX + change.setting &&
-        Number(entry.after) === change.to &&
-        entry.timeMs >= sinceMs,
-    )
-    .sort((a, b) => b.timeMs - a.timeMs)[0];
+  const journaled = journaledChange(change, evidence);
   if (journaled) return `ctdoctor ${journaled.command} (journal ${journaled.id})`;
   const tuner = evidence.processes
     .filter((process) => KNOWN_TUNERS.includes(process.comm) && process.startedAtMs >= sinceMs)

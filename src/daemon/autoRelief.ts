@@ -3,13 +3,15 @@ import type { Journal } from '../actions/journal.js';
 import { hostFacts } from '../collectors/hostFacts.js';
 import { CtdoctorError, isCtdoctorError } from '../core/errors.js';
 import type { SettingChange } from '../core/plan/mitigationPlan.js';
-import { type ReliefBounds, decideRelief, findTableFullLoss } from '../core/plan/reliefDecision.js';
+import {
+  RELIEF_COMMAND,
+  type ReliefBounds,
+  decideRelief,
+  findTableFullLoss,
+} from '../core/plan/reliefDecision.js';
 import type { SysctlAccess } from '../host/sysctlAccess.js';
 import type { HostRoots } from '../host/roots.js';
 import type { ServeSample } from './serveSample.js';
-
-/** The journal's `command` for a relief: `rollback --list` shows it, the drift watcher looks for it. */
-export const RELIEF_COMMAND = 'serve --auto-relief';
 
 export type ReliefResult = 'applied' | 'refused' | 'skipped';
 

@@ -3,6 +3,7 @@ import {
   type JournaledSysctl,
   type ProcessStart,
   changedSettings,
+  journaledChange,
   whoChanged,
 } from '../core/settingsDrift.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
@@ -109,7 +110,8 @@ export class DriftWatcher {
       }
     }
     const events = await this.compare(current, sample.takenAtMs);
-    for (const event of events) {
+    // ctdoctor's own changes are journaled, not drift: /api/drift lists them, the counter does not.
+    for (const event of events.filter((change) => change.byCtdoctor === undefined)) {
       const settings = this.totals.get(event.netns) ?? new Map<string, number>();
       settings.set(event.setting, (settings.get(event.setting) ?? 0) + 1);
       this.totals.set(event.netns, settings);
@@ -175,12 +177,16 @@ export class DriftWatcher {
       this.evidence.journal().catch(() => []),
       this.evidence.processes().catch(() => []),
     ]);
-    return found.map(({ netns, sinceMs, change }) => ({
-      atMs: nowMs,
-      netns,
-      ...change,
-      who: whoChanged(change, { journal, processes, sinceMs, nowMs }),
-    }));
+    return found.map(({ netns, sinceMs, change }) => {
+      const evidence = { journal, processes, sinceMs, nowMs };
+      return {
+        atMs: nowMs,
+        netns,
+        ...change,
+        who: whoChanged(change, evidence),
+        byCtdoctor: journaledChange(change, evidence)?.command,
+      };
+    });
   }
 }
 

@@ -34,6 +34,12 @@ export interface DriftEvent {
   to: number;
   /** Who changed it when it can be told (e.g. "kube-proxy (pid 812, started 4 s before)"); undefined otherwise. */
   who: string | undefined;
+  /**
+   * The ctdoctor command that made the change (its journal has it: `serve --auto-relief`,
+   * `mitigate --apply`); undefined when something else did. Only the others' changes are drift to
+   * alert on and count; ctdoctor's own are journaled, and rollback undoes them.
+   */
+  byCtdoctor: string | undefined;
 }
 
 /** How one collector did in one sample; a per-namespace collector counts as failed if one namespace failed. */

@@ -133,7 +133,15 @@ describe("serve's watchers on the real kernel", () => {
               whoAfter(initial + 16, initial + 17)!,
               /^ctdoctor timeouts.* \(journal \d{8}T\d{6}Z-[0-9a-f]{4}\)$/,
             );
-            assert.equal((await scrape(serve.url)).get(events), 3);
+            // ctdoctor's own change is journaled, not drift: listed (/api/drift), not counted.
+            assert.equal((await scrape(serve.url)).get(events), 2);
+            const drift = (await (await fetch(`${serve.url}/api/drift`)).json()) as {
+              events: { to: number; byCtdoctor: string | null }[];
+            };
+            assert.deepEqual(
+              drift.events.filter((event) => event.to >= initial + 15).map((event) => event.byCtdoctor),
+              [null, null, 'timeouts'],
+            );
           },
         );
       });

@@ -78,6 +78,16 @@ function firing(episode: AlertEpisode): AlertAnnotations {
         description: `${what} in ${where(e)}${change?.who ? ` (by ${change.who})` : ''}, not by ctdoctor: something else manages this setting and may undo a mitigation. ${nextSteps(e, false)}`,
       };
     }
+    case 'ConntrackAutoRelieved': {
+      const change = episode.totals.lastRelief;
+      const what = change
+        ? `serve --auto-relief raised ${change.setting} ${change.from} → ${change.to}`
+        : 'serve --auto-relief raised the table size';
+      return {
+        summary: `${what} for ${where(e)}`,
+        description: `${what}: ${where(e)} was dropping packets at a full table. The relief is journaled: keep it with \`ctdoctor persist\`, or undo it with \`ctdoctor rollback\`; then find what fills the table (\`ctdoctor doctor\`, \`ctdoctor top\`).`,
+      };
+    }
     default:
       throw new RangeError(`no annotations for alert ${episode.alertname}`);
   }
@@ -115,6 +125,11 @@ function resolved(notification: AlertNotification): AlertAnnotations {
       return {
         summary: `no conntrack setting changed in ${where(e)} for ${quiet}`,
         description: `${episode.totals.driftEvents} change(s) by something other than ctdoctor in ${where(e)} over the ${lasted} episode.`,
+      };
+    case 'ConntrackAutoRelieved':
+      return {
+        summary: `no auto-relief in ${where(e)} for ${quiet}`,
+        description: `serve --auto-relief raised the limit ${episode.totals.reliefs} time(s) for ${where(e)} over the ${lasted} episode.`,
       };
     default:
       throw new RangeError(`no annotations for alert ${episode.alertname}`);

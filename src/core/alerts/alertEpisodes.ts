@@ -17,6 +17,9 @@ export interface EpisodeTotals {
   /** Settings changed by someone else during the episode, and the latest such change. */
   driftEvents: number;
   lastDrift: AlertDriftEvent | undefined;
+  /** Limits `serve --auto-relief` raised during the episode, and the latest. */
+  reliefs: number;
+  lastRelief: AlertDriftEvent | undefined;
 }
 
 /** One alert of one namespace, from the sample its condition first held until it resolves. */
@@ -51,6 +54,8 @@ function addEvidence(totals: EpisodeTotals, evidence: NamespaceEvidence): Episod
       evidence.usage === undefined ? totals.peakUsage : Math.max(totals.peakUsage ?? 0, evidence.usage),
     driftEvents: totals.driftEvents + evidence.drift.length,
     lastDrift: evidence.drift.at(-1) ?? totals.lastDrift,
+    reliefs: totals.reliefs + evidence.reliefs.length,
+    lastRelief: evidence.reliefs.at(-1) ?? totals.lastRelief,
   };
 }
 
@@ -60,6 +65,8 @@ const NO_TOTALS: EpisodeTotals = {
   peakUsage: undefined,
   driftEvents: 0,
   lastDrift: undefined,
+  reliefs: 0,
+  lastRelief: undefined,
 };
 
 /**

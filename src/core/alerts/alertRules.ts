@@ -87,4 +87,13 @@ export const ALERT_RULES: readonly AlertRule[] = [
     holdDownSeconds: (policy) => policy.driftHoldDownSeconds,
     holds: (evidence) => evidence.drift.length > 0,
   },
+  {
+    // The relief changed the system while nobody watched: someone should look, and decide whether
+    // to keep it (persist) or undo it (rollback), and why the table filled.
+    alertname: 'ConntrackAutoRelieved',
+    severity: 'warning',
+    forSeconds: immediately,
+    holdDownSeconds: (policy) => policy.driftHoldDownSeconds,
+    holds: (evidence) => evidence.reliefs.length > 0,
+  },
 ];

@@ -22,6 +22,8 @@ export interface AlertDriftEvent {
   from: number;
   to: number;
   who: string | undefined;
+  /** The ctdoctor command that made the change, when ctdoctor did (its journal has it). */
+  byCtdoctor: string | undefined;
 }
 
 export interface AlertSample {

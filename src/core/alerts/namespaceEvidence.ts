@@ -1,5 +1,6 @@
 import { LOSS_COUNTERS } from '../counters.js';
 import type { LossWindow } from '../lossWindow.js';
+import { RELIEF_COMMAND } from '../plan/reliefDecision.js';
 import type { AlertDriftEvent, AlertNamespaceReading, AlertSample } from './alertSample.js';
 
 export type LossDeltas = LossWindow['deltas'];
@@ -21,6 +22,8 @@ export interface NamespaceEvidence {
   tableFullMessages: number;
   /** Settings someone else changed in this namespace at this sample. */
   drift: AlertDriftEvent[];
+  /** Changes `serve --auto-relief` made in this namespace at this sample. */
+  reliefs: AlertDriftEvent[];
 }
 
 /**
@@ -58,7 +61,10 @@ export function evidenceOf(sample: AlertSample, previous: AlertSample | undefine
       loss: was === undefined ? undefined : lossSince(was, reading),
       seconds,
       tableFullMessages: Math.max(0, messages),
-      drift: sample.drift.filter((event) => event.netns === reading.inode),
+      drift: sample.drift.filter((event) => event.netns === reading.inode && event.byCtdoctor === undefined),
+      reliefs: sample.drift.filter(
+        (event) => event.netns === reading.inode && event.byCtdoctor === RELIEF_COMMAND,
+      ),
     };
   });
 }

@@ -8,6 +8,9 @@ import { DEFAULT_HEADROOM, type MitigationPlan, planMitigation } from './mitigat
  * be evicted. `insert_failed` is left out: it also counts clashes (two CPUs inserting one new flow,
  * the parallel A/AAAA queries of DNS resolvers), which no bigger table cures.
  */
+/** The journal's `command` for a relief: `rollback --list` shows it, the drift watcher and the alerts look for it. */
+export const RELIEF_COMMAND = 'serve --auto-relief';
+
 export const TABLE_FULL_COUNTERS = ['drop', 'early_drop'] as const;
 
 /**

@@ -131,6 +131,7 @@ describe('alert episodes', () => {
       from: 262144,
       to,
       who: 'kube-proxy (pid 812)',
+      byCtdoctor: undefined,
     });
     const samples = every5s(0, 2000, () => [host]).map((sample, i) => {
       const s = i * 5;
@@ -150,6 +151,32 @@ describe('alert episodes', () => {
       'nf_conntrack_max changed 262144 → 131072 in the host namespace by kube-proxy (pid 812)',
     );
     assert.match(annotationsOf(got[1]!).description, /^2 change\(s\)/);
+  });
+
+  it("ctdoctor's own changes are not drift: a relief alerts as such, a journaled mitigate not at all", () => {
+    const host = reading({ inode: 4026531840, initial: true, name: undefined, max: 262144 });
+    const change = (seconds: number, byCtdoctor: string) => ({
+      atMs: sampleAt(seconds, []).takenAtMs,
+      netns: host.inode,
+      setting: 'nf_conntrack_max',
+      from: 262144,
+      to: 524288,
+      who: `ctdoctor ${byCtdoctor} (journal 7)`,
+      byCtdoctor,
+    });
+    const samples = every5s(0, 1500, () => [host]).map((sample, i) => {
+      const s = i * 5;
+      if (s === 100) return { ...sample, drift: [change(s, 'serve --auto-relief')] };
+      if (s === 200) return { ...sample, drift: [change(s, 'mitigate --apply')] };
+      return sample;
+    });
+    const got = run(samples);
+    assert.deepEqual(brief(got), [
+      '100 firing ConntrackAutoRelieved 4026531840',
+      '1000 resolved ConntrackAutoRelieved 4026531840',
+    ]);
+    assert.match(annotationsOf(got[0]!).summary, /raised nf_conntrack_max 262144 → 524288/);
+    assert.match(annotationsOf(got[0]!).description, /ctdoctor rollback/);
   });
 
   it('the description quotes the numbers and the exact command to run', () => {

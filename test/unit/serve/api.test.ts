@@ -203,6 +203,7 @@ describe('serve API: /api/findings and /api/drift', () => {
       from: i,
       to: i + 1,
       who: i % 2 === 0 ? `kube-proxy (pid ${i})` : undefined,
+      byCtdoctor: undefined,
     });
     const push = (s: ServeSample) => {
       history.push(s);
