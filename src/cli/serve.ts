@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import ipaddr from 'ipaddr.js';
 import { CtdoctorError } from '../core/errors.js';
-import { DEFAULT_STATE_DIR } from '../actions/journal.js';
 import { required } from '../collectors/collector.js';
 import { hostFacts } from '../collectors/hostFacts.js';
 import { DEFAULT_MEMORY_BUDGET_SHARE } from '../core/plan/mitigationPlan.js';
