@@ -32,10 +32,14 @@ await build({
   outfile: 'dist/src/analysisRuntime/tableParseWorker.bundle.js',
 });
 
+// Split: what only `serve` uses (its daemon, prom-client) is a chunk it imports when it runs, so
+// the other commands do not compile and run it at start-up. Chunks sit beside main.bundle.js.
 await build({
   ...common,
-  entryPoints: ['dist/src/cli/main.js'],
-  outfile: 'dist/src/cli/main.bundle.js',
+  entryPoints: { 'main.bundle': 'dist/src/cli/main.js' },
+  outdir: 'dist/src/cli',
+  splitting: true,
+  chunkNames: '[name]-[hash].chunk',
   // commander is CommonJS: its require() calls need a real require in an ES module.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

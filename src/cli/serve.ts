@@ -1,39 +1,25 @@
 import { Command, Option } from 'commander';
-import ipaddr from 'ipaddr.js';
 import { CtdoctorError } from '../core/errors.js';
-import { required } from '../collectors/collector.js';
-import { hostFacts } from '../collectors/hostFacts.js';
 import { DEFAULT_MEMORY_BUDGET_SHARE } from '../core/plan/mitigationPlan.js';
-import { parseMemoryBudget } from '../core/plan/memoryBudget.js';
-import { AutoRelief, liveReliefHost } from '../daemon/autoRelief.js';
-import { readHttpSecurity } from '../daemon/httpSecurity.js';
-import { ServeDaemon, TEXTFILE_NAME } from '../daemon/serveDaemon.js';
-import { MAX_FINDING_SUBJECTS } from '../daemon/watcherMetrics.js';
-import type { ListenAddress } from '../daemon/httpServer.js';
-import type { HostRoots } from '../host/roots.js';
-import { samplerSourceOf } from '../daemon/sampler.js';
-import { requireDirectory } from '../host/fileFailures.js';
+import { TEXTFILE_NAME } from '../daemon/textfile.js';
+import { MAX_FINDING_SUBJECTS } from '../daemon/namespaceFindings.js';
 import { actionWithExitCode } from './commandExit.js';
 import {
   type DurationBounds,
   durationRange,
   formatBound,
-  openRoots,
   parseDuration,
   parsePercent,
   parseWholeNumber,
   percentOfRatio,
 } from './context.js';
-import { EXIT } from './output.js';
-import { type StateOptions, addStateOptions, journalFor, undoCommand } from './stateOptions.js';
-import { hostname } from 'node:os';
+import { addStateOptions } from './stateOptions.js';
+import { DEFAULT_RELIEF_COOLDOWN_SECONDS, type ServeCliOptions, parseAddressPort } from './serveOptions.js';
 import { DEFAULT_ALERT_POLICY } from '../core/alerts/alertRules.js';
-import { DEFAULT_RETRY_BACKOFF } from '../core/alerts/retryBackoff.js';
 import {
   type AlertLogSink,
   DEFAULT_ALERT_QUEUE,
   DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
-  type ServeAlertsOptions,
 } from '../daemon/serveAlerts.js';
 
 /**
@@ -54,7 +40,6 @@ const WEBHOOK_TIMEOUT_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, max
  * at most, past which the guard is a one-shot.
  */
 const RELIEF_COOLDOWN_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 86_400 };
-const DEFAULT_RELIEF_COOLDOWN_SECONDS = 600;
 /** 0 turns the analysis off; a day at most, like --history. */
 const ANALYZE_INTERVAL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0, maxSeconds: 86_400 };
 
@@ -62,56 +47,6 @@ function subjectsUpToCap(value: number): string | null {
   return Number.isInteger(value) && value >= 0 && value <= MAX_FINDING_SUBJECTS
     ? null
     : `must be a whole number from 0 to ${MAX_FINDING_SUBJECTS}`;
-}
-
-interface ServeCliOptions extends StateOptions {
-  listen: string;
-  textfile?: string;
-  once?: boolean;
-  interval: number;
-  maxNetns: number;
-  history: number;
-  procRoot: string;
-  sysRoot: string;
-  alertWebhook: string[];
-  alertLog: AlertLogSink[];
-  alertSyslogServer?: ListenAddress;
-  alertWebhookTimeout: number;
-  alertQueue: number;
-  alertNearlyFull: number;
-  alertFull: number;
-  alertNearlyFullFor: number;
-  alertFullFor: number;
-  alertHoldDown: number;
-  alertDriftHoldDown: number;
-  autoRelief?: boolean;
-  reliefBudget?: string;
-  reliefCooldown?: number;
-  tokenFile?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  analyzeInterval: number;
-  analyzeMinEntries: number;
-  findingSubjects: number;
-}
-
-/** "127.0.0.1:9466" or "[::1]:9466": an address literal (no name to resolve) and a port. */
-export function parseAddressPort(flag: string, value: string, examples: string): ListenAddress {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
-  const host = match?.[1] ?? match?.[2];
-  const port = Number(match?.[3]);
-  if (!match || host === undefined || !ipaddr.isValid(host) || port < 0 || port > 65_535) {
-    throw new CtdoctorError('usage', `${flag} "${value}" is not ADDRESS:PORT (${examples})`);
-  }
-  return { host, port };
-}
-
-export function parseListen(value: string): ListenAddress {
-  return parseAddressPort(
-    '--listen',
-    value,
-    'e.g. 127.0.0.1:9466, [::1]:9466, 0.0.0.0:9466; port 0 picks a free one',
-  );
 }
 
 /** An http(s) URL to POST alerts to; anything else is refused before the daemon starts. */
@@ -126,33 +61,6 @@ function collectLogSink(value: string, previous: AlertLogSink[]): AlertLogSink[]
   if (value !== 'stdout' && value !== 'syslog')
     throw new CtdoctorError('usage', `--alert-log "${value}" is not stdout or syslog`);
   return [...previous, value];
-}
-
-function alertsOf(options: ServeCliOptions): ServeAlertsOptions {
-  if (options.alertFull < options.alertNearlyFull)
-    throw new CtdoctorError(
-      'usage',
-      `--alert-full ${percentOfRatio(options.alertFull)}% is below --alert-nearly-full ${percentOfRatio(options.alertNearlyFull)}%: give it at least that`,
-    );
-  if (options.alertSyslogServer && !options.alertLog.includes('syslog'))
-    throw new CtdoctorError('usage', '--alert-syslog-server needs --alert-log syslog too');
-  return {
-    policy: {
-      nearlyFullRatio: options.alertNearlyFull,
-      fullRatio: options.alertFull,
-      nearlyFullForSeconds: options.alertNearlyFullFor,
-      fullForSeconds: options.alertFullFor,
-      holdDownSeconds: options.alertHoldDown,
-      driftHoldDownSeconds: options.alertDriftHoldDown,
-    },
-    webhooks: options.alertWebhook,
-    logs: [...new Set(options.alertLog)],
-    syslog: { server: options.alertSyslogServer },
-    webhookTimeoutSeconds: options.alertWebhookTimeout,
-    queueCapacity: options.alertQueue,
-    backoff: DEFAULT_RETRY_BACKOFF,
-    instance: hostname(),
-  };
 }
 
 /** The alert options: where notifications go, and the table's thresholds and durations. */
@@ -234,54 +142,6 @@ function addAlertOptions(command: Command): Command {
         policy.driftHoldDownSeconds,
       ),
     );
-}
-
-function waitForStopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve(signal);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-}
-
-const RELIEF_FLAGS = {
-  reliefBudget: '--relief-budget',
-  reliefCooldown: '--relief-cooldown',
-} as const;
-
-/** The relief --auto-relief asks for (its options refused without it), or undefined. */
-async function reliefOf(
-  options: ServeCliOptions,
-  roots: HostRoots,
-  log: (line: string) => void,
-): Promise<AutoRelief | undefined> {
-  if (!options.autoRelief) {
-    const given = Object.entries(RELIEF_FLAGS).find(([key]) => options[key as keyof typeof RELIEF_FLAGS]);
-    if (given)
-      throw new CtdoctorError('usage', `${given[1]} configures --auto-relief: give --auto-relief too`);
-    return undefined;
-  }
-  if (options.once)
-    throw new CtdoctorError('usage', '--auto-relief compares samples over time: it cannot run with --once');
-  const memTotal = required(await hostFacts(roots)).memTotalBytes;
-  if (memTotal === undefined)
-    throw new CtdoctorError(
-      'not-found',
-      '/proc/meminfo is unreadable: --auto-relief cannot size the table safely',
-    );
-  return new AutoRelief({
-    host: liveReliefHost(roots, journalFor(options)),
-    cooldownSeconds: options.reliefCooldown ?? DEFAULT_RELIEF_COOLDOWN_SECONDS,
-    memoryBudgetBytes: options.reliefBudget
-      ? parseMemoryBudget(options.reliefBudget, memTotal, '--relief-budget')
-      : memTotal * DEFAULT_MEMORY_BUDGET_SHARE,
-    undoCommand: undoCommand(options),
-    log,
-  });
 }
 
 /** `version` comes from main.ts, which imports this file (importing it back would be a circle). */
@@ -369,46 +229,9 @@ export function serveCommand(version: string): Command {
     );
   addStateOptions(command);
   return actionWithExitCode(command, async (options: ServeCliOptions) => {
-    if (options.once && !options.textfile)
-      throw new CtdoctorError('usage', '--once writes the textfile once: give --textfile DIR too');
-    const listen = parseListen(options.listen);
-    const alerts = alertsOf(options);
-    if (options.textfile) await requireDirectory('--textfile', options.textfile);
-    const security = await readHttpSecurity(options);
-    const log = (line: string) => process.stderr.write(`ctdoctor serve: ${line}\n`);
-    const roots = await openRoots(options);
-    const daemon = new ServeDaemon({
-      source: samplerSourceOf(roots),
-      relief: await reliefOf(options, roots, log),
-      intervalSeconds: options.interval,
-      maxNetns: options.maxNetns,
-      historySeconds: options.history,
-      output: options.textfile ? { textfileDir: options.textfile } : { listen, security },
-      build: { version },
-      log,
-      alerts,
-      analysis: {
-        // --once writes before any round could end: no worker for it.
-        intervalSeconds: options.once ? 0 : options.analyzeInterval,
-        minEntries: options.analyzeMinEntries,
-        findingSubjects: options.findingSubjects,
-      },
-      journal: journalFor(options),
-    });
-    if (options.once) {
-      await daemon.sampleOnce();
-      await daemon.stop();
-      return EXIT.ok;
-    }
-    const stopped = waitForStopSignal();
-    await daemon.start();
-    log(
-      options.textfile
-        ? `writing ${options.textfile}/${TEXTFILE_NAME} every ${options.interval} s`
-        : `listening on ${security.tls ? 'https' : 'http'}://${daemon.listeningOn()}/metrics (every ${options.interval} s; dashboard at /)`,
-    );
-    log(`stopping on ${await stopped}`);
-    await daemon.stop();
-    return EXIT.ok;
+    // The daemon (prom-client, the HTTP server, the watchers) loads only for serve: every other
+    // command would pay its start-up.
+    const { runServe } = await import('./serveRun.js');
+    return runServe(options, version);
   });
 }

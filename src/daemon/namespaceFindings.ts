@@ -13,3 +13,6 @@ export interface NamespaceFindings {
   /** Most severe first, as `analyze` orders them. */
   findings: Finding[];
 }
+
+/** At most this many subjects per namespace behind --finding-subjects: a subject is an address or port. */
+export const MAX_FINDING_SUBJECTS = 50;

@@ -11,7 +11,8 @@ import { NamespaceAnalyzer } from './namespaceAnalyzer.js';
 import type { NamespaceFindings } from './namespaceFindings.js';
 import { namespaceVerdicts } from './namespaceVerdicts.js';
 import { TableFullCounter } from './tableFullCounter.js';
-import { MAX_FINDING_SUBJECTS } from './watcherMetrics.js';
+import { MAX_FINDING_SUBJECTS } from './namespaceFindings.js';
+import { TEXTFILE_NAME } from './textfile.js';
 import { type Exposition, SeriesFolder } from './exposedSeries.js';
 import { HistoryRing, historyCapacity } from './historyRing.js';
 import { type BuildInfo, serveRegistry } from './metrics.js';
@@ -25,9 +26,6 @@ import { type HttpSecurity, type ListenAddress, startHttpServer, stopHttpServer 
 import { DEFAULT_THRESHOLDS } from '../core/status.js';
 import { ServeApi } from './apiRoutes.js';
 import { dashboardRoutes } from './dashboardAssets.js';
-
-/** node_exporter's textfile collector reads *.prom files in its directory. */
-export const TEXTFILE_NAME = 'ctdoctor.prom';
 
 export interface ServeOptions {
   source: SamplerSource;

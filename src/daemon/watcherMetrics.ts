@@ -4,9 +4,6 @@ import type { Exposition } from './exposedSeries.js';
 import type { NamespaceFindings } from './namespaceFindings.js';
 import { VERDICT_VALUE } from './namespaceVerdicts.js';
 
-/** At most this many subjects per namespace behind --finding-subjects: a subject is an address or port. */
-export const MAX_FINDING_SUBJECTS = 50;
-
 /** What the watchers beside the sampler hold: the metrics read it at each sample's exposition. */
 export interface WatchedState {
   /** Latest findings of the namespaces the analysis worker read. */
