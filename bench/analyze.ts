@@ -183,9 +183,10 @@ async function main(): Promise<void> {
     '-c',
     `awk '{print $5}' ${file} | sort | uniq -c | sort -nr | head -10 > /dev/null`,
   ];
-  for (const [label, file] of [
-    ['saved dump, conntrack -L format', plainDump],
-    ['saved dump, procfs format', procfsDump],
+  // #13's targets: the procfs pipeline is cheaper (its `$5` is the timeout column, a few values).
+  for (const [label, file, target] of [
+    ['saved dump, conntrack -L format', plainDump, '≤ 0.40×'],
+    ['saved dump, procfs format', procfsDump, '≤ 0.60×'],
   ] as const) {
     savedRows.push(
       row(
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
         'playbook pipeline (awk \\| sort \\| uniq -c \\| sort -nr)',
         // Short runs: twice as many pairs.
         ...compare(pipeline(file), analyze(file), 2 * RUNS + 1),
-        '≤ 0.50×',
+        target,
       ),
     );
   }

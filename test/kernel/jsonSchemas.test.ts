@@ -74,7 +74,6 @@ describe('every command --json on the real kernel', () => {
         '--mix',
         'tcp-short=80%,udp-query=20%',
       ]);
-      await jsonOf('ctdoctor.plan/v1', ['plan', ...netns, '--from-live', '--seconds', '1']);
       await jsonOf('ctdoctor.timeouts/v1', ['timeouts', ...netns, '--set', 'udp_timeout=30']);
       await jsonOf('ctdoctor.helpers/v1', ['helpers', ...netns]);
       await jsonOf('ctdoctor.notrack/v1', ['notrack', ...netns, '--port', '9000', '--proto', 'udp']);
