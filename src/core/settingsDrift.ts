@@ -109,3 +109,18 @@ export function whoChanged(change: SettingChange, evidence: AttributionEvidence)
   const seconds = Math.max(0, Math.round((evidence.nowMs - tuner.startedAtMs) / 1000));
   return `${tuner.comm} (pid ${tuner.pid}, started ${seconds} s before)`;
 }
+
+/** A conntrack setting that changed between two of serve's samples (ctdoctor's own changes marked). */
+export interface DriftEvent extends SettingChange {
+  atMs: number;
+  /** The namespace whose setting changed; a global setting (max, buckets) names the initial namespace. */
+  netns: number;
+  /** Who changed it when it can be told (e.g. "kube-proxy (pid 812, started 4 s before)"); undefined otherwise. */
+  who: string | undefined;
+  /**
+   * The ctdoctor command that made the change (its journal has it: `serve --auto-relief`,
+   * `mitigate --apply`); undefined when something else did. Only the others' changes are drift to
+   * alert on and count; ctdoctor's own are journaled, and rollback undoes them.
+   */
+  byCtdoctor: string | undefined;
+}

@@ -1,6 +1,9 @@
+import type { DriftEvent } from '../core/settingsDrift.js';
 import type { CounterTotals } from '../core/counters.js';
 import type { WorkloadIdentity } from '../core/doctor/workloadIdentity.js';
 import type { EntrySize } from '../core/memory.js';
+
+export type { DriftEvent };
 
 /** One namespace's cheap readings at one sample: no table walk, only sysctls and the stat file. */
 export interface NamespaceReading {
@@ -21,25 +24,6 @@ export interface NamespaceReading {
    * the daemon started (a counter: it only grows while the namespace lives).
    */
   tableFullMessages: number;
-}
-
-/** A conntrack setting that changed between two samples, by someone other than this daemon's relief. */
-export interface DriftEvent {
-  atMs: number;
-  /** The namespace whose setting changed; a global setting (max, buckets) names the initial namespace. */
-  netns: number;
-  /** The sysctl's name under net/netfilter, e.g. `nf_conntrack_max`, `nf_conntrack_tcp_timeout_established`. */
-  setting: string;
-  from: number;
-  to: number;
-  /** Who changed it when it can be told (e.g. "kube-proxy (pid 812, started 4 s before)"); undefined otherwise. */
-  who: string | undefined;
-  /**
-   * The ctdoctor command that made the change (its journal has it: `serve --auto-relief`,
-   * `mitigate --apply`); undefined when something else did. Only the others' changes are drift to
-   * alert on and count; ctdoctor's own are journaled, and rollback undoes them.
-   */
-  byCtdoctor: string | undefined;
 }
 
 /** How one collector did in one sample; a per-namespace collector counts as failed if one namespace failed. */

@@ -1,3 +1,5 @@
+import type { DriftEvent } from '../settingsDrift.js';
+
 /**
  * What the alert rules read of one `serve` sample. The daemon's ServeSample (src/daemon/serveSample.ts)
  * is assignable to it as is: the pure layer names only the fields it uses, and cannot import the
@@ -15,16 +17,8 @@ export interface AlertNamespaceReading {
   tableFullMessages: number;
 }
 
-export interface AlertDriftEvent {
-  atMs: number;
-  netns: number;
-  setting: string;
-  from: number;
-  to: number;
-  who: string | undefined;
-  /** The ctdoctor command that made the change, when ctdoctor did (its journal has it). */
-  byCtdoctor: string | undefined;
-}
+/** The alerts read drift events as serve's sampler reports them. */
+export type AlertDriftEvent = DriftEvent;
 
 export interface AlertSample {
   takenAtMs: number;
