@@ -107,7 +107,8 @@ export interface LiveLoad {
  * - every other TCP arrival is an answered connection (one row, tcp-short): Little's law needs only
  *   the mean life, which is read backwards from the open entries: life = open entries / rate. Short
  *   and long connections cannot be told apart live without following each one;
- * - the rest of the UDP arrivals are streams: life = entries / rate − the stream timeout;
+ * - the rest of the UDP arrivals are streams (when the table holds any): life = entries / rate −
+ *   the stream timeout;
  * - icmp: its NEW events.
  */
 export function liveLoad(
@@ -117,7 +118,10 @@ export function liveLoad(
 ): LiveLoad {
   const w = counts.windowSeconds;
   const unanswered = Math.min(profile.of('tcp-unanswered').recentPerSecond, counts.tcp / w);
-  const query = Math.min(profile.of('udp-query').recentPerSecond, counts.udp / w);
+  // Without an ASSURED entry there is no stream: every UDP arrival is a query (the table's recent
+  // rate and the NEW events differ by their noise, which would otherwise invent a stream class).
+  const streams = profile.of('udp-stream').entries > 0;
+  const query = streams ? Math.min(profile.of('udp-query').recentPerSecond, counts.udp / w) : counts.udp / w;
   const answered = counts.tcp / w - unanswered;
   const stream = counts.udp / w - query;
   const streamLife = (rate: number) =>

@@ -219,6 +219,17 @@ describe('plan --from-live: the load read off the table', () => {
     assert.deepEqual(unexplained, []);
   });
 
+  it('without an ASSURED UDP entry every UDP arrival is a query, whatever the young entries say', () => {
+    const profile = new TableProfile(10, timeouts);
+    // 960 young queries where 1000 NEW events came: the difference is noise, not a stream.
+    for (let i = 0; i < 960; i++) profile.add(entry(17, '', 5 - (i % 5)));
+    const { load: rows } = liveLoad({ windowSeconds: 5, tcp: 0, udp: 1000, icmp: 0 }, profile, timeouts);
+    assert.deepEqual(
+      rows.filter((row) => row.ratePerSecond > 0).map((row) => [row.name, row.ratePerSecond]),
+      [['udp-query', 200]],
+    );
+  });
+
   it('entries of a class with no arrivals in the window are reported, not predicted', () => {
     const profile = new TableProfile(10, timeouts);
     profile.add(entry(17, '', 100, FLAG.ASSURED));
