@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { withGlobalMax } from '../../src/lab/globalMax.js';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { startWebhookReceiver, validateAlertmanagerPayload } from '../support/alertReceivers.js';
 import { eventually } from '../support/eventually.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { startServe } from '../support/serve.js';
+import { FULL_TABLE_MAX, nearlyFill, whileDropping } from '../support/tableFullLab.js';
 
 const LOSS = 'ConntrackPacketsDropped';
 
@@ -17,9 +17,7 @@ describe("serve's alerts on the real kernel", () => {
   }, async () => {
     await withLabNamespace((full) =>
       withLabNamespace(async (healthy) => {
-        // Entries that outlive the test, so the table stays full while the flood runs.
-        await full.setSysctl('nf_conntrack_udp_timeout', 120);
-        await full.runWorkload('udp-spread', { count: 300, port: 9000 });
+        await nearlyFill(full);
         await healthy.runWorkload('udp-spread', { count: 20, port: 9000 });
         const receiver = await startWebhookReceiver();
         const serve = await startServe([
@@ -33,27 +31,14 @@ describe("serve's alerts on the real kernel", () => {
               (alertname === undefined || p.alerts[0]!.labels.alertname === alertname),
           );
         try {
-          await withGlobalMax(400, async () => {
-            const flood = full.startWorkload('udp-spread', {
-              count: 100000,
-              port: 9100,
-              offset: 10000,
-              rate: 1000,
-              seconds: 40,
-            });
-            await eventually(
-              `${LOSS} firing for ${full.name}`,
-              () => about(full.inode, LOSS).length >= 1,
-              30_000,
-            );
-            flood.child.kill();
-            await flood.finished;
-            await eventually(
-              `${LOSS} resolved for ${full.name}`,
-              () => about(full.inode, LOSS).length >= 2,
-              30_000,
-            );
-          });
+          await whileDropping(full, 40, () =>
+            eventually(`${LOSS} firing for ${full.name}`, () => about(full.inode, LOSS).length >= 1, 30_000),
+          );
+          await eventually(
+            `${LOSS} resolved for ${full.name}`,
+            () => about(full.inode, LOSS).length >= 2,
+            30_000,
+          );
           const [firing, resolved, ...more] = about(full.inode, LOSS);
           assert.equal(firing!.status, 'firing');
           assert.equal(resolved!.status, 'resolved');
@@ -64,7 +49,10 @@ describe("serve's alerts on the real kernel", () => {
             firing!.alerts[0]!.annotations.description!,
             new RegExp(`ctdoctor mitigate --netns ${full.name}`),
           );
-          assert.match(firing!.alerts[0]!.annotations.description!, /the table holds \d+ of 400 entries/);
+          assert.match(
+            firing!.alerts[0]!.annotations.description!,
+            new RegExp(`the table holds \\d+ of ${FULL_TABLE_MAX} entries`),
+          );
           for (const payload of receiver.received)
             assert.ok(
               validateAlertmanagerPayload(payload),

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { withGlobalMax } from '../../src/lab/globalMax.js';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { RULES_FILE } from '../support/deployQueries.js';
 import { eventually } from '../support/eventually.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { startPrometheus, stopPrometheus } from '../support/prometheus.js';
 import { startServe } from '../support/serve.js';
+import { nearlyFill, whileDropping } from '../support/tableFullLab.js';
 
 const LOSS = 'ConntrackPacketsDropped';
 
@@ -41,8 +41,7 @@ describe("deploy/'s rules in a real Prometheus scraping serve on the real kernel
   }, async () => {
     await withLabNamespace((full) =>
       withLabNamespace(async (healthy) => {
-        await full.setSysctl('nf_conntrack_udp_timeout', 120);
-        await full.runWorkload('udp-spread', { count: 300, port: 9000 });
+        await nearlyFill(full);
         await healthy.runWorkload('udp-spread', { count: 20, port: 9000 });
         const dir = mkdtempSync(join(tmpdir(), 'ctdoctor-prometheus-alerts-'));
         const serve = await startServe(['--listen', '127.0.0.1:0', '--interval', '1']);
@@ -73,34 +72,20 @@ describe("deploy/'s rules in a real Prometheus scraping serve on the real kernel
             60_000,
           );
           const before = (await drops(full.inode))!;
-          await withGlobalMax(400, async () => {
-            const flood = full.startWorkload('udp-spread', {
-              count: 100000,
-              port: 9100,
-              offset: 10000,
-              rate: 1000,
-              seconds: 60,
-            });
-            try {
-              await eventually(
-                'the drop counter to rise in Prometheus',
-                async () => {
-                  const now = await drops(full.inode);
-                  return now !== undefined && now > before;
-                },
-                30_000,
-              );
-              await eventually(
-                `${LOSS} firing in Prometheus for ${full.name}`,
-                async () => {
-                  return (await lossAlert(full.inode))?.state === 'firing';
-                },
-                30_000,
-              );
-            } finally {
-              flood.child.kill();
-              await flood.finished;
-            }
+          await whileDropping(full, 60, async () => {
+            await eventually(
+              'the drop counter to rise in Prometheus',
+              async () => {
+                const now = await drops(full.inode);
+                return now !== undefined && now > before;
+              },
+              30_000,
+            );
+            await eventually(
+              `${LOSS} firing in Prometheus for ${full.name}`,
+              async () => (await lossAlert(full.inode))?.state === 'firing',
+              30_000,
+            );
           });
           const firing = (await lossAlert(full.inode))!;
           assert.equal(firing.labels.severity, 'critical');

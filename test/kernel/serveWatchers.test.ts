@@ -4,13 +4,13 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { withGlobalMax } from '../../src/lab/globalMax.js';
 import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
 import { scenario } from '../../src/lab/tableScenarios.js';
 import { runCli } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { scrape, startServe } from '../support/serve.js';
 import { eventually } from '../support/eventually.js';
+import { nearlyFill, whileDropping } from '../support/tableFullLab.js';
 
 const labels = (lab: LabNamespace) => `netns="${lab.inode}",netns_name="${lab.name}"`;
 
@@ -32,36 +32,24 @@ describe("serve's watchers on the real kernel", () => {
 
   it("counts the kernel's table-full messages for the namespace that dropped", async () => {
     await withLabNamespace(async (full) => {
-      await full.setSysctl('nf_conntrack_udp_timeout', 120);
-      await full.runWorkload('udp-spread', { count: 300, port: 9000 });
+      await nearlyFill(full);
       await withServe(['--interval', '1', '--analyze-interval', '0'], async (serve) => {
         const series = `ctdoctor_conntrack_table_full_messages_total{${labels(full)}}`;
         await eventually(
           'the namespace in the metrics',
           async () => (await scrape(serve.url)).get(series) === 0,
         );
-        await withGlobalMax(400, async () => {
-          const traffic = full.startWorkload('udp-spread', {
-            count: 100000,
-            port: 9100,
-            offset: 10000,
-            rate: 1000,
-            seconds: 30,
-          });
-          try {
-            // net_ratelimit lets 10 messages through per 5 s, shared by every network message: ≥ 1.
-            await eventually(
-              'a table-full message counted for the namespace',
-              async () => ((await scrape(serve.url)).get(series) ?? 0) >= 1,
-              20_000,
-            );
-            const samples = await scrape(serve.url);
-            assert.ok((samples.get(`ctdoctor_conntrack_stat_drop_total{${labels(full)}}`) ?? 0) >= 1);
-            assert.equal(samples.get(`ctdoctor_conntrack_verdict{${labels(full)}}`), 2);
-            assert.equal(samples.get('ctdoctor_collector_success{collector="kernel log"}'), 1);
-          } finally {
-            traffic.child.kill();
-          }
+        await whileDropping(full, 30, async () => {
+          // net_ratelimit lets 10 messages through per 5 s, shared by every network message: ≥ 1.
+          await eventually(
+            'a table-full message counted for the namespace',
+            async () => ((await scrape(serve.url)).get(series) ?? 0) >= 1,
+            20_000,
+          );
+          const samples = await scrape(serve.url);
+          assert.ok((samples.get(`ctdoctor_conntrack_stat_drop_total{${labels(full)}}`) ?? 0) >= 1);
+          assert.equal(samples.get(`ctdoctor_conntrack_verdict{${labels(full)}}`), 2);
+          assert.equal(samples.get('ctdoctor_collector_success{collector="kernel log"}'), 1);
         });
       });
     });
