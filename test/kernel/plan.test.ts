@@ -98,11 +98,11 @@ describe('plan on the real kernel', () => {
         Math.max(...samples.count) <= stated.predicted.countUpToEntries,
         `nf_conntrack_count peaked at ${Math.max(...samples.count)}, above the plan's ${stated.predicted.countUpToEntries}`,
       );
-      assert.deepEqual(
-        live.classes.map((item) => item.class),
-        ['udp-query'],
-        'the live load is all udp-query',
-      );
+      // A client port the load reuses within the timeout turns its entry into an ASSURED stream, so
+      // a few streams are real: the live load is udp-query but for a small share.
+      const total = live.classes.reduce((sum, item) => sum + item.ratePerSecond, 0);
+      const query = live.classes.find((item) => item.class === 'udp-query')?.ratePerSecond ?? 0;
+      assert.ok(query >= 0.95 * total, `udp-query ${query.toFixed(1)}/s of ${total.toFixed(1)}/s`);
     });
   });
 });
