@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withGlobalMax } from '../src/lab/globalMax.js';
+import { withGlobalMax } from '../src/lab/globalSettings.js';
 import { type LabNamespace, withLabNamespace } from '../src/lab/labNamespace.js';
 
 const REPO = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile, readFile, copyFile, cp } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withGlobalMax } from '../src/lab/globalMax.js';
+import { withGlobalMax } from '../src/lab/globalSettings.js';
 import { type LabNamespace, withLabNamespace } from '../src/lab/labNamespace.js';
 import { TABLE_SCENARIOS } from '../src/lab/tableScenarios.js';
 

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type RunResult, runTool, runToolChecked } from '../host/childProcess.js';
 import { IP_NETNS_DIR } from '../host/netns.js';
+import { processAlive } from '../host/processAlive.js';
 
 const WORKLOAD_SCRIPT = fileURLToPath(new URL('../lab/workload.js', import.meta.url));
 
@@ -166,4 +167,29 @@ export async function withLabNamespace<T>(
   } finally {
     await lab.dispose();
   }
+}
+
+/**
+ * Namespaces a lab made (named PREFIX-PID-…) whose process is gone: a lab killed by SIGKILL cannot
+ * clean up, so the next one does. Namespaces of a live process are never touched.
+ */
+export async function removeStaleLabNamespaces(prefix: string): Promise<string[]> {
+  const listing = await runTool('ip', ['netns', 'list']);
+  const removed: string[] = [];
+  for (const line of listing.stdout.split('\n')) {
+    const name = line.split(' ')[0] ?? '';
+    const match = new RegExp(`^${prefix}-(\\d+)-[0-9a-f]+$`).exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    const pids = await runTool('ip', ['netns', 'pids', name]);
+    for (const pid of pids.stdout.split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await runTool('ip', ['netns', 'del', name]);
+    removed.push(name);
+  }
+  return removed;
 }

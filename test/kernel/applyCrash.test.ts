@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { withGlobalMax } from '../../src/lab/globalMax.js';
+import { withGlobalMax } from '../../src/lab/globalSettings.js';
 import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
 import { type CrashCase, crashAfterEveryStep } from '../support/crashHarness.js';
 import { requireKernelLab } from '../support/kernelLab.js';

@@ -4,7 +4,7 @@ import { marked } from 'marked';
 import { summarizeKernelLog } from '../../src/core/doctor/kernelLog.js';
 import { readKernelLog } from '../../src/host/kernelLogSource.js';
 import { DEFAULT_ROOTS } from '../../src/host/roots.js';
-import { withGlobalMax } from '../../src/lab/globalMax.js';
+import { withGlobalMax } from '../../src/lab/globalSettings.js';
 import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
 import { scenario } from '../../src/lab/tableScenarios.js';
 import type { DoctorReport } from '../../src/core/reports/doctorReport.js';

@@ -2,7 +2,7 @@ import type { StatusReport } from '../../src/core/status.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { withGlobalMax } from '../../src/lab/globalMax.js';
+import { withGlobalMax } from '../../src/lab/globalSettings.js';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
 import { runCli, runCliJson } from '../support/cli.js';
 import { requireKernelLab } from '../support/kernelLab.js';

@@ -1,4 +1,4 @@
-import { withGlobalMax } from '../../src/lab/globalMax.js';
+import { withGlobalMax } from '../../src/lab/globalSettings.js';
 import type { LabNamespace } from '../../src/lab/labNamespace.js';
 
 /** The lowered global limit the serve kernel tests fill a namespace to (restored by withGlobalMax). */
