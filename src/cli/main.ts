@@ -9,6 +9,7 @@ import { helpersCommand } from './helpers.js';
 import { mitigateCommand } from './mitigate.js';
 import { notrackCommand } from './notrack.js';
 import { persistCommand } from './persist.js';
+import { labCommand } from './lab.js';
 import { planCommand } from './plan.js';
 import { rollbackCommand } from './rollback.js';
 import { serveCommand } from './serve.js';
@@ -50,6 +51,7 @@ function buildProgram(): Command {
     analyzeCommand(),
     mitigateCommand(),
     planCommand(),
+    labCommand(),
     persistCommand(),
     notrackCommand(),
     blockCommand(),

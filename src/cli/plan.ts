@@ -13,6 +13,12 @@ import { TableProfile, liveLoad } from '../core/plan/liveLoad.js';
 import { timeoutLookup } from '../core/plan/steadyStateEntries.js';
 import { openLiveTable } from '../host/tableSource.js';
 import { renderPlan } from '../render/planText.js';
+import { renderVerifiedPlan } from '../render/planVerifyText.js';
+import { LAB_SHORT_TIMEOUTS } from '../core/lab/labTimeouts.js';
+import { verifyWorkload } from '../core/lab/planWorkload.js';
+import { verifiedPlan } from '../core/lab/planVerification.js';
+import { runLabFromCli } from './labSessionRun.js';
+import { type StateOptions, addStateOptions } from './stateOptions.js';
 import { actionWithExitCode } from './commandExit.js';
 import {
   type CommandContext,
@@ -27,12 +33,15 @@ import {
 import { EXIT, printJson } from './output.js';
 import { type LoadOptions, statedLoad } from './planLoad.js';
 
-interface PlanOptions extends Omit<CommonOptions, 'source'>, LoadOptions {
+interface PlanOptions extends Omit<CommonOptions, 'source'>, LoadOptions, StateOptions {
   try: string[];
   headroom: number;
   cpus: number;
   fromLive?: boolean;
   seconds: number;
+  verify?: boolean;
+  verifyDuration: number;
+  yes?: boolean;
 }
 
 /**
@@ -41,12 +50,14 @@ interface PlanOptions extends Omit<CommonOptions, 'source'>, LoadOptions {
  */
 const LIVE_BOUNDS = { unit: 's', minSeconds: 1, maxSeconds: 600 } as const;
 const collect = (value: string, previous: string[]) => [...previous, value];
+/** One lab run: long enough for a few timeouts of steady state at the lab's short timeouts. */
+const VERIFY_BOUNDS = { unit: 's', minSeconds: 10, maxSeconds: 600 } as const;
 
 export function planCommand(): Command {
   const command = new Command('plan').description(
     'size the table from the load: steady-state entries per flow class (Little’s law), the max, buckets and memory to set, and what a timeout or NOTRACK change would save',
   );
-  addNamespaceOptions(command)
+  addStateOptions(addNamespaceOptions(command))
     .option('--rate <rate>', 'new flows per second in all, e.g. 2000/s, 1.5k/s, 90000/min')
     .option('--mix <shares>', 'how --rate splits into classes, e.g. tcp-short=80%,udp-query=20%')
     .option(
@@ -83,6 +94,20 @@ export function planCommand(): Command {
       `with --from-live: how long to count NEW events ${durationRange(LIVE_BOUNDS)}`,
       parseDuration('--seconds', LIVE_BOUNDS),
       30,
+    )
+    .option(
+      '--verify',
+      "run the plan's load in a lab namespace (ctdoctor lab) at the recommended max and print predicted vs measured entries",
+    )
+    .option(
+      '--verify-duration <seconds>',
+      `with --verify: how long the lab runs ${durationRange(VERIFY_BOUNDS)}`,
+      parseDuration('--verify-duration', VERIFY_BOUNDS),
+      20,
+    )
+    .option(
+      '--yes',
+      'with --verify: proceed although the host tracks traffic (the lab sets the machine-wide max for the run)',
     );
   return actionWithExitCode(command, async (options: PlanOptions) => {
     const candidates = options.try.map(parseCandidateChange);
@@ -91,12 +116,17 @@ export function planCommand(): Command {
         'usage',
         '--from-live measures the load: drop --rate, --mix and --class (or drop --from-live)',
       );
+    if (options.verify && options.netns !== undefined)
+      throw new CtdoctorError(
+        'usage',
+        "--verify runs the load in a lab namespace of its own on this host's kernel: drop --netns",
+      );
     // A stated load is checked before anything is read, so a typo costs nothing.
     const stated = options.fromLive ? null : statedLoad(options);
     const context = await openContext(options);
     const settings = dataOr(await conntrackSettings(context.files), null);
     const measured = stated ? null : await measureLoad(context, settings, options.seconds);
-    const plan = planCapacity({
+    const input: PlanInput = {
       load: stated ?? measured!.load,
       loadSource: measured?.source ?? { kind: 'stated' },
       timeouts: settings?.timeouts ?? {},
@@ -107,7 +137,9 @@ export function planCommand(): Command {
       current: settings ? { count: settings.count, max: settings.max, buckets: settings.buckets } : null,
       netns: netnsIdentity(context.files.target),
       candidates,
-    });
+    };
+    if (options.verify) return verifyInLab(context, input, options);
+    const plan = planCapacity(input);
     if (measured) plan.warnings.push(...measured.warnings);
     if (options.json) printJson(plan);
     else process.stdout.write(`${renderPlan(plan)}\n`);
@@ -168,4 +200,36 @@ async function measureLoad(
     source: { kind: 'live', seconds: Number(counts.windowSeconds.toFixed(1)), newPerSecond },
     warnings,
   };
+}
+
+/**
+ * `--verify`: the same load, as the lab's generators make it, under the lab's short timeouts (so
+ * the table is steady in seconds) and at the max this plan recommends for them; the plan for those
+ * timeouts and the measurement side by side.
+ */
+async function verifyInLab(context: CommandContext, input: PlanInput, options: PlanOptions): Promise<number> {
+  const labTimeouts = { ...input.timeouts, ...LAB_SHORT_TIMEOUTS };
+  const poolEntries = planCapacity(input).classes.find((row) => row.class === 'tcp-long')?.entries ?? 0;
+  const workload = verifyWorkload(
+    input.load,
+    poolEntries,
+    timeoutLookup(labTimeouts)('tcp_timeout_established'),
+  );
+  const plan = planCapacity({ ...input, load: workload.load, timeouts: labTimeouts });
+  const { report, exitCode } = await runLabFromCli(context, {
+    plan: {
+      generators: workload.generators,
+      seconds: options.verifyDuration,
+      baseTimeouts: { ...LAB_SHORT_TIMEOUTS },
+      entryBytes: context.facts.entrySize.bytes,
+    },
+    tunings: [{ label: `max=${plan.recommended.max}`, max: plan.recommended.max, timeouts: {}, notrack: [] }],
+    scenarioTexts: workload.generators.map((spec) => spec.kind),
+    consent: options.yes === true,
+    state: options,
+  });
+  const verified = verifiedPlan(plan, report, workload.scale);
+  if (options.json) printJson(verified);
+  else process.stdout.write(`${renderVerifiedPlan(verified)}\n`);
+  return exitCode;
 }

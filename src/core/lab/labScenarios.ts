@@ -56,6 +56,11 @@ export const MAX_POOL_CONNECTIONS = 5_000;
 /** loopbackAddress indexes per generator: 256 sources each, ranges never overlap. */
 const SOURCE_RANGE = 10_000;
 
+/** Gives each generator of a run its own range of source addresses, in order. */
+export function withSourceRanges(specs: readonly GeneratorSpec[]): GeneratorSpec[] {
+  return specs.map((spec, index) => ({ ...spec, sourceOffset: index * SOURCE_RANGE }));
+}
+
 /** `mixed:rate=800/s,connections=100` → the generators it runs. */
 export function parseScenario(text: string): GeneratorSpec[] {
   const [name = '', options = ''] = text.trim().split(/:(.*)/s);
@@ -109,13 +114,13 @@ function parseLabRate(value: string, text: string): number {
 export function combineScenarios(texts: readonly string[]): GeneratorSpec[] {
   const specs = (texts.length > 0 ? texts : ['mixed']).flatMap(parseScenario);
   const seen = new Set<GeneratorKind>();
-  return specs.map((spec, index) => {
+  for (const spec of specs) {
     if (seen.has(spec.kind))
       throw new CtdoctorError(
         'usage',
         `--scenario: ${spec.kind} is in the run twice (mixed includes short-flows and long-pool): give it once`,
       );
     seen.add(spec.kind);
-    return { ...spec, sourceOffset: index * SOURCE_RANGE };
-  });
+  }
+  return withSourceRanges(specs);
 }

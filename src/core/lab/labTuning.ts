@@ -22,9 +22,12 @@ export interface LabTuning {
 }
 
 export const AS_IS_LABEL = 'as is';
+/** How --compare names the baseline beside other tunings: nothing changed. */
+export const AS_IS_SPELLING = 'as-is';
 
 /** `max=4000,buckets=8192,tcp_timeout_time_wait=10,notrack=8080/tcp` → a tuning. */
 export function parseTuning(text: string): LabTuning {
+  if (text.trim() === AS_IS_SPELLING) return { label: AS_IS_LABEL, timeouts: {}, notrack: [] };
   const tuning: LabTuning = { label: text.trim(), timeouts: {}, notrack: [] };
   for (const part of text.split(',').map((item) => item.trim())) {
     const [key = '', value = ''] = part.split('=');
@@ -37,7 +40,7 @@ export function parseTuning(text: string): LabTuning {
     } else
       throw new CtdoctorError(
         'usage',
-        `--compare ${text}: "${part}" is not max=N, buckets=N, a timeout (tcp_timeout_time_wait=10) or notrack=PORT/tcp|udp`,
+        `--compare ${text}: "${part}" is not max=N, buckets=N, a timeout (tcp_timeout_time_wait=10), notrack=PORT/tcp|udp, or ${AS_IS_SPELLING} alone`,
       );
   }
   return tuning;

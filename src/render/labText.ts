@@ -1,0 +1,107 @@
+import type { LabReport, TuningResult } from '../core/lab/labResult.js';
+import { pc } from './colors.js';
+import { formatBytes, formatCount, formatPercent } from './format.js';
+import { renderColumns } from './table.js';
+
+const milliseconds = (value: number) =>
+  `${value >= 100 ? Math.round(value) : value.toFixed(value >= 10 ? 0 : 1)} ms`;
+
+/** "short-flows 500/s (497 achieved) + long-pool 50 connections". */
+function workloadLine(report: LabReport): string {
+  const achieved = new Map(
+    (report.runs[0]?.generators ?? []).map((generator) => [generator.kind, generator.achievedRatePerSecond]),
+  );
+  return report.scenario.generators
+    .map((spec) =>
+      spec.kind === 'long-pool'
+        ? `long-pool ${spec.connections} connections`
+        : `${spec.kind} ${formatCount(spec.ratePerSecond)}/s${achieved.has(spec.kind) ? ` (${formatCount(achieved.get(spec.kind)!)} achieved)` : ''}`,
+    )
+    .join(' + ');
+}
+
+function timeoutsLine(report: LabReport): string {
+  if (report.baseTimeouts.length === 0) return "timeouts: the kernel's own (--timeouts kernel)";
+  const shortened = report.baseTimeouts.map(
+    (item) =>
+      `${item.name} ${item.seconds} s${item.kernelDefault === null ? '' : ` (kernel ${item.kernelDefault} s)`}`,
+  );
+  return `timeouts shortened for the lab, so the table is steady in seconds (entries scale with them): ${shortened.join(', ')}`;
+}
+
+function row(run: TuningResult): string[] {
+  const pool = run.longPool;
+  return [
+    run.label,
+    formatCount(run.drops.total),
+    run.successRatio === null ? '–' : formatPercent(run.successRatio),
+    formatCount(run.failedConnects),
+    run.setupMs ? milliseconds(run.setupMs.p99) : '–',
+    formatCount(run.peakEntries),
+    run.steady?.liveEntries == null ? '–' : formatCount(run.steady.liveEntries),
+    formatBytes(run.memoryAtPeakBytes),
+    pool ? `${pool.survived}/${pool.wanted}` : '–',
+    run.resize ? milliseconds(run.resize.stallMs) : '–',
+  ];
+}
+
+/** Zero drops and every pool connection alive: the tunings that held the load. */
+function held(run: TuningResult): boolean {
+  return run.drops.total === 0 && (!run.longPool || run.longPool.survived === run.longPool.wanted);
+}
+
+/**
+ * What ran, the comparison (a row per tuning, in the order given), which tunings held the load, the
+ * warnings, and that the machine-wide values are back.
+ */
+export function renderLabText(report: LabReport): string {
+  const lines = [
+    pc.bold(`lab: ${workloadLine(report)}, ${report.seconds} s per tuning, kernel ${report.kernel}`),
+    `  ${timeoutsLine(report)}`,
+    '',
+    ...renderColumns(
+      [
+        [
+          'tuning',
+          'drops',
+          'success',
+          'failed connects',
+          'p99 set-up',
+          'peak entries',
+          'steady live',
+          'memory at peak',
+          'pool alive',
+          'resize stall',
+        ],
+        ...report.runs.map(row),
+      ],
+      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    ).map((line, index) => (index === 0 ? pc.bold(line) : line)),
+    '',
+  ];
+  const holding = report.runs.filter(held);
+  if (report.runs.length > 0)
+    lines.push(
+      holding.length === 0
+        ? pc.red('no tuning held this load: every one dropped flows or lost pool connections')
+        : pc.green(
+            `held the load (no drops, every pool connection alive): ${holding.map((run) => run.label).join('; ')}`,
+          ),
+    );
+  for (const run of report.runs)
+    if (run.resize)
+      lines.push(
+        `  "${run.label}": the hash went ${formatCount(run.resize.fromBuckets)} → ${formatCount(run.resize.toBuckets)} buckets with ${formatCount(run.resize.entries)} entries in ${milliseconds(run.resize.stallMs)}`,
+      );
+  for (const warning of report.warnings) lines.push(pc.yellow(`  ! ${warning}`));
+  for (const change of report.globalChanges)
+    lines.push(
+      change.restored
+        ? `machine-wide nf_conntrack_${change.setting} is back at ${formatCount(change.original)}`
+        : pc.red(
+            `machine-wide nf_conntrack_${change.setting} could NOT be restored to ${change.original}: set it by hand`,
+          ),
+    );
+  if (report.interrupted) lines.push(pc.yellow('interrupted: the rows above cover the part that ran'));
+  return lines.join('\n');
+}
