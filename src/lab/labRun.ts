@@ -196,15 +196,30 @@ export async function runTuning(
     let dumping: Promise<void> | null = null;
     let lastDumpAt = -Infinity;
     let resize: RunMeasurements['resize'] = null;
+    // A Ctrl-C reaches the whole process group: the holder and a running dump may die with it,
+    // so once stopping, a failed reading ends the sampling instead of the run.
+    let dumpFailure: unknown;
+    const reading = async (read: () => Promise<CounterSample>) => {
+      try {
+        return await read();
+      } catch (error) {
+        if (signal.aborted) return null;
+        throw error;
+      }
+    };
     while (!finished) {
       await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
-      const sample = await statSample(holder, elapsed());
+      const sample = await reading(() => statSample(holder!, elapsed()));
+      if (!sample) break;
       counters.push(sample);
       if (!dumping && sample.atSeconds - lastDumpAt >= LIVE_DUMP_MS / 1000) {
         lastDumpAt = sample.atSeconds;
         dumping = liveEntries(ns)
           .then((entries) => {
             live.push({ atSeconds: sample.atSeconds, entries });
+          })
+          .catch((error: unknown) => {
+            if (!signal.aborted) dumpFailure = error;
           })
           .finally(() => {
             dumping = null;
@@ -241,7 +256,9 @@ export async function runTuning(
     }
     signal.removeEventListener('abort', stopAll);
     await dumping;
-    counters.push(await statSample(holder, elapsed()));
+    if (dumpFailure) throw dumpFailure;
+    const last = await reading(() => statSample(holder!, elapsed()));
+    if (last) counters.push(last);
     const cpuAfter = parseCpuTicks(await readFile('/proc/stat', 'utf8'));
     const done: GeneratorDone[] = [];
     for (const outcome of await reports) {

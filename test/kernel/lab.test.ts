@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import type { LabReport } from '../../src/core/lab/labResult.js';
+import type { VerifiedPlan } from '../../src/core/lab/planVerification.js';
+import { runCli } from '../support/cli.js';
+import { eventually } from '../support/eventually.js';
+import { requireKernelLab } from '../support/kernelLab.js';
+import { CLI } from '../support/paths.js';
+
+/**
+ * `ctdoctor lab` and `plan --verify` on the real kernel: the playbook's mixed load at a max below
+ * its steady state and at the max `plan` recommends, Little's law held against measured entries,
+ * NOTRACK's share, and the machine-wide settings put back after a Ctrl-C and a SIGTERM.
+ */
+const MAX_PATH = '/proc/sys/net/netfilter/nf_conntrack_max';
+const BUCKETS_PATH = '/proc/sys/net/netfilter/nf_conntrack_buckets';
+const readNumber = (path: string) => Number(readFileSync(path, 'utf8').trim());
+const TOLERANCE = 0.1;
+
+async function labJson(args: string[]): Promise<LabReport> {
+  const result = await runCli(['lab', '--json', '--yes', ...args]);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as LabReport;
+}
+
+async function verifiedPlan(args: string[]): Promise<VerifiedPlan> {
+  const result = await runCli(['plan', '--json', '--yes', '--verify', ...args]);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as VerifiedPlan;
+}
+
+function labNamespaces(): string[] {
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith('ctdoctor-lab-'));
+}
+
+describe('lab on the real kernel', () => {
+  before(requireKernelLab);
+
+  it('mixed: below its steady state it drops and loses pool connections; at the max plan recommends, none', async (t) => {
+    const below = await labJson([
+      '--scenario',
+      'mixed:rate=500/s,connections=40',
+      '--duration',
+      '14s',
+      '--compare',
+      'max=1500',
+    ]);
+    const starved = below.runs[0]!;
+    t.diagnostic(
+      `max 1500: ${starved.drops.total} drops, pool ${starved.longPool?.survived}/${starved.longPool?.wanted}, ${starved.failedConnects} failed connects, peak ${starved.peakEntries}`,
+    );
+    assert.ok(starved.drops.total > 0, 'a max below the steady state drops');
+    assert.ok(
+      starved.longPool!.survived < starved.longPool!.wanted,
+      'pool connections opened into a full table fail',
+    );
+    assert.ok(starved.failedConnects > 0);
+
+    const plan = await verifiedPlan([
+      '--class',
+      'tcp-short:500/s',
+      '--class',
+      'tcp-long:0.25/s:life=40s',
+      '--verify-duration',
+      '20',
+    ]);
+    t.diagnostic(
+      `plan max ${plan.recommended.max}: predicted ${plan.predicted.entries.toFixed(0)}, measured ${plan.measured.entries?.toFixed(0)}, drops ${plan.measured.drops}, pool ${plan.measured.pool?.survived}/${plan.measured.pool?.wanted}`,
+    );
+    assert.equal(plan.verify.max, plan.recommended.max, 'the lab ran at the recommended max');
+    assert.equal(plan.measured.drops, 0);
+    assert.ok(plan.measured.pool && plan.measured.pool.wanted > 0);
+    assert.equal(plan.measured.pool.survived, plan.measured.pool.wanted, 'every pool connection survives');
+  });
+
+  for (const [name, load] of [
+    ['short-flows', ['--class', 'tcp-short:400/s']],
+    ['udp-dns', ['--class', 'udp-query:300/s']],
+  ] as const) {
+    it(`plan predicts the steady entries of constant-rate ${name} within ±10 %`, async (t) => {
+      const plan = await verifiedPlan([...load, '--verify-duration', '16']);
+      const measured = plan.measured.entries;
+      assert.ok(measured !== null && measured > 0, 'the run reached its steady state');
+      const error = Math.abs(measured - plan.predicted.entries) / plan.predicted.entries;
+      t.diagnostic(
+        `${name}: predicted ${plan.predicted.entries.toFixed(0)}, measured ${measured.toFixed(0)} (${(plan.verify.error! * 100).toFixed(1)} %), count peak ${plan.measured.countPeak} ≤ ${plan.predicted.countUpToEntries}`,
+      );
+      assert.ok(error <= TOLERANCE, `predicted ${plan.predicted.entries} vs measured ${measured}`);
+      assert.ok(plan.measured.countPeak <= plan.predicted.countUpToEntries);
+      assert.equal(plan.measured.drops, 0);
+    });
+  }
+
+  it('NOTRACK on the short-flow port takes that traffic’s share out of the table', async (t) => {
+    const report = await labJson([
+      '--scenario',
+      'short-flows:rate=400/s',
+      '--scenario',
+      'udp-dns:rate=400/s',
+      '--duration',
+      '12s',
+      '--compare',
+      'as-is',
+      '--compare',
+      'notrack=8080/tcp',
+    ]);
+    const [tracked, untracked] = report.runs as [LabReport['runs'][0], LabReport['runs'][0]];
+    // Both hold for 5 s at 400/s: the short flows are half of the steady entries.
+    const share = 0.5;
+    const expected = tracked.steady!.liveEntries! * (1 - share);
+    const measured = untracked.steady!.liveEntries!;
+    t.diagnostic(
+      `as is ${tracked.steady?.liveEntries?.toFixed(0)} live (peak ${tracked.peakEntries}); notrack ${measured.toFixed(0)} live (peak ${untracked.peakEntries}); expected ${expected.toFixed(0)}`,
+    );
+    assert.ok(Math.abs(measured - expected) / expected <= TOLERANCE, `${measured} vs ${expected}`);
+    assert.ok(untracked.peakEntries < tracked.peakEntries * (1 - share / 2), 'the peak falls too');
+    assert.equal(untracked.successRatio, 1, 'untracked connections still work');
+  });
+
+  for (const [signal, expectedCode, group] of [
+    ['SIGINT', 130, true],
+    ['SIGTERM', 143, false],
+  ] as const) {
+    it(`${signal} mid-run: every machine-wide value is back and no namespace is left`, async (t) => {
+      const originalMax = readNumber(MAX_PATH);
+      const originalBuckets = readNumber(BUCKETS_PATH);
+      const buckets = originalBuckets === 16384 ? 32768 : 16384;
+      // Detached: its own process group, so a group signal is what a Ctrl-C at a terminal sends.
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'lab',
+          '--yes',
+          '--json',
+          '--scenario',
+          'short-flows:rate=300/s',
+          '--duration',
+          '40s',
+          '--compare',
+          `max=5000,buckets=${buckets}`,
+        ],
+        { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk;
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      try {
+        // Both globals changed: the max at the start, the hash once the table is steady (~6 s).
+        await eventually(
+          'the lab to set max and buckets',
+          () => readNumber(MAX_PATH) === 5000 && readNumber(BUCKETS_PATH) === buckets,
+        );
+        if (group) process.kill(-child.pid!, signal);
+        else child.kill(signal);
+        const code = await exited;
+        t.diagnostic(`exit ${code}; stderr: ${stderr.trim().split('\n').pop()}`);
+        assert.equal(code, expectedCode, stderr);
+        const report = JSON.parse(stdout) as LabReport;
+        assert.equal(report.interrupted, true);
+        assert.ok(report.globalChanges.every((change) => change.restored));
+      } finally {
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      }
+      assert.equal(readNumber(MAX_PATH), originalMax);
+      assert.equal(readNumber(BUCKETS_PATH), originalBuckets);
+      assert.deepEqual(labNamespaces(), []);
+    });
+  }
+});
