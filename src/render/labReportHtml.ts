@@ -25,10 +25,10 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; mar
 dt { color: #555; }
 dd { margin: 0; }
 .scroll { overflow-x: auto; }
-table { border-collapse: collapse; }
-th, td { padding: .3rem .6rem; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; white-space: normal; overflow-wrap: anywhere; }
-thead th { border-bottom: 2px solid #999; vertical-align: bottom; }
+.scroll table { border-collapse: collapse; }
+.scroll th, .scroll td { padding: .3rem .6rem; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
+.scroll th:first-child, .scroll td:first-child { text-align: left; white-space: normal; overflow-wrap: anywhere; min-width: 10rem; max-width: 24rem; }
+.scroll thead th { border-bottom: 2px solid #999; vertical-align: bottom; white-space: normal; }
 .warnings li { color: #8a4b00; }
 .failed { color: #b00020; font-weight: 600; }
 figure { margin: 1rem 0; }
