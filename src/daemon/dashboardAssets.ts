@@ -1,14 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { CtdoctorError } from '../core/errors.js';
-import { readRequiredFile } from '../host/fileRead.js';
+import { readBuiltAsset } from '../host/builtAssets.js';
 import type { Route } from './httpServer.js';
-
-/**
- * Where the build puts the dashboard: tsc compiles dashboard.ts there and scripts/bundle-cli.mjs
- * copies the page, the stylesheet and uPlot beside it. Written from ../daemon/ so that it resolves
- * the same from this module and from the CLI bundle in dist/src/cli/.
- */
-const DASHBOARD_DIR = new URL('../daemon/dashboard/', import.meta.url);
 
 /**
  * The whole set the daemon serves besides its API, by exact path: read once at start into memory,
@@ -31,14 +22,7 @@ function withoutSourceMapComment(body: Buffer): Buffer {
 export async function dashboardRoutes(): Promise<Map<string, Route>> {
   const routes = new Map<string, Route>();
   for (const [path, { file, contentType }] of Object.entries(DASHBOARD_ASSETS)) {
-    const location = fileURLToPath(new URL(file, DASHBOARD_DIR));
-    const read = await readRequiredFile(location, 'the dashboard asset').catch((error: unknown) => {
-      throw new CtdoctorError(
-        'not-found',
-        `the dashboard asset ${location} is missing: rebuild ctdoctor (npm run build)`,
-        { cause: error },
-      );
-    });
+    const read = await readBuiltAsset(file, 'the dashboard asset');
     const body = file.endsWith('.js') ? withoutSourceMapComment(read) : read;
     routes.set(path, { reply: () => ({ contentType, body }), open: true });
   }

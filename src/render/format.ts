@@ -29,3 +29,8 @@ export function netnsLabel(netns: { inode: number; initial: boolean; name?: stri
   if (netns.initial) return 'host netns';
   return `netns ${netns.inode}${netns.name ? ` (${netns.name})` : ''}`;
 }
+
+/** 0.4 ms, 12 ms, 250 ms: three figures at most, a tenth only below ten. */
+export function formatMilliseconds(value: number): string {
+  return `${value >= 100 ? Math.round(value) : value.toFixed(value >= 10 ? 0 : 1)} ms`;
+}

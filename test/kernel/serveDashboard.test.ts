@@ -2,35 +2,19 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { NamespaceStatus, ServeStatusBody } from '../../src/daemon/apiStatus.js';
 import { withLabNamespace } from '../../src/lab/labNamespace.js';
+import { launchChromium } from '../support/chromium.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { startServe } from '../support/serve.js';
 
 /**
- * The dashboard of a real serve watching a real namespace, in Debian's Chromium (playwright-core
- * drives it; no browser is downloaded). The namespace's name is markup, as a hostile or careless
- * `ip netns add` can make it: the page must show it as text.
+ * The dashboard of a real serve watching a real namespace, in Chromium. The namespace's name is
+ * markup, as a hostile or careless `ip netns add` can make it: the page must show it as text.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/**
- * Headless as root, with nothing reaching out: without the background-networking flags Chromium's
- * own connections are refused by this machine's closed network (ANCHORS-WAVE2.md §8). Playwright
- * gives every launch a fresh profile directory of its own (it refuses --user-data-dir in `args`).
- */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const HOSTILE_PREFIX = 'ctd<img src=x onerror=window.pwned=1>';
 const ENTRIES = 300;
@@ -72,7 +56,7 @@ describe('serve dashboard in Chromium', () => {
       const serve = await startServe(['--listen', '127.0.0.1:0', '--interval', '1']);
       let browser: Browser | undefined;
       try {
-        browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+        browser = await launchChromium();
         const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
         const problems: string[] = [];
         page.on('console', (message) => {
