@@ -2,6 +2,9 @@ import { Command } from 'commander';
 import { LAB_SCENARIO_MEANING, LAB_SCENARIO_NAMES, combineScenarios } from '../core/lab/labScenarios.js';
 import { parseLabTimeouts } from '../core/lab/labTimeouts.js';
 import { tuningsOf } from '../core/lab/labTuning.js';
+import { writeFileAtomic } from '../host/atomicFile.js';
+import { readUplotAssets } from '../lab/reportAssets.js';
+import { renderLabReportHtml } from '../render/labReportHtml.js';
 import { renderLabText } from '../render/labText.js';
 import { actionWithExitCode } from './commandExit.js';
 import { type DurationBounds, durationRange, openContext, parseDuration } from './context.js';
@@ -15,6 +18,7 @@ interface LabOptions extends StateOptions {
   duration: number;
   timeouts: string;
   yes?: boolean;
+  report?: string;
   json?: boolean;
   debug?: boolean;
 }
@@ -55,12 +59,18 @@ export function labCommand(): Command {
       '--yes',
       'proceed although the host tracks traffic and a tuning changes the machine-wide max or hash',
     )
+    .option(
+      '--report <file.html>',
+      'also write an HTML report: the comparison and charts of entries and drops over time per tuning (opens offline)',
+    )
     .option('--json', 'print a stable JSON object (ctdoctor.lab/v1) instead of text')
     .option('--debug', 'show stack traces for unexpected errors');
   return actionWithExitCode(command, async (options: LabOptions) => {
     const generators = combineScenarios(options.scenario);
     const tunings = tuningsOf(options.compare);
     const baseTimeouts = parseLabTimeouts(options.timeouts);
+    // Before the run: a missing build fails at once, not after minutes of load.
+    const assets = options.report ? await readUplotAssets() : null;
     const context = await openContext({ procRoot: '/proc', sysRoot: '/sys' });
     const { report, exitCode } = await runLabFromCli(context, {
       plan: {
@@ -74,6 +84,7 @@ export function labCommand(): Command {
       consent: options.yes === true,
       state: options,
     });
+    if (options.report && assets) await writeFileAtomic(options.report, renderLabReportHtml(report, assets));
     if (options.json) printJson(report);
     else process.stdout.write(`${renderLabText(report)}\n`);
     return exitCode;

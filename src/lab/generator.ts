@@ -24,7 +24,10 @@ const ANSWER_TIMEOUT_MS = 1000;
 const MAX_IN_FLIGHT = 4096;
 /** Sources per generator: spreads ephemeral ports so none is reused within a lab timeout. */
 const SOURCES = 256;
-const SCAN_HOLD_MS = 200;
+/** A SYN leaves at connect(): the socket is only held so the kernel does not reuse its port at once. */
+const SCAN_HOLD_MS = 20;
+/** Starts per 5 ms tick at most, so timers and I/O run between them at any asked rate. */
+const MAX_STARTS_PER_TICK = 1000;
 const TICK_MS = 5;
 const PING_INTERVAL_MS = 1000;
 /** A pool connection whose last answer is older than this at the end did not survive. */
@@ -148,11 +151,12 @@ async function drive(args: GeneratorArgs, tally: Tally, stop: () => boolean, sta
     const elapsedMs = performance.now() - startedAt;
     if (elapsedMs >= args.seconds * 1000) break;
     const due = Math.floor((elapsedMs / 1000) * args.ratePerSecond);
-    while (started < due && tally.inFlight < MAX_IN_FLIGHT) {
+    const tickEnd = started + MAX_STARTS_PER_TICK;
+    while (started < due && started < tickEnd && tally.inFlight < MAX_IN_FLIGHT) {
       tally.attempt();
       start(started++);
     }
-    if (tally.inFlight >= MAX_IN_FLIGHT) started = due; // behind: the achieved rate shows it
+    if (started < due) started = due; // behind: the achieved rate shows it
     if (elapsedMs >= second * 1000) emit(tally.takeTick(second++));
     await sleep(TICK_MS);
   }

@@ -1,24 +1,8 @@
-import type { LabReport, TuningResult } from '../core/lab/labResult.js';
+import { type LabReport, type TuningResult, heldTheLoad } from '../core/lab/labResult.js';
 import { pc } from './colors.js';
-import { formatBytes, formatCount, formatPercent } from './format.js';
+import { formatBytes, formatCount, formatMilliseconds, formatPercent } from './format.js';
+import { labWorkloadText } from './labWorkload.js';
 import { renderColumns } from './table.js';
-
-const milliseconds = (value: number) =>
-  `${value >= 100 ? Math.round(value) : value.toFixed(value >= 10 ? 0 : 1)} ms`;
-
-/** "short-flows 500/s (497 achieved) + long-pool 50 connections". */
-function workloadLine(report: LabReport): string {
-  const achieved = new Map(
-    (report.runs[0]?.generators ?? []).map((generator) => [generator.kind, generator.achievedRatePerSecond]),
-  );
-  return report.scenario.generators
-    .map((spec) =>
-      spec.kind === 'long-pool'
-        ? `long-pool ${spec.connections} connections`
-        : `${spec.kind} ${formatCount(spec.ratePerSecond)}/s${achieved.has(spec.kind) ? ` (${formatCount(achieved.get(spec.kind)!)} achieved)` : ''}`,
-    )
-    .join(' + ');
-}
 
 function timeoutsLine(report: LabReport): string {
   if (report.baseTimeouts.length === 0) return "timeouts: the kernel's own (--timeouts kernel)";
@@ -36,18 +20,13 @@ function row(run: TuningResult): string[] {
     formatCount(run.drops.total),
     run.successRatio === null ? '–' : formatPercent(run.successRatio),
     formatCount(run.failedConnects),
-    run.setupMs ? milliseconds(run.setupMs.p99) : '–',
+    run.setupMs ? formatMilliseconds(run.setupMs.p99) : '–',
     formatCount(run.peakEntries),
     run.steady?.liveEntries == null ? '–' : formatCount(run.steady.liveEntries),
     formatBytes(run.memoryAtPeakBytes),
     pool ? `${pool.survived}/${pool.wanted}` : '–',
-    run.resize ? milliseconds(run.resize.stallMs) : '–',
+    run.resize ? formatMilliseconds(run.resize.stallMs) : '–',
   ];
-}
-
-/** Zero drops and every pool connection alive: the tunings that held the load. */
-function held(run: TuningResult): boolean {
-  return run.drops.total === 0 && (!run.longPool || run.longPool.survived === run.longPool.wanted);
 }
 
 /**
@@ -56,7 +35,7 @@ function held(run: TuningResult): boolean {
  */
 export function renderLabText(report: LabReport): string {
   const lines = [
-    pc.bold(`lab: ${workloadLine(report)}, ${report.seconds} s per tuning, kernel ${report.kernel}`),
+    pc.bold(`lab: ${labWorkloadText(report)}, ${report.seconds} s per tuning, kernel ${report.kernel}`),
     `  ${timeoutsLine(report)}`,
     '',
     ...renderColumns(
@@ -79,7 +58,7 @@ export function renderLabText(report: LabReport): string {
     ).map((line, index) => (index === 0 ? pc.bold(line) : line)),
     '',
   ];
-  const holding = report.runs.filter(held);
+  const holding = report.runs.filter(heldTheLoad);
   if (report.runs.length > 0)
     lines.push(
       holding.length === 0
@@ -91,7 +70,7 @@ export function renderLabText(report: LabReport): string {
   for (const run of report.runs)
     if (run.resize)
       lines.push(
-        `  "${run.label}": the hash went ${formatCount(run.resize.fromBuckets)} → ${formatCount(run.resize.toBuckets)} buckets with ${formatCount(run.resize.entries)} entries in ${milliseconds(run.resize.stallMs)}`,
+        `  "${run.label}": the hash went ${formatCount(run.resize.fromBuckets)} → ${formatCount(run.resize.toBuckets)} buckets with ${formatCount(run.resize.entries)} entries in ${formatMilliseconds(run.resize.stallMs)}`,
       );
   for (const warning of report.warnings) lines.push(pc.yellow(`  ! ${warning}`));
   for (const change of report.globalChanges)

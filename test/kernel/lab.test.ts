@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { LabReport } from '../../src/core/lab/labResult.js';
 import type { VerifiedPlan } from '../../src/core/lab/planVerification.js';
@@ -97,7 +99,10 @@ describe('lab on the real kernel', () => {
   }
 
   it('NOTRACK on the short-flow port takes that traffic’s share out of the table', async (t) => {
+    const page = join(mkdtempSync(join(tmpdir(), 'ctdoctor-lab-')), 'report.html');
     const report = await labJson([
+      '--report',
+      page,
       '--scenario',
       'short-flows:rate=400/s',
       '--scenario',
@@ -120,6 +125,9 @@ describe('lab on the real kernel', () => {
     assert.ok(Math.abs(measured - expected) / expected <= TOLERANCE, `${measured} vs ${expected}`);
     assert.ok(untracked.peakEntries < tracked.peakEntries * (1 - share / 2), 'the peak falls too');
     assert.equal(untracked.successRatio, 1, 'untracked connections still work');
+    const html = readFileSync(page, 'utf8');
+    for (const label of ['as is', 'notrack=8080/tcp'])
+      assert.ok(html.includes(label), `the report names ${label}`);
   });
 
   for (const [signal, expectedCode, group] of [

@@ -98,16 +98,39 @@ const mean = (values: readonly number[]) =>
 
 const lossOf = (sample: CounterSample) => sample.drop + sample.earlyDrop + sample.insertFailed;
 
-export function summarizeRun(run: RunMeasurements): TuningResult {
-  const first = run.counters[0];
-  const last = run.counters[run.counters.length - 1];
-  const drops = {
-    drop: first && last ? last.drop - first.drop : 0,
-    earlyDrop: first && last ? last.earlyDrop - first.earlyDrop : 0,
-    insertFailed: first && last ? last.insertFailed - first.insertFailed : 0,
-    total: 0,
+/** Zero drops and every pool connection alive: a tuning that held the load. */
+export function heldTheLoad(run: TuningResult): boolean {
+  return run.drops.total === 0 && (!run.longPool || run.longPool.survived === run.longPool.wanted);
+}
+
+/** The loss counters' rise from the first reading to the last. */
+function dropsOf(counters: readonly CounterSample[]): TuningResult['drops'] {
+  const first = counters[0];
+  const last = counters[counters.length - 1];
+  if (!first || !last) return { drop: 0, earlyDrop: 0, insertFailed: 0, total: 0 };
+  return {
+    drop: last.drop - first.drop,
+    earlyDrop: last.earlyDrop - first.earlyDrop,
+    insertFailed: last.insertFailed - first.insertFailed,
+    total: lossOf(last) - lossOf(first),
   };
-  drops.total = drops.drop + drops.earlyDrop + drops.insertFailed;
+}
+
+function generatorResult(run: RunMeasurements, done: GeneratorDone): GeneratorResult {
+  const asked = run.asked.find((spec) => spec.kind === done.kind);
+  return {
+    kind: done.kind,
+    askedRatePerSecond: asked?.ratePerSecond ?? 0,
+    achievedRatePerSecond: done.seconds > 0 ? done.attempts / done.seconds : 0,
+    attempts: done.attempts,
+    ok: done.ok,
+    failed: done.failed,
+    errors: done.errors,
+  };
+}
+
+export function summarizeRun(run: RunMeasurements): TuningResult {
+  const drops = dropsOf(run.counters);
   const answered = run.generators.filter((done) => ANSWERED_KINDS.has(done.kind));
   const attempts = answered.reduce((sum, done) => sum + done.attempts, 0);
   const ok = answered.reduce((sum, done) => sum + done.ok, 0);
@@ -124,18 +147,7 @@ export function summarizeRun(run: RunMeasurements): TuningResult {
     settings: run.settings,
     seconds: run.seconds,
     interrupted: run.interrupted,
-    generators: run.generators.map((done) => {
-      const asked = run.asked.find((spec) => spec.kind === done.kind);
-      return {
-        kind: done.kind,
-        askedRatePerSecond: asked?.ratePerSecond ?? 0,
-        achievedRatePerSecond: done.seconds > 0 ? done.attempts / done.seconds : 0,
-        attempts: done.attempts,
-        ok: done.ok,
-        failed: done.failed,
-        errors: done.errors,
-      };
-    }),
+    generators: run.generators.map((done) => generatorResult(run, done)),
     drops,
     successRatio: attempts > 0 ? ok / attempts : null,
     failedConnects: run.generators
