@@ -69,10 +69,7 @@ async function captureReports(): Promise<string[]> {
   ];
   await put(join(LAB_FIXTURES, 'report-mixed.json'), await labJson(mixed));
   const interrupted = ['--scenario', 'short-flows:rate=50000/s', '--duration', '10s'];
-  await put(
-    join(LAB_FIXTURES, 'report-interrupted.json'),
-    await labJson(interrupted, INTERRUPTED_AFTER_MS),
-  );
+  await put(join(LAB_FIXTURES, 'report-interrupted.json'), await labJson(interrupted, INTERRUPTED_AFTER_MS));
   return [
     `report-mixed.json: ctdoctor lab ${mixed.join(' ')} --yes --json`,
     `report-interrupted.json: ctdoctor lab ${interrupted.join(' ')} --yes --json, sent SIGTERM after ${INTERRUPTED_AFTER_MS / 1000} s (exit 143)`,
@@ -150,7 +147,10 @@ async function captureRun(): Promise<string> {
 
 const parts = process.argv.slice(2);
 const wanted = (part: string) => parts.length === 0 || parts.includes(part);
-const lines = ['Captured by scripts/capture-lab-fixtures.ts on the real kernel (as root, loopback only):', ''];
+const lines = [
+  'Captured by scripts/capture-lab-fixtures.ts on the real kernel (as root, loopback only):',
+  '',
+];
 if (wanted('reports')) lines.push(...(await captureReports()));
 if (wanted('run')) lines.push(await captureRun());
 if (parts.length === 0) await put(join(LAB_FIXTURES, 'README'), `${lines.join('\n')}\n`);

@@ -18,7 +18,10 @@ async function assertUsageError(args: string[], fix: RegExp): Promise<void> {
 
 describe('lab: usage errors', () => {
   it('an unknown --scenario lists the scenarios', async () => {
-    await assertUsageError(['lab', '--scenario', 'tcp-flood'], /"tcp-flood" is not a lab scenario: use one of short-flows,/);
+    await assertUsageError(
+      ['lab', '--scenario', 'tcp-flood'],
+      /"tcp-flood" is not a lab scenario: use one of short-flows,/,
+    );
   });
 
   it('a scenario whose generator is already in the run (mixed includes short-flows)', async () => {
@@ -29,7 +32,10 @@ describe('lab: usage errors', () => {
   });
 
   it('a bad rate in --scenario', async () => {
-    await assertUsageError(['lab', '--scenario', 'udp-dns:rate=0'], /rate must be new flows per second from 1 to/);
+    await assertUsageError(
+      ['lab', '--scenario', 'udp-dns:rate=0'],
+      /rate must be new flows per second from 1 to/,
+    );
   });
 
   for (const [compare, fix] of [
@@ -44,15 +50,21 @@ describe('lab: usage errors', () => {
   }
 
   it('the same --compare twice', async () => {
-    await assertUsageError(['lab', '--compare', 'max=4000', '--compare', 'max=4000'], /--compare max=4000 is given twice/);
+    await assertUsageError(
+      ['lab', '--compare', 'max=4000', '--compare', 'max=4000'],
+      /--compare max=4000 is given twice/,
+    );
   });
 
   it('a --duration below the 3 s a steady state needs', async () => {
-    await assertUsageError(['lab', '--duration', '1s'], /--duration/);
+    await assertUsageError(['lab', '--duration', '1s'], /--duration must be from 3 s to 1 h, got "1s"/);
   });
 
   it('--timeouts that are none of short, kernel or a list', async () => {
-    await assertUsageError(['lab', '--timeouts', 'long'], /--timeouts "long": give short, kernel, or NAME=SECONDS/);
+    await assertUsageError(
+      ['lab', '--timeouts', 'long'],
+      /--timeouts "long": give short, kernel, or NAME=SECONDS/,
+    );
   });
 });
 
@@ -72,7 +84,10 @@ describe('plan --verify: usage errors', () => {
   });
 
   it('a --verify-duration below 10 s', async () => {
-    await assertUsageError(['plan', '--class', 'tcp-short:100/s', '--verify', '--verify-duration', '3'], /--verify-duration/);
+    await assertUsageError(
+      ['plan', '--class', 'tcp-short:100/s', '--verify', '--verify-duration', '3'],
+      /--verify-duration must be from 10 s to 10 min, got "3"/,
+    );
   });
 });
 
@@ -80,7 +95,10 @@ describe('lab: not as root', () => {
   it('refused before any namespace is made, naming sudo', async () => {
     const result = await runCli(['lab', '--duration', '3s'], { asNobody: true });
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr.trim(), /^[^\n]*the lab creates network namespaces: run it as root \(sudo ctdoctor lab …\)$/);
+    assert.match(
+      result.stderr.trim(),
+      /^[^\n]*the lab creates network namespaces: run it as root \(sudo ctdoctor lab …\)$/,
+    );
     assert.equal(hasStackTrace(result.stderr), false);
   });
 });

@@ -110,6 +110,19 @@ const mean = (values: readonly number[]) =>
 
 const lossOf = (sample: CounterSample) => sample.drop + sample.earlyDrop + sample.insertFailed;
 
+/** A generator's row: what it was asked for beside what it did. */
+function generatorResult(done: GeneratorDone, asked: readonly GeneratorSpec[]): GeneratorResult {
+  return {
+    kind: done.kind,
+    askedRatePerSecond: asked.find((spec) => spec.kind === done.kind)?.ratePerSecond ?? 0,
+    achievedRatePerSecond: done.seconds > 0 ? done.attempts / done.seconds : 0,
+    attempts: done.attempts,
+    ok: done.ok,
+    failed: done.failed,
+    errors: done.errors,
+  };
+}
+
 export function summarizeRun(run: RunMeasurements): TuningResult {
   const first = run.counters[0];
   const last = run.counters[run.counters.length - 1];
@@ -136,18 +149,7 @@ export function summarizeRun(run: RunMeasurements): TuningResult {
     settings: run.settings,
     seconds: run.seconds,
     interrupted: run.interrupted,
-    generators: run.generators.map((done) => {
-      const asked = run.asked.find((spec) => spec.kind === done.kind);
-      return {
-        kind: done.kind,
-        askedRatePerSecond: asked?.ratePerSecond ?? 0,
-        achievedRatePerSecond: done.seconds > 0 ? done.attempts / done.seconds : 0,
-        attempts: done.attempts,
-        ok: done.ok,
-        failed: done.failed,
-        errors: done.errors,
-      };
-    }),
+    generators: run.generators.map((done) => generatorResult(done, run.asked)),
     drops,
     successRatio: attempts > 0 ? ok / attempts : null,
     failedConnects: run.generators

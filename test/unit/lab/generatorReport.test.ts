@@ -7,7 +7,10 @@ import { capturedGeneratorLines } from '../../support/labFixtures.js';
 describe("a generator's lines", () => {
   it('the captured short-flows run: ready, one tick a second, then done with counts that add up', () => {
     const lines = capturedGeneratorLines('short-flows');
-    assert.ok(lines.every(({ message }) => message !== null), 'every line it printed is a message');
+    assert.ok(
+      lines.every(({ message }) => message !== null),
+      'every line it printed is a message',
+    );
     const types = lines.map(({ message }) => message!.type);
     assert.equal(types[0], 'ready');
     assert.equal(types.at(-1), 'done');
@@ -26,11 +29,23 @@ describe("a generator's lines", () => {
   it("the captured pool's done line says how many of its connections survived", () => {
     const done = capturedGeneratorLines('long-pool').at(-1)!.message;
     assert.equal(done?.type, 'done');
-    assert.deepEqual(done?.type === 'done' ? done.pool : null, { wanted: 10, survived: 10, failedConnects: 0, lost: 0 });
+    assert.deepEqual(done?.type === 'done' ? done.pool : null, {
+      wanted: 10,
+      survived: 10,
+      failedConnects: 0,
+      lost: 0,
+    });
   });
 
   it('anything else a child prints is not a message', () => {
-    for (const line of ['', 'Warning: something', '{not json', '{"type":"progress"}', '{"kind":"short-flows"}', '[1,2]'])
+    for (const line of [
+      '',
+      'Warning: something',
+      '{not json',
+      '{"type":"progress"}',
+      '{"kind":"short-flows"}',
+      '[1,2]',
+    ])
       assert.equal(parseGeneratorLine(line), null, line);
     assert.deepEqual(parseGeneratorLine('{"type":"ready"}'), { type: 'ready' });
   });

@@ -9,7 +9,13 @@ import { fixture } from '../../support/paths.js';
 /** The oracle: nf_conntrack_count straight from each captured stat file (its first CPU row, hex). */
 const capturedCounts = () =>
   readdirSync(fixture('lab', 'run-mixed', 'stat')).map((file) =>
-    Number.parseInt(readFileSync(fixture('lab', 'run-mixed', 'stat', file), 'utf8').split('\n')[1]!.trim().split(/\s+/)[0]!, 16),
+    Number.parseInt(
+      readFileSync(fixture('lab', 'run-mixed', 'stat', file), 'utf8')
+        .split('\n')[1]!
+        .trim()
+        .split(/\s+/)[0]!,
+      16,
+    ),
   );
 
 describe('summarizeRun on a captured run (mixed: 300/s short flows, a pool of 10)', () => {
@@ -36,8 +42,14 @@ describe('summarizeRun on a captured run (mixed: 300/s short flows, a pool of 10
     const after = run.live.filter((sample) => sample.atSeconds >= run.steadyFromSeconds);
     assert.ok(after.length >= 2 && after.length < run.live.length);
     assert.equal(result.steady!.fromSeconds, run.steadyFromSeconds);
-    assert.equal(result.steady!.liveEntries, after.reduce((sum, sample) => sum + sample.entries, 0) / after.length);
-    assert.ok(result.steady!.countEntries >= result.steady!.liveEntries!, 'the count includes expired entries');
+    assert.equal(
+      result.steady!.liveEntries,
+      after.reduce((sum, sample) => sum + sample.entries, 0) / after.length,
+    );
+    assert.ok(
+      result.steady!.countEntries >= result.steady!.liveEntries!,
+      'the count includes expired entries',
+    );
   });
 
   it('each generator: asked and achieved rate, from its own done line', () => {
@@ -65,9 +77,18 @@ describe('summarizeRun on a captured run (mixed: 300/s short flows, a pool of 10
   });
 
   it('drops are what the counters gained during the run, not their totals since boot', () => {
-    const counters = run.counters.map((sample, index) => ({ ...sample, drop: 1000 + index * 10, earlyDrop: 7 }));
+    const counters = run.counters.map((sample, index) => ({
+      ...sample,
+      drop: 1000 + index * 10,
+      earlyDrop: 7,
+    }));
     const lossy = summarizeRun({ ...run, counters });
-    assert.deepEqual(lossy.drops, { drop: (counters.length - 1) * 10, earlyDrop: 0, insertFailed: 0, total: (counters.length - 1) * 10 });
+    assert.deepEqual(lossy.drops, {
+      drop: (counters.length - 1) * 10,
+      earlyDrop: 0,
+      insertFailed: 0,
+      total: (counters.length - 1) * 10,
+    });
     for (const point of lossy.timeline) {
       const index = counters.findIndex((sample) => Number(sample.atSeconds.toFixed(2)) === point.t);
       assert.equal(point.drops, index * 10, `at ${point.t} s`);
@@ -77,7 +98,10 @@ describe('summarizeRun on a captured run (mixed: 300/s short flows, a pool of 10
   it('a run that ended before its steady point has no steady figures, and no set-up times without samples', () => {
     const early = summarizeRun({ ...run, steadyFromSeconds: 100 });
     assert.equal(early.steady, null);
-    const silent = summarizeRun({ ...run, generators: run.generators.map((done) => ({ ...done, latency: {} })) });
+    const silent = summarizeRun({
+      ...run,
+      generators: run.generators.map((done) => ({ ...done, latency: {} })),
+    });
     assert.equal(silent.setupMs, null);
   });
 });
@@ -88,7 +112,10 @@ describe('lab warnings', () => {
     const warnings = labWarnings(report.runs, report.seconds);
     assert.deepEqual(warnings, report.warnings, 'the same warnings the real run printed');
     assert.equal(warnings.length, 2);
-    assert.match(warnings[0]!, /^"as is": short-flows reached \d+\/s of the 50000\/s asked \(the generator or this machine is the limit\): compare at a lower rate$/);
+    assert.match(
+      warnings[0]!,
+      /^"as is": short-flows reached \d+\/s of the 50000\/s asked \(the generator or this machine is the limit\): compare at a lower rate$/,
+    );
     assert.match(warnings[1]!, /^"as is" was interrupted after \d+\.\d s: its figures cover that part only$/);
   });
 
@@ -100,7 +127,10 @@ describe('lab warnings', () => {
   it('a steady point late in the run says the table may not have settled', () => {
     const run = capturedRunMeasurements();
     const late = summarizeRun({ ...run, steadyFromSeconds: 6.5 });
-    assert.match(labWarnings([late], 8).join('\n'), /the timeouts hold a flow about as long as the run \(8 s\).*lengthen --duration/);
+    assert.match(
+      labWarnings([late], 8).join('\n'),
+      /the timeouts hold a flow about as long as the run \(8 s\).*lengthen --duration/,
+    );
     assert.deepEqual(labWarnings([summarizeRun(run)], 10), [], 'at 6 s of 10 it has settled');
   });
 

@@ -27,13 +27,19 @@ describe('lab guards', () => {
       /writable only from the initial network namespace: run the lab on the host, not in a container, or compare timeouts and NOTRACK only/,
     );
     assert.match(labSafety(tunings('buckets=8192'), host, true).refusal ?? '', /initial network namespace/);
-    assert.equal(labSafety(tunings('tcp_timeout_time_wait=2', 'notrack=8080/tcp', 'as-is'), host, false).refusal, null);
+    assert.equal(
+      labSafety(tunings('tcp_timeout_time_wait=2', 'notrack=8080/tcp', 'as-is'), host, false).refusal,
+      null,
+    );
   });
 
   it('a max below the floor is refused, naming it and the room the host would have', () => {
     const host = { ...HOST, count: 4000 };
     const refused = labSafety(tunings('max=6000', 'max=5000'), host, true);
-    assert.match(refused.refusal ?? '', /^--compare max=5000: a max of 5000 would leave this host's own table \(4000 entries\) less than 1024 entries/);
+    assert.match(
+      refused.refusal ?? '',
+      /^--compare max=5000: a max of 5000 would leave this host's own table \(4000 entries\) less than 1024 entries/,
+    );
     assert.equal(labSafety(tunings('max=5024'), host, true).refusal, null, 'the floor itself is allowed');
   });
 
@@ -50,6 +56,10 @@ describe('lab guards', () => {
     assert.equal(labSafety(tunings('max=4000'), busy, true).needsConsent, false);
     assert.equal(labSafety(tunings('max=4000'), HOST, false).needsConsent, false, 'an idle host');
     assert.equal(labSafety(tunings('udp_timeout=5'), busy, false).needsConsent, false, 'no global');
-    assert.equal(labSafety(tunings('max=4000'), { ...busy, root: false }, false).needsConsent, false, 'refused anyway');
+    assert.equal(
+      labSafety(tunings('max=4000'), { ...busy, root: false }, false).needsConsent,
+      false,
+      'refused anyway',
+    );
   });
 });

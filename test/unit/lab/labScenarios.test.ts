@@ -53,19 +53,30 @@ describe('lab --scenario', () => {
   });
 
   it('a kind in the run twice is refused, naming the overlap (mixed includes short-flows)', () => {
-    assert.throws(() => combineScenarios(['mixed', 'short-flows']), usage(/short-flows is in the run twice.*give it once/));
-    assert.throws(() => combineScenarios(['udp-dns', 'udp-dns:rate=10']), usage(/udp-dns is in the run twice/));
+    assert.throws(
+      () => combineScenarios(['mixed', 'short-flows']),
+      usage(/short-flows is in the run twice.*give it once/),
+    );
+    assert.throws(
+      () => combineScenarios(['udp-dns', 'udp-dns:rate=10']),
+      usage(/udp-dns is in the run twice/),
+    );
   });
 
   it('an unknown scenario is refused with the list of scenarios', () => {
-    assert.throws(() => parseScenario('tcp-flood'), usage(/"tcp-flood" is not a lab scenario: use one of short-flows, long-pool/));
+    assert.throws(
+      () => parseScenario('tcp-flood'),
+      usage(/"tcp-flood" is not a lab scenario: use one of short-flows, long-pool/),
+    );
   });
 
   it('a rate outside 1 … MAX_LAB_RATE, or not a number, is refused with an example', () => {
     for (const rate of ['0', 'abc', '-5', `${MAX_LAB_RATE + 1}`, '100k', ''])
       assert.throws(
         () => parseScenario(`short-flows:rate=${rate}`),
-        usage(new RegExp(`rate must be new flows per second from 1 to ${MAX_LAB_RATE} \\(e\\.g\\. rate=800/s\\)`)),
+        usage(
+          new RegExp(`rate must be new flows per second from 1 to ${MAX_LAB_RATE} \\(e\\.g\\. rate=800/s\\)`),
+        ),
         rate,
       );
     assert.equal(parseScenario(`short-flows:rate=${MAX_LAB_RATE}`)[0]!.ratePerSecond, MAX_LAB_RATE);
@@ -81,6 +92,9 @@ describe('lab --scenario', () => {
   });
 
   it('an option that is neither rate nor connections is refused with an example', () => {
-    assert.throws(() => parseScenario('mixed:seconds=5'), usage(/"seconds=5" is not rate=N\/s or connections=N \(e\.g\./));
+    assert.throws(
+      () => parseScenario('mixed:seconds=5'),
+      usage(/"seconds=5" is not rate=N\/s or connections=N \(e\.g\./),
+    );
   });
 });

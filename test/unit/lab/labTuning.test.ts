@@ -38,15 +38,24 @@ describe('lab --compare', () => {
   it('an unknown key is refused, listing what a tuning may say', () => {
     assert.throws(
       () => parseTuning('foo=1'),
-      usage(/"foo=1" is not max=N, buckets=N, a timeout \(tcp_timeout_time_wait=10\), notrack=PORT\/tcp\|udp, or as-is alone/),
+      usage(
+        /"foo=1" is not max=N, buckets=N, a timeout \(tcp_timeout_time_wait=10\), notrack=PORT\/tcp\|udp, or as-is alone/,
+      ),
     );
   });
 
   it('a bad timeout or notrack is refused with an example', () => {
-    assert.throws(() => parseTuning('tcp_timeout_time_wait=0'), usage(/--compare tcp_timeout_time_wait=0: tcp_timeout_time_wait=0: a timeout below 1 s/));
+    assert.throws(
+      () => parseTuning('tcp_timeout_time_wait=0'),
+      usage(/--compare tcp_timeout_time_wait=0: tcp_timeout_time_wait=0: a timeout below 1 s/),
+    );
     assert.throws(() => parseTuning('udp_timeout=-1'), usage(/--compare udp_timeout=-1/));
     for (const value of ['8080', '8080/sctp', '0/tcp', '70000/udp'])
-      assert.throws(() => parseTuning(`notrack=${value}`), usage(/notrack takes PORT\/tcp or PORT\/udp \(e\.g\. notrack=8080\/tcp\)/), value);
+      assert.throws(
+        () => parseTuning(`notrack=${value}`),
+        usage(/notrack takes PORT\/tcp or PORT\/udp \(e\.g\. notrack=8080\/tcp\)/),
+        value,
+      );
   });
 
   it('the same tuning given twice is refused', () => {

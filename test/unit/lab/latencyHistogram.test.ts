@@ -24,7 +24,10 @@ function histogramOf(samples: readonly number[]): LatencyHistogram {
 }
 
 /** Set-up times from 0.02 ms (a loopback connect) to 5 s (SYN retries). */
-const latencies = fc.array(fc.double({ min: 0.02, max: 5000, noNaN: true }), { minLength: 1, maxLength: 400 });
+const latencies = fc.array(fc.double({ min: 0.02, max: 5000, noNaN: true }), {
+  minLength: 1,
+  maxLength: 400,
+});
 
 describe('latency histogram', () => {
   it('a quantile reads at or above the exact one, by at most 5 % (property)', () => {

@@ -35,7 +35,12 @@ describe('plan --verify: predicted beside measured', () => {
     assert.equal(verified.verify.lab, verified.verify.lab.runs.length === 1 ? verified.verify.lab : null);
     const text = renderVerifiedPlan(verified);
     const percent = `${verified.verify.error! >= 0 ? '+' : ''}${(verified.verify.error! * 100).toFixed(1)}%`;
-    assert.ok(text.includes(`live entries  predicted 2,500  measured ${Math.round(measured).toLocaleString('en-US')}  (${percent})`), text);
+    assert.ok(
+      text.includes(
+        `live entries  predicted 2,500  measured ${Math.round(measured).toLocaleString('en-US')}  (${percent})`,
+      ),
+      text,
+    );
     assert.match(text, /^ {2}held: 0 drops, 100% of flows answered, pool 50\/50 alive$/m);
     assert.match(text, /verified in the lab \(10 s, max 262,144; timeouts tcp_timeout_time_wait 5 s/);
   });
@@ -50,6 +55,9 @@ describe('plan --verify: predicted beside measured', () => {
     const unsteady = { ...report, runs: [{ ...report.runs[1]!, steady: null }] };
     const verified = verifiedPlan(plan, unsteady, 1);
     assert.equal(verified.verify.error, null);
-    assert.match(renderVerifiedPlan(verified), /measured –  \(not measured \(the run ended before steady state\)\)/);
+    assert.match(
+      renderVerifiedPlan(verified),
+      /measured – {2}\(not measured \(the run ended before steady state\)\)/,
+    );
   });
 });
