@@ -32,7 +32,7 @@ describe('plan --verify: predicted beside measured', () => {
     assert.equal(verified.measured.entries, measured);
     assert.equal(verified.verify.error, (measured - 2500) / 2500);
     assert.deepEqual(verified.measured.pool, { wanted: 50, survived: 50 });
-    assert.equal(verified.verify.lab, verified.verify.lab.runs.length === 1 ? verified.verify.lab : null);
+    assert.equal(verified.verify.lab.runs[0], report.runs[1], 'the lab report rides along whole');
     const text = renderVerifiedPlan(verified);
     const percent = `${verified.verify.error! >= 0 ? '+' : ''}${(verified.verify.error! * 100).toFixed(1)}%`;
     assert.ok(
