@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { GeneratorDone } from '../core/lab/generatorReport.js';
 import { LAB_ENDPOINTS } from '../core/lab/labEndpoints.js';
-import type { CounterSample, LiveSample, RunMeasurements } from '../core/lab/labResult.js';
+import {
+  type CounterSample,
+  type LiveSample,
+  type RunMeasurements,
+  counterSample,
+} from '../core/lab/labResult.js';
 import { globalMaxFloor } from '../core/lab/labSafety.js';
 import type { GeneratorKind, GeneratorSpec } from '../core/lab/labScenarios.js';
 import type { LabNotrack, LabTuning } from '../core/lab/labTuning.js';
@@ -101,14 +106,10 @@ function natRuleset(): string {
 }
 
 async function statSample(holder: NamespaceHolder, atSeconds: number): Promise<CounterSample> {
-  const stats = parseStatFile(await readFile(`/proc/${holder.pid}/net/stat/nf_conntrack`, 'utf8'));
-  return {
+  return counterSample(
+    parseStatFile(await readFile(`/proc/${holder.pid}/net/stat/nf_conntrack`, 'utf8')),
     atSeconds,
-    entries: stats.entries ?? 0,
-    drop: stats.totals.drop ?? 0,
-    earlyDrop: stats.totals.early_drop ?? 0,
-    insertFailed: stats.totals.insert_failed ?? 0,
-  };
+  );
 }
 
 async function liveEntries(ns: LabNamespace): Promise<number> {

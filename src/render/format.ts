@@ -17,6 +17,8 @@ export function formatCount(value: number): string {
 export function formatPercent(ratio: number): string {
   const percent = ratio * 100;
   if (percent > 0 && percent < 0.1) return '<0.1%';
+  // 99.86 % is not 100 %: a run that lost one flow in a thousand must not read as perfect.
+  if (percent < 100 && percent >= 99.5) return `${Math.min(99.9, Math.floor(percent * 10) / 10).toFixed(1)}%`;
   return `${percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`;
 }
 

@@ -266,6 +266,14 @@ describe("serve's JSON API", () => {
   });
 });
 
+describe('lab --json (needs root and the real kernel: captured, test/fixtures/lab/README)', () => {
+  for (const name of ['report-mixed.json', 'report-interrupted.json']) {
+    it(`lab ${name}`, () => {
+      assertMatchesSchema(JSON.parse(readFileSync(fixture('lab', name), 'utf8')), 'ctdoctor.lab/v1');
+    });
+  }
+});
+
 describe('the schemas cover every command', () => {
   it('every schema id the code prints has its file in docs/schemas/, and every file is one the code prints', () => {
     const ids = schemaIdsInSource();

@@ -178,6 +178,35 @@ describe('every command --json on the real kernel', () => {
     });
   });
 
+  it('lab --json with a timeout tuning, and plan --verify --json with its lab run inside', async () => {
+    const lab = await jsonOf('ctdoctor.lab/v1', [
+      'lab',
+      '--scenario',
+      'udp-dns:rate=200/s',
+      '--duration',
+      '4s',
+      '--compare',
+      'as-is',
+      '--compare',
+      'tcp_timeout_time_wait=2',
+    ]);
+    assert.deepEqual(
+      (lab.runs as { label: string }[]).map((run) => run.label),
+      ['as is', 'tcp_timeout_time_wait=2'],
+    );
+    const verified = await jsonOf('ctdoctor.plan/v1', [
+      'plan',
+      '--class',
+      'udp-query:100/s',
+      '--verify',
+      '--verify-duration',
+      '10',
+      '--yes',
+    ]);
+    assert.equal((verified.verify as { lab: { schema: string } }).lab.schema, 'ctdoctor.lab/v1');
+    assert.equal(typeof (verified.measured as { countPeak: unknown }).countPeak, 'number');
+  });
+
   // Runs last: node:test runs the tests of a file in order.
   it('every schema id the code prints was checked on the kernel above', () => {
     const unchecked = schemaIdsInSource().filter((id) => !validatedIds.has(id));

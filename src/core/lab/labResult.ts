@@ -1,3 +1,4 @@
+import type { ConntrackStats } from '../counters.js';
 import type { GeneratorDone, PoolOutcome } from './generatorReport.js';
 import type { GeneratorKind, GeneratorSpec } from './labScenarios.js';
 import type { LabTuning } from './labTuning.js';
@@ -11,6 +12,17 @@ export interface CounterSample {
   drop: number;
   earlyDrop: number;
   insertFailed: number;
+}
+
+/** The lab's reading of a parsed stat file (parseStatFile) taken `atSeconds` into the run. */
+export function counterSample(stats: ConntrackStats, atSeconds: number): CounterSample {
+  return {
+    atSeconds,
+    entries: stats.entries ?? 0,
+    drop: stats.totals.drop ?? 0,
+    earlyDrop: stats.totals.early_drop ?? 0,
+    insertFailed: stats.totals.insert_failed ?? 0,
+  };
 }
 
 /** Entries a dump lists (expired ones are skipped): the live table. */

@@ -1,5 +1,6 @@
 import { CtdoctorError } from '../errors.js';
-import { parseTimeoutSpec } from '../plan/timeoutSpec.js';
+import { KERNEL_DEFAULT_TIMEOUTS } from '../plan/timeoutDefaults.js';
+import { type TimeoutSpec, parseTimeoutSpec } from '../plan/timeoutSpec.js';
 
 /**
  * Timeouts are per namespace, so the lab shortens the ones that hold a finished flow: a load
@@ -27,8 +28,22 @@ export function parseLabTimeouts(text: string): Record<string, number> {
         'usage',
         `--timeouts "${part}": give short, kernel, or NAME=SECONDS,… (e.g. tcp_timeout_time_wait=10)`,
       );
-    const spec = parseTimeoutSpec(part, '--timeouts');
+    const spec = knownTimeout(parseTimeoutSpec(part, '--timeouts'));
     timeouts[spec.name] = spec.seconds;
   }
   return timeouts;
+}
+
+/**
+ * A timeout the lab can set in its namespace: one the kernel has for TCP, UDP, ICMP, GRE or the
+ * generic protocol. Refused before the run, so a typo costs nothing (the kernel would refuse it only
+ * once namespaces and generators were up).
+ */
+export function knownTimeout(spec: TimeoutSpec): TimeoutSpec {
+  if (KERNEL_DEFAULT_TIMEOUTS[spec.name] === undefined)
+    throw new CtdoctorError(
+      'usage',
+      `${spec.name} is not a conntrack timeout: use one of ${Object.keys(KERNEL_DEFAULT_TIMEOUTS).join(', ')}`,
+    );
+  return spec;
 }

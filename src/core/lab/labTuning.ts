@@ -1,5 +1,6 @@
 import { CtdoctorError } from '../errors.js';
 import { parseTimeoutSpec } from '../plan/timeoutSpec.js';
+import { knownTimeout } from './labTimeouts.js';
 import { bucketsRefusal, maxEntriesRefusal } from '../plan/settingBounds.js';
 
 /** NOTRACK in the lab namespace's raw table: the port's flows never enter the table. */
@@ -35,7 +36,7 @@ export function parseTuning(text: string): LabTuning {
     else if (key === 'buckets') tuning.buckets = wholeSetting(value, bucketsRefusal, text);
     else if (key === 'notrack') tuning.notrack.push(parseNotrack(value, text));
     else if (key.includes('timeout')) {
-      const spec = parseTimeoutSpec(part, `--compare ${text}:`);
+      const spec = knownTimeout(parseTimeoutSpec(part, '--compare'));
       tuning.timeouts[spec.name] = spec.seconds;
     } else
       throw new CtdoctorError(
