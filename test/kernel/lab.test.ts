@@ -130,6 +130,32 @@ describe('lab on the real kernel', () => {
       assert.ok(html.includes(label), `the report names ${label}`);
   });
 
+  it('nat-service: once one backend dies half the new flows go unanswered; a scan and a flood fill the table as asked', async (t) => {
+    const report = await labJson([
+      '--scenario',
+      'nat-service:rate=200/s',
+      '--scenario',
+      'syn-scan:rate=300/s',
+      '--scenario',
+      'udp-flood:rate=500/s',
+      '--duration',
+      '12s',
+    ]);
+    const run = report.runs[0]!;
+    const nat = run.generators.find((generator) => generator.kind === 'nat-service')!;
+    t.diagnostic(
+      `nat answered ${nat.ok}/${nat.attempts}; steady live ${run.steady?.liveEntries?.toFixed(0)}; peak ${run.peakEntries}`,
+    );
+    // Round-robin over two backends, one dead for the second half: about a quarter unanswered.
+    const answered = nat.ok / nat.attempts;
+    assert.ok(answered > 0.6 && answered < 0.9, `answered ${answered}`);
+    for (const generator of run.generators)
+      assert.ok(generator.achievedRatePerSecond >= 0.9 * generator.askedRatePerSecond, generator.kind);
+    // Every flow is held 5 s (syn_sent, udp): 1,000/s × 5 s live, unanswered flows included.
+    const live = run.steady!.liveEntries!;
+    assert.ok(Math.abs(live - 5000) / 5000 <= TOLERANCE, `${live} live entries`);
+  });
+
   for (const [signal, expectedCode, group] of [
     ['SIGINT', 130, true],
     ['SIGTERM', 143, false],
