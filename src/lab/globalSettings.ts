@@ -71,7 +71,7 @@ export class GlobalSettingsHold {
       await unlink(GLOBAL_MAX_LOCK).catch(() => {});
       throw new CtdoctorError(
         'not-loaded',
-        'nf_conntrack_max is absent: is nf_conntrack loaded? (modprobe nf_conntrack)',
+        `${max === undefined ? MAX_KEY : BUCKETS_KEY} is absent: is nf_conntrack loaded? (modprobe nf_conntrack)`,
       );
     }
     await writeFile(GLOBAL_MAX_LOCK, `${process.pid} ${max} ${buckets}\n`);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { GeneratorDone } from '../core/lab/generatorReport.js';
 import { LAB_ENDPOINTS } from '../core/lab/labEndpoints.js';
 import {
@@ -6,17 +5,22 @@ import {
   type LiveSample,
   type RunMeasurements,
   counterSample,
+  lossOf,
 } from '../core/lab/labResult.js';
 import { globalMaxFloor } from '../core/lab/labSafety.js';
 import type { GeneratorKind, GeneratorSpec } from '../core/lab/labScenarios.js';
 import type { LabNotrack, LabTuning } from '../core/lab/labTuning.js';
-import { parseCpuTicks, softirqPercent } from '../core/lab/softirqShare.js';
+import { type CpuTicks, parseCpuTicks, softirqPercent } from '../core/lab/softirqShare.js';
 import { CtdoctorError } from '../core/errors.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
-import { parseStatFile } from '../core/statFile.js';
-import { runTool } from '../host/childProcess.js';
 import { DEFAULT_ROOTS } from '../host/roots.js';
 import { readSysctl } from '../host/sysctlWrite.js';
+import { readOptionalText } from '../host/fileRead.js';
+import { type NetnsFiles, netnsFiles } from '../host/netnsFiles.js';
+import { procPath } from '../host/roots.js';
+import { dataOr } from '../collectors/collector.js';
+import { conntrackSettings } from '../collectors/conntrackSettings.js';
+import { statCounters } from '../collectors/statCounters.js';
 import { type NamespaceHolder, startNamespaceHolder } from '../host/nsenter.js';
 import { type GeneratorProcess, startGenerator } from './generatorProcess.js';
 import type { GlobalSettingsHold } from './globalSettings.js';
@@ -105,37 +109,53 @@ function natRuleset(): string {
   ].join('\n');
 }
 
-async function statSample(holder: NamespaceHolder, atSeconds: number): Promise<CounterSample> {
-  return counterSample(
-    parseStatFile(await readFile(`/proc/${holder.pid}/net/stat/nf_conntrack`, 'utf8')),
-    atSeconds,
+/** The lab namespace's files, read through the holder's /proc/PID (no child process per reading). */
+function labFiles(ns: LabNamespace, holder: NamespaceHolder): NetnsFiles {
+  return netnsFiles(
+    { path: ns.path, inode: ns.inode, initial: false, isSelf: false, name: ns.name, pid: holder.pid },
+    DEFAULT_ROOTS,
   );
 }
 
-async function liveEntries(ns: LabNamespace): Promise<number> {
-  const dump = await runTool('nsenter', [`--net=${ns.path}`, '--', 'conntrack', '-L']);
-  if (dump.exitCode !== 0)
-    throw new CtdoctorError('kernel', `conntrack -L in ${ns.name}: ${dump.stderr.trim()}`);
-  let lines = 0;
-  for (let index = dump.stdout.indexOf('\n'); index !== -1; index = dump.stdout.indexOf('\n', index + 1))
-    lines++;
-  return lines;
+/** The stat counters collector, procfs only: the lab's namespace always has the file. */
+async function statSample(files: NetnsFiles, atSeconds: number): Promise<CounterSample> {
+  const counters = dataOr(await statCounters(files, { source: 'procfs', netlinkAllowed: false }), null);
+  if (!counters?.stats)
+    throw new CtdoctorError('kernel', `no conntrack stat counters in the lab namespace ${files.target.path}`);
+  return counterSample(counters.stats, atSeconds);
 }
 
-/** Sets the namespace's timeouts and rules for one tuning; returns the timeouts it really has. */
-async function prepare(ns: LabNamespace, plan: LabPlan, tuning: LabTuning): Promise<Record<string, number>> {
+/** The settings collector: the lab namespace's timeouts, and the machine-wide max and buckets it sees. */
+async function labSettings(files: NetnsFiles): Promise<RunMeasurements['settings']> {
+  const settings = dataOr(await conntrackSettings(files), null);
+  if (!settings)
+    throw new CtdoctorError(
+      'not-loaded',
+      `conntrack settings unreadable in the lab namespace ${files.target.path}`,
+    );
+  return { max: settings.max, buckets: settings.buckets, timeouts: settings.timeouts };
+}
+
+/** Entries a dump lists: expired ones are skipped (and evicted) by the walk. */
+async function liveEntries(files: NetnsFiles): Promise<number> {
+  const dump = await files.run('conntrack', ['-L']);
+  if (dump.exitCode !== 0)
+    throw new CtdoctorError('kernel', `conntrack -L in ${files.target.path}: ${dump.stderr.trim()}`);
+  return dump.stdout.split('\n').length - 1;
+}
+
+async function cpuTicks(): Promise<CpuTicks | null> {
+  const text = await readOptionalText(procPath(DEFAULT_ROOTS, 'stat'));
+  return text === undefined ? null : parseCpuTicks(text);
+}
+
+/** Sets the namespace's timeouts and rules for one tuning. */
+async function prepare(ns: LabNamespace, plan: LabPlan, tuning: LabTuning): Promise<void> {
   const wanted = { ...plan.baseTimeouts, ...tuning.timeouts };
   for (const [name, seconds] of Object.entries(wanted)) await ns.setSysctl(`nf_conntrack_${name}`, seconds);
   if (tuning.notrack.length > 0) await ns.execChecked('nft', ['-f', '-'], notrackRuleset(tuning.notrack));
   if (plan.generators.some((spec) => spec.kind === 'nat-service'))
     await ns.execChecked('nft', ['-f', '-'], natRuleset());
-  const shown = new Set([
-    ...Object.keys(wanted),
-    ...Object.values(HOLDING_TIMEOUT).filter((name) => name !== null),
-  ]);
-  const timeouts: Record<string, number> = {};
-  for (const name of shown) timeouts[name] = Number(await ns.readSysctl(`nf_conntrack_${name}`));
-  return timeouts;
 }
 
 /** Refuses a max the host's own table (checked against the same max) could not live with right now. */
@@ -167,7 +187,7 @@ export async function runTuning(
   let holder: NamespaceHolder | undefined;
   const generators: GeneratorProcess[] = [];
   try {
-    const timeouts = await prepare(ns, plan, tuning);
+    await prepare(ns, plan, tuning);
     holder = await startNamespaceHolder({
       path: ns.path,
       inode: ns.inode,
@@ -175,12 +195,14 @@ export async function runTuning(
       isSelf: false,
       name: ns.name,
     });
+    const files = labFiles(ns, holder);
     if (tuning.max !== undefined && hold) await setMax(hold, tuning.max);
+    const { timeouts } = await labSettings(files);
     const steadyFrom = steadyFromSeconds(plan.generators, timeouts, plan.seconds);
-    const cpuBefore = parseCpuTicks(await readFile('/proc/stat', 'utf8'));
+    const cpuBefore = await cpuTicks();
     const startedAt = performance.now();
     const elapsed = () => (performance.now() - startedAt) / 1000;
-    const counters: CounterSample[] = [await statSample(holder, 0)];
+    const counters: CounterSample[] = [await statSample(files, 0)];
     for (const spec of plan.generators)
       generators.push(startGenerator(ns.path, { ...spec, seconds: plan.seconds }));
     await Promise.all(generators.map((generator) => generator.ready));
@@ -210,12 +232,12 @@ export async function runTuning(
     };
     while (!finished) {
       await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
-      const sample = await reading(() => statSample(holder!, elapsed()));
+      const sample = await reading(() => statSample(files, elapsed()));
       if (!sample) break;
       counters.push(sample);
       if (!dumping && sample.atSeconds - lastDumpAt >= LIVE_DUMP_MS / 1000) {
         lastDumpAt = sample.atSeconds;
-        dumping = liveEntries(ns)
+        dumping = liveEntries(files)
           .then((entries) => {
             live.push({ atSeconds: sample.atSeconds, entries });
           })
@@ -248,19 +270,15 @@ export async function runTuning(
         second: Math.floor(sample.atSeconds),
         seconds: plan.seconds,
         entries: sample.entries,
-        drops:
-          sample.drop +
-          sample.earlyDrop +
-          sample.insertFailed -
-          (counters[0]!.drop + counters[0]!.earlyDrop + counters[0]!.insertFailed),
+        drops: lossOf(sample) - lossOf(counters[0]!),
       });
     }
     signal.removeEventListener('abort', stopAll);
     await dumping;
     if (dumpFailure) throw dumpFailure;
-    const last = await reading(() => statSample(holder!, elapsed()));
+    const last = await reading(() => statSample(files, elapsed()));
     if (last) counters.push(last);
-    const cpuAfter = parseCpuTicks(await readFile('/proc/stat', 'utf8'));
+    const cpuAfter = await cpuTicks();
     const done: GeneratorDone[] = [];
     for (const outcome of await reports) {
       if (outcome.status === 'fulfilled') done.push(outcome.value);
@@ -269,15 +287,8 @@ export async function runTuning(
     return {
       tuning,
       netns: ns.name,
-      settings: {
-        max: hold
-          ? await hold.read('max')
-          : Number(await readSysctl(DEFAULT_ROOTS, 'net.netfilter.nf_conntrack_max')),
-        buckets: hold
-          ? await hold.read('buckets')
-          : Number(await readSysctl(DEFAULT_ROOTS, 'net.netfilter.nf_conntrack_buckets')),
-        timeouts,
-      },
+      // Read before the caller restores the globals: the max and hash this run had.
+      settings: await labSettings(files),
       seconds: elapsed(),
       steadyFromSeconds: steadyFrom,
       counters,

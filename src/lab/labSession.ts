@@ -28,7 +28,6 @@ export async function runLabSession(session: LabSession): Promise<LabReport> {
   await removeStaleLabNamespaces(LAB_NETNS_PREFIX);
   const hold = session.tunings.some(changesGlobals) ? await GlobalSettingsHold.take(0) : null;
   const runs: TuningResult[] = [];
-  let restored = false;
   try {
     for (const [index, tuning] of session.tunings.entries()) {
       if (session.signal.aborted) break;
@@ -40,7 +39,6 @@ export async function runLabSession(session: LabSession): Promise<LabReport> {
     }
   } finally {
     await hold?.release();
-    restored = true;
   }
   const changed = new Set(
     session.tunings.flatMap((tuning) => [
@@ -60,11 +58,14 @@ export async function runLabSession(session: LabSession): Promise<LabReport> {
       kernelDefault: KERNEL_DEFAULT_TIMEOUTS[name] ?? null,
     })),
     host: { count: session.host.count, max: session.host.max, buckets: session.host.buckets },
-    globalChanges: [...changed].map((setting) => ({
-      setting,
-      original: hold!.original[setting],
-      restored,
-    })),
+    // Read back, not assumed: what the report says is what the kernel has now.
+    globalChanges: await Promise.all(
+      [...changed].map(async (setting) => ({
+        setting,
+        original: hold!.original[setting],
+        restored: (await hold!.read(setting)) === hold!.original[setting],
+      })),
+    ),
     entryBytes: session.plan.entryBytes,
     runs,
     interrupted: session.signal.aborted,

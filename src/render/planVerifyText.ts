@@ -1,3 +1,4 @@
+import { heldTheLoad } from '../core/lab/labResult.js';
 import type { VerifiedPlan } from '../core/lab/planVerification.js';
 import { pc } from './colors.js';
 import { formatCount, formatPercent } from './format.js';
@@ -14,7 +15,8 @@ export function renderVerifiedPlan(plan: VerifiedPlan): string {
       ? 'not measured (the run ended before steady state)'
       : `${verify.error >= 0 ? '+' : ''}${(verify.error * 100).toFixed(1)}%`;
   const pool = measured.pool ? `, pool ${measured.pool.survived}/${measured.pool.wanted} alive` : '';
-  const held = measured.drops === 0 && (!measured.pool || measured.pool.survived === measured.pool.wanted);
+  const run = plan.verify.lab.runs[0];
+  const held = run !== undefined && heldTheLoad(run);
   return [
     renderPlan(plan),
     '',

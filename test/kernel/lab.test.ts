@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { LabReport } from '../../src/core/lab/labResult.js';
 import type { VerifiedPlan } from '../../src/core/lab/planVerification.js';
 import { runCli } from '../support/cli.js';
@@ -42,6 +42,20 @@ function labNamespaces(): string[] {
 
 describe('lab on the real kernel', () => {
   before(requireKernelLab);
+
+  // The rule for every lab test, interrupted or not: the globals as before, no namespace left.
+  let globalsBefore: [number, number];
+  beforeEach(() => {
+    globalsBefore = [readNumber(MAX_PATH), readNumber(BUCKETS_PATH)];
+  });
+  afterEach(() => {
+    assert.deepEqual(
+      [readNumber(MAX_PATH), readNumber(BUCKETS_PATH)],
+      globalsBefore,
+      'max and buckets restored',
+    );
+    assert.deepEqual(labNamespaces(), [], 'no lab namespace left');
+  });
 
   it('mixed: below its steady state it drops and loses pool connections; at the max plan recommends, none', async (t) => {
     const below = await labJson([

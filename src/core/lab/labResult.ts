@@ -108,7 +108,8 @@ const CONNECT_KINDS: ReadonlySet<GeneratorKind> = new Set(['short-flows', 'long-
 const mean = (values: readonly number[]) =>
   values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
 
-const lossOf = (sample: CounterSample) => sample.drop + sample.earlyDrop + sample.insertFailed;
+/** drop + early_drop + insert_failed: every way a new flow was lost. */
+export const lossOf = (sample: CounterSample) => sample.drop + sample.earlyDrop + sample.insertFailed;
 
 /** Zero drops and every pool connection alive: a tuning that held the load. */
 export function heldTheLoad(run: TuningResult): boolean {
