@@ -112,15 +112,18 @@ describe('serve dashboard in Chromium', () => {
           'loss rates are drawn (zero here)',
         );
 
-        // The table against /api/status of the same sample (the page and the test read a moment apart).
+        // The table against /api/status of the same sample. The page refreshes once per interval plus
+        // its own requests, so it may show the sample before the one the test read: wait (up to two
+        // intervals) for the page to reach it, and read both again if serve moved on meanwhile.
         let matched = false;
         for (let attempt = 0; attempt < 10 && !matched; attempt++) {
           const status = (await (await fetch(`${serve.url}/api/status`)).json()) as ServeStatusBody;
-          const table = await readTable(page);
-          if (table.takenAtMs !== status.takenAtMs) {
-            await new Promise((resolve) => setTimeout(resolve, 300));
-            continue;
+          let table = await readTable(page);
+          for (let wait = 0; wait < 20 && table.takenAtMs < status.takenAtMs; wait++) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            table = await readTable(page);
           }
+          if (table.takenAtMs !== status.takenAtMs) continue;
           matched = true;
           assert.equal(table.rows.length, status.namespaces.length);
           for (const namespace of status.namespaces) {
