@@ -1,7 +1,7 @@
 /**
  * Captures test/fixtures/lab from the real kernel (as root, under the kernel lock:
  * `npm run build && flock /tmp/ctdoctor-kernel.lock node dist/scripts/capture-lab-fixtures.js`):
- * two `ctdoctor lab --json` reports, and the raw readings of one lab run (each generator's lines,
+ * four `ctdoctor lab --json` reports, a table with helpers at work, and the raw readings of one lab run (each generator's lines,
  * the lab namespace's stat file and dump counts, /proc/stat before and after), from which a test
  * assembles the RunMeasurements that summarizeRun turns into a row. None of it is typed by hand.
  */
@@ -9,11 +9,14 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAB_ENDPOINTS } from '../src/core/lab/labEndpoints.js';
+import { helpersForWorkload } from '../src/core/lab/labHelpers.js';
 import { combineScenarios } from '../src/core/lab/labScenarios.js';
 import { LAB_SHORT_TIMEOUTS } from '../src/core/lab/labTimeouts.js';
 import { parseSlabEntrySize } from '../src/core/kernelInfo.js';
 import { type LabNamespace, withLabNamespace } from '../src/lab/labNamespace.js';
 import { steadyFromSeconds } from '../src/lab/labRun.js';
+import { helperRuleset } from '../src/lab/labRulesets.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAB_FIXTURES = join(REPO, 'test', 'fixtures', 'lab');
@@ -68,10 +71,36 @@ async function captureReports(): Promise<string[]> {
     `buckets=${hostBuckets / 2}`,
   ];
   await put(join(LAB_FIXTURES, 'report-mixed.json'), await labJson(mixed));
+  const tightAndRoomy = [
+    '--scenario',
+    'mixed',
+    '--duration',
+    '12s',
+    '--compare',
+    'max=3000',
+    '--compare',
+    'max=20000',
+  ];
+  await put(join(LAB_FIXTURES, 'lab-report.json'), await labJson(tightAndRoomy));
+  const helpers = [
+    '--scenario',
+    'udp-dns:rate=1000/s',
+    '--scenario',
+    'short-flows:rate=300/s',
+    '--duration',
+    '10s',
+    '--compare',
+    'helpers=off',
+    '--compare',
+    'helpers=on',
+  ];
+  await put(join(LAB_FIXTURES, 'report-helpers.json'), await labJson(helpers));
   const interrupted = ['--scenario', 'short-flows:rate=50000/s', '--duration', '10s'];
   await put(join(LAB_FIXTURES, 'report-interrupted.json'), await labJson(interrupted, INTERRUPTED_AFTER_MS));
   return [
     `report-mixed.json: ctdoctor lab ${mixed.join(' ')} --yes --json`,
+    `lab-report.json: ctdoctor lab ${tightAndRoomy.join(' ')} --yes --json`,
+    `report-helpers.json: ctdoctor lab ${helpers.join(' ')} --yes --json`,
     `report-interrupted.json: ctdoctor lab ${interrupted.join(' ')} --yes --json, sent SIGTERM after ${INTERRUPTED_AFTER_MS / 1000} s (exit 143)`,
   ];
 }
@@ -145,6 +174,31 @@ async function captureRun(): Promise<string> {
   return `run-mixed/: the generators of --scenario ${RUN_SCENARIO} (${RUN_SECONDS} s, the lab's short timeouts) run by dist/src/lab/generator.js through nsenter into a private namespace as src/lab/labRun.ts does; generator-KIND.jsonl is every line each printed; stat/SECONDS.txt the namespace's /proc/net/stat/nf_conntrack read that many seconds into the run (before the generators started, every ${RUN_SAMPLE_MS / 1000} s, and after they ended); live.txt "SECONDS ENTRIES" the lines of a conntrack -L dump taken after each read; proc-stat.before.txt / .after.txt /proc/stat around the run; run.json the namespace, the settings read back, the run's seconds, its steady point (steadyFromSeconds of src/lab/labRun.ts) and the slab's entry size.`;
 }
 
+/** A TFTP read request: what makes the tftp helper set up an expectation for the reply's data flow. */
+const TFTP_READ_REQUEST = `const socket = require('node:dgram').createSocket('udp4');
+socket.send(Buffer.from('\\0\\x01ctdoctor\\0octet\\0', 'latin1'), ${LAB_ENDPOINTS.udpDns.port}, '${LAB_ENDPOINTS.udpDns.server}', () => socket.close());`;
+const HELPERS_SCENARIOS = ['udp-dns:rate=50/s', 'short-flows:rate=50/s'];
+
+/** A table with helpers at work (helpers=on's ruleset): entries with helper=, and a TFTP request's expectation. */
+async function captureHelpers(): Promise<string> {
+  const dir = join(LAB_FIXTURES, 'helpers');
+  await rm(dir, { recursive: true, force: true });
+  const generators = combineScenarios(HELPERS_SCENARIOS);
+  await withLabNamespace(async (lab) => {
+    await lab.execChecked('nft', ['-f', '-'], helperRuleset(helpersForWorkload(generators)));
+    const running = Promise.all(generators.map((spec) => generatorLines(lab, { ...spec, seconds: 3 })));
+    await sleep(2000);
+    await lab.execChecked(process.execPath, ['-e', TFTP_READ_REQUEST]);
+    await put(join(dir, 'conntrack-L.txt'), await lab.execChecked('conntrack', ['-L']));
+    await put(
+      join(dir, 'nf_conntrack_expect.txt'),
+      await lab.execChecked('cat', ['/proc/net/nf_conntrack_expect']),
+    );
+    await running;
+  }, 'ctdfix');
+  return `helpers/: --scenario ${HELPERS_SCENARIOS.join(' --scenario ')} for 3 s in a private namespace with helpers=on's ruleset (src/lab/labRulesets.ts: ftp on the TCP ports, tftp on 53/udp) and one TFTP read request to 53/udp 2 s in; conntrack-L.txt the dump and nf_conntrack_expect.txt the namespace's expectations, read right after the request.`;
+}
+
 const parts = process.argv.slice(2);
 const wanted = (part: string) => parts.length === 0 || parts.includes(part);
 const lines = [
@@ -153,5 +207,6 @@ const lines = [
 ];
 if (wanted('reports')) lines.push(...(await captureReports()));
 if (wanted('run')) lines.push(await captureRun());
+if (wanted('helpers')) lines.push(await captureHelpers());
 if (parts.length === 0) await put(join(LAB_FIXTURES, 'README'), `${lines.join('\n')}\n`);
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -40,7 +40,7 @@ export function labCommand(): Command {
     )
     .option(
       '--compare <tuning>',
-      'a tuning to run the workload under, e.g. max=4000 or max=20000,buckets=8192 or tcp_timeout_time_wait=2 or notrack=8080/tcp, or as-is for the settings as they are (repeatable; default: as-is)',
+      'a tuning to run the workload under, e.g. max=4000 or max=20000,buckets=8192 or tcp_timeout_time_wait=2 or notrack=8080/tcp or helpers=on (helper=ftp:8080/tcp), or as-is for the settings as they are (repeatable; default: as-is)',
       collect,
       [],
     )
@@ -67,7 +67,7 @@ export function labCommand(): Command {
     .option('--debug', 'show stack traces for unexpected errors');
   return actionWithExitCode(command, async (options: LabOptions) => {
     const generators = combineScenarios(options.scenario);
-    const tunings = tuningsOf(options.compare);
+    const tunings = tuningsOf(options.compare, generators);
     const baseTimeouts = parseLabTimeouts(options.timeouts);
     // Before the run: a missing build fails at once, not after minutes of load.
     const assets = options.report ? await readUplotAssets() : null;

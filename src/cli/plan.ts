@@ -15,6 +15,7 @@ import { openLiveTable } from '../host/tableSource.js';
 import { renderPlan } from '../render/planText.js';
 import { renderVerifiedPlan } from '../render/planVerifyText.js';
 import { LAB_SHORT_TIMEOUTS } from '../core/lab/labTimeouts.js';
+import { bareTuning } from '../core/lab/labTuning.js';
 import { verifyWorkload } from '../core/lab/planWorkload.js';
 import { verifiedPlan } from '../core/lab/planVerification.js';
 import { runLabFromCli } from './labSessionRun.js';
@@ -223,7 +224,7 @@ async function verifyInLab(context: CommandContext, input: PlanInput, options: P
       baseTimeouts: { ...LAB_SHORT_TIMEOUTS },
       entryBytes: context.facts.entrySize.bytes,
     },
-    tunings: [{ label: `max=${plan.recommended.max}`, max: plan.recommended.max, timeouts: {}, notrack: [] }],
+    tunings: [{ ...bareTuning(`max=${plan.recommended.max}`), max: plan.recommended.max }],
     scenarioTexts: workload.generators.map((spec) => spec.kind),
     consent: options.yes === true,
     state: options,

@@ -1,15 +1,15 @@
 import type { GeneratorDone } from '../core/lab/generatorReport.js';
-import { LAB_ENDPOINTS } from '../core/lab/labEndpoints.js';
 import {
   type CounterSample,
   type LiveSample,
   type RunMeasurements,
   counterSample,
+  liveSampleOf,
   lossOf,
 } from '../core/lab/labResult.js';
 import { globalMaxFloor } from '../core/lab/labSafety.js';
 import type { GeneratorKind, GeneratorSpec } from '../core/lab/labScenarios.js';
-import type { LabNotrack, LabTuning } from '../core/lab/labTuning.js';
+import type { LabTuning } from '../core/lab/labTuning.js';
 import { type CpuTicks, parseCpuTicks, softirqPercent } from '../core/lab/softirqShare.js';
 import { CtdoctorError } from '../core/errors.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
@@ -25,6 +25,7 @@ import { type NamespaceHolder, startNamespaceHolder } from '../host/nsenter.js';
 import { type GeneratorProcess, startGenerator } from './generatorProcess.js';
 import type { GlobalSettingsHold } from './globalSettings.js';
 import { LabNamespace } from './labNamespace.js';
+import { helperRuleset, natRuleset, notrackRuleset } from './labRulesets.js';
 
 /** Lab namespaces are named PREFIX-PID-HEX, so a later lab can tell a dead run's from a live one's. */
 export const LAB_NETNS_PREFIX = 'ctdoctor-lab';
@@ -74,41 +75,6 @@ export function steadyFromSeconds(
   return Math.min(Math.max(0, ...waits), seconds * 0.75);
 }
 
-/** NOTRACK in the raw table, both directions (local traffic: the output hook sees every packet first). */
-function notrackRuleset(rules: readonly LabNotrack[]): string {
-  const lines = rules.flatMap(({ port, protocol }) => [
-    `    ${protocol} dport ${port} notrack`,
-    `    ${protocol} sport ${port} notrack`,
-  ]);
-  return [
-    'table inet ctdoctor_lab_raw {',
-    '  chain output {',
-    '    type filter hook output priority raw; policy accept;',
-    ...lines,
-    '  }',
-    '  chain prerouting {',
-    '    type filter hook prerouting priority raw; policy accept;',
-    ...lines,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
-}
-
-/** The nat-service's service address, spread round-robin over its two backends (a Kubernetes Service). */
-function natRuleset(): string {
-  const { vip, port, dying, surviving, backendPort } = LAB_ENDPOINTS.natService;
-  return [
-    'table ip ctdoctor_lab_nat {',
-    '  chain output {',
-    '    type nat hook output priority -100; policy accept;',
-    `    ip daddr ${vip} udp dport ${port} dnat to numgen inc mod 2 map { 0 : ${dying}, 1 : ${surviving} } : ${backendPort}`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
-}
-
 /** The lab namespace's files, read through the holder's /proc/PID (no child process per reading). */
 function labFiles(ns: LabNamespace, holder: NamespaceHolder): NetnsFiles {
   return netnsFiles(
@@ -136,12 +102,12 @@ async function labSettings(files: NetnsFiles): Promise<RunMeasurements['settings
   return { max: settings.max, buckets: settings.buckets, timeouts: settings.timeouts };
 }
 
-/** Entries a dump lists: expired ones are skipped (and evicted) by the walk. */
-async function liveEntries(files: NetnsFiles): Promise<number> {
+/** Entries a dump lists (expired ones are skipped, and evicted, by the walk), and the expectations beside them. */
+async function liveSample(files: NetnsFiles, atSeconds: number): Promise<LiveSample> {
   const dump = await files.run('conntrack', ['-L']);
   if (dump.exitCode !== 0)
     throw new CtdoctorError('kernel', `conntrack -L in ${files.target.path}: ${dump.stderr.trim()}`);
-  return dump.stdout.split('\n').length - 1;
+  return liveSampleOf(atSeconds, dump.stdout, (await files.readProcText('net/nf_conntrack_expect')) ?? '');
 }
 
 async function cpuTicks(): Promise<CpuTicks | null> {
@@ -154,9 +120,26 @@ async function prepare(ns: LabNamespace, plan: LabPlan, tuning: LabTuning): Prom
   const wanted = { ...plan.baseTimeouts, ...tuning.timeouts };
   for (const [name, seconds] of Object.entries(wanted)) await ns.setSysctl(`nf_conntrack_${name}`, seconds);
   if (tuning.notrack.length > 0) await ns.execChecked('nft', ['-f', '-'], notrackRuleset(tuning.notrack));
+  if (tuning.helpers.length > 0) await loadHelpers(ns, tuning);
   if (plan.generators.some((spec) => spec.kind === 'nat-service'))
     await ns.execChecked('nft', ['-f', '-'], natRuleset());
 }
+
+/** A helper this kernel lacks fails the object's creation: say which, and that the lab loads no module. */
+async function loadHelpers(ns: LabNamespace, tuning: LabTuning): Promise<void> {
+  try {
+    await ns.execChecked('nft', ['-f', '-'], helperRuleset(tuning.helpers));
+  } catch (error) {
+    const names = [...new Set(tuning.helpers.map((helper) => helper.name))];
+    throw new CtdoctorError(
+      'not-loaded',
+      `--compare ${tuning.label}: this kernel would not assign the ${names.join(', ')} helper (${firstLine(error)}); the lab loads no module itself: modprobe nf_conntrack_${names[0]!.replace('-', '_')} first, or compare another helper`,
+    );
+  }
+}
+
+const firstLine = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
 
 /** Refuses a max the host's own table (checked against the same max) could not live with right now. */
 async function setMax(hold: GlobalSettingsHold, max: number): Promise<void> {
@@ -237,9 +220,9 @@ export async function runTuning(
       counters.push(sample);
       if (!dumping && sample.atSeconds - lastDumpAt >= LIVE_DUMP_MS / 1000) {
         lastDumpAt = sample.atSeconds;
-        dumping = liveEntries(files)
-          .then((entries) => {
-            live.push({ atSeconds: sample.atSeconds, entries });
+        dumping = liveSample(files, sample.atSeconds)
+          .then((reading) => {
+            live.push(reading);
           })
           .catch((error: unknown) => {
             if (!signal.aborted) dumpFailure = error;

@@ -1,7 +1,7 @@
 import type { LabReport, TuningResult } from '../core/lab/labResult.js';
 import { formatBytes, formatCount, formatMilliseconds, formatPercent } from './format.js';
 import { drawLabReportCharts } from './labReportCharts.js';
-import { labWorkloadText } from './labWorkload.js';
+import { anyHelpers, helpersAssigned, labWorkloadText } from './labWorkload.js';
 
 /** uPlot, inlined: the page opens offline, from a file, with nothing beside it. */
 export interface LabReportAssets {
@@ -80,8 +80,15 @@ const COMPARISON_HEADINGS = [
   'softirq',
 ];
 
-function comparisonRow(run: TuningResult): string[] {
+function comparisonRow(run: TuningResult, withHelpers: boolean): string[] {
   const pool = run.longPool;
+  const helperCells = withHelpers
+    ? [
+        helpersAssigned(run) || '–',
+        formatCount(run.helpers.entriesPeak),
+        formatCount(run.helpers.expectationsCreated),
+      ]
+    : [];
   return [
     run.label,
     formatCount(run.settings.max),
@@ -96,6 +103,7 @@ function comparisonRow(run: TuningResult): string[] {
     pool ? `${pool.survived}/${pool.wanted}` : '–',
     run.resize ? formatMilliseconds(run.resize.stallMs) : '–',
     run.softirqPercent === null ? '–' : `${run.softirqPercent.toFixed(1)}%`,
+    ...helperCells,
   ];
 }
 
@@ -129,10 +137,14 @@ ${timeouts}
 </section>`;
 }
 
+const HELPER_HEADINGS = ['helpers', 'helper entries', 'expectations'];
+
 function comparisonSection(report: LabReport): string {
+  const withHelpers = anyHelpers(report);
+  const headings = [...COMPARISON_HEADINGS, ...(withHelpers ? HELPER_HEADINGS : [])];
   return `<section><h2>Comparison</h2>
-<div class="scroll"><table id="comparison"><thead><tr>${cells('th', COMPARISON_HEADINGS)}</tr></thead><tbody>
-${report.runs.map((run) => `<tr>${cells('td', comparisonRow(run))}</tr>`).join('\n')}
+<div class="scroll"><table id="comparison"><thead><tr>${cells('th', headings)}</tr></thead><tbody>
+${report.runs.map((run) => `<tr>${cells('td', comparisonRow(run, withHelpers))}</tr>`).join('\n')}
 </tbody></table></div>
 </section>`;
 }

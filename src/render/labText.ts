@@ -1,7 +1,7 @@
 import { type LabReport, type TuningResult, heldTheLoad } from '../core/lab/labResult.js';
 import { pc } from './colors.js';
 import { formatBytes, formatCount, formatMilliseconds, formatPercent } from './format.js';
-import { labWorkloadText } from './labWorkload.js';
+import { anyHelpers, helpersDidText, labWorkloadText } from './labWorkload.js';
 import { renderColumns } from './table.js';
 
 function timeoutsLine(report: LabReport): string {
@@ -13,8 +13,9 @@ function timeoutsLine(report: LabReport): string {
   return `timeouts shortened for the lab, so the table is steady in seconds (entries scale with them): ${shortened.join(', ')}`;
 }
 
-function row(run: TuningResult): string[] {
+function row(run: TuningResult, withHelpers: boolean): string[] {
   const pool = run.longPool;
+  const helperCell = withHelpers ? [formatCount(run.helpers.entriesPeak)] : [];
   return [
     run.label,
     formatCount(run.drops.total),
@@ -26,6 +27,7 @@ function row(run: TuningResult): string[] {
     formatBytes(run.memoryAtPeakBytes),
     pool ? `${pool.survived}/${pool.wanted}` : '–',
     run.resize ? formatMilliseconds(run.resize.stallMs) : '–',
+    ...helperCell,
   ];
 }
 
@@ -34,27 +36,27 @@ function row(run: TuningResult): string[] {
  * warnings, and that the machine-wide values are back.
  */
 export function renderLabText(report: LabReport): string {
+  const withHelpers = anyHelpers(report);
+  const headings = [
+    'tuning',
+    'drops',
+    'success',
+    'failed connects',
+    'p99 set-up',
+    'peak entries',
+    'steady live',
+    'memory at peak',
+    'pool alive',
+    'resize stall',
+    ...(withHelpers ? ['helper entries'] : []),
+  ];
   const lines = [
     pc.bold(`lab: ${labWorkloadText(report)}, ${report.seconds} s per tuning, kernel ${report.kernel}`),
     `  ${timeoutsLine(report)}`,
     '',
     ...renderColumns(
-      [
-        [
-          'tuning',
-          'drops',
-          'success',
-          'failed connects',
-          'p99 set-up',
-          'peak entries',
-          'steady live',
-          'memory at peak',
-          'pool alive',
-          'resize stall',
-        ],
-        ...report.runs.map(row),
-      ],
-      new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      [headings, ...report.runs.map((run) => row(run, withHelpers))],
+      new Set(headings.map((_, index) => index).slice(1)),
     ).map((line, index) => (index === 0 ? pc.bold(line) : line)),
     '',
   ];
@@ -62,9 +64,9 @@ export function renderLabText(report: LabReport): string {
   if (report.runs.length > 0)
     lines.push(
       holding.length === 0
-        ? pc.red('no tuning held this load: every one dropped flows or lost pool connections')
+        ? pc.red('no tuning held this load: every one dropped or failed flows, or lost pool connections')
         : pc.green(
-            `held the load (no drops, every pool connection alive): ${holding.map((run) => run.label).join('; ')}`,
+            `held the load (no drops, every flow answered, every pool connection alive): ${holding.map((run) => run.label).join('; ')}`,
           ),
     );
   for (const run of report.runs)
@@ -72,6 +74,8 @@ export function renderLabText(report: LabReport): string {
       lines.push(
         `  "${run.label}": the hash went ${formatCount(run.resize.fromBuckets)} → ${formatCount(run.resize.toBuckets)} buckets with ${formatCount(run.resize.entries)} entries in ${formatMilliseconds(run.resize.stallMs)}`,
       );
+  for (const run of report.runs)
+    if (run.tuning.helpers.length > 0) lines.push(`  "${run.label}": ${helpersDidText(run)}`);
   for (const warning of report.warnings) lines.push(pc.yellow(`  ! ${warning}`));
   for (const change of report.globalChanges)
     lines.push(

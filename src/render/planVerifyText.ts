@@ -7,9 +7,9 @@ import { renderPlan } from './planText.js';
 /** The plan, then the lab's verdict on it: predicted and measured side by side. */
 export function renderVerifiedPlan(plan: VerifiedPlan): string {
   const { measured, verify } = plan;
-  const timeouts = Object.entries(verify.timeouts)
-    .map(([name, seconds]) => `${name} ${seconds} s`)
-    .join(', ');
+  // The ones the lab shortened: the JSON carries every timeout the run read back.
+  const shortened = verify.lab.baseTimeouts.map((timeout) => `${timeout.name} ${timeout.seconds} s`);
+  const timeouts = shortened.length > 0 ? shortened.join(', ') : "the kernel's";
   const error =
     verify.error === null
       ? 'not measured (the run ended before steady state)'

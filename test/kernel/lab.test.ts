@@ -170,6 +170,37 @@ describe('lab on the real kernel', () => {
     assert.ok(Math.abs(live - 5000) / 5000 <= TOLERANCE, `${live} live entries`);
   });
 
+  it('helpers=on gives every service flow a kernel helper, the NATed ones too; helpers=off none; nothing machine-wide', async (t) => {
+    const report = await labJson([
+      '--scenario',
+      'short-flows:rate=200/s',
+      '--scenario',
+      'nat-service:rate=200/s',
+      '--duration',
+      '8s',
+      '--compare',
+      'helpers=off',
+      '--compare',
+      'helpers=on',
+    ]);
+    const [off, on] = report.runs as [LabReport['runs'][0], LabReport['runs'][0]];
+    const live = on.steady!.liveEntries!;
+    t.diagnostic(
+      `helpers=on: ${on.helpers.entriesPeak} entries with a helper at peak, ${live.toFixed(0)} live, ${on.helpers.expectationsCreated} expectations; softirq off ${off.softirqPercent?.toFixed(2)} % on ${on.softirqPercent?.toFixed(2)} %; p99 set-up off ${off.setupMs?.p99.toFixed(2)} ms on ${on.setupMs?.p99.toFixed(2)} ms`,
+    );
+    assert.deepEqual(report.globalChanges, [], 'helpers are assigned in the lab namespace only');
+    assert.deepEqual(
+      on.tuning.helpers.map(({ name, port, protocol }) => `${name}:${port}/${protocol}`),
+      ['ftp:8080/tcp', 'tftp:53/udp'],
+    );
+    assert.equal(off.helpers.entriesPeak, 0);
+    // Assigned before DNAT rewrites 53 to the backends' port: every entry of both generators has one.
+    assert.ok(on.helpers.entriesPeak >= 0.9 * live, `${on.helpers.entriesPeak} of ${live} live`);
+    assert.equal(on.drops.total, 0);
+    const shortFlows = on.generators.find((generator) => generator.kind === 'short-flows')!;
+    assert.equal(shortFlows.failed, 0, 'the ftp helper lets TCP that is not FTP through');
+  });
+
   for (const [signal, expectedCode, group] of [
     ['SIGINT', 130, true],
     ['SIGTERM', 143, false],

@@ -3,12 +3,12 @@ import { type GeneratorDone, parseGeneratorLine } from '../../src/core/lab/gener
 import { type LabReport, type RunMeasurements, counterSample } from '../../src/core/lab/labResult.js';
 import { combineScenarios } from '../../src/core/lab/labScenarios.js';
 import { parseCpuTicks, softirqPercent } from '../../src/core/lab/softirqShare.js';
-import { AS_IS_LABEL } from '../../src/core/lab/labTuning.js';
+import { AS_IS_LABEL, bareTuning } from '../../src/core/lab/labTuning.js';
 import { parseStatFile } from '../../src/core/statFile.js';
 import { fixture } from './paths.js';
 
 /** A `ctdoctor lab --json` captured by scripts/capture-lab-fixtures.ts (test/fixtures/lab/README). */
-export function capturedReport(name: 'report-mixed' | 'report-interrupted'): LabReport {
+export function capturedReport(name: 'report-mixed' | 'report-interrupted' | 'report-helpers'): LabReport {
   return JSON.parse(readFileSync(fixture('lab', `${name}.json`), 'utf8')) as LabReport;
 }
 
@@ -45,14 +45,14 @@ export function capturedRunMeasurements(): RunMeasurements {
     .filter(Boolean)
     .map((line) => {
       const [atSeconds, entries] = line.split(' ').map(Number);
-      return { atSeconds: atSeconds!, entries: entries! };
+      return { atSeconds: atSeconds!, entries: entries!, helperEntries: 0, expectations: 0 };
     });
   const generators = (['short-flows', 'long-pool'] as const).map(
     (kind) =>
       capturedGeneratorLines(kind).find(({ message }) => message?.type === 'done')!.message as GeneratorDone,
   );
   return {
-    tuning: { label: AS_IS_LABEL, timeouts: {}, notrack: [] },
+    tuning: bareTuning(AS_IS_LABEL),
     netns: run.netns,
     settings: run.settings,
     seconds: run.seconds,

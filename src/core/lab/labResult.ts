@@ -12,6 +12,8 @@ export interface CounterSample {
   drop: number;
   earlyDrop: number;
   insertFailed: number;
+  /** Expectations helpers created (expect_create), counted since the namespace was made. */
+  expectCreate: number;
 }
 
 /** The lab's reading of a parsed stat file (parseStatFile) taken `atSeconds` into the run. */
@@ -22,6 +24,7 @@ export function counterSample(stats: ConntrackStats, atSeconds: number): Counter
     drop: stats.totals.drop ?? 0,
     earlyDrop: stats.totals.early_drop ?? 0,
     insertFailed: stats.totals.insert_failed ?? 0,
+    expectCreate: stats.totals.expect_create ?? 0,
   };
 }
 
@@ -29,6 +32,21 @@ export function counterSample(stats: ConntrackStats, atSeconds: number): Counter
 export interface LiveSample {
   atSeconds: number;
   entries: number;
+  /** Entries the dump shows with a helper (helper=NAME). */
+  helperEntries: number;
+  /** Lines of the namespace's nf_conntrack_expect: expectations waiting for their related flow. */
+  expectations: number;
+}
+
+/** A reading of the live table: `conntrack -L`'s text and the namespace's nf_conntrack_expect. */
+export function liveSampleOf(atSeconds: number, dump: string, expectations: string): LiveSample {
+  const lines = dump.split('\n').filter(Boolean);
+  return {
+    atSeconds,
+    entries: lines.length,
+    helperEntries: lines.filter((line) => line.includes(' helper=')).length,
+    expectations: expectations.split('\n').filter(Boolean).length,
+  };
 }
 
 export interface RunMeasurements {
@@ -91,6 +109,8 @@ export interface TuningResult {
   /** Means over the steady part of the run; null when the run ended before it. */
   steady: { fromSeconds: number; liveEntries: number | null; countEntries: number } | null;
   longPool: PoolOutcome | null;
+  /** What the tuning's helpers did: entries they tracked and expectations they set up (0 without helpers). */
+  helpers: { entriesPeak: number; expectationsPeak: number; expectationsCreated: number };
   resize: RunMeasurements['resize'];
   softirqPercent: number | null;
   timeline: TimelinePoint[];
@@ -111,9 +131,17 @@ const mean = (values: readonly number[]) =>
 /** drop + early_drop + insert_failed: every way a new flow was lost. */
 export const lossOf = (sample: CounterSample) => sample.drop + sample.earlyDrop + sample.insertFailed;
 
-/** Zero drops and every pool connection alive: a tuning that held the load. */
+/**
+ * Zero drops, every answered flow answered and every pool connection alive: a tuning that held the
+ * load. Success counts too: a helper that cannot add its expectation drops the packet without
+ * touching the drop counters.
+ */
 export function heldTheLoad(run: TuningResult): boolean {
-  return run.drops.total === 0 && (!run.longPool || run.longPool.survived === run.longPool.wanted);
+  return (
+    run.drops.total === 0 &&
+    (run.successRatio === null || run.successRatio === 1) &&
+    (!run.longPool || run.longPool.survived === run.longPool.wanted)
+  );
 }
 
 /** The loss counters' rise from the first reading to the last. */
@@ -127,6 +155,12 @@ function dropsOf(counters: readonly CounterSample[]): TuningResult['drops'] {
     insertFailed: last.insertFailed - first.insertFailed,
     total: lossOf(last) - lossOf(first),
   };
+}
+
+function expectationsCreated(counters: readonly CounterSample[]): number {
+  const first = counters[0];
+  const last = counters[counters.length - 1];
+  return first && last ? last.expectCreate - first.expectCreate : 0;
 }
 
 function generatorResult(run: RunMeasurements, done: GeneratorDone): GeneratorResult {
@@ -179,6 +213,11 @@ export function summarizeRun(run: RunMeasurements): TuningResult {
             countEntries: countMean,
           },
     longPool: run.generators.find((done) => done.pool)?.pool ?? null,
+    helpers: {
+      entriesPeak: Math.max(0, ...run.live.map((sample) => sample.helperEntries)),
+      expectationsPeak: Math.max(0, ...run.live.map((sample) => sample.expectations)),
+      expectationsCreated: expectationsCreated(run.counters),
+    },
     resize: run.resize,
     softirqPercent: run.softirqPercent,
     timeline: timeline(run),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { summarizeRun } from '../../../src/core/lab/labResult.js';
+import { heldTheLoad, liveSampleOf, summarizeRun } from '../../../src/core/lab/labResult.js';
 import { labWarnings } from '../../../src/core/lab/labWarnings.js';
 import { capturedReport, capturedRunMeasurements } from '../../support/labFixtures.js';
 import { fixture } from '../../support/paths.js';
@@ -103,6 +103,70 @@ describe('summarizeRun on a captured run (mixed: 300/s short flows, a pool of 10
       generators: run.generators.map((done) => ({ ...done, latency: {} })),
     });
     assert.equal(silent.setupMs, null);
+  });
+});
+
+describe('the live table with helpers at work (a captured dump and nf_conntrack_expect)', () => {
+  const dump = readFileSync(fixture('lab', 'helpers', 'conntrack-L.txt'), 'utf8');
+  const expect = readFileSync(fixture('lab', 'helpers', 'nf_conntrack_expect.txt'), 'utf8');
+  const sample = liveSampleOf(2, dump, expect);
+
+  it('counts every entry, those carrying a helper, and the expectations waiting', () => {
+    const lines = dump.trimEnd().split('\n');
+    assert.equal(sample.entries, lines.length);
+    // The oracle: helpers=on gave every UDP/53 flow tftp and every TCP flow ftp.
+    const helped = lines.filter((line) => /dport=53 .* helper=tftp |dport=8080 .* helper=ftp /.test(line));
+    assert.equal(sample.helperEntries, helped.length);
+    assert.ok(sample.helperEntries > 0 && sample.helperEntries <= sample.entries);
+    assert.equal(sample.expectations, 1, 'the TFTP read request set up one expectation');
+    assert.match(expect, / tftp$/m);
+  });
+
+  it('an empty table and no expectations are zeros', () => {
+    assert.deepEqual(liveSampleOf(0, '', ''), {
+      atSeconds: 0,
+      entries: 0,
+      helperEntries: 0,
+      expectations: 0,
+    });
+  });
+
+  it('a summarized run takes the peaks of its dumps and the rise of expect_create', () => {
+    const run = capturedRunMeasurements();
+    const withHelpers = summarizeRun({
+      ...run,
+      live: [...run.live, sample],
+      counters: run.counters.map((counter, index) => ({ ...counter, expectCreate: index })),
+    });
+    assert.deepEqual(withHelpers.helpers, {
+      entriesPeak: sample.helperEntries,
+      expectationsPeak: 1,
+      expectationsCreated: run.counters.length - 1,
+    });
+    assert.deepEqual(summarizeRun(run).helpers, {
+      entriesPeak: 0,
+      expectationsPeak: 0,
+      expectationsCreated: 0,
+    });
+  });
+});
+
+describe('held the load', () => {
+  const row = summarizeRun(capturedRunMeasurements());
+
+  it('no drops, every answered flow answered, every pool connection alive', () => {
+    assert.equal(heldTheLoad(row), true, 'the captured run held');
+    assert.equal(heldTheLoad({ ...row, drops: { ...row.drops, total: 1 } }), false);
+    assert.equal(
+      heldTheLoad({ ...row, successRatio: 0.999 }),
+      false,
+      'a helper drop counts in no drop counter',
+    );
+    assert.equal(heldTheLoad({ ...row, successRatio: null }), true, 'a flood alone expects no answer');
+    assert.equal(
+      heldTheLoad({ ...row, longPool: { ...row.longPool!, survived: row.longPool!.wanted - 1 } }),
+      false,
+    );
   });
 });
 

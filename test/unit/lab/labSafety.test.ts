@@ -4,7 +4,7 @@ import { type HostTable, globalMaxFloor, labSafety } from '../../../src/core/lab
 import { parseTuning } from '../../../src/core/lab/labTuning.js';
 
 const HOST: HostTable = { count: 0, max: 262144, buckets: 262144, initialNamespace: true, root: true };
-const tunings = (...texts: string[]) => texts.map(parseTuning);
+const tunings = (...texts: string[]) => texts.map((text) => parseTuning(text, []));
 
 describe('lab guards', () => {
   it('the max floor keeps the host its count plus a quarter, at least 1,024 entries', () => {

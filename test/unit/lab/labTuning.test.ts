@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CtdoctorError } from '../../../src/core/errors.js';
-import { AS_IS_LABEL, changesGlobals, parseTuning, tuningsOf } from '../../../src/core/lab/labTuning.js';
+import { parseScenario } from '../../../src/core/lab/labScenarios.js';
+import {
+  AS_IS_LABEL,
+  bareTuning,
+  changesGlobals,
+  parseTuning as parseTuningFor,
+  tuningsOf as tuningsOfFor,
+} from '../../../src/core/lab/labTuning.js';
+
+const MIXED = parseScenario('mixed');
+const parseTuning = (text: string) => parseTuningFor(text, MIXED);
+const tuningsOf = (texts: string[]) => tuningsOfFor(texts, MIXED);
 
 const usage = (fix: RegExp) => (error: unknown) =>
   error instanceof CtdoctorError && error.kind === 'usage' && fix.test(error.message);
@@ -14,12 +25,15 @@ describe('lab --compare', () => {
       buckets: 8192,
       timeouts: { tcp_timeout_time_wait: 10 },
       notrack: [{ port: 8080, protocol: 'tcp' }],
+      helpers: [],
     });
   });
 
   it('as-is is the host as it is: nothing set, labelled "as is"', () => {
-    assert.deepEqual(parseTuning('as-is'), { label: AS_IS_LABEL, timeouts: {}, notrack: [] });
-    assert.deepEqual(tuningsOf([]), [{ label: AS_IS_LABEL, timeouts: {}, notrack: [] }]);
+    const asIs = { label: AS_IS_LABEL, timeouts: {}, notrack: [], helpers: [] };
+    assert.deepEqual(parseTuning('as-is'), asIs);
+    assert.deepEqual(tuningsOf([]), [asIs]);
+    assert.deepEqual(bareTuning(AS_IS_LABEL), asIs);
   });
 
   it('only max and buckets change machine-wide settings', () => {
@@ -39,7 +53,7 @@ describe('lab --compare', () => {
     assert.throws(
       () => parseTuning('foo=1'),
       usage(
-        /"foo=1" is not max=N, buckets=N, a timeout \(tcp_timeout_time_wait=10\), notrack=PORT\/tcp\|udp, or as-is alone/,
+        /"foo=1" is not max=N, buckets=N, a timeout \(tcp_timeout_time_wait=10\), notrack=PORT\/tcp\|udp, helper=NAME:PORT\/tcp\|udp, helpers=on\|off, or as-is alone/,
       ),
     );
   });
@@ -60,6 +74,46 @@ describe('lab --compare', () => {
         usage(/notrack takes PORT\/tcp or PORT\/udp \(e\.g\. notrack=8080\/tcp\)/),
         value,
       );
+  });
+
+  it('helper=NAME:PORT/PROTO assigns that kernel helper to the port', () => {
+    assert.deepEqual(parseTuning('helper=ftp:8080/tcp,helper=sip:5060/udp').helpers, [
+      { name: 'ftp', port: 8080, protocol: 'tcp' },
+      { name: 'sip', port: 5060, protocol: 'udp' },
+    ]);
+    assert.equal(changesGlobals(parseTuning('helper=tftp:53/udp')), false);
+  });
+
+  it('helpers=on puts ftp on every TCP and tftp on every UDP service port of the workload; off puts none', () => {
+    assert.deepEqual(parseTuning('helpers=on').helpers, [
+      { name: 'ftp', port: 8080, protocol: 'tcp' },
+      { name: 'ftp', port: 5432, protocol: 'tcp' },
+    ]);
+    const dnsAndNat = [
+      ...parseScenario('udp-dns'),
+      ...parseScenario('nat-service'),
+      ...parseScenario('syn-scan'),
+    ];
+    assert.deepEqual(parseTuningFor('helpers=on', dnsAndNat).helpers, [
+      { name: 'tftp', port: 53, protocol: 'udp' },
+    ]);
+    assert.deepEqual(parseTuning('helpers=off').helpers, []);
+    assert.throws(
+      () => parseTuningFor('helpers=on', parseScenario('udp-flood')),
+      usage(/sends to no service port .*: name one with helper=NAME:PORT\/tcp\|udp/),
+    );
+  });
+
+  it('an unknown helper, a helper on a protocol it does not track, or a bad spelling is refused', () => {
+    assert.throws(
+      () => parseTuning('helper=gopher:70/tcp'),
+      usage(/"gopher" is not a conntrack helper \(one of ftp, /),
+    );
+    assert.throws(() => parseTuning('helper=ftp:21/udp'), usage(/the ftp helper tracks tcp, not udp/));
+    assert.throws(() => parseTuning('helper=tftp:69/tcp'), usage(/the tftp helper tracks udp, not tcp/));
+    for (const value of ['ftp', 'ftp:21', 'ftp:0/tcp', ':21/tcp'])
+      assert.throws(() => parseTuning(`helper=${value}`), usage(/helper takes NAME:PORT\/tcp\|udp/), value);
+    assert.throws(() => parseTuning('helpers=maybe'), usage(/helpers takes on or off/));
   });
 
   it('the same tuning given twice is refused', () => {

@@ -85,14 +85,28 @@ describe('lab report HTML', () => {
     );
     const [heading, tight, roomy] = rows;
     const column = (name: string) => heading!.indexOf(name);
-    assert.equal(tight![column('drops')], '179');
-    assert.equal(tight![column('failed connects')], '17');
+    assert.equal(tight![column('drops')], '172');
+    assert.equal(tight![column('failed connects')], '16');
     assert.equal(tight![column('p99 set-up')], '1052 ms');
     assert.equal(tight![column('long pool alive')], '50/50');
     assert.equal(tight![column('memory at peak')], '750 KiB');
     assert.equal(roomy![column('drops')], '0');
     assert.equal(roomy![column('success')], '100%');
     assert.equal(roomy![column('resize stall')], '–');
+  });
+
+  it('helper columns (what was assigned, entries, expectations) only when a tuning assigned helpers', () => {
+    const helpers = JSON.parse(readFileSync(fixture('lab', 'report-helpers.json'), 'utf8')) as LabReport;
+    const [heading, off, on] = comparisonRows(renderLabReportHtml(helpers, uplotAssets));
+    assert.deepEqual(heading!.slice(-3), ['helpers', 'helper entries', 'expectations']);
+    assert.deepEqual(off!.slice(-3), ['–', '0', '0']);
+    assert.deepEqual(on!.slice(-3), [
+      'tftp on 53/udp, ftp on 8080/tcp',
+      helpers.runs[1]!.helpers.entriesPeak.toLocaleString('en-US'),
+      '0',
+    ]);
+    const [plainHeading] = comparisonRows(renderLabReportHtml(capturedReport(), uplotAssets));
+    assert.ok(!plainHeading!.includes('helpers'));
   });
 
   it('what ran: scenario, seconds, kernel, and each lab timeout beside the kernel default', () => {

@@ -35,19 +35,23 @@ describe('lab text', () => {
     assert.match(rows[2]!, /\d+(\.\d)? ms$/, 'the resize stall of the buckets row');
   });
 
-  it('names the tunings that held the load: no drops, every pool connection alive', () => {
+  it('names the tunings that held the load: no drops, every flow answered, every pool connection alive', () => {
     assert.equal(report.runs[0]!.drops.total > 0, true, 'max=3000 dropped in the capture');
     assert.ok(
-      lines.includes('held the load (no drops, every pool connection alive): as is; buckets=131072'),
+      lines.includes(
+        'held the load (no drops, every flow answered, every pool connection alive): as is; buckets=131072',
+      ),
       text,
     );
+    const unanswered = { ...report, runs: [{ ...report.runs[1]!, successRatio: 0.999 }] };
+    assert.match(renderLabText(unanswered), /no tuning held this load/, 'a flow not answered is not held');
     const lost = {
       ...report,
       runs: report.runs.map((run) => ({ ...run, longPool: { ...run.longPool!, survived: 49 } })),
     };
     assert.match(
       renderLabText(lost),
-      /no tuning held this load: every one dropped flows or lost pool connections/,
+      /no tuning held this load: every one dropped or failed flows, or lost pool connections/,
     );
   });
 
@@ -74,6 +78,31 @@ describe('lab text', () => {
     assert.match(interrupted, /^ {2}! "as is": short-flows reached \d+\/s of the 50000\/s asked/m);
     assert.match(interrupted, /^interrupted: the rows above cover the part that ran$/m);
     assert.doesNotMatch(text, /interrupted/);
+  });
+
+  it("helpers: a helper entries column and what each tuning's helpers did, only when one assigned any", () => {
+    const helpers = capturedReport('report-helpers');
+    const [off, on] = helpers.runs;
+    const helperLines = renderLabText(helpers).split('\n');
+    const header = helperLines.find((line) => line.startsWith('tuning'))!;
+    assert.match(header, /resize stall\s+helper entries$/);
+    assert.match(
+      helperLines.find((line) => line.startsWith('helpers=on'))!,
+      new RegExp(`${formatCount(on!.helpers.entriesPeak)}$`),
+    );
+    assert.match(helperLines.find((line) => line.startsWith('helpers=off'))!, /\s0$/);
+    assert.ok(
+      on!.helpers.entriesPeak > 0 && off!.helpers.entriesPeak === 0,
+      'the capture: helpers only where assigned',
+    );
+    assert.ok(
+      helperLines.includes(
+        `  "helpers=on": tftp on 53/udp, ftp on 8080/tcp: ${formatCount(on!.helpers.entriesPeak)} entries carried a helper at peak, 0 expectations set up (0 at once)`,
+      ),
+      helperLines.join('\n'),
+    );
+    assert.ok(!helperLines.some((line) => line.startsWith('  "helpers=off":')));
+    assert.doesNotMatch(text, /helper/, 'no helper column or line without helpers');
   });
 
   it('a label is printed as written (text output is not markup)', () => {
