@@ -43,11 +43,20 @@ describe('lab: usage errors', () => {
     ['max=0', /^.*--compare max=0: /],
     ['foo=1', /--compare foo=1: "foo=1" is not max=N, buckets=N, a timeout/],
     ['notrack=8080', /notrack takes PORT\/tcp or PORT\/udp/],
+    ['helper=ftp:21/udp', /--compare helper=ftp:21\/udp: the ftp helper tracks tcp, not udp/],
+    ['helper=gopher:70/tcp', /"gopher" is not a conntrack helper \(one of ftp, /],
   ] as const) {
     it(`--compare ${compare}`, async () => {
       await assertUsageError(['lab', '--compare', compare], fix);
     });
   }
+
+  it('helpers=on for a workload that sends to no service port', async () => {
+    await assertUsageError(
+      ['lab', '--scenario', 'udp-flood', '--compare', 'helpers=on'],
+      /--compare helpers=on: the workload sends to no service port \(a scan or flood only\): name one with helper=NAME:PORT\/tcp\|udp/,
+    );
+  });
 
   it('the same --compare twice', async () => {
     await assertUsageError(
