@@ -14,10 +14,12 @@ const MAX_ROUNDS = 200;
  * Why the takeover is safe. A lock file is only ever created by link(2), which fails when one exists
  * and gives the file its pid from the first instant (no reader sees it empty), and only ever removed
  * (a) by its holder on release, or (b) by a process that holds the takeover file `lock.takeover`
- * (itself created by link(2)) and has read, while holding it, that the lock's holder is dead.
- * While (b) holds the takeover file nobody else can remove the lock (its holder is dead and every
- * other taker waits for the takeover file) or create one (link fails while it exists), so the file it
- * removes is the dead one it read, never a lock another process has just taken. After that all
+ * (itself created by link(2)) and, while holding it, has read the lock's pid, found that process
+ * dead, and read the same pid again. The second read matters: a holder alive at the first read can
+ * release and exit before the death check, and the file is then a live newcomer's. Once the pid
+ * read after the check is a dead one, nobody else can remove that file (its holder is dead and
+ * every other taker waits for the takeover file) or replace it (link fails while it exists), so the
+ * file (b) removes is the dead one it read, never a lock another process has just taken. After that all
  * takers compete for the free lock with link(2), which exactly one wins. (The naive version, "read a
  * dead pid, unlink, create", lets a second taker that read the same dead pid unlink the first one's
  * new lock: both then hold it.)
@@ -57,7 +59,14 @@ async function acquire(path: string, files: HostFiles, processes: HostProcesses)
     if (await files.createExclusive(takeover, ours)) {
       try {
         const current = await readHolder(path, files);
-        if (typeof current === 'number' && !holdsLock(current, processes)) await files.remove(path);
+        // Read again after the death check: a holder alive at the first read may have released and
+        // exited since, and the file is then a new holder's lock, which must not be removed.
+        if (
+          typeof current === 'number' &&
+          !holdsLock(current, processes) &&
+          (await readHolder(path, files)) === current
+        )
+          await files.remove(path);
       } finally {
         await files.remove(takeover);
       }

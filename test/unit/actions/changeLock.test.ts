@@ -60,6 +60,43 @@ describe('the change lock (in-memory host)', () => {
     assert.equal(host.text(`${LOCK}.takeover`), null, 'the takeover file is gone too');
   });
 
+  it("#11.5 a holder that releases and exits during a takeover leaves the newcomer's lock alone", async () => {
+    // Found by the 12-process race: the takeover read a live holder's pid, the holder released and
+    // exited, a newcomer took the lock, and the death check then removed the newcomer's lock.
+    const host = new MemoryHost();
+    const [stale, leaving, newcomer] = [OTHER, 4400, 4500];
+    host.fileBytes.set(LOCK, Buffer.from(String(stale)));
+    let lockReads = 0;
+    const racing = {
+      processes: host.processes,
+      files: {
+        ...host.files,
+        async read(path: string) {
+          const bytes = await host.files.read(path);
+          if (path !== LOCK) return bytes;
+          lockReads++;
+          if (lockReads === 1) {
+            // Between our first look (stale) and the takeover, someone else took it over and holds it.
+            host.fileBytes.set(LOCK, Buffer.from(String(leaving)));
+            host.livePids.add(leaving);
+          } else if (lockReads === 2) {
+            // Right after our read under the takeover file: the holder releases and exits, a newcomer takes the lock.
+            host.livePids.delete(leaving);
+            host.fileBytes.set(LOCK, Buffer.from(String(newcomer)));
+            host.livePids.add(newcomer);
+          }
+          return bytes;
+        },
+      },
+    };
+    await assert.rejects(
+      withChangeLock({ stateDir: STATE, host: racing }, async () => assert.fail('ran beside the newcomer')),
+      { kind: 'busy', message: new RegExp(`another ctdoctor \\(pid ${newcomer}\\)`) },
+    );
+    assert.equal(host.text(LOCK), String(newcomer), "the newcomer's lock is still there");
+    assert.equal(host.text(`${LOCK}.takeover`), null);
+  });
+
   it('#12.5 a lock naming our own pid is a previous life (pid reuse) and is taken over', async () => {
     const host = new MemoryHost();
     host.fileBytes.set(LOCK, Buffer.from(String(host.pid)));
