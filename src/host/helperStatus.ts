@@ -1,6 +1,8 @@
 import { access, readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { KNOWN_HELPERS, type HelperStatus, type HelperPresence } from '../core/plan/conntrackHelpers.js';
 import { isCtdoctorError } from '../core/errors.js';
+import { builtInHelpersOf } from '../core/plan/kernelConfigHelpers.js';
 import type { RunResult } from './childProcess.js';
 import type { NetnsFiles } from './netnsFiles.js';
 import { type HostRoots, procPath, sysPath } from './roots.js';
@@ -35,8 +37,20 @@ async function readOutput(
   return '';
 }
 
-/** Loaded as a module, built in, or absent; and whether anything uses each helper. */
+/** The running kernel's build configuration, when it carries one (CONFIG_IKCONFIG_PROC); '' otherwise. */
+async function kernelConfigText(roots: HostRoots): Promise<string> {
+  const packed = await readFile(procPath(roots, 'config.gz')).catch(() => null);
+  if (!packed) return '';
+  try {
+    return gunzipSync(packed).toString('latin1');
+  } catch {
+    return '';
+  }
+}
+
 /**
+ * Loaded as a module, built in, or absent; and whether anything uses each helper.
+ *
  * `scanEntries` lists the whole table to find entries with `helper=`: right for `ctdoctor helpers`,
  * too slow for doctor on a big table, which relies on expectations and rules instead.
  */
@@ -48,6 +62,7 @@ export async function readHelperStatus(
   const modules = (await readFile(procPath(roots, 'modules'), 'utf8').catch(() => ''))
     .split('\n')
     .map((line) => line.split(' ')[0]);
+  const builtInByConfig = builtInHelpersOf(await kernelConfigText(roots));
   const unread: string[] = [];
   const listing = scanEntries ? await readOutput(files, 'conntrack', ['-L'], unread) : '';
   const expectations = await readOutput(files, 'conntrack', ['-L', 'expect'], unread);
@@ -65,6 +80,7 @@ export async function readHelperStatus(
     if (modules.includes(module)) presence = 'module-loaded';
     else if (await exists(sysPath(roots, `module/${module}`)))
       presence = (await exists(sysPath(roots, `module/${module}/initstate`))) ? 'module-loaded' : 'built-in';
+    else if (builtInByConfig.has(name)) presence = 'built-in';
     const label = name.replace('_', '-');
     const entries = [listing, expectations].reduce(
       (sum, text) => sum + (text.match(new RegExp(`helper=${label}\\b`, 'g'))?.length ?? 0),
