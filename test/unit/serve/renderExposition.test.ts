@@ -32,10 +32,12 @@ describe('the exposition rendered a metric at a time', () => {
   it('is the same for label values prom-client escapes and for metrics with no series', async () => {
     const registry = new Registry();
     new Gauge({ name: 'empty_gauge', help: 'no series', registers: [registry] });
-    new Counter({ name: 'c_total', help: 'a "quoted" \\ help', labelNames: ['v'], registers: [registry] }).inc(
-      { v: 'line\nbreak "and" \\' },
-      3,
-    );
+    new Counter({
+      name: 'c_total',
+      help: 'a "quoted" \\ help',
+      labelNames: ['v'],
+      registers: [registry],
+    }).inc({ v: 'line\nbreak "and" \\' }, 3);
     assert.equal(await renderExposition(registry), await registry.metrics());
   });
 
