@@ -11,6 +11,7 @@ import { NamespaceAnalyzer } from './namespaceAnalyzer.js';
 import type { NamespaceFindings } from './namespaceFindings.js';
 import { namespaceVerdicts } from './namespaceVerdicts.js';
 import { TableFullCounter } from './tableFullCounter.js';
+import { TimeoutReadSchedule } from './timeoutReadSchedule.js';
 import { MAX_FINDING_SUBJECTS } from './namespaceFindings.js';
 import { TEXTFILE_NAME } from './textfile.js';
 import { type Exposition, SeriesFolder } from './exposedSeries.js';
@@ -31,6 +32,8 @@ import { dashboardRoutes } from './dashboardAssets.js';
 export interface ServeOptions {
   source: SamplerSource;
   intervalSeconds: number;
+  /** How often the drift watcher reads the timeouts (--drift-timeouts-interval; default a minute). */
+  driftTimeoutsIntervalSeconds?: number;
   maxNetns: number;
   historySeconds: number;
   /** Where to listen (with a token and TLS when given), or (instead) the directory to write the textfile into. */
@@ -111,7 +114,8 @@ export class ServeDaemon {
     );
     this.sampler = new Sampler(source);
     this.tableFull = source.live ? new TableFullCounter() : undefined;
-    this.drift = new DriftWatcher(options.intervalSeconds, {
+    const timeouts = new TimeoutReadSchedule(options.intervalSeconds, options.driftTimeoutsIntervalSeconds);
+    this.drift = new DriftWatcher(timeouts, {
       journal: async () => (journal ? journaledSysctls(journal) : []),
       processes: () => listProcessStarts(source.roots),
     });
