@@ -156,8 +156,7 @@ export class DriftWatcher {
   private nextOthers(others: readonly NetnsFiles[]): NetnsFiles[] {
     if (others.length === 0) return [];
     const unseen = others.filter((files) => !this.readings.has(files.target.inode));
-    const budget = MAX_OTHER_READS_PER_TIMEOUT_READING;
-    const picked = unseen.slice(0, budget);
+    const picked = unseen.slice(0, MAX_OTHER_READS_PER_TIMEOUT_READING);
     const seen = others
       .filter((files) => this.readings.has(files.target.inode))
       .sort((a, b) => a.target.inode - b.target.inode);
@@ -165,7 +164,7 @@ export class DriftWatcher {
       0,
       seen.findIndex((files) => files.target.inode > this.lastInode),
     );
-    for (let i = 0; picked.length < budget && i < seen.length; i++)
+    for (let i = 0; picked.length < MAX_OTHER_READS_PER_TIMEOUT_READING && i < seen.length; i++)
       picked.push(seen[(start + i) % seen.length]!);
     const last = picked.at(-1);
     if (last && seen.includes(last)) this.lastInode = last.target.inode;
