@@ -3,6 +3,7 @@ import { CtdoctorError } from '../core/errors.js';
 import { DEFAULT_MEMORY_BUDGET_SHARE } from '../core/plan/mitigationPlan.js';
 import { TEXTFILE_NAME } from '../daemon/textfile.js';
 import { MAX_FINDING_SUBJECTS } from '../daemon/namespaceFindings.js';
+import { TIMEOUT_READ_INTERVAL_SECONDS } from '../daemon/timeoutReadSchedule.js';
 import { actionWithExitCode } from './commandExit.js';
 import {
   type DurationBounds,
@@ -40,6 +41,8 @@ const WEBHOOK_TIMEOUT_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, max
  * at most, past which the guard is a one-shot.
  */
 const RELIEF_COOLDOWN_BOUNDS: DurationBounds = { unit: 's', minSeconds: 1, maxSeconds: 86_400 };
+/** From every sample at 0.1 s (the tests) to a day; see timeoutReadSchedule.ts for the default. */
+const DRIFT_TIMEOUTS_INTERVAL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0.1, maxSeconds: 86_400 };
 /** 0 turns the analysis off; a day at most, like --history. */
 const ANALYZE_INTERVAL_BOUNDS: DurationBounds = { unit: 's', minSeconds: 0, maxSeconds: 86_400 };
 
@@ -207,6 +210,12 @@ export function serveCommand(version: string): Command {
     );
   addAlertOptions(command);
   command
+    .option(
+      '--drift-timeouts-interval <seconds>',
+      `read the conntrack timeouts for drift this often; max and buckets every sample ${durationRange(DRIFT_TIMEOUTS_INTERVAL_BOUNDS)}`,
+      parseDuration('--drift-timeouts-interval', DRIFT_TIMEOUTS_INTERVAL_BOUNDS),
+      TIMEOUT_READ_INTERVAL_SECONDS,
+    )
     .addOption(
       new Option(
         '--analyze-interval <seconds>',

@@ -34,6 +34,7 @@ export interface ServeCliOptions extends StateOptions {
   tokenFile?: string;
   tlsCert?: string;
   tlsKey?: string;
+  driftTimeoutsInterval: number;
   analyzeInterval: number;
   analyzeMinEntries: number;
   findingSubjects: number;

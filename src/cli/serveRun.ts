@@ -107,6 +107,7 @@ export async function runServe(options: ServeCliOptions, version: string): Promi
     source: samplerSourceOf(roots),
     relief: await reliefOf(options, roots, log),
     intervalSeconds: options.interval,
+    driftTimeoutsIntervalSeconds: options.driftTimeoutsInterval,
     maxNetns: options.maxNetns,
     historySeconds: options.history,
     output: options.textfile ? { textfileDir: options.textfile } : { listen, security },

@@ -10,25 +10,25 @@ import { readConntrackSettings } from '../host/conntrackSettings.js';
 import type { NetnsFiles } from '../host/netnsFiles.js';
 import { failureReason } from '../host/errnoReason.js';
 import type { CollectorOutcome, DriftEvent, ServeSample } from './serveSample.js';
+import type { TimeoutReadSchedule } from './timeoutReadSchedule.js';
 
 export const DRIFT_COLLECTOR = 'drift';
 
 /**
  * Another namespace's timeouts are read by a child entered into it (`nsenter … grep -r`, a /proc/sys
- * file shows the namespace of the process that opens it): ~2.6 ms of serve's CPU each (measured), so
- * every namespace each sample would be 100 forks a second at 500 namespaces. They are read
- * round-robin instead, aiming at each once a minute but never more than 2 per sample: at 5 s, up to
- * 24 namespaces are checked every minute, 500 every 21 min. ctdoctor's own namespace (the host's,
- * where kube-proxy and tuned write) is read every sample: a readdir and ~40 small reads, no fork
- * (~4–5 ms of CPU).
+ * file shows the namespace of the process that opens it): ~2.6 ms of serve's CPU each (measured).
+ * They are read round-robin, a namespace never read first, at most this many in each timeout
+ * reading (timeoutReadSchedule.ts: once a minute at 5 s): 200 namespaces are each checked every
+ * 34 min, 500 every 84 min. They rarely change after the namespace is set up (a pod's sysctls are
+ * written at its start), so this is the cheap end of the trade-off.
  */
-const OTHER_NAMESPACES_CYCLE_SECONDS = 60;
-const MAX_OTHER_READS_PER_SAMPLE = 2;
+const MAX_OTHER_READS_PER_TIMEOUT_READING = 6;
 
-/** Where the settings were last read, and when (a change happened after that). */
+/** The settings a namespace was last seen with, and when each was read (a change happened after that). */
 interface Reading {
   values: Record<string, number>;
-  readAtMs: number;
+  /** max and buckets are read every sample, the timeouts seldom: each setting has its own time. */
+  readAtMs: Record<string, number>;
 }
 
 export interface DriftEvidence {
@@ -65,8 +65,10 @@ async function watchedSettings(files: NetnsFiles): Promise<Record<string, number
 
 /**
  * Compares each sample's conntrack settings with the previous reading: nf_conntrack_max and
- * _buckets (host-wide, from the sample), the timeouts of ctdoctor's own namespace every sample,
- * other namespaces' timeouts round-robin. The first reading of a namespace is its baseline.
+ * _buckets (host-wide, from the sample) every sample; the timeouts only at the samples the schedule
+ * picks (ctdoctor's own namespace's, and other namespaces' round-robin). A change is reported at
+ * the sample that sees it, which for a timeout may be up to a minute after it was made. The first
+ * reading of a namespace is its baseline.
  */
 export class DriftWatcher {
   private readonly readings = new Map<number, Reading>();
@@ -75,7 +77,7 @@ export class DriftWatcher {
   private lastInode = 0;
 
   constructor(
-    private readonly intervalSeconds: number,
+    private readonly schedule: TimeoutReadSchedule,
     private readonly evidence: DriftEvidence,
   ) {}
 
@@ -89,25 +91,15 @@ export class DriftWatcher {
     for (const inode of this.readings.keys()) if (!present.has(inode)) this.readings.delete(inode);
     for (const inode of this.totals.keys()) if (!present.has(inode)) this.totals.delete(inode);
     const host = sample.namespaces.find((reading) => reading.initial) ?? sample.namespaces[0];
-    let failure: string | undefined;
-    const current = new Map<number, Record<string, number>>();
-    try {
-      current.set(own.target.inode, await watchedSettings(own));
-    } catch (error) {
-      failure = error instanceof Error ? error.message : String(error);
-    }
+    const { current, failure } = this.schedule.next()
+      ? await this.readTimeouts(
+          own,
+          others.filter((files) => present.has(files.target.inode)),
+        )
+      : { current: new Map<number, Record<string, number>>(), failure: undefined };
     if (host) {
       const global = { nf_conntrack_max: host.max, nf_conntrack_buckets: host.buckets };
       current.set(host.inode, { ...current.get(host.inode), ...global });
-    }
-    for (const files of this.nextOthers(others.filter((files) => present.has(files.target.inode)))) {
-      try {
-        current.set(files.target.inode, await watchedSettings(files));
-      } catch (error) {
-        // A namespace gone between the sample and this read is no failure: it is not there to watch.
-        if (failureReason(error) !== 'absent')
-          failure ??= error instanceof Error ? error.message : String(error);
-      }
     }
     const events = await this.compare(current, sample.takenAtMs);
     // ctdoctor's own changes are journaled, not drift: /api/drift lists them, the counter does not.
@@ -127,25 +119,44 @@ export class DriftWatcher {
     };
   }
 
+  /** The timeouts of ctdoctor's own namespace and of this reading's share of the others, by inode. */
+  private async readTimeouts(
+    own: NetnsFiles,
+    others: readonly NetnsFiles[],
+  ): Promise<{ current: Map<number, Record<string, number>>; failure: string | undefined }> {
+    let failure: string | undefined;
+    const current = new Map<number, Record<string, number>>();
+    try {
+      current.set(own.target.inode, await watchedSettings(own));
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+    for (const files of this.nextOthers(others)) {
+      try {
+        current.set(files.target.inode, await watchedSettings(files));
+      } catch (error) {
+        // A namespace gone between the sample and this read is no failure: it is not there to watch.
+        if (failureReason(error) !== 'absent')
+          failure ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+    return { current, failure };
+  }
+
   /** Events since the daemon started, by namespace and setting (a namespace gone is forgotten). */
   eventTotals(): ReadonlyMap<number, ReadonlyMap<string, number>> {
     return this.totals;
   }
 
   /**
-   * This sample's share of other namespaces: first those never read (a new namespace gets its
-   * baseline at once, so a change soon after it appears is seen), then the next in inode order
-   * after the last one read.
+   * This reading's share of other namespaces: first those never read (a new namespace gets its
+   * baseline soon, so a change after it appears is seen), then the next in inode order after the
+   * last one read.
    */
   private nextOthers(others: readonly NetnsFiles[]): NetnsFiles[] {
     if (others.length === 0) return [];
-    const perCycle = Math.max(1, OTHER_NAMESPACES_CYCLE_SECONDS / this.intervalSeconds);
     const unseen = others.filter((files) => !this.readings.has(files.target.inode));
-    const budget = Math.min(
-      MAX_OTHER_READS_PER_SAMPLE,
-      Math.max(unseen.length, Math.ceil(others.length / perCycle)),
-    );
-    const picked = unseen.slice(0, budget);
+    const picked = unseen.slice(0, MAX_OTHER_READS_PER_TIMEOUT_READING);
     const seen = others
       .filter((files) => this.readings.has(files.target.inode))
       .sort((a, b) => a.target.inode - b.target.inode);
@@ -153,7 +164,7 @@ export class DriftWatcher {
       0,
       seen.findIndex((files) => files.target.inode > this.lastInode),
     );
-    for (let i = 0; picked.length < budget && i < seen.length; i++)
+    for (let i = 0; picked.length < MAX_OTHER_READS_PER_TIMEOUT_READING && i < seen.length; i++)
       picked.push(seen[(start + i) % seen.length]!);
     const last = picked.at(-1);
     if (last && seen.includes(last)) this.lastInode = last.target.inode;
@@ -167,9 +178,13 @@ export class DriftWatcher {
       const before = this.readings.get(netns);
       if (before) {
         for (const change of changedSettings(before.values, values))
-          found.push({ netns, sinceMs: before.readAtMs, change });
+          found.push({ netns, sinceMs: before.readAtMs[change.setting] ?? nowMs, change });
       }
-      this.readings.set(netns, { values: { ...before?.values, ...values }, readAtMs: nowMs });
+      const readNow = Object.fromEntries(Object.keys(values).map((setting) => [setting, nowMs]));
+      this.readings.set(netns, {
+        values: { ...before?.values, ...values },
+        readAtMs: { ...before?.readAtMs, ...readNow },
+      });
     }
     if (found.length === 0) return [];
     // Read only when something changed: the journal and /proc/*/stat cost a scan each.

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CtdoctorError } from '../core/errors.js';
 import { type Collected, collect } from '../collectors/collector.js';
 import { enteredNamespaceSample } from '../collectors/conntrackSample.js';
@@ -73,11 +74,14 @@ async function otherNamespaces(
   listing: InventoryListing,
   global: { max: number; buckets: number },
 ): Promise<{ readings: NamespaceReading[]; collected: Collected<unknown>[] }> {
-  const samples = await mapLimited(others, NAMESPACE_READS_IN_FLIGHT, ({ target, unreadable }) =>
-    unreadable === undefined
+  const samples = await mapLimited(others, NAMESPACE_READS_IN_FLIGHT, async ({ target, unreadable }) => {
+    // A stat file is read at once (netnsFiles.ts): a turn of the event loop before each lets a
+    // scrape in between, so it waits for at most one read per namespace in flight, not for all.
+    await nextTurn();
+    return unreadable === undefined
       ? enteredNamespaceSample(netnsFiles(target, source.roots), global, source.live)
-      : collect('conntrack sample', () => Promise.reject(new CtdoctorError('permission', unreadable))),
-  );
+      : collect('conntrack sample', () => Promise.reject(new CtdoctorError('permission', unreadable)));
+  });
   const readings: NamespaceReading[] = [];
   const collected: Collected<unknown>[] = [];
   samples.forEach((sample, i) => {

@@ -11,9 +11,11 @@ import { NamespaceAnalyzer } from './namespaceAnalyzer.js';
 import type { NamespaceFindings } from './namespaceFindings.js';
 import { namespaceVerdicts } from './namespaceVerdicts.js';
 import { TableFullCounter } from './tableFullCounter.js';
+import { TimeoutReadSchedule } from './timeoutReadSchedule.js';
 import { MAX_FINDING_SUBJECTS } from './namespaceFindings.js';
 import { TEXTFILE_NAME } from './textfile.js';
 import { type Exposition, SeriesFolder } from './exposedSeries.js';
+import { renderExposition } from './exposition.js';
 import { HistoryRing, historyCapacity } from './historyRing.js';
 import { type BuildInfo, serveRegistry } from './metrics.js';
 import { Sampler, type SamplerSource } from './sampler.js';
@@ -30,6 +32,8 @@ import { dashboardRoutes } from './dashboardAssets.js';
 export interface ServeOptions {
   source: SamplerSource;
   intervalSeconds: number;
+  /** How often the drift watcher reads the timeouts (--drift-timeouts-interval; default a minute). */
+  driftTimeoutsIntervalSeconds?: number;
   maxNetns: number;
   historySeconds: number;
   /** Where to listen (with a token and TLS when given), or (instead) the directory to write the textfile into. */
@@ -74,7 +78,8 @@ export class ServeDaemon {
   private latest: Exposition | undefined;
   /**
    * The latest sample's exposition, UTF-8 encoded once per sample: building it for 200 namespaces
-   * takes prom-client 10–80 ms, which per scrape was a 150 ms p99; now a scrape only writes bytes.
+   * takes prom-client 10–80 ms, which per scrape was a 150 ms p99; now a scrape only writes bytes
+   * (and the build yields between metrics, so a scrape during it is not held up: exposition.ts).
    */
   private body = Buffer.alloc(0);
   private readonly sampler: Sampler;
@@ -109,7 +114,8 @@ export class ServeDaemon {
     );
     this.sampler = new Sampler(source);
     this.tableFull = source.live ? new TableFullCounter() : undefined;
-    this.drift = new DriftWatcher(options.intervalSeconds, {
+    const timeouts = new TimeoutReadSchedule(options.intervalSeconds, options.driftTimeoutsIntervalSeconds);
+    this.drift = new DriftWatcher(timeouts, {
       journal: async () => (journal ? journaledSysctls(journal) : []),
       processes: () => listProcessStarts(source.roots),
     });
@@ -168,7 +174,7 @@ export class ServeDaemon {
     this.analyzer?.afterSample(sample, (inode) => this.sampler.sampledTargets().get(inode));
     this.latest = this.folder.fold(sample);
     this.alerts.observe(sample);
-    this.body = Buffer.from(await this.registry.metrics());
+    this.body = Buffer.from(await renderExposition(this.registry));
     this.api.update(sample, [...this.findings().values()]);
     this.logOutcomes(sample);
     if ('textfileDir' in this.options.output) {

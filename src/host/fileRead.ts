@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { optionalReadFailure } from './errnoReason.js';
 import { fileOperation } from './fileFailures.js';
@@ -6,6 +7,23 @@ import { fileOperation } from './fileFailures.js';
 export async function readOptionalText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
+  } catch (error) {
+    const failure = optionalReadFailure(error, `cannot read ${path}`);
+    if (failure) throw failure;
+    return undefined;
+  }
+}
+
+/**
+ * readOptionalText at once, without the thread pool: for the small procfs files a daemon reads by
+ * the hundred (each namespace's stat file, every sample). fs/promises' readFile takes a FileHandle
+ * and five thread-pool round trips per file: 200 stat files cost serve ~25 ms of CPU that way, ~5 ms
+ * read at once (measured, 2-core VM). Only for procfs, whose files are made in memory and never
+ * wait on a disk; the caller yields between reads so that none holds the event loop for long.
+ */
+export function readOptionalProcTextNow(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
   } catch (error) {
     const failure = optionalReadFailure(error, `cannot read ${path}`);
     if (failure) throw failure;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CtdoctorError } from '../core/errors.js';
 import { type RunResult, runTool } from './childProcess.js';
 import { optionalReadFailure } from './errnoReason.js';
-import { readOptionalText } from './fileRead.js';
+import { readOptionalProcTextNow, readOptionalText } from './fileRead.js';
 import type { NetnsTarget } from './netns.js';
 import { nsenterFailure, startNamespaceHolder } from './nsenter.js';
 import { readProcInThread } from './procReader.js';
@@ -104,9 +104,10 @@ function enteredFiles(target: NetnsTarget): NetnsFiles {
     enterPrefix: prefix,
     pathOf,
     async readProcText(relative) {
-      // A process's /proc/PID/net/* is its namespace's: no child process needed for those.
+      // A process's /proc/PID/net/* is its namespace's: no child process needed for those (and it
+      // is the running kernel's procfs, read at once: serve reads one per namespace each sample).
       if (target.pid !== undefined && relative.startsWith('net/')) {
-        const direct = await readOptionalText(`/proc/${target.pid}/${relative}`);
+        const direct = readOptionalProcTextNow(`/proc/${target.pid}/${relative}`);
         if (direct !== undefined) return direct; // else the process may have exited: enter by path
       }
       const result = await runIn('cat', [`/proc/${relative}`]);

@@ -63,7 +63,11 @@ describe("serve's watchers on the real kernel", () => {
         const setting = 'nf_conntrack_udp_timeout';
         const initial = Number(await lab.readSysctl(setting));
         await withServe(
-          ['--interval', '0.5', '--analyze-interval', '0', '--state-dir', stateDir],
+          // The timeouts read at every sample: each change is seen at the next one.
+          [
+            ...['--interval', '0.5', '--drift-timeouts-interval', '0.5'],
+            ...['--analyze-interval', '0', '--state-dir', stateDir],
+          ],
           async (serve) => {
             const events = `ctdoctor_drift_events_total{${labels(lab)},setting="${setting}"}`;
             const line = (from: number, to: number) =>

@@ -7,7 +7,7 @@ import { CtdoctorError } from '../../src/core/errors.js';
 import { missingToolError, runTool } from '../../src/host/childProcess.js';
 import { failureReason, optionalReadFailure } from '../../src/host/errnoReason.js';
 import { fileOperation, withFileDeadline } from '../../src/host/fileFailures.js';
-import { readOptionalText } from '../../src/host/fileRead.js';
+import { readOptionalProcTextNow, readOptionalText } from '../../src/host/fileRead.js';
 
 function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: test`), { code });
@@ -65,5 +65,24 @@ describe('a file read when present (optionalReadFailure)', () => {
       optionalReadFailure(errno('EPERM'), 'cannot inspect y', '')?.message,
       'cannot inspect y: permission denied',
     );
+  });
+});
+
+describe('a procfs file read at once (readOptionalProcTextNow)', () => {
+  it('reads what readOptionalText reads, and fails as it does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctd-procnow-'));
+    writeFileSync(join(dir, 'file'), 'entries 3\n');
+    assert.equal(readOptionalProcTextNow(join(dir, 'file')), await readOptionalText(join(dir, 'file')));
+    assert.equal(readOptionalProcTextNow(join(dir, 'gone')), undefined);
+    assert.equal(readOptionalProcTextNow(join(dir, 'file', 'below')), undefined, 'ENOTDIR: absent');
+    assert.throws(() => readOptionalProcTextNow(dir), {
+      kind: 'kernel',
+      message: `cannot read ${dir}: EISDIR: illegal operation on a directory, read`,
+    });
+  });
+
+  it('reads a procfs file whole, though stat gives it no size', () => {
+    const text = readOptionalProcTextNow('/proc/self/status');
+    assert.match(text ?? '', /^Name:\t.*\n[\s\S]*\nVmRSS:/);
   });
 });
