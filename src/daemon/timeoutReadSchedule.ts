@@ -1,5 +1,6 @@
 /**
- * How seldom the drift watcher reads by default (--drift-timeouts-interval) the conntrack timeouts. max and buckets come with every sample
+ * How often, by default, the drift watcher reads the conntrack timeouts (--drift-timeouts-interval).
+ * Max and buckets come with every sample
  * (they are the table's size), but the timeouts are ~25 more files in ctdoctor's own namespace
  * (~4–5 ms of CPU, measured) and a forked child for another namespace's: read every sample, they
  * were most of what the watchers cost (sampler CPU 2.3–2.5 % of a core at 200 namespaces, against a
