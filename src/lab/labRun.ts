@@ -133,13 +133,10 @@ async function loadHelpers(ns: LabNamespace, tuning: LabTuning): Promise<void> {
     const names = [...new Set(tuning.helpers.map((helper) => helper.name))];
     throw new CtdoctorError(
       'not-loaded',
-      `--compare ${tuning.label}: this kernel would not assign the ${names.join(', ')} helper (${firstLine(error)}); the lab loads no module itself: modprobe nf_conntrack_${names[0]!.replace('-', '_')} first, or compare another helper`,
+      `--compare ${tuning.label}: this kernel would not assign the ${names.join(', ')} helper (${error instanceof Error ? error.message : String(error)}); the lab loads no module itself: modprobe nf_conntrack_${names[0]!.replace('-', '_')} first, or compare another helper`,
     );
   }
 }
-
-const firstLine = (error: unknown) =>
-  (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
 
 /** Refuses a max the host's own table (checked against the same max) could not live with right now. */
 async function setMax(hold: GlobalSettingsHold, max: number): Promise<void> {
