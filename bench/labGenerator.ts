@@ -50,6 +50,7 @@ async function ours(kind: GeneratorKind): Promise<Row> {
       connections: 0,
       sourceOffset: 0,
       seconds: SECONDS,
+      role: 'both',
     });
     const done = await generator.done;
     const entries = (await ns.count()) - before;

@@ -1,7 +1,7 @@
 /**
  * Captures test/fixtures/lab from the real kernel (as root, under the kernel lock:
  * `npm run build && flock /tmp/ctdoctor-kernel.lock node dist/scripts/capture-lab-fixtures.js`):
- * four `ctdoctor lab --json` reports, a table with helpers at work, and the raw readings of one lab run (each generator's lines,
+ * five `ctdoctor lab --json` reports, a table with helpers at work, and the raw readings of one lab run (each generator's lines,
  * the lab namespace's stat file and dump counts, /proc/stat before and after), from which a test
  * assembles the RunMeasurements that summarizeRun turns into a row. None of it is typed by hand.
  */
@@ -15,6 +15,7 @@ import { combineScenarios } from '../src/core/lab/labScenarios.js';
 import { LAB_SHORT_TIMEOUTS } from '../src/core/lab/labTimeouts.js';
 import { parseSlabEntrySize } from '../src/core/kernelInfo.js';
 import { type LabNamespace, withLabNamespace } from '../src/lab/labNamespace.js';
+import type { GeneratorArgs } from '../src/lab/generator.js';
 import { steadyFromSeconds } from '../src/lab/labRun.js';
 import { helperRuleset } from '../src/lab/labRulesets.js';
 
@@ -95,18 +96,36 @@ async function captureReports(): Promise<string[]> {
     'helpers=on',
   ];
   await put(join(LAB_FIXTURES, 'report-helpers.json'), await labJson(helpers));
+  const router = [
+    '--topology',
+    'router',
+    '--scenario',
+    'mixed:rate=300/s,connections=20',
+    '--scenario',
+    'nat-service:rate=200/s',
+    '--scenario',
+    'udp-flood:rate=300/s',
+    '--duration',
+    '10s',
+    '--compare',
+    'max=2500',
+    '--compare',
+    'max=20000',
+  ];
+  await put(join(LAB_FIXTURES, 'report-router.json'), await labJson(router));
   const interrupted = ['--scenario', 'short-flows:rate=50000/s', '--duration', '10s'];
   await put(join(LAB_FIXTURES, 'report-interrupted.json'), await labJson(interrupted, INTERRUPTED_AFTER_MS));
   return [
     `report-mixed.json: ctdoctor lab ${mixed.join(' ')} --yes --json`,
     `lab-report.json: ctdoctor lab ${tightAndRoomy.join(' ')} --yes --json`,
     `report-helpers.json: ctdoctor lab ${helpers.join(' ')} --yes --json`,
+    `report-router.json: ctdoctor lab ${router.join(' ')} --yes --json`,
     `report-interrupted.json: ctdoctor lab ${interrupted.join(' ')} --yes --json, sent SIGTERM after ${INTERRUPTED_AFTER_MS / 1000} s (exit 143)`,
   ];
 }
 
 /** A generator entered into the lab namespace as labRun does; resolves with every line it printed. */
-function generatorLines(lab: LabNamespace, args: object): Promise<string> {
+function generatorLines(lab: LabNamespace, args: GeneratorArgs): Promise<string> {
   const child = spawn(
     'nsenter',
     [`--net=${lab.path}`, '--', process.execPath, GENERATOR_SCRIPT, JSON.stringify(args)],
@@ -140,7 +159,7 @@ async function captureRun(): Promise<string> {
     await put(join(dir, 'stat', `${elapsed()}.txt`), await stat());
     let running = true;
     const lines = Promise.all(
-      generators.map((spec) => generatorLines(lab, { ...spec, seconds: RUN_SECONDS })),
+      generators.map((spec) => generatorLines(lab, { ...spec, seconds: RUN_SECONDS, role: 'both' })),
     ).finally(() => {
       running = false;
     });
@@ -186,7 +205,7 @@ async function captureHelpers(): Promise<string> {
   const generators = combineScenarios(HELPERS_SCENARIOS);
   await withLabNamespace(async (lab) => {
     await lab.execChecked('nft', ['-f', '-'], helperRuleset(helpersForWorkload(generators)));
-    const running = Promise.all(generators.map((spec) => generatorLines(lab, { ...spec, seconds: 3 })));
+    const running = Promise.all(generators.map((spec) => generatorLines(lab, { ...spec, seconds: 3, role: 'both' })));
     await sleep(2000);
     await lab.execChecked(process.execPath, ['-e', TFTP_READ_REQUEST]);
     await put(join(dir, 'conntrack-L.txt'), await lab.execChecked('conntrack', ['-L']));

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { LAB_SCENARIO_MEANING, LAB_SCENARIO_NAMES, combineScenarios } from '../core/lab/labScenarios.js';
 import { parseLabTimeouts } from '../core/lab/labTimeouts.js';
 import { tuningsOf } from '../core/lab/labTuning.js';
+import { LAB_TOPOLOGIES, LAB_TOPOLOGY_MEANING, parseLabTopology } from '../core/lab/routerTopology.js';
 import { writeFileAtomic } from '../host/atomicFile.js';
 import { readUplotAssets } from '../lab/reportAssets.js';
 import { renderLabReportHtml } from '../render/labReportHtml.js';
@@ -15,6 +16,7 @@ import { type StateOptions, addStateOptions } from './stateOptions.js';
 interface LabOptions extends StateOptions {
   scenario: string[];
   compare: string[];
+  topology: string;
   duration: number;
   timeouts: string;
   yes?: boolean;
@@ -37,6 +39,11 @@ export function labCommand(): Command {
       `workload, combinable (repeatable; default mixed): ${LAB_SCENARIO_NAMES.map((name) => `${name} (${LAB_SCENARIO_MEANING[name]})`).join('; ')}`,
       collect,
       [],
+    )
+    .option(
+      '--topology <single|router>',
+      `where the load runs: ${LAB_TOPOLOGIES.map((name) => `${name} (${LAB_TOPOLOGY_MEANING[name]})`).join('; ')}`,
+      'single',
     )
     .option(
       '--compare <tuning>',
@@ -67,6 +74,7 @@ export function labCommand(): Command {
     .option('--debug', 'show stack traces for unexpected errors');
   return actionWithExitCode(command, async (options: LabOptions) => {
     const generators = combineScenarios(options.scenario);
+    const topology = parseLabTopology(options.topology);
     const tunings = tuningsOf(options.compare, generators);
     const baseTimeouts = parseLabTimeouts(options.timeouts);
     // Before the run: a missing build fails at once, not after minutes of load.
@@ -74,6 +82,7 @@ export function labCommand(): Command {
     const context = await openContext({ procRoot: '/proc', sysRoot: '/sys' });
     const { report, exitCode } = await runLabFromCli(context, {
       plan: {
+        topology,
         generators,
         seconds: options.duration,
         baseTimeouts,

@@ -219,6 +219,7 @@ async function verifyInLab(context: CommandContext, input: PlanInput, options: P
   const plan = planCapacity({ ...input, load: workload.load, timeouts: labTimeouts });
   const { report, exitCode } = await runLabFromCli(context, {
     plan: {
+      topology: 'single',
       generators: workload.generators,
       seconds: options.verifyDuration,
       baseTimeouts: { ...LAB_SHORT_TIMEOUTS },

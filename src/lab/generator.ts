@@ -9,12 +9,19 @@ import { type Server, type Socket, connect, createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { GeneratorDone, GeneratorMessage, PoolOutcome } from '../core/lab/generatorReport.js';
 import { LAB_ENDPOINTS, blackholeAddress } from '../core/lab/labEndpoints.js';
-import type { GeneratorSpec } from '../core/lab/labScenarios.js';
+import { type GeneratorSpec, SOURCES_PER_GENERATOR } from '../core/lab/labScenarios.js';
 import { type LatencyHistogram, recordLatency } from '../core/lab/latencyHistogram.js';
 import { loopbackAddress } from './loopback.js';
 
+/**
+ * Where the generator runs: `both` in a single lab namespace (its servers and its clients), or one
+ * end of a router topology, the `server` end only serving and the `client` end only sending.
+ */
+export type GeneratorRole = 'both' | 'server' | 'client';
+
 export interface GeneratorArgs extends GeneratorSpec {
   seconds: number;
+  role: GeneratorRole;
 }
 
 /** A SYN dropped at a full table is resent after 1 s: 3 s lets a connect see one retry. */
@@ -22,8 +29,6 @@ const CONNECT_TIMEOUT_MS = 3000;
 const ANSWER_TIMEOUT_MS = 1000;
 /** Flows in flight at once; past it the generator falls behind (and the achieved rate says so). */
 const MAX_IN_FLIGHT = 4096;
-/** Sources per generator: spreads ephemeral ports so none is reused within a lab timeout. */
-const SOURCES = 256;
 /** A SYN leaves at connect(): the socket is only held so the kernel does not reuse its port at once. */
 const SCAN_HOLD_MS = 20;
 /** Starts per 5 ms tick at most, so timers and I/O run between them at any asked rate. */
@@ -96,7 +101,11 @@ function shortConnection(tally: Tally, index: number, offset: number): void {
   const { server, port } = LAB_ENDPOINTS.shortFlows;
   const startedAt = performance.now();
   tally.inFlight++;
-  const socket = connect({ host: server, port, localAddress: loopbackAddress(offset + (index % SOURCES)) });
+  const socket = connect({
+    host: server,
+    port,
+    localAddress: loopbackAddress(offset + (index % SOURCES_PER_GENERATOR)),
+  });
   const timer = setTimeout(() => {
     tally.failure('ETIMEDOUT');
     socket.destroy();
@@ -135,7 +144,7 @@ function query(tally: Tally, index: number, offset: number, target: string, port
   const timer = setTimeout(() => settle(() => tally.failure('ETIMEDOUT')), ANSWER_TIMEOUT_MS);
   socket.on('error', (error) => settle(() => tally.failure(errorCode(error))));
   socket.once('message', () => settle(() => tally.success(startedAt)));
-  socket.bind(0, loopbackAddress(offset + (index % SOURCES)), () =>
+  socket.bind(0, loopbackAddress(offset + (index % SOURCES_PER_GENERATOR)), () =>
     socket.send('query', port, target, (error) => {
       if (error) settle(() => tally.failure(errorCode(error)));
     }),
@@ -192,7 +201,7 @@ async function longPool(args: GeneratorArgs, tally: Tally, stop: () => boolean):
     const socket = connect({
       host: server,
       port,
-      localAddress: loopbackAddress(args.sourceOffset + (index % SOURCES)),
+      localAddress: loopbackAddress(args.sourceOffset + (index % SOURCES_PER_GENERATOR)),
     });
     const timer = setTimeout(() => socket.destroy(new Error('connect timed out')), CONNECT_TIMEOUT_MS);
     socket.once('connect', () => {
@@ -251,95 +260,130 @@ async function longPool(args: GeneratorArgs, tally: Tally, stop: () => boolean):
   };
 }
 
-async function run(args: GeneratorArgs, stop: () => boolean): Promise<GeneratorDone> {
-  const tally = new Tally();
-  const closers: (() => void)[] = [];
-  let seconds = 0;
-  let pool: PoolOutcome | undefined;
-  const startedAt = performance.now();
+/**
+ * What a kind's clients talk to, started; closing them is returned. Floods and scans go to the
+ * blackhole, which nothing serves. The nat-service's first backend dies half-way through the run.
+ */
+async function startServers(args: GeneratorArgs): Promise<(() => void)[]> {
   switch (args.kind) {
     case 'short-flows': {
       const { server, port } = LAB_ENDPOINTS.shortFlows;
       const listener = await listenTcp(server, port, (socket) => socket.resume());
-      closers.push(() => listener.close());
-      emit({ type: 'ready' });
-      seconds = await drive(args, tally, stop, (index) => shortConnection(tally, index, args.sourceOffset));
-      await drain(tally, stop);
-      break;
+      return [() => listener.close()];
     }
     case 'long-pool': {
       const { server, port } = LAB_ENDPOINTS.longPool;
       const listener = await listenTcp(server, port, (socket) =>
         socket.on('data', (data) => socket.write(data)),
       );
-      closers.push(() => listener.close());
-      emit({ type: 'ready' });
-      pool = await longPool(args, tally, stop);
-      seconds = (performance.now() - startedAt) / 1000;
-      break;
+      return [() => listener.close()];
     }
     case 'udp-dns': {
       const { server, port } = LAB_ENDPOINTS.udpDns;
       const echo = await echoUdp(server, port);
-      closers.push(() => echo.close());
-      emit({ type: 'ready' });
-      seconds = await drive(args, tally, stop, (index) =>
-        query(tally, index, args.sourceOffset, server, port),
-      );
-      await drain(tally, stop);
-      break;
+      return [() => echo.close()];
     }
     case 'nat-service': {
-      const { vip, port, dying, surviving, backendPort } = LAB_ENDPOINTS.natService;
+      const { dying, surviving, backendPort } = LAB_ENDPOINTS.natService;
       const dyingServer = await echoUdp(dying, backendPort);
       const survivingServer = await echoUdp(surviving, backendPort);
-      closers.push(() => survivingServer.close());
-      emit({ type: 'ready' });
-      const death = setTimeout(() => dyingServer.close(), (args.seconds * 1000) / 2);
-      seconds = await drive(args, tally, stop, (index) => query(tally, index, args.sourceOffset, vip, port));
-      clearTimeout(death);
-      await drain(tally, stop);
-      break;
+      let dead = false;
+      const die = () => {
+        if (!dead) dyingServer.close();
+        dead = true;
+      };
+      const death = setTimeout(die, (args.seconds * 1000) / 2);
+      return [() => clearTimeout(death), die, () => survivingServer.close()];
+    }
+    default:
+      return [];
+  }
+}
+
+interface ClientOutcome {
+  seconds: number;
+  pool?: PoolOutcome;
+}
+
+/** The kind's clients, open-loop at the asked rate (the pool: its connections) for the asked seconds. */
+async function runClients(args: GeneratorArgs, tally: Tally, stop: () => boolean): Promise<ClientOutcome> {
+  const flows = async (start: (index: number) => void) => {
+    const seconds = await drive(args, tally, stop, start);
+    await drain(tally, stop);
+    return { seconds };
+  };
+  switch (args.kind) {
+    case 'short-flows':
+      return flows((index) => shortConnection(tally, index, args.sourceOffset));
+    case 'long-pool': {
+      const startedAt = performance.now();
+      const pool = await longPool(args, tally, stop);
+      return { seconds: (performance.now() - startedAt) / 1000, pool };
+    }
+    case 'udp-dns': {
+      const { server, port } = LAB_ENDPOINTS.udpDns;
+      return flows((index) => query(tally, index, args.sourceOffset, server, port));
+    }
+    case 'nat-service': {
+      const { vip, port } = LAB_ENDPOINTS.natService;
+      return flows((index) => query(tally, index, args.sourceOffset, vip, port));
     }
     case 'udp-flood': {
       const sockets = await udpSources(args.sourceOffset);
-      closers.push(() => {
+      try {
+        return await flows((index) => flood(tally, sockets, index));
+      } finally {
         for (const socket of sockets) socket.close();
-      });
-      emit({ type: 'ready' });
-      const { firstPort, ports } = LAB_ENDPOINTS.udpFlood;
-      seconds = await drive(args, tally, stop, (index) => {
-        tally.inFlight++;
-        const socket = sockets[index % SOURCES]!;
-        socket.send(
-          'flood',
-          firstPort + (index % ports),
-          blackholeAddress(Math.floor(index / ports)),
-          (error) => {
-            tally.inFlight--;
-            if (error) tally.failure(errorCode(error));
-            else tally.success();
-          },
-        );
-      });
-      await drain(tally, stop);
-      break;
+      }
     }
     case 'syn-scan': {
-      emit({ type: 'ready' });
-      seconds = await drive(args, tally, stop, (index) => {
-        const socket = connect({
-          host: blackholeAddress(0),
-          port: 1 + (index % 65535),
-          localAddress: LAB_ENDPOINTS.synScan.source,
-        });
-        socket.on('error', (error) => tally.failure(errorCode(error)));
-        tally.success();
-        setTimeout(() => socket.destroy(), SCAN_HOLD_MS);
-      });
-      break;
+      const seconds = await drive(args, tally, stop, (index) => scanPort(tally, args.sourceOffset, index));
+      return { seconds };
     }
   }
+}
+
+/** One datagram to a blackhole address and port: a new UNREPLIED entry each. */
+function flood(tally: Tally, sockets: readonly UdpSocket[], index: number): void {
+  const { firstPort, ports } = LAB_ENDPOINTS.udpFlood;
+  tally.inFlight++;
+  sockets[index % SOURCES_PER_GENERATOR]!.send(
+    'flood',
+    firstPort + (index % ports),
+    blackholeAddress(Math.floor(index / ports)),
+    (error) => {
+      tally.inFlight--;
+      if (error) tally.failure(errorCode(error));
+      else tally.success();
+    },
+  );
+}
+
+/** One SYN from the scan's source (the first of its range) to the next port of a blackhole address. */
+function scanPort(tally: Tally, sourceOffset: number, index: number): void {
+  const socket = connect({
+    host: blackholeAddress(0),
+    port: 1 + (index % 65535),
+    localAddress: loopbackAddress(sourceOffset),
+  });
+  socket.on('error', (error) => tally.failure(errorCode(error)));
+  tally.success();
+  setTimeout(() => socket.destroy(), SCAN_HOLD_MS);
+}
+
+/** A server-only generator (the server end of a router topology) serves until it is stopped. */
+async function serveUntilStopped(stop: () => boolean): Promise<ClientOutcome> {
+  const startedAt = performance.now();
+  while (!stop()) await sleep(50);
+  return { seconds: (performance.now() - startedAt) / 1000 };
+}
+
+async function run(args: GeneratorArgs, stop: () => boolean): Promise<GeneratorDone> {
+  const tally = new Tally();
+  const closers = args.role === 'client' ? [] : await startServers(args);
+  emit({ type: 'ready' });
+  const { seconds, pool } =
+    args.role === 'server' ? await serveUntilStopped(stop) : await runClients(args, tally, stop);
   for (const close of closers) close();
   const { attempts, ok, failed, errors, latency } = tally;
   return {
@@ -357,7 +401,7 @@ async function run(args: GeneratorArgs, stop: () => boolean): Promise<GeneratorD
 
 async function udpSources(offset: number): Promise<UdpSocket[]> {
   const sockets: UdpSocket[] = [];
-  for (let index = 0; index < SOURCES; index++) {
+  for (let index = 0; index < SOURCES_PER_GENERATOR; index++) {
     const socket = createSocket('udp4');
     socket.on('error', () => {});
     await new Promise<void>((resolve) => socket.bind(0, loopbackAddress(offset + index), () => resolve()));

@@ -5,26 +5,32 @@ import { fileURLToPath } from 'node:url';
 import { type RunResult, runTool, runToolChecked } from '../host/childProcess.js';
 import { IP_NETNS_DIR } from '../host/netns.js';
 import { processAlive } from '../host/processAlive.js';
+import { BLACKHOLE_NET } from '../core/lab/labEndpoints.js';
 
 const WORKLOAD_SCRIPT = fileURLToPath(new URL('../lab/workload.js', import.meta.url));
-
-/**
- * Loopback addresses whose new flows the lab's input hook drops, so they stay SYN_SENT / UNREPLIED
- * (a scan target). An address range, not a port range: a port rule would also drop SYN-ACKs to
- * clients whose ephemeral port happens to fall inside it.
- */
-export const BLACKHOLE_NET = '127.99.0.0/16';
-export const BLACKHOLE_HOST = '127.99.0.1';
 
 /**
  * The ruleset that makes conntrack track this namespace: a fresh namespace tracks nothing until a
  * rule needs connection state (KERNEL-FACTS "Conntrack only tracks ... once something needs it").
  */
-function labRuleset(): string {
+function trackingRuleset(): string {
   return [
     'table inet ctdoctor_lab {',
     '  chain output { type filter hook output priority 0; policy accept; ct state new counter accept; }',
     `  chain input { type filter hook input priority 0; policy accept; ip daddr ${BLACKHOLE_NET} ct state new drop; }`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A namespace that tracks nothing (no rule needs connection state) and drops what reaches the
+ * blackhole: a router topology's ends, so the router's table is the only one the load fills.
+ */
+export function untrackedRuleset(): string {
+  return [
+    'table inet ctdoctor_lab {',
+    `  chain input { type filter hook input priority 0; policy accept; ip daddr ${BLACKHOLE_NET} drop; }`,
     '}',
     '',
   ].join('\n');
@@ -50,12 +56,13 @@ export class LabNamespace {
     this.path = `${IP_NETNS_DIR}/${name}`;
   }
 
-  static async create(prefix = 'ctdlab'): Promise<LabNamespace> {
+  /** `ruleset` is the namespace's first nft ruleset: by default the one that makes it track. */
+  static async create(prefix = 'ctdlab', ruleset = trackingRuleset()): Promise<LabNamespace> {
     const name = `${prefix}-${randomBytes(4).toString('hex')}`;
     await runToolChecked('ip', ['netns', 'add', name]);
     try {
       await runToolChecked('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-      await runToolChecked('ip', ['netns', 'exec', name, 'nft', '-f', '-'], { input: labRuleset() });
+      await runToolChecked('ip', ['netns', 'exec', name, 'nft', '-f', '-'], { input: ruleset });
       const inode = (await stat(`${IP_NETNS_DIR}/${name}`)).ino;
       return new LabNamespace(name, inode);
     } catch (error) {

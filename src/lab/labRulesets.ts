@@ -3,8 +3,9 @@ import type { LabHelper } from '../core/lab/labHelpers.js';
 import type { LabNotrack } from '../core/lab/labTuning.js';
 
 /**
- * The nft rulesets a tuning loads into its lab namespace. Lab traffic is local, so the output
- * hook sees every new flow first; prerouting carries the same rules for what loops back.
+ * The nft rulesets a tuning loads into its measured namespace. In a single lab namespace the
+ * traffic is local, so the output hook sees every new flow first; prerouting carries the same rules
+ * for what loops back, and is where a router topology's forwarded flows arrive.
  */
 function bothHooks(table: string, priority: string, lines: readonly string[], head: readonly string[] = []) {
   return [
@@ -48,13 +49,16 @@ export function helperRuleset(helpers: readonly LabHelper[]): string {
   return bothHooks('inet ctdoctor_lab_helpers', 'mangle', lines, objects);
 }
 
-/** The nat-service's service address, spread round-robin over its two backends (a Kubernetes Service). */
-export function natRuleset(): string {
+/**
+ * The nat-service's service address, spread round-robin over its two backends (a Kubernetes
+ * Service), at the hook where the load's new flows arrive.
+ */
+export function natRuleset(hook: 'output' | 'prerouting'): string {
   const { vip, port, dying, surviving, backendPort } = LAB_ENDPOINTS.natService;
   return [
     'table ip ctdoctor_lab_nat {',
-    '  chain output {',
-    '    type nat hook output priority -100; policy accept;',
+    `  chain ${hook} {`,
+    `    type nat hook ${hook} priority -100; policy accept;`,
     `    ip daddr ${vip} udp dport ${port} dnat to numgen inc mod 2 map { 0 : ${dying}, 1 : ${surviving} } : ${backendPort}`,
     '  }',
     '}',

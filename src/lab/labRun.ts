@@ -10,6 +10,7 @@ import {
 import { globalMaxFloor } from '../core/lab/labSafety.js';
 import type { GeneratorKind, GeneratorSpec } from '../core/lab/labScenarios.js';
 import type { LabTuning } from '../core/lab/labTuning.js';
+import type { LabTopology } from '../core/lab/routerTopology.js';
 import { type CpuTicks, parseCpuTicks, softirqPercent } from '../core/lab/softirqShare.js';
 import { CtdoctorError } from '../core/errors.js';
 import { KERNEL_DEFAULT_TIMEOUTS } from '../core/plan/timeoutDefaults.js';
@@ -22,9 +23,10 @@ import { dataOr } from '../collectors/collector.js';
 import { conntrackSettings } from '../collectors/conntrackSettings.js';
 import { statCounters } from '../collectors/statCounters.js';
 import { type NamespaceHolder, startNamespaceHolder } from '../host/nsenter.js';
-import { type GeneratorProcess, startGenerator } from './generatorProcess.js';
+import type { GeneratorProcess } from './generatorProcess.js';
 import type { GlobalSettingsHold } from './globalSettings.js';
-import { LabNamespace } from './labNamespace.js';
+import type { LabNamespace } from './labNamespace.js';
+import { type LabPlacement, createPlacement } from './labPlacement.js';
 import { helperRuleset, natRuleset, notrackRuleset } from './labRulesets.js';
 
 /** Lab namespaces are named PREFIX-PID-HEX, so a later lab can tell a dead run's from a live one's. */
@@ -33,6 +35,7 @@ const SAMPLE_MS = 250;
 const LIVE_DUMP_MS = 1000;
 
 export interface LabPlan {
+  topology: LabTopology;
   generators: GeneratorSpec[];
   seconds: number;
   baseTimeouts: Record<string, number>;
@@ -115,14 +118,15 @@ async function cpuTicks(): Promise<CpuTicks | null> {
   return text === undefined ? null : parseCpuTicks(text);
 }
 
-/** Sets the namespace's timeouts and rules for one tuning. */
-async function prepare(ns: LabNamespace, plan: LabPlan, tuning: LabTuning): Promise<void> {
+/** Sets the measured namespace's timeouts and rules for one tuning. */
+async function prepare(placement: LabPlacement, plan: LabPlan, tuning: LabTuning): Promise<void> {
+  const ns = placement.measured;
   const wanted = { ...plan.baseTimeouts, ...tuning.timeouts };
   for (const [name, seconds] of Object.entries(wanted)) await ns.setSysctl(`nf_conntrack_${name}`, seconds);
   if (tuning.notrack.length > 0) await ns.execChecked('nft', ['-f', '-'], notrackRuleset(tuning.notrack));
   if (tuning.helpers.length > 0) await loadHelpers(ns, tuning);
   if (plan.generators.some((spec) => spec.kind === 'nat-service'))
-    await ns.execChecked('nft', ['-f', '-'], natRuleset());
+    await ns.execChecked('nft', ['-f', '-'], natRuleset(placement.natHook));
 }
 
 /** A helper this kernel lacks fails the object's creation: say which, and that the lab loads no module. */
@@ -136,6 +140,35 @@ async function loadHelpers(ns: LabNamespace, tuning: LabTuning): Promise<void> {
       `--compare ${tuning.label}: this kernel would not assign the ${names.join(', ')} helper (${error instanceof Error ? error.message : String(error)}); the lab loads no module itself: modprobe nf_conntrack_${names[0]!.replace('-', '_')} first, or compare another helper`,
     );
   }
+}
+
+/** The servers first (listening before any client sends), then the clients: the load runs once this returns. */
+async function startLoad(
+  placement: LabPlacement,
+  plan: LabPlan,
+  servers: GeneratorProcess[],
+  clients: GeneratorProcess[],
+): Promise<void> {
+  for (const spec of plan.generators) {
+    const server = placement.startServers(spec, plan.seconds);
+    if (server) servers.push(server);
+  }
+  await Promise.all(servers.map((server) => server.ready));
+  for (const spec of plan.generators) clients.push(placement.startClients(spec, plan.seconds));
+  await Promise.all(clients.map((client) => client.ready));
+}
+
+/** The generators' reports; one that failed fails the run, unless the run was interrupted. */
+function reportsOf(
+  outcomes: readonly PromiseSettledResult<GeneratorDone>[],
+  signal: AbortSignal,
+): GeneratorDone[] {
+  const done: GeneratorDone[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.status === 'fulfilled') done.push(outcome.value);
+    else if (!signal.aborted) throw outcome.reason;
+  }
+  return done;
 }
 
 /** Refuses a max the host's own table (checked against the same max) could not live with right now. */
@@ -163,11 +196,13 @@ export async function runTuning(
   signal: AbortSignal,
   onProgress: (progress: LabProgress) => void,
 ): Promise<RunMeasurements> {
-  const ns = await LabNamespace.create(`${LAB_NETNS_PREFIX}-${process.pid}`);
+  const placement = await createPlacement(plan.topology, `${LAB_NETNS_PREFIX}-${process.pid}`);
+  const ns = placement.measured;
   let holder: NamespaceHolder | undefined;
+  const servers: GeneratorProcess[] = [];
   const generators: GeneratorProcess[] = [];
   try {
-    await prepare(ns, plan, tuning);
+    await prepare(placement, plan, tuning);
     holder = await startNamespaceHolder({
       path: ns.path,
       inode: ns.inode,
@@ -183,9 +218,7 @@ export async function runTuning(
     const startedAt = performance.now();
     const elapsed = () => (performance.now() - startedAt) / 1000;
     const counters: CounterSample[] = [await statSample(files, 0)];
-    for (const spec of plan.generators)
-      generators.push(startGenerator(ns.path, { ...spec, seconds: plan.seconds }));
-    await Promise.all(generators.map((generator) => generator.ready));
+    await startLoad(placement, plan, servers, generators);
     const reports = Promise.allSettled(generators.map((generator) => generator.done));
     let finished = false;
     reports.then(() => {
@@ -259,11 +292,9 @@ export async function runTuning(
     const last = await reading(() => statSample(files, elapsed()));
     if (last) counters.push(last);
     const cpuAfter = await cpuTicks();
-    const done: GeneratorDone[] = [];
-    for (const outcome of await reports) {
-      if (outcome.status === 'fulfilled') done.push(outcome.value);
-      else if (!signal.aborted) throw outcome.reason;
-    }
+    for (const server of servers) server.stop();
+    reportsOf(await Promise.allSettled(servers.map((server) => server.done)), signal);
+    const done = reportsOf(await reports, signal);
     return {
       tuning,
       netns: ns.name,
@@ -281,8 +312,8 @@ export async function runTuning(
       interrupted: signal.aborted,
     };
   } finally {
-    for (const generator of generators) generator.stop();
+    for (const generator of [...generators, ...servers]) generator.stop();
     holder?.kill();
-    await ns.dispose();
+    await placement.dispose();
   }
 }

@@ -51,6 +51,7 @@ export async function runLabSession(session: LabSession): Promise<LabReport> {
     kernel: session.kernel,
     startedAt,
     scenario: { texts: session.scenarioTexts, generators: session.plan.generators },
+    topology: session.plan.topology,
     seconds: session.plan.seconds,
     baseTimeouts: Object.entries(session.plan.baseTimeouts).map(([name, seconds]) => ({
       name,

@@ -1,8 +1,11 @@
 import { type TopologyRole, ROUTER_TOPOLOGY, routerTopologySteps } from '../core/lab/routerTopology.js';
 import { runToolChecked } from '../host/childProcess.js';
-import { LabNamespace } from './labNamespace.js';
+import { LabNamespace, untrackedRuleset } from './labNamespace.js';
 
-/** The three namespaces of a client → router → server lab (src/core/lab/routerTopology.ts). Always `dispose()` it. */
+/**
+ * The three namespaces of a client → router → server lab (src/core/lab/routerTopology.ts); only the
+ * router tracks connections. Always `dispose()` it.
+ */
 export interface RouterTopology {
   client: LabNamespace;
   router: LabNamespace;
@@ -17,7 +20,8 @@ export async function createRouterTopology(prefix: string): Promise<RouterTopolo
     for (const ns of made.splice(0)) await ns.dispose();
   };
   try {
-    for (let index = 0; index < 3; index++) made.push(await LabNamespace.create(prefix));
+    for (const ruleset of [untrackedRuleset(), undefined, untrackedRuleset()])
+      made.push(await LabNamespace.create(prefix, ruleset));
     const [client, router, server] = made as [LabNamespace, LabNamespace, LabNamespace];
     const { links } = ROUTER_TOPOLOGY;
     const pair = (a: LabNamespace, aName: string, b: LabNamespace, bName: string) =>

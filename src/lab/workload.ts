@@ -150,7 +150,7 @@ async function tcpHold(args: Args): Promise<void> {
   await new Promise(() => {}); // held until killed
 }
 
-/** SYNs to many ports of a blackholed address (BLACKHOLE_HOST): entries stay SYN_SENT [UNREPLIED]. */
+/** SYNs to many ports of a blackholed address (BLACKHOLE_NET): entries stay SYN_SENT [UNREPLIED]. */
 async function tcpScan(args: Args): Promise<void> {
   const target = args.target ?? '127.99.0.1';
   const [first, last] = (args.ports ?? '40000-40099').split('-').map(Number) as [number, number];

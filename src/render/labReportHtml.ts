@@ -1,4 +1,5 @@
 import type { LabReport, TuningResult } from '../core/lab/labResult.js';
+import { LAB_TOPOLOGY_MEANING } from '../core/lab/routerTopology.js';
 import { formatBytes, formatCount, formatMilliseconds, formatPercent } from './format.js';
 import { drawLabReportCharts } from './labReportCharts.js';
 import { anyHelpers, helpersAssigned, labWorkloadText } from './labWorkload.js';
@@ -111,6 +112,7 @@ function setupSection(report: LabReport): string {
   const facts: [string, string][] = [
     ['scenario', report.scenario.texts.join(' + ')],
     ['workload', labWorkloadText(report)],
+    ['topology', `${report.topology}: ${LAB_TOPOLOGY_MEANING[report.topology]}`],
     ['per tuning', `${report.seconds} s`],
     ['kernel', report.kernel],
     [

@@ -1,6 +1,7 @@
 import { type LabReport, type TuningResult, heldTheLoad } from '../core/lab/labResult.js';
 import { pc } from './colors.js';
 import { formatBytes, formatCount, formatMilliseconds, formatPercent } from './format.js';
+import { LAB_TOPOLOGY_MEANING } from '../core/lab/routerTopology.js';
 import { anyHelpers, helpersDidText, labWorkloadText } from './labWorkload.js';
 import { renderColumns } from './table.js';
 
@@ -52,6 +53,7 @@ export function renderLabText(report: LabReport): string {
   ];
   const lines = [
     pc.bold(`lab: ${labWorkloadText(report)}, ${report.seconds} s per tuning, kernel ${report.kernel}`),
+    ...(report.topology === 'router' ? [`  topology: ${LAB_TOPOLOGY_MEANING.router}`] : []),
     `  ${timeoutsLine(report)}`,
     '',
     ...renderColumns(

@@ -267,7 +267,12 @@ describe("serve's JSON API", () => {
 });
 
 describe('lab --json (needs root and the real kernel: captured, test/fixtures/lab/README)', () => {
-  for (const name of ['report-mixed.json', 'report-interrupted.json']) {
+  for (const name of [
+    'report-mixed.json',
+    'report-interrupted.json',
+    'report-helpers.json',
+    'report-router.json',
+  ]) {
     it(`lab ${name}`, () => {
       assertMatchesSchema(JSON.parse(readFileSync(fixture('lab', name), 'utf8')), 'ctdoctor.lab/v1');
     });

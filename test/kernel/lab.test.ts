@@ -170,6 +170,39 @@ describe('lab on the real kernel', () => {
     assert.ok(Math.abs(live - 5000) / 5000 <= TOLERANCE, `${live} live entries`);
   });
 
+  it('router topology: the router table holds the forwarded and DNATed load by Little’s law', async (t) => {
+    const report = await labJson([
+      '--topology',
+      'router',
+      '--scenario',
+      'short-flows:rate=200/s',
+      '--scenario',
+      'nat-service:rate=200/s',
+      '--scenario',
+      'syn-scan:rate=200/s',
+      '--scenario',
+      'udp-flood:rate=200/s',
+      '--duration',
+      '12s',
+    ]);
+    assert.equal(report.topology, 'router');
+    const run = report.runs[0]!;
+    const nat = run.generators.find((generator) => generator.kind === 'nat-service')!;
+    const short = run.generators.find((generator) => generator.kind === 'short-flows')!;
+    t.diagnostic(
+      `steady live ${run.steady?.liveEntries?.toFixed(0)}; peak ${run.peakEntries}; nat answered ${nat.ok}/${nat.attempts}; short ${short.ok}/${short.attempts}`,
+    );
+    for (const generator of run.generators)
+      assert.ok(generator.achievedRatePerSecond >= 0.9 * generator.askedRatePerSecond, generator.kind);
+    assert.equal(short.failed, 0, 'every forwarded connection was answered');
+    // The router's DNAT spreads over both backends; one dies half-way.
+    const answered = nat.ok / nat.attempts;
+    assert.ok(answered > 0.6 && answered < 0.9, `answered ${answered}`);
+    // 800 flows/s, each held 5 s in the router's table (TIME_WAIT, UDP, SYN_SENT): 4,000.
+    const live = run.steady!.liveEntries!;
+    assert.ok(Math.abs(live - 4000) / 4000 <= TOLERANCE, `${live} live entries`);
+  });
+
   it('helpers=on gives every service flow a kernel helper, the NATed ones too; helpers=off none; nothing machine-wide', async (t) => {
     const report = await labJson([
       '--scenario',
@@ -201,11 +234,11 @@ describe('lab on the real kernel', () => {
     assert.equal(shortFlows.failed, 0, 'the ftp helper lets TCP that is not FTP through');
   });
 
-  for (const [signal, expectedCode, group] of [
-    ['SIGINT', 130, true],
-    ['SIGTERM', 143, false],
+  for (const [signal, expectedCode, group, topology] of [
+    ['SIGINT', 130, true, 'single'],
+    ['SIGTERM', 143, false, 'router'],
   ] as const) {
-    it(`${signal} mid-run: every machine-wide value is back and no namespace is left`, async (t) => {
+    it(`${signal} mid-run (${topology} topology): every machine-wide value is back and no namespace is left`, async (t) => {
       const originalMax = readNumber(MAX_PATH);
       const originalBuckets = readNumber(BUCKETS_PATH);
       const buckets = originalBuckets === 16384 ? 32768 : 16384;
@@ -217,6 +250,8 @@ describe('lab on the real kernel', () => {
           'lab',
           '--yes',
           '--json',
+          '--topology',
+          topology,
           '--scenario',
           'short-flows:rate=300/s',
           '--duration',

@@ -14,6 +14,8 @@ const SERVER = `require('node:net').createServer((socket) => socket.end('pong'))
 const client = (target: string, source: string) =>
   `const socket = require('node:net').connect({ host: '${target}', port: 8080, localAddress: '${source}' });
 socket.on('data', (data) => process.stdout.write(data)); socket.on('error', (error) => { console.error(error.message); process.exit(1); });`;
+const BLACKHOLE_DATAGRAM = `const socket = require('node:dgram').createSocket('udp4');
+socket.bind(0, '127.1.9.9', () => socket.send('x', 9000, '127.99.0.1', () => socket.close()));`;
 const SERVICE_DNAT = `table ip ctdoctor_lab_service {
   chain prerouting {
     type nat hook prerouting priority -100; policy accept;
@@ -72,6 +74,28 @@ describe('the router topology on the real kernel', () => {
     assert.equal(reply, 'pong');
     const entry = (await routerEntries()).find((line) => line.includes('src=127.1.8.8 '));
     assert.match(entry ?? '', /dst=127\.0\.0\.80 sport=\d+ dport=8080 src=127\.0\.0\.1 dst=127\.1\.8\.8 /);
+  });
+
+  it('a datagram to the blackhole is confirmed by the router and stays UNREPLIED there', async () => {
+    await topology.client.execChecked(process.execPath, ['-e', BLACKHOLE_DATAGRAM]);
+    const entry = (await routerEntries()).find((line) => line.includes('src=127.1.9.9 '));
+    assert.match(
+      entry ?? '',
+      /^udp .* src=127\.1\.9\.9 dst=127\.99\.0\.1 sport=\d+ dport=9000 \[UNREPLIED\]/,
+    );
+  });
+
+  it('the ends track nothing: the router table is the only one the traffic filled', async () => {
+    assert.equal(await topology.client.count(), 0);
+    assert.equal(await topology.server.count(), 0);
+    assert.ok((await routerEntries()).length >= 3);
+  });
+
+  it('each namespace holds one neighbour per link, not one per client source', async () => {
+    for (const ns of [topology.client, topology.router, topology.server]) {
+      const neighbours = JSON.parse(await ns.execChecked('ip', ['-j', 'neigh', 'show'])) as unknown[];
+      assert.ok(neighbours.length <= 2, `${ns.name}: ${JSON.stringify(neighbours)}`);
+    }
   });
 
   it('every address in the three namespaces is loopback', async () => {

@@ -8,7 +8,9 @@ import { parseStatFile } from '../../src/core/statFile.js';
 import { fixture } from './paths.js';
 
 /** A `ctdoctor lab --json` captured by scripts/capture-lab-fixtures.ts (test/fixtures/lab/README). */
-export function capturedReport(name: 'report-mixed' | 'report-interrupted' | 'report-helpers'): LabReport {
+export function capturedReport(
+  name: 'report-mixed' | 'report-interrupted' | 'report-helpers' | 'report-router',
+): LabReport {
   return JSON.parse(readFileSync(fixture('lab', `${name}.json`), 'utf8')) as LabReport;
 }
 

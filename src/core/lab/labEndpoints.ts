@@ -1,14 +1,19 @@
 /**
- * Where each lab generator listens and sends, all in 127.0.0.0/8 inside the lab's own namespace
- * (the lab never sends to any other address). 127.99.0.0/16 is the lab ruleset's blackhole: new
- * flows to it are dropped on input after conntrack has confirmed them, so they stay UNREPLIED.
+ * Loopback addresses whose new flows the lab drops on input after conntrack has confirmed them, so
+ * they stay SYN_SENT / UNREPLIED (a scan or flood target). An address range, not a port range: a
+ * port rule would also drop SYN-ACKs to clients whose ephemeral port happens to fall inside it.
+ */
+export const BLACKHOLE_NET = '127.99.0.0/16';
+
+/**
+ * Where each lab generator listens and sends, all in 127.0.0.0/8 inside the lab's own namespaces
+ * (the lab never sends to any other address). The syn-scan's source is the first of its own range.
  */
 export const LAB_ENDPOINTS = {
   shortFlows: { server: '127.0.0.1', port: 8080 },
   longPool: { server: '127.0.0.60', port: 5432 },
   udpDns: { server: '127.0.0.53', port: 53 },
   udpFlood: { firstPort: 9000, ports: 1000 },
-  synScan: { source: '127.0.0.66' },
   natService: {
     vip: '127.0.0.80',
     port: 53,

@@ -2,6 +2,7 @@ import type { ConntrackStats } from '../counters.js';
 import type { GeneratorDone, PoolOutcome } from './generatorReport.js';
 import type { GeneratorKind, GeneratorSpec } from './labScenarios.js';
 import type { LabTuning } from './labTuning.js';
+import type { LabTopology } from './routerTopology.js';
 import { mergeHistograms, quantileMs, sampleCount } from './latencyHistogram.js';
 
 /** One reading of the lab namespace's stat file. */
@@ -249,6 +250,8 @@ export interface LabReport {
   kernel: string;
   startedAt: string;
   scenario: { texts: string[]; generators: GeneratorSpec[] };
+  /** Where the load ran; the measured table is the single namespace's or the router's. */
+  topology: LabTopology;
   seconds: number;
   /** The lab namespace's timeouts before each tuning's own, with the kernel's for comparison. */
   baseTimeouts: { name: string; seconds: number; kernelDefault: number | null }[];

@@ -53,7 +53,9 @@ const DEFAULT_POOL_CONNECTIONS = 50;
 export const MAX_LAB_RATE = 50_000;
 /** File descriptors and ports stay well inside a process's default limits. */
 export const MAX_POOL_CONNECTIONS = 5_000;
-/** loopbackAddress indexes per generator: 256 sources each, ranges never overlap. */
+/** Source addresses per generator: spreads ephemeral ports so none is reused within a lab timeout. */
+export const SOURCES_PER_GENERATOR = 256;
+/** loopbackAddress indexes per generator: ranges never overlap. */
 const SOURCE_RANGE = 10_000;
 
 /** Gives each generator of a run its own range of source addresses, in order. */

@@ -1,12 +1,17 @@
+import { CtdoctorError } from '../errors.js';
+import { BLACKHOLE_NET } from './labEndpoints.js';
+
 /**
  * A client → router → server topology of three lab namespaces joined by veth pairs, every address
  * in 127.0.0.0/8 (the workplace rule), so forwarded and NATed traffic — a gateway, a Kubernetes
  * node — crosses a table of its own: the router's.
  *
  * What 127/8 needs off the loopback device (kernel 6.18, verified): `route_localnet` on every
- * interface (else martian source/destination), the client and server made local only for their own
- * /16 (the kernel's `local 127.0.0.0/8 dev lo` would keep every 127 address at home), and proxy ARP on
- * the router (it answers for the far side's addresses, so the ends need no gateway address).
+ * interface (else martian source/destination, and ARP for a 127 address is ignored), and the client
+ * and server made local only for their own /16 (the kernel's `local 127.0.0.0/8 dev lo` would keep
+ * every 127 address at home). Every route goes through the far end of its link (`onlink`), never
+ * "out of the device": the neighbour table is one for all namespaces and would otherwise hold an
+ * entry per client source.
  */
 export const ROUTER_TOPOLOGY = {
   /** The clients' sources: loopbackAddress() hands these out from 127.1.0.1. */
@@ -20,6 +25,25 @@ export const ROUTER_TOPOLOGY = {
   /** Interface names: client c0 ↔ router r0, router r1 ↔ server s0. */
   links: { client: 'c0', routerClient: 'r0', routerServer: 'r1', server: 's0' },
 } as const;
+
+export const LAB_TOPOLOGIES = ['single', 'router'] as const;
+export type LabTopology = (typeof LAB_TOPOLOGIES)[number];
+
+export const LAB_TOPOLOGY_MEANING: Readonly<Record<LabTopology, string>> = {
+  single: "clients and servers in one namespace, whose table is measured (a host's own traffic)",
+  router:
+    "clients and servers in namespaces of their own that track nothing, joined through a router namespace whose table is measured (a gateway, a Kubernetes node's forwarded and DNATed traffic)",
+};
+
+/** `--topology`: one of LAB_TOPOLOGIES. */
+export function parseLabTopology(text: string): LabTopology {
+  if (!(LAB_TOPOLOGIES as readonly string[]).includes(text))
+    throw new CtdoctorError(
+      'usage',
+      `--topology "${text}" is not a lab topology: use ${LAB_TOPOLOGIES.join(' or ')}`,
+    );
+  return text as LabTopology;
+}
 
 export type TopologyRole = 'client' | 'router' | 'server';
 
@@ -37,31 +61,48 @@ const localnet = (role: TopologyRole, devices: readonly string[]): TopologyStep[
     args: ['-qw', `net.ipv4.conf.${device}.route_localnet=1`],
   }));
 
-/** No IPv6 link-local address on a veth: the lab holds no address outside loopback, not even fe80::. */
-const noIpv6 = (role: TopologyRole, device: string): TopologyStep => ({
-  role,
-  command: 'sysctl',
-  args: ['-qw', `net.ipv6.conf.${device}.disable_ipv6=1`],
-});
-
 /**
- * An end (client or server): lo's 127.0.0.1/8 (and the local routes for all of 127/8 it brings)
- * replaced by its own /16, the other side's /16 out of its veth.
+ * No IPv6 link-local address on a veth (the lab holds no address outside loopback, not even fe80::),
+ * and ARP asks from the link's own address: else each client source that happens to trigger a
+ * request would leave a neighbour entry for itself on the router.
  */
-function endSteps(role: 'client' | 'server', device: string, ownNet: string, link: string, farNet: string) {
+const linkDevice = (role: TopologyRole, device: string): TopologyStep[] =>
+  [`net.ipv6.conf.${device}.disable_ipv6=1`, `net.ipv4.conf.${device}.arp_announce=2`].map((setting) => ({
+    role,
+    command: 'sysctl',
+    args: ['-qw', setting],
+  }));
+
+interface EndLayout {
+  role: 'client' | 'server';
+  device: string;
+  link: string;
+  gateway: string;
+  /** Made local on lo (each an `ip route add local`). */
+  ownNets: readonly string[];
+  /** Routed to the router. */
+  farNets: readonly string[];
+}
+
+/** An end: lo's 127.0.0.1/8 (and the local routes for all of 127/8 it brings) replaced by its own nets. */
+function endSteps({ role, device, link, gateway, ownNets, farNets }: EndLayout): TopologyStep[] {
   const ip = (...args: string[]): TopologyStep => ({ role, command: 'ip', args });
   return [
     ...localnet(role, [device]),
-    noIpv6(role, device),
+    ...linkDevice(role, device),
     ip('addr', 'del', '127.0.0.1/8', 'dev', 'lo'),
-    ip('route', 'add', 'local', ownNet, 'dev', 'lo', 'table', 'local'),
+    ...ownNets.map((net) => ip('route', 'add', 'local', net, 'dev', 'lo', 'table', 'local')),
     ip('link', 'set', device, 'up'),
     ip('addr', 'add', `${link}/32`, 'dev', device),
-    ip('route', 'add', farNet, 'dev', device, 'src', link),
+    ...farNets.map((net) => ip('route', 'add', net, 'via', gateway, 'dev', device, 'onlink', 'src', link)),
   ];
 }
 
-/** Every step, in order: ends first, then the router that forwards between them. */
+/**
+ * Every step, in order: ends first, then the router that forwards between them. The blackhole
+ * (127.99/16, never answered) lives on the server side, so the router confirms the flows to it —
+ * floods and scans fill the router's table, as they would a gateway's.
+ */
 export function routerTopologySteps(): TopologyStep[] {
   const t = ROUTER_TOPOLOGY;
   const router = (command: 'ip' | 'sysctl', ...args: string[]): TopologyStep => ({
@@ -70,21 +111,36 @@ export function routerTopologySteps(): TopologyStep[] {
     args,
   });
   return [
-    ...endSteps('client', t.links.client, t.clientNet, t.clientLink, t.serverNet),
-    ...endSteps('server', t.links.server, t.serverNet, t.serverLink, t.clientNet),
+    ...endSteps({
+      role: 'client',
+      device: t.links.client,
+      link: t.clientLink,
+      gateway: t.routerClientSide,
+      ownNets: [t.clientNet],
+      farNets: [t.serverNet, BLACKHOLE_NET],
+    }),
+    ...endSteps({
+      role: 'server',
+      device: t.links.server,
+      link: t.serverLink,
+      gateway: t.routerServerSide,
+      ownNets: [t.serverNet, BLACKHOLE_NET],
+      farNets: [t.clientNet],
+    }),
     ...localnet('router', [t.links.routerClient, t.links.routerServer]),
     // Else the router would take every 127 address for its own and answer for both ends.
     router('ip', 'addr', 'del', '127.0.0.1/8', 'dev', 'lo'),
     router('sysctl', '-qw', 'net.ipv4.ip_forward=1'),
     ...[t.links.routerClient, t.links.routerServer].flatMap((device) => [
-      noIpv6('router', device),
-      router('sysctl', '-qw', `net.ipv4.conf.${device}.proxy_arp=1`),
+      ...linkDevice('router', device),
       router('sysctl', '-qw', `net.ipv4.conf.${device}.rp_filter=0`),
       router('ip', 'link', 'set', device, 'up'),
     ]),
     router('ip', 'addr', 'add', `${t.routerClientSide}/32`, 'dev', t.links.routerClient),
     router('ip', 'addr', 'add', `${t.routerServerSide}/32`, 'dev', t.links.routerServer),
-    router('ip', 'route', 'add', t.clientNet, 'dev', t.links.routerClient),
-    router('ip', 'route', 'add', t.serverNet, 'dev', t.links.routerServer),
+    router('ip', 'route', 'add', t.clientNet, 'via', t.clientLink, 'dev', t.links.routerClient, 'onlink'),
+    ...[t.serverNet, BLACKHOLE_NET].map((net) =>
+      router('ip', 'route', 'add', net, 'via', t.serverLink, 'dev', t.links.routerServer, 'onlink'),
+    ),
   ];
 }

@@ -85,8 +85,8 @@ describe('lab report HTML', () => {
     );
     const [heading, tight, roomy] = rows;
     const column = (name: string) => heading!.indexOf(name);
-    assert.equal(tight![column('drops')], '172');
-    assert.equal(tight![column('failed connects')], '16');
+    assert.equal(tight![column('drops')], '190');
+    assert.equal(tight![column('failed connects')], '19');
     assert.equal(tight![column('p99 set-up')], '1052 ms');
     assert.equal(tight![column('long pool alive')], '50/50');
     assert.equal(tight![column('memory at peak')], '750 KiB');
@@ -113,6 +113,10 @@ describe('lab report HTML', () => {
     const page = renderLabReportHtml(capturedReport(), uplotAssets);
     assert.match(page, /<dt>scenario<\/dt><dd>mixed<\/dd>/);
     assert.match(page, /<dt>per tuning<\/dt><dd>12 s<\/dd>/);
+    assert.match(page, /<dt>topology<\/dt><dd>single: clients and servers in one namespace/);
+    const routerReport = JSON.parse(readFileSync(fixture('lab', 'report-router.json'), 'utf8')) as LabReport;
+    const router = renderLabReportHtml(routerReport, uplotAssets);
+    assert.match(router, /<dt>topology<\/dt><dd>router: clients and servers in namespaces of their own/);
     assert.match(page, /<dt>kernel<\/dt><dd>6\.18\.44-fc-v1098<\/dd>/);
     assert.match(page, /<tr><td>tcp_timeout_time_wait<\/td><td>5 s<\/td><td>120 s<\/td><\/tr>/);
   });

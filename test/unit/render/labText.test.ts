@@ -105,6 +105,15 @@ describe('lab text', () => {
     assert.doesNotMatch(text, /helper/, 'no helper column or line without helpers');
   });
 
+  it('a router topology says so under the first line; a single namespace says nothing', () => {
+    const router = renderLabText(capturedReport('report-router')).split('\n');
+    assert.match(
+      router[1]!,
+      /^ {2}topology: clients and servers in namespaces of their own .* router namespace whose table is measured/,
+    );
+    assert.doesNotMatch(text, /topology/);
+  });
+
   it('a label is printed as written (text output is not markup)', () => {
     const hostile = { ...report, runs: [{ ...report.runs[1]!, label: '<x>' }] };
     assert.match(renderLabText(hostile), /^<x>\s/m);

@@ -47,7 +47,7 @@ describe('plan --verify: predicted beside measured', () => {
 
   it('a run that dropped did not hold; a scaled load says by how much', () => {
     const text = renderVerifiedPlan(verifiedPlan(plan, onlyRun(0), 0.5));
-    assert.match(text, /^ {2}did not hold: 136 drops, \d+(\.\d)?% of flows answered, pool 50\/50 alive$/m);
+    assert.match(text, /^ {2}did not hold: 117 drops, \d+(\.\d)?% of flows answered, pool 50\/50 alive$/m);
     assert.match(text, /max 3,000, rates × 0\.500;/);
   });
 
