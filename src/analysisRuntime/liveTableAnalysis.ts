@@ -1,11 +1,10 @@
-import { refuseUnreadableTable } from '../core/analysis/tableInput.js';
-import { type AnalysisReport, buildAnalysisReport } from '../core/reports/analysisReport.js';
+import type { AnalysisReport } from '../core/reports/analysisReport.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import type { NetnsFiles } from '../host/netnsFiles.js';
 import type { HostRoots } from '../host/roots.js';
 import { openLiveTable } from '../host/tableSource.js';
 import { analyzeSource } from './tableAnalysis.js';
-import { NO_ENTRY_READ_LIMIT_BYTES } from './tableConsumer.js';
+import { readableTableReport } from './tableReport.js';
 
 /**
  * `analyze --netns` on a live table without its CLI: the namespace's max and timeouts for the
@@ -22,14 +21,7 @@ export async function analyzeLiveTable(
     capacity: options.capacity,
     establishedTimeoutSeconds: settings.timeouts.tcp_timeout_established,
   });
-  refuseUnreadableTable({
-    description: source.description,
-    counts: run.counts,
-    abandoned: run.abandoned,
-    abandonedAfterBytes: NO_ENTRY_READ_LIMIT_BYTES,
-    saved: false,
-  });
-  return buildAnalysisReport(run, source, {
+  return readableTableReport(run, source, {
     limit: options.top,
     context: { max: settings.max, timeouts: settings.timeouts },
   });

@@ -2,14 +2,13 @@ import { actionWithExitCode } from './commandExit.js';
 import { Command } from 'commander';
 import { FIELD_NAMES, type FieldName, isFieldName } from '../core/analysis/entryFields.js';
 import { parseEntryFilter } from '../core/analysis/entryFilter.js';
-import { refuseUnreadableTable } from '../core/analysis/tableInput.js';
 import type { DetectorContext } from '../core/findings/table/tableReadings.js';
 import { CtdoctorError } from '../core/errors.js';
 import { readConntrackSettings } from '../host/conntrackSettings.js';
 import { type TableSource, openLiveTable, openStdinTable, openTableFile } from '../host/tableSource.js';
-import { type AnalysisReport, buildAnalysisReport } from '../core/reports/analysisReport.js';
+import type { AnalysisReport } from '../core/reports/analysisReport.js';
 import { analyzeSource } from '../analysisRuntime/tableAnalysis.js';
-import { NO_ENTRY_READ_LIMIT_BYTES } from '../analysisRuntime/tableConsumer.js';
+import { readableTableReport } from '../analysisRuntime/tableReport.js';
 import { renderAnalyzeText } from '../render/analyzeText.js';
 import { renderEventLogText } from '../render/analyzeEventsText.js';
 import { EventLogReader } from '../core/events/eventLog.js';
@@ -127,14 +126,7 @@ async function runAnalyze(
   );
   if (saved && run.counts.events > 0 && run.counts.entries > 0)
     throw mixedInputError(source.description, null, null);
-  refuseUnreadableTable({
-    description: source.description,
-    counts: run.counts,
-    abandoned: run.abandoned,
-    abandonedAfterBytes: NO_ENTRY_READ_LIMIT_BYTES,
-    saved: source.kind === 'file' || source.kind === 'stdin',
-  });
-  return buildAnalysisReport(run, source, {
+  return readableTableReport(run, source, {
     limit: options.top,
     filter: options.filter,
     context: detectorContext,
