@@ -205,7 +205,9 @@ async function captureHelpers(): Promise<string> {
   const generators = combineScenarios(HELPERS_SCENARIOS);
   await withLabNamespace(async (lab) => {
     await lab.execChecked('nft', ['-f', '-'], helperRuleset(helpersForWorkload(generators)));
-    const running = Promise.all(generators.map((spec) => generatorLines(lab, { ...spec, seconds: 3, role: 'both' })));
+    const running = Promise.all(
+      generators.map((spec) => generatorLines(lab, { ...spec, seconds: 3, role: 'both' })),
+    );
     await sleep(2000);
     await lab.execChecked(process.execPath, ['-e', TFTP_READ_REQUEST]);
     await put(join(dir, 'conntrack-L.txt'), await lab.execChecked('conntrack', ['-L']));
