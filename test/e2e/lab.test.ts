@@ -24,6 +24,13 @@ describe('lab: usage errors', () => {
     );
   });
 
+  it('an unknown --topology names the two there are', async () => {
+    await assertUsageError(
+      ['lab', '--topology', 'bridge'],
+      /"bridge" is not a lab topology: use single or router/,
+    );
+  });
+
   it('a scenario whose generator is already in the run (mixed includes short-flows)', async () => {
     await assertUsageError(
       ['lab', '--scenario', 'mixed', '--scenario', 'short-flows'],
