@@ -328,7 +328,8 @@ static void topk_prune(TopK *t) {
   t->size = kept;
 }
 
-static __attribute__((noinline)) i32 topk_add_hashed_lookup(TopK *t, const Key *key, u32 hash) {
+static __attribute__((noinline)) i32 topk_add_lookup(TopK *t, const Key *key) {
+  u32 hash = key_hash(key);
   u32 whole = key->n == 1;
   u32 tag = whole ? key->w[0] : hash;
   u32 h = hash & t->mask;
@@ -352,26 +353,14 @@ static __attribute__((noinline)) i32 topk_add_hashed_lookup(TopK *t, const Key *
   return topk_insert(t, key, hash, h, t->floor + 1, t->floor, -1);
 }
 
-/* Adds one occurrence of a key whose key_hash is known; returns the key's slot. Runs of one key skip the lookup. */
-INLINE i32 topk_add_hashed(TopK *t, const Key *key, u32 hash) {
-  if (t->last_slot >= 0 && same_key(key, &t->last_key)) {
-    t->at.counts[t->last_slot] += 1;
-    return t->last_slot;
-  }
-  return topk_add_hashed_lookup(t, key, hash);
-}
-
 /* Adds one occurrence; returns the key's slot. Runs of one key (a zone, a mark) skip the lookup. */
 INLINE i32 topk_add(TopK *t, const Key *key) {
   if (t->last_slot >= 0 && same_key(key, &t->last_key)) {
     t->at.counts[t->last_slot] += 1;
     return t->last_slot;
   }
-  return topk_add_hashed_lookup(t, key, key_hash(key));
+  return topk_add_lookup(t, key);
 }
-
-/* The bucket a key's lookup starts at, read ahead of the add (see touch_service_buckets). */
-INLINE u32 first_bucket_tag(const TopK *t, u32 hash) { return t->table[hash & t->mask].tag; }
 
 /*
  * The same for a one-word key (an IPv4 address or prefix, a zone, a mark), without building a Key:
@@ -1425,31 +1414,25 @@ static inline Key service_key(const Record *e) {
 
 /*
  * Which class-conditional lists this engine counts (SERVICE_LISTS_BY_SERVICE, _BY_SOURCE). They
- * are independent lists, so a pipelined run can share them out: its parse thread counts the lists
- * by service, the counting thread the (service, source) lists, each seeing every entry in file
- * order. A parse-only engine counts none unless told (count_services).
+ * are independent lists, so a pipelined run can share them out (serviceListsAtHandOver in
+ * parsePipeline.ts): its parse thread counts the (service, source) lists, the counting thread the
+ * lists by service, each seeing every entry in file order. A parse-only engine counts none unless
+ * told (count_services).
  */
 static u32 counted_service_lists = SERVICE_LISTS_BY_SERVICE | SERVICE_LISTS_BY_SOURCE;
 
 EXPORT(count_services) void count_services(u32 lists) { counted_service_lists = lists; }
 
-/*
- * A tcp/udp record's service key and, when it is in a class, its (service, source) key, with their
- * hashes: worked out for a whole batch first (touch_service_buckets).
- */
-typedef struct {
-  Key service;
-  Key joint;
-  u32 service_hash;
-  u32 joint_hash;
-} ServiceKeys;
-
 /* One entry of a class to a service: the service, the (service, source) pair, the service's sketch. */
-static void add_service_class(TopK *services, TopK *sources, Pool *pool, u8 *sketches, const ServiceKeys *keys,
-                              u32 src_hash) {
-  if (counted_service_lists & SERVICE_LISTS_BY_SOURCE) topk_add_hashed(sources, &keys->joint, keys->joint_hash);
+static void add_service_class(TopK *services, TopK *sources, Pool *pool, u8 *sketches, const Key *service,
+                              const Addr *src, u32 src_hash) {
+  if (counted_service_lists & SERVICE_LISTS_BY_SOURCE) {
+    Key joint = *service;
+    append_address(&joint, src);
+    topk_add(sources, &joint);
+  }
   if (!(counted_service_lists & SERVICE_LISTS_BY_SERVICE)) return;
-  i32 slot = topk_add_hashed(services, &keys->service, keys->service_hash);
+  i32 slot = topk_add(services, service);
   i32 sketch = services->at.attached[slot];
   if (sketch < 0 && services->at.counts[slot] - services->at.errors[slot] >= SPREAD_AFTER) {
     sketch = pool_take(pool);
@@ -1481,56 +1464,20 @@ static void add_nat_backend(const Record *e, int unreplied) {
 }
 
 /* The class-conditional tallies of a tcp/udp entry (tableAggregator.ts addServiceSignals). */
-static __attribute__((noinline)) void add_service_signals(const Record *e, int unreplied, u32 src_hash,
-                                                          const ServiceKeys *keys) {
+static __attribute__((noinline)) void add_service_signals(const Record *e, int unreplied, u32 src_hash) {
+  Key service = service_key(e);
   if (unreplied)
     add_service_class(&tops[TOP_UNREPLIED_SERVICES], &tops[TOP_UNREPLIED_SOURCES], &unreplied_pool,
-                      unreplied_sketches, keys, src_hash);
+                      unreplied_sketches, &service, &e->src, src_hash);
   else if (counted_service_lists & SERVICE_LISTS_BY_SERVICE)
-    topk_add_hashed(&tops[TOP_REPLIED_SERVICES], &keys->service, keys->service_hash);
+    topk_add(&tops[TOP_REPLIED_SERVICES], &service);
   if (e->proto == 6 && e->state == time_wait_state)
     add_service_class(&tops[TOP_TIME_WAIT_SERVICES], &tops[TOP_TIME_WAIT_SOURCES], &time_wait_pool,
-                      time_wait_sketches, keys, src_hash);
+                      time_wait_sketches, &service, &e->src, src_hash);
   if (e->nat >= 2 && (counted_service_lists & SERVICE_LISTS_BY_SERVICE)) add_nat_backend(e, unreplied);
 }
 
-/* Records are counted BATCH at a time (add_batch); `touched` keeps the read-ahead loads alive. */
-#define BATCH 128
-static u32 touched;
-
-/*
- * The service keys of a batch's tcp/udp records, and the first buckets of the lists they go to, read
- * in one loop before the batch is counted: as add_batch does for addresses, so that the cache misses
- * of a table with many distinct services overlap instead of stalling each add in turn.
- */
-static ServiceKeys batch_service_keys[BATCH];
-
-static void touch_service_buckets(const Record *records, u32 count) {
-  u32 by_service = counted_service_lists & SERVICE_LISTS_BY_SERVICE;
-  u32 by_source = counted_service_lists & SERVICE_LISTS_BY_SOURCE;
-  u32 sink = 0;
-  for (u32 i = 0; i < count; i++) {
-    const Record *e = &records[i];
-    if (e->proto != 6 && e->proto != 17) continue;
-    ServiceKeys *keys = &batch_service_keys[i];
-    keys->service = service_key(e);
-    keys->service_hash = key_hash(&keys->service);
-    int unreplied = (e->flags & FLAG_UNREPLIED) != 0;
-    int time_wait = e->proto == 6 && e->state == time_wait_state;
-    if (unreplied || time_wait) {
-      keys->joint = keys->service;
-      append_address(&keys->joint, &e->src);
-      keys->joint_hash = key_hash(&keys->joint);
-      if (by_source)
-        sink ^= first_bucket_tag(&tops[unreplied ? TOP_UNREPLIED_SOURCES : TOP_TIME_WAIT_SOURCES], keys->joint_hash);
-    }
-    if (by_service)
-      sink ^= first_bucket_tag(&tops[unreplied ? TOP_UNREPLIED_SERVICES : TOP_REPLIED_SERVICES], keys->service_hash);
-  }
-  touched ^= sink;
-}
-
-static void add_record(const Record *e, const ServiceKeys *service_keys) {
+static void add_record(const Record *e) {
   entries += 1;
   l3_counts[e->src.family == 6] += 1;
   u32 proto = e->proto;
@@ -1607,16 +1554,15 @@ static void add_record(const Record *e, const ServiceKeys *service_keys) {
     u32 last = ESTABLISHED_HOUR_BUCKETS - 1;
     established_hours[remaining >= last * 3600.0 ? last : (u32)(remaining / 3600)] += 1;
   }
-  if ((proto == 6 || proto == 17) && counted_service_lists) add_service_signals(e, unreplied, src_hash, service_keys);
+  if ((proto == 6 || proto == 17) && counted_service_lists) add_service_signals(e, unreplied, src_hash);
 }
 
 /* A parse-only engine's share of the counting: the service tallies of the records it hands over. */
 static void add_parsed_service_signals(const Record *records, u32 count) {
-  touch_service_buckets(records, count);
   for (u32 i = 0; i < count; i++) {
     const Record *e = &records[i];
     if (e->proto == 6 || e->proto == 17)
-      add_service_signals(e, (e->flags & FLAG_UNREPLIED) != 0, address_hash(&e->src), &batch_service_keys[i]);
+      add_service_signals(e, (e->flags & FLAG_UNREPLIED) != 0, address_hash(&e->src));
   }
 }
 
@@ -1647,6 +1593,9 @@ INLINE u32 find_newline(const u8 *b, u32 pos, u32 end) {
  * paid in parallel instead of one after another inside add_record (WebAssembly has no prefetch).
  * Each top list still sees its keys in line order, so the results are those of one-by-one adds.
  */
+#define BATCH 128
+static u32 touched;
+
 static void add_batch(const Record *records, u32 count) {
   const TopK *src = &tops[TOP_SRC];
   const TopK *dst = &tops[TOP_DST];
@@ -1657,8 +1606,7 @@ static void add_batch(const Record *records, u32 count) {
     sink ^= dst->table[word_hash(records[i].dst.w[0]) & dst->mask].tag;
   }
   touched ^= sink;
-  if (counted_service_lists) touch_service_buckets(records, count);
-  for (u32 i = 0; i < count; i++) add_record(&records[i], &batch_service_keys[i]);
+  for (u32 i = 0; i < count; i++) add_record(&records[i]);
 }
 
 /*
