@@ -2,7 +2,7 @@
 #ifndef ENGINE_ABI_H
 #define ENGINE_ABI_H
 
-#define ENGINE_ABI_VERSION 0x7a2087cau
+#define ENGINE_ABI_VERSION 0xbbd6657bu
 
 /* Bytes of a Record, sizeof(Record) in the C: the parse thread's record rings are laid out before any engine exists. */
 #define RECORD_BYTES 96
@@ -20,6 +20,10 @@
 #define SIGNAL_CAPACITY 4096
 /* An ESTABLISHED entry silent this long (idle = the established timeout - its remaining one) is idle, not merely open. */
 #define IDLE_LONG_SECONDS 3600
+/* count_services: the class-conditional lists by service (UNREPLIED, replied and TIME_WAIT services with their sketches, DNAT backends). */
+#define SERVICE_LISTS_BY_SERVICE 1
+/* count_services: the (service, source) lists of UNREPLIED and TIME_WAIT entries. */
+#define SERVICE_LISTS_BY_SOURCE 2
 
 /* result(what) */
 enum {

@@ -135,6 +135,7 @@ typedef struct {
   u8 *lengths;
   u32 *words;
   u32 *rest;
+  u32 *hashes; /* key_hash of each slot's key, kept for lists with longer keys: a prune re-indexes without rehashing */
   u32 *counts;
   u32 *errors;
   i32 *attached; /* pool index, -1 none (only with a pool) */
@@ -189,10 +190,11 @@ static int slots_init(Slots *at, u32 slots, u32 rest_stride) {
   at->lengths = allocate(slots);
   at->words = allocate(slots * sizeof(u32));
   at->rest = allocate(slots * rest_stride * sizeof(u32) + 4);
+  at->hashes = allocate(slots * sizeof(u32));
   at->counts = allocate(slots * sizeof(u32));
   at->errors = allocate(slots * sizeof(u32));
   at->attached = allocate(slots * sizeof(i32));
-  return at->lengths && at->words && at->rest && at->counts && at->errors && at->attached;
+  return at->lengths && at->words && at->rest && at->hashes && at->counts && at->errors && at->attached;
 }
 
 static int topk_init(TopK *t, u32 capacity, u32 max_words, Pool *pool) {
@@ -210,53 +212,42 @@ static int topk_init(TopK *t, u32 capacity, u32 max_words, Pool *pool) {
   return t->selection && t->table;
 }
 
-static i32 topk_find(TopK *t, const Key *key) {
-  u32 hash = key_hash(key);
-  u32 whole = key->n == 1;
-  u32 tag = whole ? key->w[0] : hash;
-  for (u32 h = hash & t->mask;; h = (h + 1) & t->mask) {
-    Bucket bucket = t->table[h];
-    if (bucket.slot_plus_one == 0) return -1;
-    if (bucket.tag != tag || ((bucket.slot_plus_one & WHOLE_KEY) != 0) != whole) continue;
-    u32 slot = (bucket.slot_plus_one & ~WHOLE_KEY) - 1;
-    if (whole || stored_key_is(t, slot, key)) {
-      t->last_slot = (i32)slot;
-      t->last_key.n = key->n;
-      for (u32 i = 0; i < key->n; i++) t->last_key.w[i] = key->w[i];
-      return (i32)slot;
-    }
-  }
+/* The first empty bucket of a hash's probe sequence. */
+static inline u32 empty_bucket(const TopK *t, u32 hash) {
+  u32 h = hash & t->mask;
+  while (t->table[h].slot_plus_one != 0) h = (h + 1) & t->mask;
+  return h;
 }
 
-static i32 topk_insert(TopK *t, const Key *key, u32 count, u32 error, i32 attached) {
+/*
+ * Stores a new key in the next slot, indexed at `bucket` (empty_bucket of its hash, or where a
+ * failed lookup stopped: the same bucket, found once).
+ */
+static i32 topk_insert(TopK *t, const Key *key, u32 hash, u32 bucket, u32 count, u32 error, i32 attached) {
   u32 slot = t->size++;
   if (key->n > 1) t->wide_keys = 1;
   t->at.lengths[slot] = (u8)key->n;
   t->at.words[slot] = key->w[0];
   u32 *rest = t->at.rest + slot * t->rest_stride;
   for (u32 i = 1; i < key->n; i++) rest[i - 1] = key->w[i];
+  t->at.hashes[slot] = hash;
   t->at.counts[slot] = count;
   t->at.errors[slot] = error;
   t->at.attached[slot] = attached;
-  u32 hash = key_hash(key);
   u32 whole = key->n == 1;
-  u32 h = hash & t->mask;
-  while (t->table[h].slot_plus_one != 0) h = (h + 1) & t->mask;
-  t->table[h] = (Bucket){whole ? key->w[0] : hash, (slot + 1) | (whole ? WHOLE_KEY : 0)};
+  t->table[bucket] = (Bucket){whole ? key->w[0] : hash, (slot + 1) | (whole ? WHOLE_KEY : 0)};
   return (i32)slot;
 }
 
 /* topk_insert of a one-word key: the common case, without building a Key. */
-static i32 topk_insert_word(TopK *t, u32 word, u32 count, u32 error, i32 attached) {
+static i32 topk_insert_word(TopK *t, u32 word, u32 bucket, u32 count, u32 error, i32 attached) {
   u32 slot = t->size++;
   t->at.lengths[slot] = 1;
   t->at.words[slot] = word;
   t->at.counts[slot] = count;
   t->at.errors[slot] = error;
   t->at.attached[slot] = attached;
-  u32 h = word_hash(word) & t->mask;
-  while (t->table[h].slot_plus_one != 0) h = (h + 1) & t->mask;
-  t->table[h] = (Bucket){word, (slot + 1) | WHOLE_KEY};
+  t->table[bucket] = (Bucket){word, (slot + 1) | WHOLE_KEY};
   return (i32)slot;
 }
 
@@ -295,17 +286,9 @@ static u32 kth_largest(u32 *values, u32 length, u32 k) {
 /* Makes the key stored at `slot` findable. */
 static void index_slot(TopK *t, u32 slot) {
   u32 whole = t->at.lengths[slot] == 1;
-  u32 hash;
-  if (whole)
-    hash = word_hash(t->at.words[slot]);
-  else {
-    Key key = {.n = t->at.lengths[slot], .w = {t->at.words[slot]}};
-    for (u32 k = 1; k < key.n; k++) key.w[k] = t->at.rest[slot * t->rest_stride + k - 1];
-    hash = key_hash(&key);
-  }
-  u32 h = hash & t->mask;
-  while (t->table[h].slot_plus_one != 0) h = (h + 1) & t->mask;
-  t->table[h] = (Bucket){whole ? t->at.words[slot] : hash, (slot + 1) | (whole ? WHOLE_KEY : 0)};
+  u32 hash = whole ? word_hash(t->at.words[slot]) : t->at.hashes[slot];
+  t->table[empty_bucket(t, hash)] =
+      (Bucket){whole ? t->at.words[slot] : hash, (slot + 1) | (whole ? WHOLE_KEY : 0)};
 }
 
 /*
@@ -331,6 +314,7 @@ static void topk_prune(TopK *t) {
         at->words[kept] = at->words[i];
         for (u32 k = 0; k + 1 < at->lengths[i]; k++)
           at->rest[kept * t->rest_stride + k] = at->rest[i * t->rest_stride + k];
+        at->hashes[kept] = at->hashes[i];
         at->counts[kept] = count;
         at->errors[kept] = at->errors[i];
         at->attached[kept] = at->attached[i];
@@ -345,13 +329,28 @@ static void topk_prune(TopK *t) {
 }
 
 static __attribute__((noinline)) i32 topk_add_lookup(TopK *t, const Key *key) {
-  i32 slot = topk_find(t, key);
-  if (slot >= 0) {
-    t->at.counts[slot] += 1;
-    return slot;
+  u32 hash = key_hash(key);
+  u32 whole = key->n == 1;
+  u32 tag = whole ? key->w[0] : hash;
+  u32 h = hash & t->mask;
+  for (;; h = (h + 1) & t->mask) {
+    Bucket bucket = t->table[h];
+    if (bucket.slot_plus_one == 0) break;
+    if (bucket.tag != tag || ((bucket.slot_plus_one & WHOLE_KEY) != 0) != whole) continue;
+    u32 slot = (bucket.slot_plus_one & ~WHOLE_KEY) - 1;
+    if (whole || stored_key_is(t, slot, key)) {
+      t->at.counts[slot] += 1;
+      t->last_slot = (i32)slot;
+      t->last_key.n = key->n;
+      for (u32 i = 0; i < key->n; i++) t->last_key.w[i] = key->w[i];
+      return (i32)slot;
+    }
   }
-  if (t->size >= 2 * t->capacity) topk_prune(t);
-  return topk_insert(t, key, t->floor + 1, t->floor, -1);
+  if (t->size >= 2 * t->capacity) {
+    topk_prune(t);
+    h = empty_bucket(t, hash);
+  }
+  return topk_insert(t, key, hash, h, t->floor + 1, t->floor, -1);
 }
 
 /* Adds one occurrence; returns the key's slot. Runs of one key (a zone, a mark) skip the lookup. */
@@ -368,7 +367,9 @@ INLINE i32 topk_add(TopK *t, const Key *key) {
  * a Key passed by pointer lives in linear memory, and five of them per line cost ~15 % of a run.
  */
 static __attribute__((noinline)) i32 topk_add_word_lookup(TopK *t, u32 word) {
-  for (u32 h = word_hash(word) & t->mask;; h = (h + 1) & t->mask) {
+  u32 hash = word_hash(word);
+  u32 h = hash & t->mask;
+  for (;; h = (h + 1) & t->mask) {
     Bucket bucket = t->table[h];
     if (bucket.slot_plus_one == 0) break;
     if (bucket.tag == word && (bucket.slot_plus_one & WHOLE_KEY)) {
@@ -380,8 +381,11 @@ static __attribute__((noinline)) i32 topk_add_word_lookup(TopK *t, u32 word) {
       return (i32)slot;
     }
   }
-  if (t->size >= 2 * t->capacity) topk_prune(t);
-  return topk_insert_word(t, word, t->floor + 1, t->floor, -1);
+  if (t->size >= 2 * t->capacity) {
+    topk_prune(t);
+    h = empty_bucket(t, hash);
+  }
+  return topk_insert_word(t, word, h, t->floor + 1, t->floor, -1);
 }
 
 INLINE i32 topk_add_word(TopK *t, u32 word) {
@@ -1408,13 +1412,27 @@ static inline Key service_key(const Record *e) {
   return key;
 }
 
+/*
+ * Which class-conditional lists this engine counts (SERVICE_LISTS_BY_SERVICE, _BY_SOURCE). They
+ * are independent lists, so a pipelined run can share them out (serviceListsAtHandOver in
+ * parsePipeline.ts): its parse thread counts the (service, source) lists, the counting thread the
+ * lists by service, each seeing every entry in file order. A parse-only engine counts none unless
+ * told (count_services).
+ */
+static u32 counted_service_lists = SERVICE_LISTS_BY_SERVICE | SERVICE_LISTS_BY_SOURCE;
+
+EXPORT(count_services) void count_services(u32 lists) { counted_service_lists = lists; }
+
 /* One entry of a class to a service: the service, the (service, source) pair, the service's sketch. */
 static void add_service_class(TopK *services, TopK *sources, Pool *pool, u8 *sketches, const Key *service,
                               const Addr *src, u32 src_hash) {
+  if (counted_service_lists & SERVICE_LISTS_BY_SOURCE) {
+    Key joint = *service;
+    append_address(&joint, src);
+    topk_add(sources, &joint);
+  }
+  if (!(counted_service_lists & SERVICE_LISTS_BY_SERVICE)) return;
   i32 slot = topk_add(services, service);
-  Key joint = *service;
-  append_address(&joint, src);
-  topk_add(sources, &joint);
   i32 sketch = services->at.attached[slot];
   if (sketch < 0 && services->at.counts[slot] - services->at.errors[slot] >= SPREAD_AFTER) {
     sketch = pool_take(pool);
@@ -1451,22 +1469,13 @@ static __attribute__((noinline)) void add_service_signals(const Record *e, int u
   if (unreplied)
     add_service_class(&tops[TOP_UNREPLIED_SERVICES], &tops[TOP_UNREPLIED_SOURCES], &unreplied_pool,
                       unreplied_sketches, &service, &e->src, src_hash);
-  else
+  else if (counted_service_lists & SERVICE_LISTS_BY_SERVICE)
     topk_add(&tops[TOP_REPLIED_SERVICES], &service);
   if (e->proto == 6 && e->state == time_wait_state)
     add_service_class(&tops[TOP_TIME_WAIT_SERVICES], &tops[TOP_TIME_WAIT_SOURCES], &time_wait_pool,
                       time_wait_sketches, &service, &e->src, src_hash);
-  if (e->nat >= 2) add_nat_backend(e, unreplied);
+  if (e->nat >= 2 && (counted_service_lists & SERVICE_LISTS_BY_SERVICE)) add_nat_backend(e, unreplied);
 }
-
-/*
- * Whether this engine counts the class-conditional service tallies. A pipelined run moves them to
- * its parse thread, which idles half the time, from the counting thread, for which they are a third
- * of the work; a parse-only engine counts nothing unless told (count_services).
- */
-static u32 counts_services = 1;
-
-EXPORT(count_services) void count_services(u32 on) { counts_services = on; }
 
 static void add_record(const Record *e) {
   entries += 1;
@@ -1545,7 +1554,7 @@ static void add_record(const Record *e) {
     u32 last = ESTABLISHED_HOUR_BUCKETS - 1;
     established_hours[remaining >= last * 3600.0 ? last : (u32)(remaining / 3600)] += 1;
   }
-  if ((proto == 6 || proto == 17) && counts_services) add_service_signals(e, unreplied, src_hash);
+  if ((proto == 6 || proto == 17) && counted_service_lists) add_service_signals(e, unreplied, src_hash);
 }
 
 /* A parse-only engine's share of the counting: the service tallies of the records it hands over. */
@@ -1620,7 +1629,7 @@ EXPORT(record_output_init) u32 record_output_init(u32 count) {
   if (!record_output) return 0;
   record_output_capacity = count;
   batch = record_output;
-  counts_services = 0;
+  counted_service_lists = 0;
   return (u32)record_output;
 }
 
@@ -1639,7 +1648,7 @@ static int flush_batch(void) {
     batched = 0;
     return 1;
   }
-  if (counts_services) add_parsed_service_signals(batch, batched);
+  if (counted_service_lists) add_parsed_service_signals(batch, batched);
   records_out += batched;
   batched = 0;
   batch = record_output + records_out;

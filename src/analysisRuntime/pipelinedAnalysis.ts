@@ -1,7 +1,7 @@
 import { CtdoctorError } from '../core/errors.js';
 import { tableEngineModule } from './tableEngineModule.js';
 import { openFileReader } from '../host/tableSource.js';
-import { CHUNK_BYTES, readChunk, readRecordSlot } from './parsePipeline.js';
+import { CHUNK_BYTES, readChunk, readRecordSlot, serviceListsAtHandOver } from './parsePipeline.js';
 import { type ParseThread, takeParseThread } from './parseThread.js';
 import type { AnalysisOptions, AnalysisRun, ProgressListener } from '../core/analysis/analysisRun.js';
 import { consumer } from './tableConsumer.js';
@@ -69,10 +69,10 @@ export async function analyzeFilePipelined(
     const base = bytes;
     // The parse thread numbers lines from the one it is handed (the partial line `tail`) on.
     const linesBefore = tableEngine!.lines;
-    // It counts the service tallies too when it parses every entry (usually: the launcher started it).
-    const servicesElsewhere = tableEngine!.entries === 0;
-    tableEngine!.countServices(!servicesElsewhere);
-    plan.setUp(reader.descriptor, base, size, servicesElsewhere);
+    const lists = serviceListsAtHandOver(tableEngine!.entries);
+    const servicesElsewhere = lists.parsing !== 'none';
+    tableEngine!.countServices(lists.counting);
+    plan.setUp(reader.descriptor, base, size, lists.parsing);
     readChunk(plan, input, 0, tail);
     const states: string[] = [];
     for (let slot = 0; ; slot = records.next(slot)) {

@@ -36,8 +36,8 @@ function run(): void {
   // Chunk 0 comes from the main thread at the hand-over, with the plan; then each chunk is read
   // here unless the main thread, idle, has read it already.
   if (!input.waitBlocking(0, 'full')) return;
-  const countsServices = plan.parseThreadCountsServices;
-  engine.countServices(countsServices);
+  const serviceLists = plan.parseThreadServiceLists;
+  engine.countServices(serviceLists);
   for (let chunk = 0; chunk < plan.chunks; chunk++) {
     const slot = chunk % input.layout.slots;
     // A chunk this thread claims is read straight into the engine; one the main thread has read
@@ -54,7 +54,8 @@ function run(): void {
   }
   engine.finish();
   // Before the last slot: the counting thread waits for these once it has read that slot.
-  if (countsServices) parentPort!.postMessage({ services: ownedServiceSignals(engine.serviceSignals()) });
+  if (serviceLists !== 'none')
+    parentPort!.postMessage({ services: ownedServiceSignals(engine.serviceSignals()) });
   writer.publish(true);
 }
 

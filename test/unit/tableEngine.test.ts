@@ -11,6 +11,7 @@ import { type ConntrackEntry, FLAG, createEntry } from '../../src/core/table/ent
 import { tableEngineModule } from '../../src/analysisRuntime/tableEngineModule.js';
 import type { AnalysisEngine } from '../../src/core/analysis/analysisRun.js';
 import { analyzeStream } from '../../src/analysisRuntime/tableAnalysis.js';
+import { serviceListsAtHandOver } from '../../src/analysisRuntime/parsePipeline.js';
 import { formatEntryLine } from '../support/entryLine.js';
 import { fixture } from '../support/paths.js';
 
@@ -392,8 +393,8 @@ function pipelined(input: Uint8Array, split: number, capacity: number, establish
   const linesBefore = counting.lines;
   const tail = counting.detachTail();
   if (tail) {
-    const servicesElsewhere = counting.entries === 0;
-    counting.countServices(!servicesElsewhere);
+    const lists = serviceListsAtHandOver(counting.entries);
+    counting.countServices(lists.counting);
     const records: [Uint8Array, number][] = [];
     const parsing = new TableEngine(
       module,
@@ -407,13 +408,13 @@ function pipelined(input: Uint8Array, split: number, capacity: number, establish
         onRecords: (bytes, count) => records.push([Buffer.from(bytes), count]),
       },
     );
-    parsing.countServices(servicesElsewhere);
+    parsing.countServices(lists.parsing);
     parsing.push(tail);
     parsing.push(input.subarray(split));
     parsing.finish();
     const states = parsing.statesFrom(0);
     for (const [bytes, count] of records) counting.countRecords(bytes, count, states);
-    if (servicesElsewhere) counting.adoptServiceSignals(ownedServiceSignals(parsing.serviceSignals()));
+    if (lists.parsing !== 'none') counting.adoptServiceSignals(ownedServiceSignals(parsing.serviceSignals()));
     otherLines = parsing.lines;
   } else {
     counting.push(input.subarray(split));

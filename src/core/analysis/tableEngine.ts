@@ -6,6 +6,8 @@ import {
   RECORD_BYTES,
   REFLECTION_PORT_COUNT,
   RESULT,
+  SERVICE_LISTS_BY_SERVICE,
+  SERVICE_LISTS_BY_SOURCE,
   SPREAD_REGISTERS,
   STATE_SLOTS,
   TOP,
@@ -39,7 +41,7 @@ interface EngineExports {
   record_output_count(): number;
   record_output_clear(): void;
   count_records(records: number, count: number): void;
-  count_services(on: number): void;
+  count_services(lists: number): void;
   adopt_state(foreignId: number, length: number): number;
   fallback_list(): number;
   fallback_length(): number;
@@ -81,11 +83,26 @@ export interface RecordOutput {
   onRecords(records: Uint8Array, count: number): void;
 }
 
-/** The class-conditional service tallies: what a pipelined run's parse thread counts (countServices). */
+/** The class-conditional service tallies: what a pipelined run's threads share out (countServices). */
 export type ServiceSignalsState = Pick<
   AggregatorState,
   'unrepliedServices' | 'repliedServices' | 'timeWaitServices' | 'natBackends' | 'backendStats'
 >;
+
+/**
+ * Which of the class-conditional lists an engine counts: all, none, or one of two halves — the lists
+ * by service (services with their sketches, replied services, DNAT backends) or the (service,
+ * source) lists. The lists are independent, so each half may be counted by another engine as long
+ * as that engine sees every entry in order.
+ */
+export type ServiceLists = 'all' | 'byService' | 'bySource' | 'none';
+
+const SERVICE_LIST_BITS: Record<ServiceLists, number> = {
+  all: SERVICE_LISTS_BY_SERVICE | SERVICE_LISTS_BY_SOURCE,
+  byService: SERVICE_LISTS_BY_SERVICE,
+  bySource: SERVICE_LISTS_BY_SOURCE,
+  none: 0,
+};
 
 /** A top list that owns its arrays: views into an engine's memory would post the whole memory. */
 function ownedTop<K>(top: TopKState<K>): TopKState<K> {
@@ -114,7 +131,9 @@ export class TableEngine {
   private readonly recordOutput: number;
   /** State names of a parse-only engine adopted so far (countRecords). */
   private adoptedStates = 0;
-  /** Service tallies another engine counted for this one's records (countServices). */
+  /** The service lists this engine counts (countServices). */
+  private serviceLists: ServiceLists;
+  /** The service lists it does not count, counted by another engine for its records (adoptServiceSignals). */
   private servicesElsewhere: ServiceSignalsState | undefined;
   /** The unread bytes are [start, filled) of the input buffer. */
   private start = TAIL_ROOM;
@@ -146,6 +165,7 @@ export class TableEngine {
       ? this.wasm.input_buffer(TAIL_ROOM + READ_ROOM + 16)
       : 0;
     this.recordOutput = output && this.input ? this.wasm.record_output_init(output.perCall) : 0;
+    this.serviceLists = output ? 'none' : 'all';
     if (this.input === 0 || (output && this.recordOutput === 0))
       throw new CtdoctorError(
         'refused',
@@ -175,14 +195,18 @@ export class TableEngine {
   }
 
   /**
-   * Whether this engine counts the service tallies of the entries it takes (a counting engine does
-   * by default, a parse-only one does not): a pipelined run has its parse thread count them.
+   * Which service lists this engine counts for the entries it takes (a counting engine counts all by
+   * default, a parse-only one none): a pipelined run shares them between its threads.
    */
-  countServices(on: boolean): void {
-    this.wasm.count_services(on ? 1 : 0);
+  countServices(lists: ServiceLists): void {
+    this.serviceLists = lists;
+    this.wasm.count_services(SERVICE_LIST_BITS[lists]);
   }
 
-  /** The service tallies of a parse-only engine that counted them for this one's records. */
+  /**
+   * The service lists this engine does not count, as another engine (a parse-only one) counted them
+   * for this one's records; the summary takes the rest from this engine's own.
+   */
   adoptServiceSignals(signals: ServiceSignalsState): void {
     this.servicesElsewhere = signals;
   }
@@ -385,7 +409,22 @@ export class TableEngine {
       established,
       pairStats: this.pairStats(established),
       establishedRemainingHours: f64(RESULT.establishedHours, ESTABLISHED_HOUR_BUCKETS),
-      ...(this.servicesElsewhere ?? this.serviceSignals()),
+      ...this.combinedServiceSignals(),
+    };
+  }
+
+  /** Each half of the service tallies from the engine that counted it: this one or another (adoptServiceSignals). */
+  private combinedServiceSignals(): ServiceSignalsState {
+    const own = this.serviceSignals();
+    const elsewhere = this.servicesElsewhere;
+    if (!elsewhere) return own;
+    const lists = this.serviceLists;
+    const byService = lists === 'all' || lists === 'byService' ? own : elsewhere;
+    const bySource = lists === 'all' || lists === 'bySource' ? own : elsewhere;
+    return {
+      ...byService,
+      unrepliedServices: { ...byService.unrepliedServices, sources: bySource.unrepliedServices.sources },
+      timeWaitServices: { ...byService.timeWaitServices, sources: bySource.timeWaitServices.sources },
     };
   }
 
