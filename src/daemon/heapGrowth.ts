@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
  * next one: ×1.2. V8's own factor goes up to 4 on a host with memory to spare (heap-controller.cc,
  * MemoryController::GrowingFactor), and a sample promotes much of its short-lived garbage (it
  * awaits across the few scavenges its allocations cause): at 50 namespaces the old generation went
- * from 20 to 70 MB between full GCs, its pages kept, RSS 119–153 MB for 21 MB alive. At ×1.2 a
+ * from 20 to 70 MB between full GCs, its pages kept, RSS 135–151 MB for 21 MB alive. At ×1.2 a
  * full GC comes about every 11 samples there, 2–6 ms of pause and ~10 ms of incremental marking
  * each, and RSS stays at 82–90 MB over a day's samples (docs/serve.md, Memory).
  */
