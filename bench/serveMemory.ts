@@ -8,6 +8,7 @@
  * collected does not read as a leak. Prints the curves and the second half's slope; asserts nothing.
  */
 import { memoryUsage } from 'node:process';
+import { keepHeapNearLive } from '../src/daemon/heapGrowth.js';
 import { ServeDaemon } from '../src/daemon/serveDaemon.js';
 import { samplerSourceOf } from '../src/daemon/sampler.js';
 import { DEFAULT_ROOTS } from '../src/host/roots.js';
@@ -120,6 +121,8 @@ function report(run: Run): void {
 
 async function main(): Promise<void> {
   if (!collectGarbage) throw new Error('run with node --expose-gc (npm run bench:serve-memory does)');
+  // As `ctdoctor serve` starts (cli/serveRun.ts): the daemon's figures, not a default V8's.
+  keepHeapNearLive();
   console.log(
     `ctdoctor serve, sampleOnce back to back (24 h at ${INTERVAL_SECONDS} s = ${SAMPLES} samples), history ${HISTORY_SECONDS} s; Node ${process.versions.node}`,
   );

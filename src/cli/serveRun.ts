@@ -6,6 +6,7 @@ import { CtdoctorError } from '../core/errors.js';
 import { parseMemoryBudget } from '../core/plan/memoryBudget.js';
 import { DEFAULT_MEMORY_BUDGET_SHARE } from '../core/plan/mitigationPlan.js';
 import { AutoRelief, liveReliefHost } from '../daemon/autoRelief.js';
+import { keepHeapNearLive } from '../daemon/heapGrowth.js';
 import { readHttpSecurity } from '../daemon/httpSecurity.js';
 import { samplerSourceOf } from '../daemon/sampler.js';
 import type { ServeAlertsOptions } from '../daemon/serveAlerts.js';
@@ -102,6 +103,7 @@ export async function runServe(options: ServeCliOptions, version: string): Promi
   if (options.textfile) await requireDirectory('--textfile', options.textfile);
   const security = await readHttpSecurity(options);
   const log = (line: string) => process.stderr.write(`ctdoctor serve: ${line}\n`);
+  keepHeapNearLive();
   const roots = await openRoots(options);
   const daemon = new ServeDaemon({
     source: samplerSourceOf(roots),

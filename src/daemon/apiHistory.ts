@@ -1,7 +1,7 @@
 import { LOSS_COUNTERS } from '../core/counters.js';
 import { CtdoctorError } from '../core/errors.js';
 import type { LossCounter } from './apiStatus.js';
-import type { NamespaceReading, ServeSample } from './serveSample.js';
+import type { HistoryPoint, HistoryReading } from './historyPoint.js';
 
 /**
  * One namespace's series, aligned with the body's `t`: a point is null where the namespace was not
@@ -53,8 +53,8 @@ export function parseHistoryQuery(query: URLSearchParams): HistoryQuery {
 
 /** Change per second of a counter between two readings; a counter that went down (reset) reads 0. */
 function ratePerSecond(
-  before: NamespaceReading | undefined,
-  after: NamespaceReading,
+  before: HistoryReading | undefined,
+  after: HistoryReading,
   counter: LossCounter,
   seconds: number,
 ): number | null {
@@ -66,9 +66,9 @@ function ratePerSecond(
 
 /** The sample's readings by inode, only `netns`'s when the query names one. */
 function readingsByInode(
-  sample: ServeSample | undefined,
+  sample: HistoryPoint | undefined,
   netns: number | undefined,
-): Map<number, NamespaceReading> {
+): Map<number, HistoryReading> {
   const readings = sample?.namespaces ?? [];
   return new Map(
     (netns === undefined ? readings : readings.filter((reading) => reading.inode === netns)).map(
@@ -77,7 +77,7 @@ function readingsByInode(
   );
 }
 
-function emptyHistory(reading: NamespaceReading, points: number): NamespaceHistory {
+function emptyHistory(reading: HistoryReading, points: number): NamespaceHistory {
   const column = () => new Array<number | null>(points).fill(null);
   return {
     netns: reading.inode,
@@ -96,7 +96,7 @@ function emptyHistory(reading: NamespaceReading, points: number): NamespaceHisto
  * history, so a narrowed window's first point has its rate too.
  */
 export function serveHistoryBody(
-  samples: readonly ServeSample[],
+  samples: readonly HistoryPoint[],
   query: HistoryQuery,
   intervalSeconds: number,
 ): ServeHistoryBody {

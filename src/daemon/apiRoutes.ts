@@ -3,6 +3,7 @@ import { DRIFT_EVENTS_KEPT, serveDriftBody } from './apiDrift.js';
 import { serveFindingsBody } from './apiFindings.js';
 import { parseHistoryQuery, serveHistoryBody } from './apiHistory.js';
 import { serveStatusBody } from './apiStatus.js';
+import type { HistoryPoint } from './historyPoint.js';
 import { HistoryRing } from './historyRing.js';
 import type { Reply, Route } from './httpServer.js';
 import type { NamespaceFindings } from './namespaceFindings.js';
@@ -34,17 +35,19 @@ export class ServeApi {
   private driftReply: Reply = json(serveDriftBody([]));
   /** The whole history's body, built on the first request after a sample (most samples have none). */
   private fullHistory: Reply | undefined;
+  /** The latest sample, whole: the next /api/status takes its rates since it (the ring keeps less of it). */
+  private lastSample: ServeSample | undefined;
 
   constructor(
-    private readonly history: HistoryRing<ServeSample>,
+    private readonly history: HistoryRing<HistoryPoint>,
     private readonly intervalSeconds: number,
     private readonly thresholds: StatusThresholds,
   ) {}
 
   /** After `sample` was pushed onto the history. */
   update(sample: ServeSample, findings: readonly NamespaceFindings[]): void {
-    const samples = this.history.toArray();
-    this.status = json(serveStatusBody(sample, samples.at(-2), this.intervalSeconds, this.thresholds));
+    this.status = json(serveStatusBody(sample, this.lastSample, this.intervalSeconds, this.thresholds));
+    this.lastSample = sample;
     this.findings = json(serveFindingsBody(findings));
     if (sample.drift.length > 0) {
       for (const event of sample.drift) this.drift.push(event);

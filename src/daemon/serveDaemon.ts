@@ -16,6 +16,7 @@ import { MAX_FINDING_SUBJECTS } from './namespaceFindings.js';
 import { TEXTFILE_NAME } from './textfile.js';
 import { type Exposition, SeriesFolder } from './exposedSeries.js';
 import { renderExposition } from './exposition.js';
+import { type HistoryPoint, historyPointOf } from './historyPoint.js';
 import { HistoryRing, historyCapacity } from './historyRing.js';
 import { type BuildInfo, serveRegistry } from './metrics.js';
 import { Sampler, type SamplerSource } from './sampler.js';
@@ -72,7 +73,9 @@ function collectorLogger(log: (line: string) => void): (sample: ServeSample) => 
 }
 
 export class ServeDaemon {
-  readonly history: HistoryRing<ServeSample>;
+  readonly history: HistoryRing<HistoryPoint>;
+  /** The latest sample, whole (the history keeps less of it): the next one's verdicts and relief compare with it. */
+  private lastSample: ServeSample | undefined;
   private readonly folder: SeriesFolder;
   private readonly logOutcomes: (sample: ServeSample) => void;
   private latest: Exposition | undefined;
@@ -163,13 +166,14 @@ export class ServeDaemon {
 
   /** Takes one sample and makes it the one /metrics (or the textfile) shows. */
   async sampleOnce(): Promise<void> {
-    const previous = this.history.latest();
+    const previous = this.lastSample;
     this.tableFull?.beforeSample();
     const sample = await this.sampler.take();
     this.tableFull?.afterSample(sample);
     await this.watchDrift(sample);
     this.verdicts = namespaceVerdicts(previous, sample);
-    this.history.push(sample);
+    this.history.push(historyPointOf(sample));
+    this.lastSample = sample;
     if (previous && this.options.relief) await this.relieve(previous, sample);
     this.analyzer?.afterSample(sample, (inode) => this.sampler.sampledTargets().get(inode));
     this.latest = this.folder.fold(sample);

@@ -7,6 +7,7 @@ import { serveFindingsBody } from '../../../src/daemon/apiFindings.js';
 import { parseHistoryQuery, serveHistoryBody } from '../../../src/daemon/apiHistory.js';
 import { ServeApi } from '../../../src/daemon/apiRoutes.js';
 import { serveStatusBody } from '../../../src/daemon/apiStatus.js';
+import { historyPointOf } from '../../../src/daemon/historyPoint.js';
 import { HistoryRing } from '../../../src/daemon/historyRing.js';
 import type { DriftEvent, NamespaceReading, ServeSample } from '../../../src/daemon/serveSample.js';
 import { assertMatchesSchema } from '../../support/schemas.js';
@@ -158,6 +159,19 @@ describe('serve API: /api/history', () => {
     assert.deepEqual(serveHistoryBody([], { netns: undefined, seconds: 60 }, 5).t, []);
   });
 
+  it('a history point keeps only what the body draws, and gives the same body as the whole sample', () => {
+    const points = samples.map(historyPointOf);
+    assert.deepEqual(points[2]!.namespaces[1], {
+      inode: LAB,
+      name: 'lab',
+      entries: 960,
+      max: 1000,
+      counters: { drop: 60, early_drop: 10, insert_failed: 0 },
+    });
+    const whole = { netns: undefined, seconds: undefined };
+    assert.deepEqual(serveHistoryBody(points, whole, 5), serveHistoryBody(samples, whole, 5));
+  });
+
   for (const [query, message] of [
     ['netns=abc', /netns=abc is not a namespace inode/],
     ['seconds=0', /seconds=0 is not a positive number/],
@@ -253,6 +267,17 @@ describe('serve API: bodies built once per sample', () => {
     assert.notEqual(routes.get('/api/status')!.reply(none).body, status);
     const next = JSON.parse(routes.get('/api/history')!.reply(none).body.toString());
     assert.deepEqual(next.namespaces[0].entries, [1, 2]);
+  });
+
+  it('/api/status takes its rates since the previous sample, however short the history', () => {
+    const history = new HistoryRing<ServeSample>(1);
+    const api = new ServeApi(history, 5, DEFAULT_THRESHOLDS);
+    for (const s of [sample(0, [reading(LAB, 500, quiet)]), sample(5, [reading(LAB, 960, dropping)])]) {
+      history.push(s);
+      api.update(s, []);
+    }
+    const status = JSON.parse(api.routes().get('/api/status')!.reply(new URLSearchParams()).body.toString());
+    assert.deepEqual(status.namespaces[0].lossPerSecond, { drop: 10, early_drop: 2, insert_failed: 0 });
   });
 
   it('/healthz is 200 while samples are fresh, 503 when the sampler stopped', () => {
