@@ -6,6 +6,14 @@ import { type ParseThread, takeParseThread } from './parseThread.js';
 import type { AnalysisOptions, AnalysisRun, ProgressListener } from '../core/analysis/analysisRun.js';
 import { consumer } from './tableConsumer.js';
 
+type Consumer = ReturnType<typeof consumer>;
+
+/** Where the parse thread took over, and the service lists each thread counts from there on. */
+interface HandOver {
+  base: number;
+  lists: ReturnType<typeof serviceListsAtHandOver>;
+}
+
 /** Reads while the parse thread starts: small, so that the hand-over comes soon after. */
 const STARTUP_READ_BYTES = 1 << 20;
 
@@ -24,17 +32,18 @@ export async function analyzeFilePipelined(
   const started = performance.now();
   const thread = takeParseThread(tableEngineModule()!);
   thread.use();
-  const analysis = consumer(options);
-  const { tableEngine, fallback, push } = analysis;
   const reader = openFileReader(path);
   let bytes = 0;
   let workers = 1;
   let abandoned = false;
   try {
+    // A thread started by the launcher is usually up already: it gets the file from the first byte
+    // before this thread sets up its own engine (~10 ms of zeroed top lists), and parses meanwhile.
+    let handedOver = thread.started ? handOver(thread, new Uint8Array(0), 0) : null;
+    const analysis = consumer(options);
+    const { tableEngine, push } = analysis;
     const chunk = Buffer.allocUnsafeSlow(STARTUP_READ_BYTES);
-    // A thread started by the launcher is usually up already: then it parses from the first byte.
-    let tail: Uint8Array | null = thread.started ? new Uint8Array(0) : null;
-    while (!tail) {
+    while (!handedOver) {
       const got = reader.read(chunk);
       if (got === 0) break;
       push(chunk.subarray(0, got));
@@ -43,37 +52,49 @@ export async function analyzeFilePipelined(
       abandoned = analysis.unreadable(bytes);
       if (abandoned) break;
       if (thread.started) {
-        tail = tableEngine!.detachTail();
-        if (tail) break;
+        const tail = tableEngine!.detachTail();
+        if (tail) handedOver = handOver(thread, tail, tableEngine!.entries);
       }
     }
-    if (tail) {
+    if (handedOver) {
       workers = 2;
-      await countParsedRecords(thread, tail);
+      await countParsedRecords(thread, analysis, handedOver);
     }
-    if (tail && !abandoned) thread.finish();
+    if (handedOver && !abandoned) thread.finish();
     else thread.stop();
+    return analysis.finish({ bytes, sampled: false, workers, started, abandoned });
   } catch (error) {
     thread.stop();
     throw error;
   } finally {
     reader.close();
   }
-  return analysis.finish({ bytes, sampled: false, workers, started, abandoned });
 
   /**
-   * Hands the rest of the file over from `base`, and counts record slots as they come until the
-   * last; reads chunks itself while it has nothing to count.
+   * Gives the parse thread the rest of the file from `bytes` on, starting with the partial line
+   * `tail`, and the service lists it counts (`entriesCounted` were counted here before).
    */
-  async function countParsedRecords({ plan, input, records }: ParseThread, tail: Uint8Array): Promise<void> {
-    const base = bytes;
+  function handOver({ plan, input }: ParseThread, tail: Uint8Array, entriesCounted: number): HandOver {
+    const lists = serviceListsAtHandOver(entriesCounted);
+    plan.setUp(reader.descriptor, bytes, size, lists.parsing);
+    readChunk(plan, input, 0, tail);
+    return { base: bytes, lists };
+  }
+
+  /**
+   * Counts record slots as they come, from the hand-over at `base` until the last; reads chunks
+   * itself while it has nothing to count.
+   */
+  async function countParsedRecords(
+    { plan, input, records }: ParseThread,
+    analysis: Consumer,
+    { base, lists }: HandOver,
+  ): Promise<void> {
+    const { tableEngine, fallback } = analysis;
     // The parse thread numbers lines from the one it is handed (the partial line `tail`) on.
     const linesBefore = tableEngine!.lines;
-    const lists = serviceListsAtHandOver(tableEngine!.entries);
     const servicesElsewhere = lists.parsing !== 'none';
     tableEngine!.countServices(lists.counting);
-    plan.setUp(reader.descriptor, base, size, lists.parsing);
-    readChunk(plan, input, 0, tail);
     const states: string[] = [];
     for (let slot = 0; ; slot = records.next(slot)) {
       while (!records.isFull(slot)) {

@@ -14,7 +14,7 @@ import { renderEventLogText } from '../render/analyzeEventsText.js';
 import { EventLogReader } from '../core/events/eventLog.js';
 import { type EventLogReport, buildEventLogReport } from '../core/events/eventLogReport.js';
 import { mixedInputError, savedInputKind } from '../core/events/savedInputKind.js';
-import { peekStream } from '../host/streamHead.js';
+import { peekSavedInput } from '../host/streamHead.js';
 import { type CommonOptions, addCommonOptions, openContext, parseWholeNumber } from './context.js';
 import { EXIT, printJson } from './output.js';
 import { progressReporter } from './progress.js';
@@ -108,7 +108,7 @@ async function runAnalyze(
     threads: options.threads,
   };
   const { source: opened, detectorContext, expectedBytes } = await openTable(dump, options);
-  const saved = opened.kind === 'file' || opened.kind === 'stdin' ? await peekStream(opened.stream) : null;
+  const saved = opened.kind === 'file' || opened.kind === 'stdin' ? await peekSavedInput(opened) : null;
   const source = saved ? { ...opened, stream: saved.stream } : opened;
   if (saved && savedInputKind(saved.head.toString('latin1'), source.description) === 'events')
     return analyzeEventLog(

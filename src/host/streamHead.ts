@@ -1,3 +1,5 @@
+import { type TableSource, openFileReader } from './tableSource.js';
+
 /** Enough of an input's start to decide what it is: a few dozen lines of either format. */
 const HEAD_BYTES = 64 << 10;
 const HEAD_LINES = 64;
@@ -56,4 +58,20 @@ export async function peekStream(input: AsyncIterable<Buffer>): Promise<PeekedSt
   }
   // A file's first chunk is 4 MiB: only its start decides anything.
   return { head: Buffer.concat(taken).subarray(0, HEAD_BYTES), stream: replay(), release: closeOriginal };
+}
+
+/**
+ * The same for a saved input: a plain file (openTableFile knows its size only when it is a regular,
+ * uncompressed file) can be read twice, so its head is read in place and its stream is left unread.
+ * Through the stream, the head cost a 4 MiB read, a 4 MiB copy and a read-ahead: ~10 ms of every run.
+ */
+export async function peekSavedInput(source: TableSource): Promise<PeekedStream> {
+  if (source.kind !== 'file' || source.sizeBytes === undefined) return peekStream(source.stream);
+  const reader = openFileReader(source.description);
+  try {
+    const head = Buffer.allocUnsafe(HEAD_BYTES);
+    return { head: head.subarray(0, reader.read(head)), stream: source.stream, release: async () => {} };
+  } finally {
+    reader.close();
+  }
 }

@@ -559,9 +559,14 @@ export class TableEngine {
       return { ...state, keys: kind === 'number' ? words : new Int32Array(buffer, field('words'), size) };
     const restStride = field('restStride');
     const rest = new Uint32Array(buffer, field('rest'), size * restStride);
+    // One scratch key for every slot, not an array spread from each slot's words: the service lists
+    // hold up to 8192 keys each, and this runs at the end of every analysis.
+    const key = new Uint32Array(1 + restStride);
     const keys = Array.from({ length: size }, (_, slot) => {
       const from = slot * restStride;
-      return keyText(kind, [words[slot]!, ...rest.subarray(from, from + lengths[slot]! - 1)]);
+      key[0] = words[slot]!;
+      key.set(rest.subarray(from, from + lengths[slot]! - 1), 1);
+      return keyText(kind, key.subarray(0, lengths[slot]!));
     });
     return { ...state, keys };
   }
@@ -594,7 +599,7 @@ function addressText(words: ArrayLike<number>, from: number, wordCount: number):
  * A service's words (table-engine.c service_key, add_nat_backend): proto << 16 | port, then for a
  * backend its port, then the addresses, one word each for IPv4, four for IPv6.
  */
-function serviceText(kind: 'service' | 'serviceSource' | 'backend', words: readonly number[]): string {
+function serviceText(kind: 'service' | 'serviceSource' | 'backend', words: ArrayLike<number>): string {
   const proto = words[0]! >>> 16;
   const port = words[0]! & 0xffff;
   const from = kind === 'backend' ? 2 : 1;
@@ -607,7 +612,7 @@ function serviceText(kind: 'service' | 'serviceSource' | 'backend', words: reado
 }
 
 /** The reference's key for a multi-word engine key (see topState). */
-function keyText(kind: KeyKind, words: readonly number[]): number | string {
+function keyText(kind: KeyKind, words: ArrayLike<number>): number | string {
   if (kind === 'service' || kind === 'serviceSource' || kind === 'backend') return serviceText(kind, words);
   if (words.length === 1) return kind === 'number' ? words[0]! : words[0]! | 0;
   if (kind === 'prefix') return `${formatIPv6Groups([...groupsOf([words[0]!, words[1]!, 0, 0], 0)])}/64`;
