@@ -3,6 +3,7 @@
  * history ring, exposition) called back to back, 17,280 times (24 h at the default 5 s interval),
  * in this process, at 1 namespace and at N `ip netns` namespaces; RSS and heap every 1,000 samples.
  *   npm run bench:serve-memory [-- --samples 17280 --netns 50 --every 1000 --scenarios host,netns]
+ *     [--analyze-interval 2]   (serve's analysis worker too: a round every 2 s of wall time, every table)
  * Needs root and iproute2; takes the kernel-test lock (it creates namespaces, deleted in finally).
  * RSS is read as the daemon runs; the heap after a forced GC (node --expose-gc), so garbage not yet
  * collected does not read as a leak. Prints the curves and the second half's slope; asserts nothing.
@@ -23,6 +24,8 @@ const SAMPLES = Number(option('samples', '17280'));
 const NETNS = Number(option('netns', '50'));
 const EVERY = Number(option('every', '1000'));
 const SCENARIOS = option('scenarios', 'host,netns').split(',');
+/** Wall-clock seconds between analysis rounds; 0 (serve's default) runs none. */
+const ANALYZE_INTERVAL_SECONDS = Number(option('analyze-interval', '0'));
 const INTERVAL_SECONDS = 5;
 /** serve's default --history: the ring holds 720 samples, full after the first hour's worth. */
 const HISTORY_SECONDS = 3600;
@@ -60,6 +63,8 @@ async function run(scenario: string): Promise<Run> {
     output: { listen: { host: '127.0.0.1', port: 0 } },
     build: { version: 'bench' },
     log: () => {},
+    // Every namespace's table, however small: the bench's are empty.
+    analysis: { intervalSeconds: ANALYZE_INTERVAL_SECONDS, minEntries: 0, findingSubjects: 0 },
   });
   const points: Point[] = [];
   const started = performance.now();
@@ -124,7 +129,7 @@ async function main(): Promise<void> {
   // As `ctdoctor serve` starts (cli/serveRun.ts): the daemon's figures, not a default V8's.
   keepHeapNearLive();
   console.log(
-    `ctdoctor serve, sampleOnce back to back (24 h at ${INTERVAL_SECONDS} s = ${SAMPLES} samples), history ${HISTORY_SECONDS} s; Node ${process.versions.node}`,
+    `ctdoctor serve, sampleOnce back to back (24 h at ${INTERVAL_SECONDS} s = ${SAMPLES} samples), history ${HISTORY_SECONDS} s, analysis ${ANALYZE_INTERVAL_SECONDS ? `every ${ANALYZE_INTERVAL_SECONDS} s` : 'off'}; Node ${process.versions.node}`,
   );
   if (SCENARIOS.includes('host')) report(await run('host namespace only'));
   if (!SCENARIOS.includes('netns')) return;
