@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { IP_NETNS_DIR } from '../host/netns.js';
+import type { NetnsInodeEntry } from '../host/netnsInodes.js';
 import type { NamespaceHolder } from '../host/nsenter.js';
 import { mapLimited } from './mapLimited.js';
 
@@ -35,8 +38,25 @@ export class NamespaceReaders {
   }
 
   /**
-   * Keeps a holder for each of `wanted` and none for anything else (a namespace deleted, or one a
-   * process has entered since); a holder that died is started again. Returns why a start failed,
+   * The namespaces that need a holder: the `ip netns` ones no process is in, and those that have one
+   * already, for as long as their name is listed. A process that enters a held namespace is often
+   * gone the next moment (ctdoctor's own nsenter reading its timeouts, an `ip netns exec`): killing
+   * the holder for it broke an analysis round reading through the holder's /proc/PID/net.
+   */
+  wantedAmong(entries: readonly NetnsInodeEntry[]): BoundNamespace[] {
+    return entries
+      .filter((entry) => (entry.pid === null || this.holders.has(entry.inode)) && entry.names.length > 0)
+      .map((entry) => ({ inode: entry.inode, path: join(IP_NETNS_DIR, entry.names[0]!) }));
+  }
+
+  /** The pid to read a namespace through: its holder's, which lives as long as the namespace, else a process in it. */
+  readerPid(entry: NetnsInodeEntry): number | undefined {
+    return this.pidOf(entry.inode) ?? entry.pid ?? undefined;
+  }
+
+  /**
+   * Keeps a holder for each of `wanted` and none for anything else (a namespace deleted); a holder
+   * that died is started again. Returns why a start failed,
    * by inode, for the sample to report.
    */
   async sync(wanted: readonly BoundNamespace[]): Promise<Map<number, string>> {

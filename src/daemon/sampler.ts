@@ -15,7 +15,7 @@ import { startNamespaceHolder } from '../host/nsenter.js';
 import { type HostRoots, isLiveProc } from '../host/roots.js';
 import { mapLimited } from './mapLimited.js';
 import { type InventoryListing, NamespaceInventory } from './namespaceInventory.js';
-import { type BoundNamespace, NamespaceReaders } from './namespaceReaders.js';
+import { NamespaceReaders } from './namespaceReaders.js';
 import type { CollectorOutcome, NamespaceReading, ServeSample } from './serveSample.js';
 
 /**
@@ -135,15 +135,12 @@ export class Sampler {
   /** Every namespace but `selfInode`, with what to read it through: first the holders are synced to the process-less ones. */
   private async readersFor(listing: InventoryListing, selfInode: number): Promise<OtherNamespace[]> {
     const others = listing.namespaces.filter((entry) => entry.inode !== selfInode);
-    const bound: BoundNamespace[] = others
-      .filter((entry) => entry.pid === null && entry.names.length > 0)
-      .map((entry) => ({ inode: entry.inode, path: join(IP_NETNS_DIR, entry.names[0]!) }));
-    const failures = await this.readers.sync(bound);
+    const failures = await this.readers.sync(this.readers.wantedAmong(others));
     return others.map((entry) => ({ target: this.targetOf(entry), unreadable: failures.get(entry.inode) }));
   }
 
   private targetOf(entry: NetnsInodeEntry): NetnsTarget {
-    const pid = entry.pid ?? this.readers.pidOf(entry.inode);
+    const pid = this.readers.readerPid(entry);
     const name = entry.names[0];
     return {
       path: name !== undefined ? join(IP_NETNS_DIR, name) : `/proc/${pid}/ns/net`,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { NetnsInodeEntry } from '../../../src/host/netnsInodes.js';
 import type { NamespaceHolder } from '../../../src/host/nsenter.js';
 import { type BoundNamespace, NamespaceReaders } from '../../../src/daemon/namespaceReaders.js';
 
@@ -48,6 +49,31 @@ describe('the namespace holders of serve', () => {
     await readers.sync(bound(1, 3));
     assert.deepEqual(holders.liveInodes(), [1, 3]);
     assert.equal(readers.pidOf(2), undefined);
+  });
+
+  it('keeps a holder while a process visits its namespace, and reads through the holder, not the visitor', async () => {
+    const holders = fakeHolders();
+    const readers = new NamespaceReaders(holders.start);
+    const entry = (pid: number | null): NetnsInodeEntry => ({
+      inode: 1,
+      initial: false,
+      pid,
+      names: ['ns1'],
+    });
+    await readers.sync(readers.wantedAmong([entry(null)]));
+    const holder = readers.pidOf(1)!;
+    // An nsenter read (or an `ip netns exec`) is in the namespace for a moment.
+    const visited = [entry(4242)];
+    await readers.sync(readers.wantedAmong(visited));
+    assert.equal(readers.pidOf(1), holder, 'the holder lives on');
+    assert.equal(readers.readerPid(visited[0]!), holder);
+    assert.deepEqual(holders.started, [1]);
+    // A namespace with a process of its own and no holder gets none, and is read through that process.
+    const busy: NetnsInodeEntry = { inode: 2, initial: false, pid: 777, names: ['ns2'] };
+    assert.deepEqual(readers.wantedAmong([busy]), []);
+    assert.equal(readers.readerPid(busy), 777);
+    // Unnamed (no /run/netns file): nothing to enter, never a holder.
+    assert.deepEqual(readers.wantedAmong([{ inode: 3, initial: false, pid: null, names: [] }]), []);
   });
 
   it('starts a holder again when it died', async () => {
