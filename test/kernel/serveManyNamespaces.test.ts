@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { eventually } from '../support/eventually.js';
@@ -79,6 +79,27 @@ describe('serve with many process-less namespaces (real kernel)', () => {
         const text = await (await fetch(`${serve.url}/metrics`)).text();
         assert.match(text, /^ctdoctor_collector_success\{collector="other namespaces"\} 1$/m);
         assert.equal(childrenOf(serve.pid).length, NAMESPACES, 'one holder per namespace, no more');
+
+        // A process visiting a held namespace (an `ip netns exec`, serve's own nsenter read) for
+        // two samples leaves every holder as it was: killing one broke readings through it.
+        const holders = new Set(childrenOf(serve.pid));
+        const visitor = spawn('ip', ['netns', 'exec', names[1]!, 'sleep', '30'], { stdio: 'ignore' });
+        try {
+          const sampleAt = async () =>
+            Number(
+              /^ctdoctor_sample_timestamp_seconds (\S+)$/m.exec(
+                await (await fetch(`${serve.url}/metrics`)).text(),
+              )?.[1],
+            );
+          const visitedFrom = Date.now() / 1000 + 0.5;
+          await eventually(
+            'two samples with the visitor in',
+            async () => (await sampleAt()) > visitedFrom + 1,
+          );
+          assert.deepEqual(new Set(childrenOf(serve.pid)), holders, 'the same holders');
+        } finally {
+          visitor.kill('SIGKILL');
+        }
 
         const deleted = names.filter((_, i) => i % 2 === 0);
         for (const name of deleted) execFileSync('ip', ['netns', 'delete', name]);
