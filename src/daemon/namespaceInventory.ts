@@ -1,6 +1,6 @@
 import type { WorkloadIdentity } from '../core/doctor/workloadIdentity.js';
 import type { NetnsInfo } from '../core/networkNamespace.js';
-import type { NetnsInodeEntry } from '../host/netnsInodes.js';
+import type { NetnsInodeEntry, NetnsInodeListing } from '../host/netnsInodes.js';
 
 /**
  * Samples between two reads of every process's cgroup and cmdline (5 min at the default 5 s): a
@@ -10,7 +10,7 @@ export const IDENTITY_REFRESH_SAMPLES = 60;
 
 /** The two listings: the cheap one every sample, the full one (with workload identity) seldom. */
 export interface InventorySource {
-  listInodes(excludedPids: ReadonlySet<number>): Promise<Map<number, NetnsInodeEntry>>;
+  listInodes(excludedPids: ReadonlySet<number>): Promise<NetnsInodeListing>;
   listWithIdentity(): Promise<NetnsInfo[]>;
 }
 
@@ -18,6 +18,8 @@ export interface InventoryListing {
   namespaces: NetnsInodeEntry[];
   /** The container or pod a namespace's processes belong to, when their cgroup names one. */
   workloads: ReadonlyMap<number, WorkloadIdentity>;
+  /** Processes whose namespace the listing was not allowed to see (NetnsInodeListing). */
+  deniedProcesses: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export class NamespaceInventory {
   ) {}
 
   async list(excludedPids: ReadonlySet<number>): Promise<InventoryListing> {
-    const byInode = await this.source.listInodes(excludedPids);
+    const { byInode, deniedProcesses } = await this.source.listInodes(excludedPids);
     this.samplesSinceRefresh++;
     const unseen = [...byInode.keys()].some((inode) => !this.known.has(inode));
     if (unseen || this.refreshes === 0 || this.samplesSinceRefresh >= this.refreshEverySamples) {
@@ -62,7 +64,7 @@ export class NamespaceInventory {
       }
     }
     for (const inode of byInode.keys()) this.known.add(inode);
-    return { namespaces: [...byInode.values()], workloads: this.workloads };
+    return { namespaces: [...byInode.values()], workloads: this.workloads, deniedProcesses };
   }
 
   private async refresh(excludedPids: ReadonlySet<number>): Promise<void> {

@@ -56,6 +56,20 @@ function countersOutcome(counters: Collected<StatCounters>): CollectorOutcome {
   return { ...outcome, ok: false, message: counters.data.statsUnavailable };
 }
 
+/**
+ * A listing that was refused some processes' namespaces read what it could, but to a scraper the
+ * collector did not see everything: it fails, with the fix, and the rest is still served.
+ */
+function namespacesOutcome(listed: Collected<InventoryListing>): CollectorOutcome {
+  const outcome = outcomeOf('namespaces', [listed]);
+  if (!listed.ok || listed.data.deniedProcesses === 0) return outcome;
+  return {
+    ...outcome,
+    ok: false,
+    message: `the network namespaces of ${listed.data.deniedProcesses} processes are unreadable (permission denied), so a namespace only they are in is not watched: not root, serve needs CAP_SYS_PTRACE to read them (deploy/systemd gives it); as root, a security module or sandbox hides them`,
+  };
+}
+
 /** What the sampler reads another namespace through: a process in it, or ctdoctor's holder. */
 interface OtherNamespace {
   target: NetnsTarget;
@@ -104,7 +118,7 @@ async function otherNamespaces(
   return { readings, collected };
 }
 
-const NO_NAMESPACES: InventoryListing = { namespaces: [], workloads: new Map() };
+const NO_NAMESPACES: InventoryListing = { namespaces: [], workloads: new Map(), deniedProcesses: 0 };
 
 /**
  * Takes the samples of a running `serve`: it keeps the namespace inventory (identity read seldom)
@@ -178,7 +192,7 @@ export class Sampler {
       outcomeOf('host facts', [facts]),
       outcomeOf('table size', [size]),
       countersOutcome(counters),
-      outcomeOf('namespaces', [listed]),
+      namespacesOutcome(listed),
     ];
     if (size.ok) {
       const own = counters.ok ? counters.data.stats : undefined;

@@ -20,10 +20,22 @@ export interface NetnsInodeEntry {
  * stat, cmdline, comm and cgroup: most of a sample's cost on a node with a few hundred processes).
  * `excludedPids` are ctdoctor's own reader children: a namespace they alone are in is process-less.
  */
+/** The cheap listing, and how many processes' namespaces it was not allowed to see. */
+export interface NetnsInodeListing {
+  byInode: Map<number, NetnsInodeEntry>;
+  /**
+   * Processes whose /proc/PID/ns/net could not be read for want of permission (not root and no
+   * CAP_SYS_PTRACE, the process another user's): a namespace only they are in is not listed.
+   */
+  deniedProcesses: number;
+}
+
+const DENIED = new Set(['EACCES', 'EPERM']);
+
 export async function listNetnsInodes(
   roots: HostRoots,
   excludedPids: ReadonlySet<number> = new Set(),
-): Promise<Map<number, NetnsInodeEntry>> {
+): Promise<NetnsInodeListing> {
   const byInode = new Map<number, NetnsInodeEntry>();
   const initialInode = await initialNetnsInode(roots);
   const entryOf = (inode: number, pid: number | null): NetnsInodeEntry => ({
@@ -35,8 +47,14 @@ export async function listNetnsInodes(
   const pids = (await readdir(roots.procRoot).catch(() => [] as string[])).filter(
     (name) => /^\d+$/.test(name) && !excludedPids.has(Number(name)),
   );
+  let deniedProcesses = 0;
   const links = await Promise.all(
-    pids.map((pid) => readlink(join(roots.procRoot, pid, 'ns/net')).catch(() => null)),
+    pids.map((pid) =>
+      readlink(join(roots.procRoot, pid, 'ns/net')).catch((error: NodeJS.ErrnoException) => {
+        if (DENIED.has(error.code ?? '')) deniedProcesses++;
+        return null; // else it exited meanwhile
+      }),
+    ),
   );
   links.forEach((link, i) => {
     const inode = Number(/net:\[(\d+)\]/.exec(link ?? '')?.[1]);
@@ -58,5 +76,5 @@ export async function listNetnsInodes(
     entry.names.push(name);
     byInode.set(inode, entry);
   });
-  return byInode;
+  return { byInode, deniedProcesses };
 }

@@ -13,7 +13,10 @@ const POD: WorkloadIdentity = {
 const NONE: WorkloadIdentity = { runtime: null, containerId: null, podUid: null };
 
 /** A host whose namespaces (inode → the pids in it, with their workload) the test changes. */
-function fakeHost(namespaces: Map<number, { pid: number; workload: WorkloadIdentity }[]>) {
+function fakeHost(
+  namespaces: Map<number, { pid: number; workload: WorkloadIdentity }[]>,
+  deniedProcesses = 0,
+) {
   let fullReads = 0;
   const source = {
     async listInodes(excluded: ReadonlySet<number>) {
@@ -22,7 +25,7 @@ function fakeHost(namespaces: Map<number, { pid: number; workload: WorkloadIdent
         const pid = processes.find((p) => !excluded.has(p.pid))?.pid ?? null;
         byInode.set(inode, { inode, initial: false, pid, names: [] });
       }
-      return byInode;
+      return { byInode, deniedProcesses };
     },
     async listWithIdentity(): Promise<NetnsInfo[]> {
       fullReads++;
@@ -41,6 +44,14 @@ function fakeHost(namespaces: Map<number, { pid: number; workload: WorkloadIdent
 }
 
 describe('the namespace inventory of serve', () => {
+  it('passes on how many processes it was not allowed to see, every sample', async () => {
+    const inventory = new NamespaceInventory(
+      fakeHost(new Map([[10, [{ pid: 100, workload: NONE }]]]), 3).source,
+    );
+    assert.equal((await inventory.list(new Set())).deniedProcesses, 3);
+    assert.equal((await inventory.list(new Set())).deniedProcesses, 3);
+  });
+
   it('reads workload identity at the first sample, then only every N samples while no inode is new', async () => {
     const host = fakeHost(new Map([[10, [{ pid: 100, workload: POD }]]]));
     const inventory = new NamespaceInventory(host.source, 4);
