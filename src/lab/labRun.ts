@@ -293,6 +293,7 @@ export async function runTuning(
     if (last) counters.push(last);
     const cpuAfter = await cpuTicks();
     for (const server of servers) server.stop();
+    // Servers count nothing; one that failed (its port taken, say) fails the run.
     reportsOf(await Promise.allSettled(servers.map((server) => server.done)), signal);
     const done = reportsOf(await reports, signal);
     return {
