@@ -35,8 +35,6 @@ export class ServeApi {
   private driftReply: Reply = json(serveDriftBody([]));
   /** The whole history's body, built on the first request after a sample (most samples have none). */
   private fullHistory: Reply | undefined;
-  /** The latest sample, whole: the next /api/status takes its rates since it (the ring keeps less of it). */
-  private lastSample: ServeSample | undefined;
 
   constructor(
     private readonly history: HistoryRing<HistoryPoint>,
@@ -44,10 +42,16 @@ export class ServeApi {
     private readonly thresholds: StatusThresholds,
   ) {}
 
-  /** After `sample` was pushed onto the history. */
-  update(sample: ServeSample, findings: readonly NamespaceFindings[]): void {
-    this.status = json(serveStatusBody(sample, this.lastSample, this.intervalSeconds, this.thresholds));
-    this.lastSample = sample;
+  /**
+   * After `sample` was pushed onto the history; `previous` is the sample before it, whole (the ring
+   * keeps less of it), which /api/status takes its rates since.
+   */
+  update(
+    sample: ServeSample,
+    previous: ServeSample | undefined,
+    findings: readonly NamespaceFindings[],
+  ): void {
+    this.status = json(serveStatusBody(sample, previous, this.intervalSeconds, this.thresholds));
     this.findings = json(serveFindingsBody(findings));
     if (sample.drift.length > 0) {
       for (const event of sample.drift) this.drift.push(event);

@@ -179,7 +179,7 @@ export class ServeDaemon {
     this.latest = this.folder.fold(sample);
     this.alerts.observe(sample);
     this.body = Buffer.from(await renderExposition(this.registry));
-    this.api.update(sample, [...this.findings().values()]);
+    this.api.update(sample, previous, [...this.findings().values()]);
     this.logOutcomes(sample);
     if ('textfileDir' in this.options.output) {
       await writeFileAtomic(join(this.options.output.textfileDir, TEXTFILE_NAME), this.body);

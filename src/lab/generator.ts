@@ -300,13 +300,14 @@ async function startServers(args: GeneratorArgs): Promise<(() => void)[]> {
   }
 }
 
-interface ClientOutcome {
+/** How long a generator ran, and what became of its pool (long-pool only). */
+interface GeneratorOutcome {
   seconds: number;
   pool?: PoolOutcome;
 }
 
 /** The kind's clients, open-loop at the asked rate (the pool: its connections) for the asked seconds. */
-async function runClients(args: GeneratorArgs, tally: Tally, stop: () => boolean): Promise<ClientOutcome> {
+async function runClients(args: GeneratorArgs, tally: Tally, stop: () => boolean): Promise<GeneratorOutcome> {
   const flows = async (start: (index: number) => void) => {
     const seconds = await drive(args, tally, stop, start);
     await drain(tally, stop);
@@ -372,7 +373,7 @@ function scanPort(tally: Tally, sourceOffset: number, index: number): void {
 }
 
 /** A server-only generator (the server end of a router topology) serves until it is stopped. */
-async function serveUntilStopped(stop: () => boolean): Promise<ClientOutcome> {
+async function serveUntilStopped(stop: () => boolean): Promise<GeneratorOutcome> {
   const startedAt = performance.now();
   while (!stop()) await sleep(50);
   return { seconds: (performance.now() - startedAt) / 1000 };

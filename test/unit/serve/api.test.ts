@@ -219,9 +219,11 @@ describe('serve API: /api/findings and /api/drift', () => {
       who: i % 2 === 0 ? `kube-proxy (pid ${i})` : undefined,
       byCtdoctor: undefined,
     });
+    let previous: ServeSample | undefined;
     const push = (s: ServeSample) => {
       history.push(s);
-      api.update(s, []);
+      api.update(s, previous, []);
+      previous = s;
     };
     push(sample(0, [], [event(0), event(1)]));
     push(sample(5, [], []));
@@ -254,9 +256,11 @@ describe('serve API: bodies built once per sample', () => {
     const api = new ServeApi(history, 5, DEFAULT_THRESHOLDS);
     const routes = api.routes();
     const none = new URLSearchParams();
+    let previous: ServeSample | undefined;
     const push = (s: ServeSample) => {
       history.push(s);
-      api.update(s, []);
+      api.update(s, previous, []);
+      previous = s;
     };
     push(sample(0, [reading(LAB, 1, quiet)]));
     const status = routes.get('/api/status')!.reply(none).body;
@@ -272,9 +276,11 @@ describe('serve API: bodies built once per sample', () => {
   it('/api/status takes its rates since the previous sample, however short the history', () => {
     const history = new HistoryRing<ServeSample>(1);
     const api = new ServeApi(history, 5, DEFAULT_THRESHOLDS);
+    let previous: ServeSample | undefined;
     for (const s of [sample(0, [reading(LAB, 500, quiet)]), sample(5, [reading(LAB, 960, dropping)])]) {
       history.push(s);
-      api.update(s, []);
+      api.update(s, previous, []);
+      previous = s;
     }
     const status = JSON.parse(api.routes().get('/api/status')!.reply(new URLSearchParams()).body.toString());
     assert.deepEqual(status.namespaces[0].lossPerSecond, { drop: 10, early_drop: 2, insert_failed: 0 });
