@@ -31,10 +31,11 @@ export class TopK<K extends number | string> {
   // ports, marks) use an open-addressing table of slot+1 values, several times faster than a Map;
   // other keys use a Map. Both are rebuilt on prune, so neither ever needs tombstones.
   private slotOf = new Map<K, number>();
-  private intTable: Int32Array;
+  /** Allocated when the first integer key is indexed: a summary taken over in bulk may never be. */
+  private intTable: Int32Array | null = null;
   /** The integer key of each slot, so probes compare typed-array values, not boxed JS array items. */
   private intKeys: Int32Array;
-  private readonly intMask: number;
+  private readonly intTableSize: number;
   /**
    * In slot order. Keys taken over from a typed array stay one (a native copy) until a key is
    * inserted: converting an engine's 65k-key lists cost ~8 ms of a run.
@@ -55,9 +56,8 @@ export class TopK<K extends number | string> {
   constructor(readonly capacity: number) {
     let size = 16;
     while (size < 4 * capacity) size *= 2;
-    this.intTable = new Int32Array(size);
+    this.intTableSize = size;
     this.intKeys = new Int32Array(64);
-    this.intMask = size - 1;
   }
 
   get exact(): boolean {
@@ -80,7 +80,9 @@ export class TopK<K extends number | string> {
     }
     if (typeof key !== 'number' || (key | 0) !== key) return this.slotOf.get(key);
     const table = this.intTable;
-    for (let h = mix32(key) & this.intMask; ; h = (h + 1) & this.intMask) {
+    if (!table) return undefined;
+    const mask = this.intTableSize - 1;
+    for (let h = mix32(key) & mask; ; h = (h + 1) & mask) {
       const entry = table[h]!;
       if (entry === 0) return undefined;
       if (this.intKeys[entry - 1] === key) return entry - 1;
@@ -143,9 +145,11 @@ export class TopK<K extends number | string> {
       return;
     }
     this.intKeys[slot] = key;
+    this.intTable ??= new Int32Array(this.intTableSize);
     const table = this.intTable;
-    let h = mix32(key) & this.intMask;
-    while (table[h] !== 0) h = (h + 1) & this.intMask;
+    const mask = this.intTableSize - 1;
+    let h = mix32(key) & mask;
+    while (table[h] !== 0) h = (h + 1) & mask;
     table[h] = slot + 1;
   }
 
@@ -164,7 +168,7 @@ export class TopK<K extends number | string> {
     this.errors = new Float64Array(errors.length);
     this.intKeys = new Int32Array(counts.length);
     this.slotOf = new Map();
-    this.intTable.fill(0);
+    this.intTable?.fill(0);
     this.lastKey = undefined;
     for (let i = 0; i < size; i++) {
       const count = counts[i]!;
