@@ -3,12 +3,14 @@
 // `npm ci` via the prepare script, or `npm run build`).
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../dist/src/cli/main.bundle.js', import.meta.url);
+const argv = process.argv.slice(2);
+// `analyze` alone has a bundle of its own: the other commands' code is not compiled for it.
+const bundle = argv[0] === 'analyze' ? 'analyze.bundle.js' : 'main.bundle.js';
+const entry = new URL(`../dist/src/cli/${bundle}`, import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('ctdoctor: not built yet: run "npm ci" (or "npm run build") in the ctdoctor directory\n');
   process.exit(1);
 }
-const argv = process.argv.slice(2);
 // Stacks in src/*.ts lines (the bundles' source maps): only for --debug, which prints them; Node
 // reads the maps of modules loaded after this, so before the bundles.
 if (argv.includes('--debug')) process.setSourceMapsEnabled(true);

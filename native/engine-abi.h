@@ -2,7 +2,7 @@
 #ifndef ENGINE_ABI_H
 #define ENGINE_ABI_H
 
-#define ENGINE_ABI_VERSION 0xbbd6657bu
+#define ENGINE_ABI_VERSION 0xce1bde8eu
 
 /* Bytes of a Record, sizeof(Record) in the C: the parse thread's record rings are laid out before any engine exists. */
 #define RECORD_BYTES 96
@@ -57,6 +57,7 @@ enum {
   RESULT_PAIR_IDLE_MIN = 27,
   RESULT_BACKEND_UNREPLIED = 28,
   RESULT_BACKEND_REMAINING_SUM = 29,
+  RESULT_KEY_TEXTS = 30,
 };
 
 /* The top lists: top_field(which, field), top_floor(which) */
@@ -89,6 +90,14 @@ enum {
   TOP_FIELD_REST = 7,
   TOP_FIELD_REST_STRIDE = 8,
   TOP_FIELD_WIDE_KEYS = 9,
+};
+
+/* key_texts(which, kind) */
+enum {
+  KEY_TEXT_PAIR = 0,
+  KEY_TEXT_SERVICE = 1,
+  KEY_TEXT_SERVICE_SOURCE = 2,
+  KEY_TEXT_BACKEND = 3,
 };
 
 #endif

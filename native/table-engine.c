@@ -496,6 +496,10 @@ static int signal_pools_init(void) {
          pool_init(&backend_pool, slots);
 }
 
+/* The longest key's text and its separator: a DNAT backend of two full IPv6 addresses is 94 bytes. */
+#define MAX_KEY_TEXT 100
+static u8 *key_text;
+
 EXPORT(engine_init) u32 engine_init(u32 capacity, f64 established_timeout_seconds) {
   if (capacity == 0 || capacity > MAX_CAPACITY) return 0;
   established_timeout = established_timeout_seconds;
@@ -504,7 +508,9 @@ EXPORT(engine_init) u32 engine_init(u32 capacity, f64 established_timeout_second
   tcp_dport = allocate(65536 * sizeof(f64));
   udp_dport = allocate(65536 * sizeof(f64));
   udp_unreplied_dport = allocate(65536 * sizeof(f64));
-  if (!tcp_dport || !udp_dport || !udp_unreplied_dport || !signal_pools_init()) return 0;
+  /* Allocated now: memory grown later would detach the views a caller holds while it reads keys. */
+  key_text = allocate((2 * SIGNAL_CAPACITY + 1) * MAX_KEY_TEXT);
+  if (!tcp_dport || !udp_dport || !udp_unreplied_dport || !key_text || !signal_pools_init()) return 0;
   u32 signal = SIGNAL_CAPACITY;
   return topk_init(&tops[TOP_SRC], capacity, 4, 0) && topk_init(&tops[TOP_DST], capacity, 4, 0) &&
          topk_init(&tops[TOP_SRC_PREFIX], capacity, 2, 0) && topk_init(&tops[TOP_ZONES], 1024, 1, 0) &&
@@ -1275,40 +1281,55 @@ static __attribute__((noinline)) i32 topk_add_pair(TopK *t, const Addr *client, 
 
 static inline u32 fnv_char(u32 h, u32 c) { return (h ^ c) * FNV_PRIME; }
 
-static u32 fnv_hex(u32 h, u32 group) {
+/* ---------------------------------------------------------------- addresses as text (address.ts) */
+
+/* Decimal digits of value; returns their count. */
+static u32 write_decimal(u8 *out, u32 value) {
+  u8 digits[10];
+  u32 count = 0;
+  do {
+    digits[count++] = (u8)('0' + value % 10);
+    value /= 10;
+  } while (value);
+  for (u32 i = 0; i < count; i++) out[i] = digits[count - 1 - i];
+  return count;
+}
+
+/* A 16-bit group in lowercase hex without leading zeros. */
+static u32 write_hex_group(u8 *out, u32 group) {
   int shift = 12;
   while (shift > 0 && (group >> shift) == 0) shift -= 4;
-  for (; shift >= 0; shift -= 4) h = fnv_char(h, (u32) "0123456789abcdef"[(group >> shift) & 15]);
-  return h;
+  u32 n = 0;
+  for (; shift >= 0; shift -= 4) out[n++] = (u8) "0123456789abcdef"[(group >> shift) & 15];
+  return n;
 }
 
-static u32 fnv_decimal(u32 h, u32 value) {
-  if (value >= 100) h = fnv_char(h, '0' + value / 100);
-  if (value >= 10) h = fnv_char(h, '0' + value / 10 % 10);
-  return fnv_char(h, '0' + value % 10);
+/* Dotted quad of an IPv4 address (ipv4ToString). */
+static u32 write_ipv4(u8 *out, u32 word) {
+  u32 n = 0;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    n += write_decimal(out + n, (word >> shift) & 255);
+    if (shift) out[n++] = '.';
+  }
+  return n;
 }
 
-/*
- * hashString of the address's RFC 5952 text (formatIPv6Groups in address.ts), without writing the
- * text: the reference keys IPv6 addresses by that text and hashes it for HyperLogLog.
- */
-static __attribute__((noinline)) u32 ipv6_text_hash(const Addr *a) {
+/* RFC 5952 text of an IPv6 address's four big-endian words (formatIPv6Groups); at most 45 bytes. */
+static u32 write_ipv6(u8 *out, const u32 *w) {
   u32 groups[8];
   for (u32 k = 0; k < 4; k++) {
-    groups[2 * k] = a->w[k] >> 16;
-    groups[2 * k + 1] = a->w[k] & 0xffff;
+    groups[2 * k] = w[k] >> 16;
+    groups[2 * k + 1] = w[k] & 0xffff;
   }
-  u32 h = FNV_OFFSET;
   if (!groups[0] && !groups[1] && !groups[2] && !groups[3] && !groups[4] && groups[5] == 0xffff) {
-    for (const char *c = "::ffff:"; *c; c++) h = fnv_char(h, (u8)*c);
-    h = fnv_decimal(h, groups[6] >> 8);
-    h = fnv_char(h, '.');
-    h = fnv_decimal(h, groups[6] & 255);
-    h = fnv_char(h, '.');
-    h = fnv_decimal(h, groups[7] >> 8);
-    h = fnv_char(h, '.');
-    h = fnv_decimal(h, groups[7] & 255);
-    return mix32(h);
+    /* IPv4-mapped: the dotted quad, as inet_ntop prints it */
+    const char *prefix = "::ffff:";
+    u32 n = 0;
+    while (prefix[n]) {
+      out[n] = (u8)prefix[n];
+      n++;
+    }
+    return n + write_ipv4(out + n, w[3]);
   }
   i32 best_start = -1;
   u32 best_length = 1; /* a single zero group is not compressed (RFC 5952 4.2.2) */
@@ -1325,16 +1346,34 @@ static __attribute__((noinline)) u32 ipv6_text_hash(const Addr *a) {
     }
     index = run_end;
   }
+  u32 n = 0;
   for (u32 index = 0; index < 8; index++) {
     if ((i32)index == best_start) {
-      h = fnv_char(h, ':');
-      if (index == 0) h = fnv_char(h, ':');
+      out[n++] = ':';
+      if (index == 0) out[n++] = ':';
       index += best_length - 1;
       continue;
     }
-    h = fnv_hex(h, groups[index]);
-    if (index < 7) h = fnv_char(h, ':');
+    n += write_hex_group(out + n, groups[index]);
+    if (index < 7) out[n++] = ':';
   }
+  return n;
+}
+
+/* An address given as its words: one for IPv4, four for IPv6. */
+static u32 write_address(u8 *out, const u32 *w, u32 word_count) {
+  return word_count == 1 ? write_ipv4(out, w[0]) : write_ipv6(out, w);
+}
+
+/*
+ * hashString of the address's RFC 5952 text: the reference keys IPv6 addresses by that text and
+ * hashes it for HyperLogLog.
+ */
+static __attribute__((noinline)) u32 ipv6_text_hash(const Addr *a) {
+  u8 text[48];
+  u32 length = write_ipv6(text, a->w);
+  u32 h = FNV_OFFSET;
+  for (u32 i = 0; i < length; i++) h = fnv_char(h, text[i]);
   return mix32(h);
 }
 
@@ -1732,6 +1771,62 @@ EXPORT(entry_count) f64 entry_count(void) { return entries; }
 EXPORT(abi_version) u32 abi_version(void) { return ENGINE_ABI_VERSION; }
 
 /* Pointers (or, for counts, values) of the result arrays; the TypeScript side reads them in place. */
+/*
+ * Keys as the reference's text, written here rather than in JavaScript: at the end of a run the
+ * multi-word lists hold tens of thousands of keys, and code that runs once, cold, took ~50 ms to
+ * format them there.
+ */
+
+
+/* A service, its (service, source) pair or its DNAT backend, from their words (service_key, add_nat_backend). */
+static u32 write_service_key(u8 *out, u32 kind, const u32 *w, u32 n) {
+  u32 from = kind == KEY_TEXT_BACKEND ? 2 : 1;
+  u32 addresses = kind == KEY_TEXT_SERVICE ? 1 : 2;
+  u32 wide = n - from == 4 * addresses ? 4 : 1;
+  u32 length = write_decimal(out, w[0] >> 16);
+  out[length++] = ' ';
+  length += write_address(out + length, w + from, wide);
+  out[length++] = ' ';
+  length += write_decimal(out + length, w[0] & 0xffff);
+  if (kind == KEY_TEXT_SERVICE) return length;
+  out[length++] = ' ';
+  length += write_address(out + length, w + from + wide, wide);
+  if (kind == KEY_TEXT_SERVICE_SOURCE) return length;
+  out[length++] = ' ';
+  return length + write_decimal(out + length, w[1]);
+}
+
+/* A client/server/port pair (pair_key): "client server port". */
+static u32 write_pair_key(u8 *out, const u32 *w, u32 n) {
+  u32 wide = n == 9 ? 4 : 1;
+  u32 length = write_address(out, w, wide);
+  out[length++] = ' ';
+  length += write_address(out + length, w + wide, wide);
+  out[length++] = ' ';
+  return length + write_decimal(out + length, w[2 * wide]);
+}
+
+/*
+ * The keys of a detector list (one of SIGNAL_CAPACITY keys) as text, in slot order with a newline
+ * between two, at result(RESULT_KEY_TEXTS). Returns the byte count (0 for a list of another size).
+ */
+EXPORT(key_texts) u32 key_texts(u32 which, u32 kind) {
+  const TopK *t = &tops[which];
+  if (t->capacity > SIGNAL_CAPACITY) return 0;
+  u32 words[MAX_KEY_WORDS];
+  u32 length = 0;
+  for (u32 slot = 0; slot < t->size; slot++) {
+    u32 n = t->at.lengths[slot];
+    const u32 *rest = t->at.rest + slot * t->rest_stride;
+    words[0] = t->at.words[slot];
+    for (u32 i = 1; i < n; i++) words[i] = rest[i - 1];
+    if (slot) key_text[length++] = '\n';
+    u8 *out = key_text + length;
+    length += kind == KEY_TEXT_PAIR ? write_pair_key(out, words, n) : write_service_key(out, kind, words, n);
+  }
+  return length;
+}
+
 EXPORT(result) u32 result(u32 what) {
   switch (what) {
     case RESULT_PROTO: return (u32)proto_counts;
@@ -1764,6 +1859,7 @@ EXPORT(result) u32 result(u32 what) {
     case RESULT_PAIR_IDLE_MIN: return (u32)pair_idle_min;
     case RESULT_BACKEND_UNREPLIED: return (u32)backend_unreplied;
     case RESULT_BACKEND_REMAINING_SUM: return (u32)backend_remaining_sum;
+    case RESULT_KEY_TEXTS: return (u32)key_text;
     default: return 0;
   }
 }

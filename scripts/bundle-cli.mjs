@@ -1,7 +1,7 @@
 // Bundles the CLI into one module (dist/src/cli/main.bundle.js): loading ~100 small modules costs
 // ~50 ms of every run, a third of an empty `analyze`. It sits beside main.js so that relative
 // asset URLs (../../../native/table-engine.wasm, ../host/procReaderThread.js) resolve the same.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -33,10 +33,14 @@ await build({
 });
 
 // Split: what only `serve` uses (its daemon, prom-client) is a chunk it imports when it runs, so
-// the other commands do not compile and run it at start-up. Chunks sit beside main.bundle.js.
+// the other commands do not compile and run it at start-up; `analyze` has an entry of its own
+// (analyzeMain.ts) that holds no other command. Chunks sit beside main.bundle.js.
+// Chunk names carry a hash of their contents: an earlier build's chunks would stay beside these.
+for (const file of readdirSync('dist/src/cli'))
+  if (/\.chunk\.js(\.map)?$/.test(file)) rmSync(`dist/src/cli/${file}`);
 await build({
   ...common,
-  entryPoints: { 'main.bundle': 'dist/src/cli/main.js' },
+  entryPoints: { 'main.bundle': 'dist/src/cli/main.js', 'analyze.bundle': 'dist/src/cli/analyzeMain.js' },
   outdir: 'dist/src/cli',
   splitting: true,
   chunkNames: '[name]-[hash].chunk',

@@ -12,7 +12,14 @@ const abi = JSON.parse(readFileSync(new URL(source, root), 'utf8'));
 // A hash of the values, not a number someone must remember to bump: any change to the exports,
 // enums or constants gives another version, and the loader refuses a .wasm built for another one.
 const constants = Object.fromEntries(Object.entries(abi.constants).map(([name, { value }]) => [name, value]));
-const values = { exports: abi.exports, result: abi.result, top: abi.top, topField: abi.topField, constants };
+const values = {
+  exports: abi.exports,
+  result: abi.result,
+  top: abi.top,
+  topField: abi.topField,
+  keyText: abi.keyText,
+  constants,
+};
 const version = createHash('sha256').update(JSON.stringify(values)).digest().readUInt32BE(0);
 const versionHex = `0x${version.toString(16).padStart(8, '0')}`;
 
@@ -43,6 +50,9 @@ ${cEnum('TOP', abi.top, 'TOP_COUNT')}
 
 ${cEnum('TOP_FIELD', abi.topField)}
 
+/* key_texts(which, kind) */
+${cEnum('KEY_TEXT', abi.keyText)}
+
 #endif
 `;
 
@@ -65,6 +75,8 @@ ${tsObject('RESULT', 'result(what)', abi.result)}
 ${tsObject('TOP', 'The top lists: top_field(which, field), top_floor(which)', abi.top)}
 
 ${tsObject('TOP_FIELD', 'top_field(which, field)', abi.topField)}
+
+${tsObject('KEY_TEXT', 'key_texts(which, kind)', abi.keyText)}
 `;
 
 const outputs = [

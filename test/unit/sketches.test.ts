@@ -85,6 +85,34 @@ describe('TopK (Space-Saving)', () => {
     );
   });
 
+  it('a summary of typed arrays, as the engine gives, taken over without copies behaves as the original (property)', () => {
+    const keys = fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 120 });
+    fc.assert(
+      fc.property(keys, keys, (before, after) => {
+        const original = new TopK<number>(6);
+        for (const key of before) original.add(key);
+        const state = original.toState();
+        const typed = {
+          ...state,
+          keys: Int32Array.from(state.keys),
+          counts: Uint32Array.from(state.counts),
+          errors: Uint32Array.from(state.errors),
+        };
+        const adopted = new TopK<number>(6);
+        adopted.mergeState(typed);
+        for (const key of after) {
+          original.add(key);
+          adopted.add(key);
+          assert.equal(adopted.countOf(key), original.countOf(key));
+        }
+        assert.deepEqual(adopted.top(100), original.top(100));
+        // Its arrays are read, never written: the engine's memory stays as the engine left it.
+        assert.deepEqual(Array.from(typed.counts), Array.from(state.counts));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('kthLargest selects like a sort', () => {
     fc.assert(
       fc.property(

@@ -137,8 +137,8 @@ export class TableAggregator {
   private lastTally: StateTally | null = null;
   readonly flags = new Float64Array(16);
   readonly nat = [0, 0, 0, 0];
-  readonly tcpDport = new Float64Array(65536);
-  readonly udpDport = new Float64Array(65536);
+  tcpDport: Float64Array = new Float64Array(65536);
+  udpDport: Float64Array = new Float64Array(65536);
   readonly otherDport = new Map<string, number>();
   readonly hllSrc = new HyperLogLog(14);
   readonly hllDst = new HyperLogLog(14);
@@ -151,7 +151,7 @@ export class TableAggregator {
   // Detector signals.
   readonly scan = new TopK<AddressKey>(SIGNAL_CAPACITY);
   readonly scanSpread = new Map<AddressKey, SourceSpread>();
-  readonly udpUnrepliedDport = new Float64Array(65536);
+  udpUnrepliedDport: Float64Array = new Float64Array(65536);
   readonly hllUdpUnrepliedSrc = new HyperLogLog(12);
   readonly reflectionSport = new Float64Array(REFLECTION_PORTS.length);
   readonly reflectionSrc = new TopK<AddressKey>(SIGNAL_CAPACITY);
@@ -355,13 +355,15 @@ export class TableAggregator {
     };
   }
 
-  /** Adds the state of an aggregator that saw another part of the same table. */
+  /**
+   * Adds the state of an aggregator that saw another part of the same table. Into one still empty
+   * (the usual case: everything came from the engine), the 64k-port arrays of `other` are taken
+   * over, not copied (writing 1.5 MB of fresh pages cost ~10 ms of page faults on a VM), so `other`
+   * must not change once merged: an engine's summary is taken after its last input. The sketches
+   * are copied natively instead of maxed register by register in code that has not warmed up yet.
+   */
   merge(other: AggregatorState): void {
-    // Still empty (the usual case: everything came from the engine): the large arrays are copied
-    // natively instead of added or maxed element by element in code that has not warmed up yet.
     const empty = this.entries === 0;
-    const addLarge = (target: Float64Array, source: Float64Array) =>
-      empty ? target.set(source) : addInto(target, source);
     const mergeSketch = (target: HyperLogLog, registers: Uint8Array) =>
       empty ? target.registers.set(registers) : target.merge(new HyperLogLog(target.precision, registers));
     this.entries += other.entries;
@@ -374,8 +376,15 @@ export class TableAggregator {
     }
     addInto(this.flags, other.flags);
     addInto(this.nat, other.nat);
-    addLarge(this.tcpDport, other.tcpDport);
-    addLarge(this.udpDport, other.udpDport);
+    if (empty) {
+      this.tcpDport = other.tcpDport;
+      this.udpDport = other.udpDport;
+      this.udpUnrepliedDport = other.udpUnrepliedDport;
+    } else {
+      addInto(this.tcpDport, other.tcpDport);
+      addInto(this.udpDport, other.udpDport);
+      addInto(this.udpUnrepliedDport, other.udpUnrepliedDport);
+    }
     for (const [key, count] of other.otherDport)
       this.otherDport.set(key, (this.otherDport.get(key) ?? 0) + count);
     mergeSketch(this.hllSrc, other.hllSrc);
@@ -386,13 +395,12 @@ export class TableAggregator {
     this.dst.mergeState(other.dst);
     this.srcPrefix.mergeState(other.srcPrefix);
     if (this.groups && other.groups) this.groups.mergeState(other.groups);
-    this.mergeSignals(other, addLarge, mergeSketch);
+    this.mergeSignals(other, mergeSketch);
   }
 
   /** The detector signals of merge(). */
   private mergeSignals(
     other: AggregatorState,
-    addLarge: (target: Float64Array, source: Float64Array) => void,
     mergeSketch: (target: HyperLogLog, registers: Uint8Array) => void,
   ): void {
     for (const [key, ports, hosts] of other.scanSpread) {
@@ -408,7 +416,6 @@ export class TableAggregator {
       }
     }
     this.scan.mergeState(other.scan);
-    addLarge(this.udpUnrepliedDport, other.udpUnrepliedDport);
     mergeSketch(this.hllUdpUnrepliedSrc, other.hllUdpUnrepliedSrc);
     addInto(this.reflectionSport, other.reflectionSport);
     this.reflectionSrc.mergeState(other.reflectionSrc);

@@ -2,6 +2,7 @@ import { CtdoctorError } from '../errors.js';
 import {
   ENGINE_ABI_VERSION,
   ESTABLISHED_HOUR_BUCKETS,
+  KEY_TEXT,
   MAX_STATE_BYTES,
   RECORD_BYTES,
   REFLECTION_PORT_COUNT,
@@ -13,7 +14,7 @@ import {
   TOP,
   TOP_FIELD,
 } from './engineAbi.js';
-import { type AddressKey, formatIPv6Groups, ipv4ToString } from '../table/address.js';
+import { type AddressKey, formatIPv6Groups } from '../table/address.js';
 import { MAX_LINE_BYTES } from '../table/entryStream.js';
 import type { ServiceTallyState } from './serviceTally.js';
 import {
@@ -51,6 +52,7 @@ interface EngineExports {
   result(what: number): number;
   top_field(which: number, field: number): number;
   top_floor(which: number): number;
+  key_texts(which: number, kind: number): number;
 }
 
 /** How the reference keys a top list: see topState. */
@@ -546,7 +548,6 @@ export class TableEngine {
     const buffer = wasm.memory.buffer;
     const field = (name: keyof typeof TOP_FIELD) => wasm.top_field(which, TOP_FIELD[name]);
     const size = field('size');
-    const lengths = new Uint8Array(buffer, field('lengths'), size);
     const words = new Uint32Array(buffer, field('words'), size);
     const state = {
       capacity: field('capacity'),
@@ -554,21 +555,43 @@ export class TableEngine {
       counts: new Uint32Array(buffer, field('counts'), size),
       errors: new Uint32Array(buffer, field('errors'), size),
     };
-    const oneWord = (kind === 'address' || kind === 'prefix' || kind === 'number') && field('wideKeys') === 0;
-    if (oneWord)
-      return { ...state, keys: kind === 'number' ? words : new Int32Array(buffer, field('words'), size) };
+    if (kind === 'number') return { ...state, keys: words };
+    if (kind === 'address' || kind === 'prefix')
+      return {
+        ...state,
+        keys:
+          field('wideKeys') === 0
+            ? new Int32Array(buffer, field('words'), size)
+            : this.wideKeys(which, kind, size),
+      };
+    return { ...state, keys: this.keyTexts(which, kind, size) };
+  }
+
+  /** A detector list's keys, as text the engine wrote (key_texts). */
+  private keyTexts(which: number, kind: keyof typeof KEY_TEXT, size: number): string[] {
+    if (size === 0) return [];
+    const length = this.wasm.key_texts(which, KEY_TEXT[kind]);
+    return Buffer.from(this.wasm.memory.buffer, this.wasm.result(RESULT.keyTexts), length)
+      .toString('latin1')
+      .split('\n');
+  }
+
+  /** An address or prefix list that met IPv6 keys: IPv4 ones stay integers, IPv6 ones become RFC 5952 text. */
+  private wideKeys(which: number, kind: 'address' | 'prefix', size: number): (number | string)[] {
+    const { wasm } = this;
+    const buffer = wasm.memory.buffer;
+    const field = (name: keyof typeof TOP_FIELD) => wasm.top_field(which, TOP_FIELD[name]);
+    const lengths = new Uint8Array(buffer, field('lengths'), size);
+    const words = new Uint32Array(buffer, field('words'), size);
     const restStride = field('restStride');
     const rest = new Uint32Array(buffer, field('rest'), size * restStride);
-    // One scratch key for every slot, not an array spread from each slot's words: the service lists
-    // hold up to 8192 keys each, and this runs at the end of every analysis.
-    const key = new Uint32Array(1 + restStride);
-    const keys = Array.from({ length: size }, (_, slot) => {
+    return Array.from({ length: size }, (_, slot) => {
+      if (lengths[slot] === 1) return words[slot]! | 0;
       const from = slot * restStride;
-      key[0] = words[slot]!;
-      key.set(rest.subarray(from, from + lengths[slot]! - 1), 1);
-      return keyText(kind, key.subarray(0, lengths[slot]!));
+      return kind === 'prefix'
+        ? `${formatIPv6Groups(groupsOf([words[slot]!, rest[from]!, 0, 0]))}/64`
+        : formatIPv6Groups(groupsOf([words[slot]!, rest[from]!, rest[from + 1]!, rest[from + 2]!]));
     });
-    return { ...state, keys };
   }
 
   /** Calls back with (slot, pool index) for each tracked key that has data attached. */
@@ -585,40 +608,6 @@ function abiText(version: number | undefined): string {
 }
 
 /** Eight 16-bit groups from four big-endian words. */
-function groupsOf(words: ArrayLike<number>, from: number): number[] {
-  const groups: number[] = [];
-  for (let i = from; i < from + 4; i++) groups.push(words[i]! >>> 16, words[i]! & 0xffff);
-  return groups;
-}
-
-function addressText(words: ArrayLike<number>, from: number, wordCount: number): string {
-  return wordCount === 1 ? ipv4ToString(words[from]!) : formatIPv6Groups(groupsOf(words, from));
-}
-
-/**
- * A service's words (table-engine.c service_key, add_nat_backend): proto << 16 | port, then for a
- * backend its port, then the addresses, one word each for IPv4, four for IPv6.
- */
-function serviceText(kind: 'service' | 'serviceSource' | 'backend', words: ArrayLike<number>): string {
-  const proto = words[0]! >>> 16;
-  const port = words[0]! & 0xffff;
-  const from = kind === 'backend' ? 2 : 1;
-  const addresses = kind === 'service' ? 1 : 2;
-  const wide = words.length - from === 4 * addresses ? 4 : 1;
-  const service = `${proto} ${addressText(words, from, wide)} ${port}`;
-  if (kind === 'service') return service;
-  const second = addressText(words, from + wide, wide);
-  return kind === 'serviceSource' ? `${service} ${second}` : `${service} ${second} ${words[1]!}`;
-}
-
-/** The reference's key for a multi-word engine key (see topState). */
-function keyText(kind: KeyKind, words: ArrayLike<number>): number | string {
-  if (kind === 'service' || kind === 'serviceSource' || kind === 'backend') return serviceText(kind, words);
-  if (words.length === 1) return kind === 'number' ? words[0]! : words[0]! | 0;
-  if (kind === 'prefix') return `${formatIPv6Groups([...groupsOf([words[0]!, words[1]!, 0, 0], 0)])}/64`;
-  if (kind === 'pair') {
-    const wide = words.length === 9 ? 4 : 1;
-    return `${addressText(words, 0, wide)} ${addressText(words, wide, wide)} ${words[2 * wide]!}`;
-  }
-  return formatIPv6Groups(groupsOf(words, 0));
+function groupsOf(words: readonly number[]): number[] {
+  return words.flatMap((word) => [word >>> 16, word & 0xffff]);
 }

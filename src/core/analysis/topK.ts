@@ -31,17 +31,20 @@ export class TopK<K extends number | string> {
   // ports, marks) use an open-addressing table of slot+1 values, several times faster than a Map;
   // other keys use a Map. Both are rebuilt on prune, so neither ever needs tombstones.
   private slotOf = new Map<K, number>();
-  private intTable: Int32Array;
+  /** Allocated when the first integer key is indexed: a summary taken over in bulk may never be. */
+  private intTable: Int32Array | null = null;
   /** The integer key of each slot, so probes compare typed-array values, not boxed JS array items. */
   private intKeys: Int32Array;
-  private readonly intMask: number;
+  private readonly intTableSize: number;
   /**
    * In slot order. Keys taken over from a typed array stay one (a native copy) until a key is
    * inserted: converting an engine's 65k-key lists cost ~8 ms of a run.
    */
   private keys: readonly K[] = [];
-  private counts = new Float64Array(64);
-  private errors = new Float64Array(64);
+  /** A summary's counts taken over in bulk stay its arrays (`borrowed`) until a count changes. */
+  private counts: Float64Array | Uint32Array = new Float64Array(64);
+  private errors: Float64Array | Uint32Array = new Float64Array(64);
+  private borrowed = false;
   /** Largest count ever evicted; 0 while exact. */
   floor = 0;
   private lastKey: K | undefined = undefined;
@@ -55,9 +58,8 @@ export class TopK<K extends number | string> {
   constructor(readonly capacity: number) {
     let size = 16;
     while (size < 4 * capacity) size *= 2;
-    this.intTable = new Int32Array(size);
+    this.intTableSize = size;
     this.intKeys = new Int32Array(64);
-    this.intMask = size - 1;
   }
 
   get exact(): boolean {
@@ -76,11 +78,14 @@ export class TopK<K extends number | string> {
         return slot < 0 ? undefined : slot;
       }
       this.unindexed = false;
+      if (this.intKeys.length < this.keys.length) this.intKeys = new Int32Array(this.counts.length);
       for (let slot = 0; slot < this.keys.length; slot++) this.index(this.keys[slot]!, slot);
     }
     if (typeof key !== 'number' || (key | 0) !== key) return this.slotOf.get(key);
     const table = this.intTable;
-    for (let h = mix32(key) & this.intMask; ; h = (h + 1) & this.intMask) {
+    if (!table) return undefined;
+    const mask = this.intTableSize - 1;
+    for (let h = mix32(key) & mask; ; h = (h + 1) & mask) {
       const entry = table[h]!;
       if (entry === 0) return undefined;
       if (this.intKeys[entry - 1] === key) return entry - 1;
@@ -88,6 +93,7 @@ export class TopK<K extends number | string> {
   }
 
   add(key: K, weight = 1): void {
+    if (this.borrowed) this.ownCounts();
     // Runs of one key (a single zone, mark or client) skip the lookup entirely.
     if (key === this.lastKey) {
       this.counts[this.lastSlot]! += weight;
@@ -122,11 +128,12 @@ export class TopK<K extends number | string> {
   private insert(key: K, count: number, error: number): void {
     const slot = this.keys.length;
     if (slot >= this.counts.length) {
-      const grown = Math.min(this.counts.length * 2, 2 * this.capacity + 1);
+      // An adopted summary's arrays have no room at all (an empty one, not even a slot).
+      const grown = Math.max(64, Math.min(this.counts.length * 2, 2 * this.capacity + 1));
       this.counts = growTo(this.counts, grown);
       this.errors = growTo(this.errors, grown);
       const intKeys = new Int32Array(grown);
-      intKeys.set(this.intKeys);
+      intKeys.set(this.intKeys.subarray(0, Math.min(this.intKeys.length, grown)));
       this.intKeys = intKeys;
     }
     this.counts[slot] = count;
@@ -143,9 +150,11 @@ export class TopK<K extends number | string> {
       return;
     }
     this.intKeys[slot] = key;
+    this.intTable ??= new Int32Array(this.intTableSize);
     const table = this.intTable;
-    let h = mix32(key) & this.intMask;
-    while (table[h] !== 0) h = (h + 1) & this.intMask;
+    const mask = this.intTableSize - 1;
+    let h = mix32(key) & mask;
+    while (table[h] !== 0) h = (h + 1) & mask;
     table[h] = slot + 1;
   }
 
@@ -164,7 +173,7 @@ export class TopK<K extends number | string> {
     this.errors = new Float64Array(errors.length);
     this.intKeys = new Int32Array(counts.length);
     this.slotOf = new Map();
-    this.intTable.fill(0);
+    this.intTable?.fill(0);
     this.lastKey = undefined;
     for (let i = 0; i < size; i++) {
       const count = counts[i]!;
@@ -205,6 +214,7 @@ export class TopK<K extends number | string> {
       this.adopt(other);
       return;
     }
+    if (this.borrowed) this.ownCounts();
     const inOther = new Set(Array.from(other.keys));
     for (let slot = 0; slot < this.keys.length; slot++) {
       if (inOther.has(this.keys[slot]!)) continue;
@@ -225,32 +235,44 @@ export class TopK<K extends number | string> {
     this.floor += other.floor;
   }
 
-  /** Merging into an empty summary is taking the other one over, in bulk. */
+  /** Counts of their own, with room to grow, for a summary taken over in bulk. */
+  private ownCounts(): void {
+    const room = Math.max(64, Math.min(2 * this.capacity + 1, this.keys.length + 1));
+    this.counts = growTo(this.counts, room);
+    this.errors = growTo(this.errors, room);
+    this.borrowed = false;
+  }
+
+  /**
+   * Merging into an empty summary is taking the other one over, in bulk and without copies (fresh
+   * pages for a 65k-key list cost ~1 ms of page faults each on a VM, and a summary is mostly only
+   * ranked): `other` must not change afterwards, as TableAggregator.merge requires. Its arrays are
+   * copied before a count changes.
+   */
   private adopt(other: TopKState<K>): void {
-    const size = other.keys.length;
-    const room = Math.max(64, Math.min(2 * this.capacity + 1, size + 1));
-    this.counts = new Float64Array(room);
-    this.errors = new Float64Array(room);
-    this.intKeys = new Int32Array(room);
-    this.counts.set(other.counts);
-    this.errors.set(other.errors);
+    const typed = (values: ArrayLike<number>) =>
+      values instanceof Float64Array || values instanceof Uint32Array ? values : Float64Array.from(values);
+    this.counts = typed(other.counts);
+    this.errors = typed(other.errors);
+    this.borrowed = true;
+    this.intKeys = new Int32Array(0);
     this.floor = other.floor;
     this.keys = ArrayBuffer.isView(other.keys)
-      ? ((other.keys as unknown as Int32Array).slice() as unknown as readonly K[])
+      ? (other.keys as unknown as readonly K[])
       : Array.from(other.keys);
     this.unindexed = true;
     this.scans = 0;
   }
 }
 
-function growTo(array: Float64Array, length: number): Float64Array<ArrayBuffer> {
+function growTo(array: Float64Array | Uint32Array, length: number): Float64Array<ArrayBuffer> {
   const grown = new Float64Array(length);
   grown.set(array);
   return grown;
 }
 
 /** The k-th largest value (1-based) by quickselect; mutates `values`. */
-export function kthLargest(values: Float64Array, k: number): number {
+export function kthLargest(values: Float64Array | Uint32Array, k: number): number {
   let low = 0;
   let high = values.length - 1;
   const target = Math.min(Math.max(k - 1, 0), high);
