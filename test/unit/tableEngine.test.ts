@@ -318,6 +318,20 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
     assert.deepEqual(pipelined(input, 0, 32768, 86400), single);
   });
 
+  it("a summary taken over from the engine is posted without the engine's memory", () => {
+    // merge() takes the engine's arrays over; a state posted between threads (split mode) must not
+    // carry the whole WebAssembly memory they are views into.
+    const engine = new TableEngine(tableEngineModule()!, { capacity: 32768 }, { push: () => {} });
+    engine.push(readFileSync(fixture('tables', 'udp-flood.procfs.txt')));
+    engine.finish();
+    const aggregator = new TableAggregator({ capacity: 32768 });
+    aggregator.merge(engine.toState());
+    const state = structuredClone(aggregator.toState());
+    for (const ports of [state.tcpDport, state.udpDport, state.udpUnrepliedDport])
+      assert.equal(ports.buffer.byteLength, 65536 * 8);
+    assert.ok(state.udpDport.some((count) => count > 0));
+  });
+
   it('adopts more distinct states across a hand-over than one engine holds', async () => {
     const template = readFileSync(fixture('tables', 'pool.procfs.txt'), 'latin1')
       .split('\n')

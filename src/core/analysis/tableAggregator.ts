@@ -315,8 +315,8 @@ export class TableAggregator {
       states: [...this.states].map(([state, tally]) => [state, tally.entries, tally.remaining]),
       flags: this.flags,
       nat: [...this.nat],
-      tcpDport: this.tcpDport,
-      udpDport: this.udpDport,
+      tcpDport: ownedArray(this.tcpDport),
+      udpDport: ownedArray(this.udpDport),
       otherDport: [...this.otherDport],
       hllSrc: this.hllSrc.registers,
       hllDst: this.hllDst.registers,
@@ -332,7 +332,7 @@ export class TableAggregator {
         spread.ports.registers,
         spread.hosts.registers,
       ]),
-      udpUnrepliedDport: this.udpUnrepliedDport,
+      udpUnrepliedDport: ownedArray(this.udpUnrepliedDport),
       hllUdpUnrepliedSrc: this.hllUdpUnrepliedSrc.registers,
       reflectionSport: this.reflectionSport,
       reflectionSrc: this.reflectionSrc.toState(),
@@ -444,6 +444,14 @@ export class TableAggregator {
     }
     this.natBackends.mergeState(other.natBackends);
   }
+}
+
+/**
+ * The array itself, or a copy when it is a view into a larger buffer (an engine's memory, taken over
+ * by merge): a state is posted between threads, and posting a view posts its whole buffer.
+ */
+function ownedArray(values: Float64Array): Float64Array {
+  return values.byteOffset === 0 && values.byteLength === values.buffer.byteLength ? values : values.slice();
 }
 
 function addInto(target: Float64Array | number[], source: ArrayLike<number>): void {
