@@ -1770,13 +1770,11 @@ EXPORT(entry_count) f64 entry_count(void) { return entries; }
 /* The loader refuses a .wasm whose enums and sizes are not its own (src/core/analysis/tableEngine.ts). */
 EXPORT(abi_version) u32 abi_version(void) { return ENGINE_ABI_VERSION; }
 
-/* Pointers (or, for counts, values) of the result arrays; the TypeScript side reads them in place. */
 /*
  * Keys as the reference's text, written here rather than in JavaScript: at the end of a run the
  * multi-word lists hold tens of thousands of keys, and code that runs once, cold, took ~50 ms to
  * format them there.
  */
-
 
 /* A service, its (service, source) pair or its DNAT backend, from their words (service_key, add_nat_backend). */
 static u32 write_service_key(u8 *out, u32 kind, const u32 *w, u32 n) {
@@ -1827,6 +1825,7 @@ EXPORT(key_texts) u32 key_texts(u32 which, u32 kind) {
   return length;
 }
 
+/* Pointers (or, for counts, values) of the result arrays; the TypeScript side reads them in place. */
 EXPORT(result) u32 result(u32 what) {
   switch (what) {
     case RESULT_PROTO: return (u32)proto_counts;

@@ -100,6 +100,8 @@ describe('TopK (Space-Saving)', () => {
         };
         const adopted = new TopK<number>(6);
         adopted.mergeState(typed);
+        // Lookups before any add index the borrowed summary (after 16 of them).
+        for (let key = 0; key <= 30; key++) assert.equal(adopted.has(key), original.has(key), String(key));
         for (const key of after) {
           original.add(key);
           adopted.add(key);

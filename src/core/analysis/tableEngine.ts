@@ -571,6 +571,8 @@ export class TableEngine {
   private keyTexts(which: number, kind: keyof typeof KEY_TEXT, size: number): string[] {
     if (size === 0) return [];
     const length = this.wasm.key_texts(which, KEY_TEXT[kind]);
+    // The engine writes the text of its detector lists only (their buffer is sized for them).
+    if (length === 0) throw new Error(`top list ${which} is not a detector list`);
     return Buffer.from(this.wasm.memory.buffer, this.wasm.result(RESULT.keyTexts), length)
       .toString('latin1')
       .split('\n');

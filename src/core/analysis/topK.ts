@@ -128,12 +128,11 @@ export class TopK<K extends number | string> {
   private insert(key: K, count: number, error: number): void {
     const slot = this.keys.length;
     if (slot >= this.counts.length) {
-      // An adopted summary's arrays have no room at all (an empty one, not even a slot).
-      const grown = Math.max(64, Math.min(this.counts.length * 2, 2 * this.capacity + 1));
+      const grown = Math.min(this.counts.length * 2, 2 * this.capacity + 1);
       this.counts = growTo(this.counts, grown);
       this.errors = growTo(this.errors, grown);
       const intKeys = new Int32Array(grown);
-      intKeys.set(this.intKeys.subarray(0, Math.min(this.intKeys.length, grown)));
+      intKeys.set(this.intKeys);
       this.intKeys = intKeys;
     }
     this.counts[slot] = count;
@@ -235,11 +234,14 @@ export class TopK<K extends number | string> {
     this.floor += other.floor;
   }
 
-  /** Counts of their own, with room to grow, for a summary taken over in bulk. */
+  /** Counts of their own, with room to grow, for a summary taken over in bulk (and its index as long). */
   private ownCounts(): void {
     const room = Math.max(64, Math.min(2 * this.capacity + 1, this.keys.length + 1));
     this.counts = growTo(this.counts, room);
     this.errors = growTo(this.errors, room);
+    const intKeys = new Int32Array(room);
+    intKeys.set(this.intKeys);
+    this.intKeys = intKeys;
     this.borrowed = false;
   }
 
