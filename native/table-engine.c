@@ -292,16 +292,51 @@ static void index_slot(TopK *t, u32 slot) {
 }
 
 /*
+ * The prune's threshold (the capacity-th largest count, kth_largest's value) and the room left for
+ * counts equal to it, from one pass over the counts instead of a copy, a quickselect and a second
+ * pass. Every count is at least the floor (keys come in at floor + 1; a prune keeps counts at or
+ * above its threshold and raises the floor to at most that), and where keys keep coming in once,
+ * as on a scanned or a sprayed table, nearly all sit just above it: a histogram of the first
+ * PRUNE_BUCKETS values from the floor up finds the threshold. Returns 0 when it lies outside them.
+ */
+#define PRUNE_BUCKETS 256
+static int prune_threshold_by_histogram(const TopK *t, u32 *threshold, i32 *room) {
+  u32 histogram[PRUNE_BUCKETS + 1]; /* the last one: floor + PRUNE_BUCKETS and above */
+  memset(histogram, 0, sizeof histogram);
+  const u32 *counts = t->at.counts;
+  u32 floor = t->floor;
+  for (u32 i = 0; i < t->size; i++) {
+    if (counts[i] < floor) return 0;
+    u32 above = counts[i] - floor;
+    histogram[above < PRUNE_BUCKETS ? above : PRUNE_BUCKETS] += 1;
+  }
+  u32 larger = histogram[PRUNE_BUCKETS];
+  if (larger >= t->capacity) return 0;
+  for (u32 bucket = PRUNE_BUCKETS; bucket-- > 0;) {
+    if (larger + histogram[bucket] >= t->capacity) {
+      *threshold = floor + bucket;
+      *room = (i32)(t->capacity - larger);
+      return 1;
+    }
+    larger += histogram[bucket];
+  }
+  return 0;
+}
+
+/*
  * Keeps the `capacity` largest counts, in slot order, as TopK.prune does. The kept slots move down
  * in place (a slot only ever moves to a lower one), so a list needs one set of slot arrays, not two.
  */
 static void topk_prune(TopK *t) {
   u32 size = t->size;
-  for (u32 i = 0; i < size; i++) t->selection[i] = t->at.counts[i];
-  u32 threshold = kth_largest(t->selection, size, t->capacity);
+  u32 threshold;
   i32 room = (i32)t->capacity;
-  for (u32 i = 0; i < size; i++)
-    if (t->at.counts[i] > threshold) room--;
+  if (!prune_threshold_by_histogram(t, &threshold, &room)) {
+    for (u32 i = 0; i < size; i++) t->selection[i] = t->at.counts[i];
+    threshold = kth_largest(t->selection, size, t->capacity);
+    for (u32 i = 0; i < size; i++)
+      if (t->at.counts[i] > threshold) room--;
+  }
   Slots *at = &t->at;
   t->last_slot = -1;
   memset(t->table, 0, (t->mask + 1) * sizeof(Bucket));

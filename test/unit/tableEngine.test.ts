@@ -318,6 +318,38 @@ describe('WebAssembly table engine agrees with the TypeScript reference', () => 
     assert.deepEqual(pipelined(input, 0, 32768, 86400), single);
   });
 
+  it('prunes a list whose kept keys are far above its floor as one whose keys are all near it', async () => {
+    // A prune finds its threshold from a histogram of the counts just above the floor; when the
+    // capacity's worth of largest counts lies beyond it (two sources of 300 entries, capacity 2),
+    // it selects the threshold as before. Both ways must keep the reference's keys.
+    const line = (source: number, port: number) => {
+      const entry = createEntry();
+      entry.protoNum = 6;
+      entry.state = 'ESTABLISHED';
+      entry.timeoutSeconds = 300;
+      entry.flags = FLAG.ASSURED;
+      const src = 0x0a000000 + source; // 10.0.x.y
+      const dst = 0x0a010001;
+      Object.assign(entry.orig, { src, dst, sport: port, dport: 443 });
+      Object.assign(entry.reply, { src: dst, dst: src, sport: 443, dport: port });
+      return formatEntryLine(entry, 'procfs');
+    };
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) lines.push(line(1, 1024 + i), line(2, 1024 + i));
+    for (let i = 0; i < 600; i++) lines.push(line(3 + i, 2048), line(1 + (i % 2), 4096 + i));
+    const reference = await assertSameAnalysis(Buffer.from(`${lines.join('\n')}\n`, 'latin1'), 2);
+    // The two heavy sources were never evicted; the light ones were, one prune after another.
+    const [first, second, ...light] = reference.summary.top.src;
+    assert.deepEqual(
+      [first, second],
+      [
+        { key: '10.0.0.1', count: 600 },
+        { key: '10.0.0.2', count: 600 },
+      ],
+    );
+    assert.ok(light.every((row) => (row.error ?? 0) > 0));
+  });
+
   it("a summary taken over from the engine is posted without the engine's memory", () => {
     // merge() takes the engine's arrays over; a state posted between threads (split mode) must not
     // carry the whole WebAssembly memory they are views into.
