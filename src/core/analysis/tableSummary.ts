@@ -1,6 +1,7 @@
 import { type AddressKey, formatAddress, formatPrefix } from '../table/address.js';
 import { protocolName } from '../table/entry.js';
 import { REFLECTION_PORTS, TIMEOUT_BUCKETS, type TableAggregator, flagTotals } from './tableAggregator.js';
+import { type CountedPorts, countedPorts } from './countedPorts.js';
 import { largestIndexes } from './largestIndexes.js';
 import type { ServiceTally } from './serviceTally.js';
 import type { TopItem, TopK } from './topK.js';
@@ -146,27 +147,23 @@ function topRecord(topK: TopK<number>, format: (key: number) => string = String)
 }
 
 /** The `limit` busiest ports, ties in protocol then port order. */
-function topPorts(arrays: [string, Float64Array][], other: Map<string, number>, limit: number): RankedKey[] {
-  const ranked: RankedKey[] = arrays.flatMap(([proto, counts]) =>
-    largestIndexes(counts, counts.length, limit).map((port) => ({
-      key: `${proto}/${port}`,
-      count: counts[port]!,
+function topPorts(arrays: [string, CountedPorts][], other: Map<string, number>, limit: number): RankedKey[] {
+  const ranked: RankedKey[] = arrays.flatMap(([proto, { ports, counts }]) =>
+    largestIndexes(counts, counts.length, limit).map((row) => ({
+      key: `${proto}/${ports[row]!}`,
+      count: counts[row]!,
     })),
   );
   for (const [key, count] of other) ranked.push({ key, count });
   return ranked.sort((a, b) => b.count - a.count).slice(0, limit);
 }
 
-function nonZero(counts: Float64Array): number {
-  let found = 0;
-  for (let i = 0; i < counts.length; i++) if (counts[i] !== 0) found++;
-  return found;
-}
-
 const address = (key: AddressKey) => formatAddress(key);
 
 /** Turns the aggregator's sketches into a plain, JSON-ready summary with `limit` rows per list. */
 export function summarizeTable(agg: TableAggregator, limit: number): TableSummary {
+  const tcpPorts = countedPorts(agg.tcpDport);
+  const udpPorts = countedPorts(agg.udpDport);
   const tops = [agg.src, agg.dst, agg.srcPrefix, ...(agg.groups ? [agg.groups] : [])];
   const flags = flagTotals(agg.flags);
   return {
@@ -188,8 +185,8 @@ export function summarizeTable(agg: TableAggregator, limit: number): TableSummar
       dst: ranked(agg.dst.top(limit), address),
       dport: topPorts(
         [
-          ['tcp', agg.tcpDport],
-          ['udp', agg.udpDport],
+          ['tcp', tcpPorts],
+          ['udp', udpPorts],
         ],
         agg.otherDport,
         limit,
@@ -200,7 +197,7 @@ export function summarizeTable(agg: TableAggregator, limit: number): TableSummar
     distinct: {
       src: agg.hllSrc.estimate(),
       dst: agg.hllDst.estimate(),
-      dport: nonZero(agg.tcpDport) + nonZero(agg.udpDport) + agg.otherDport.size,
+      dport: tcpPorts.ports.length + udpPorts.ports.length + agg.otherDport.size,
     },
     exact: tops.every((top) => top.exact),
     timeouts: remainingTimeouts(agg),
@@ -222,15 +219,13 @@ function remainingTimeouts(agg: TableAggregator): Record<string, Record<string, 
 }
 
 function tableSignals(agg: TableAggregator, flags: Record<string, number>, limit: number): TableSignals {
-  let udpUnreplied = 0;
-  for (let port = 0; port < agg.udpUnrepliedDport.length; port++)
-    udpUnreplied += agg.udpUnrepliedDport[port]!;
+  const udpUnrepliedPorts = countedPorts(agg.udpUnrepliedDport);
   return {
     unreplied: flags.UNREPLIED ?? 0,
     scanCandidates: scanCandidates(agg, limit),
-    udpUnreplied,
+    udpUnreplied: udpUnrepliedPorts.total,
     udpUnrepliedDistinctSources: agg.hllUdpUnrepliedSrc.estimate(),
-    udpUnrepliedPorts: topPorts([['udp', agg.udpUnrepliedDport]], new Map(), limit),
+    udpUnrepliedPorts: topPorts([['udp', udpUnrepliedPorts]], new Map(), limit),
     reflection: {
       bySourcePort: Object.fromEntries(
         REFLECTION_PORTS.map((port, i) => [String(port), agg.reflectionSport[i]!]).filter(
