@@ -136,18 +136,23 @@ export function missingToolError(command: string, cause?: unknown): CtdoctorErro
  * (a FIFO, a temporary directory) when the tool it feeds cannot run.
  */
 export async function requireTool(command: string): Promise<void> {
+  if (!(await hasTool(command))) throw missingToolError(command);
+}
+
+/** Whether X is an executable on PATH (or, given as a path, executable there). */
+export async function hasTool(command: string): Promise<boolean> {
   const candidates = command.includes('/')
     ? [command]
     : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir || '.', command));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
-      return;
+      return true;
     } catch {
       // not in this directory: try the next
     }
   }
-  throw missingToolError(command);
+  return false;
 }
 
 export function toolError(command: string, error: NodeJS.ErrnoException): CtdoctorError {

@@ -22,18 +22,43 @@ export function readProcInThread(path: string): AsyncGenerator<Buffer> {
  * its end and start; the thread then drains the FIFO as fast as the writer fills it.
  */
 export function chunksFromFifo(path: string, onOpened: () => void): AsyncGenerator<Buffer> {
-  return chunksFromThread(path, onOpened);
+  return chunksFromThread(path, { kind: 'fifo', onOpened });
 }
 
-async function* chunksFromThread(path: string, onFifoOpened?: () => void): AsyncGenerator<Buffer> {
+/**
+ * The same reader thread on a regular file that another process is still writing: `onOpened` runs
+ * once the thread holds the file open; the thread reads what has been written, waits for more,
+ * and ends at the end of the file once `writerDone` has been called.
+ */
+export function chunksFromGrowingFile(
+  path: string,
+  onOpened: () => void,
+): { chunks: AsyncGenerator<Buffer>; writerDone: () => void } {
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  return {
+    chunks: chunksFromThread(path, { kind: 'growing', onOpened, done }),
+    writerDone: () => {
+      Atomics.store(done, 0, 1);
+      Atomics.notify(done, 0);
+    },
+  };
+}
+
+type Writer =
+  | { kind: 'fifo'; onOpened: () => void }
+  | { kind: 'growing'; onOpened: () => void; done: Int32Array };
+
+async function* chunksFromThread(path: string, writer?: Writer): AsyncGenerator<Buffer> {
   const window = new Int32Array(new SharedArrayBuffer(4));
+  const onWriterOpened = writer?.onOpened;
   const worker = new Worker(new URL('../host/procReaderThread.js', import.meta.url), {
     workerData: {
       path,
       chunkBytes: CHUNK_BYTES,
       window,
       maxInFlight: MAX_IN_FLIGHT,
-      fifo: onFifoOpened !== undefined,
+      writer: writer?.kind ?? 'none',
+      writerDone: writer?.kind === 'growing' ? writer.done : undefined,
     },
   });
   const queue: ChunkMessage[] = [];
@@ -42,7 +67,7 @@ async function* chunksFromThread(path: string, onFifoOpened?: () => void): Async
   worker.on('message', (message: ReaderMessage) => {
     if ('opened' in message) {
       try {
-        onFifoOpened?.();
+        onWriterOpened?.();
       } catch (error) {
         failure = error as Error;
       }

@@ -6,12 +6,15 @@
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
-const { path, chunkBytes, window, maxInFlight, fifo } = workerData as {
+const { path, chunkBytes, window, maxInFlight, writer, writerDone } = workerData as {
   path: string;
   chunkBytes: number;
   window: Int32Array;
   maxInFlight: number;
-  fifo: boolean;
+  /** Who fills the file while it is read: nobody (/proc), a FIFO's writer, a regular file's writer. */
+  writer: 'none' | 'fifo' | 'growing';
+  /** For a growing file: set to 1 by the parent once the writer has exited. */
+  writerDone?: Int32Array;
 };
 
 /**
@@ -35,8 +38,18 @@ function recycledChunk(): Uint8Array | undefined {
   return returned ? new Uint8Array(returned.message as ArrayBuffer) : undefined;
 }
 
+/** A regular file another process writes: open, then tell the parent it may start the writer. */
+function openGrowing(): number {
+  const fd = openSync(path, 'r');
+  parentPort!.postMessage({ opened: true });
+  return fd;
+}
+
+/** What a growing file's reader hands over at once when it reaches the file's current end. */
+const GROWING_HANDOVER_BYTES = 256 << 10;
+
 try {
-  const fd = fifo ? openFifo() : openSync(path, 'r');
+  const fd = writer === 'fifo' ? openFifo() : writer === 'growing' ? openGrowing() : openSync(path, 'r');
   try {
     for (;;) {
       while (Atomics.load(window, 0) >= maxInFlight) Atomics.wait(window, 0, maxInFlight, 1000);
@@ -45,12 +58,20 @@ try {
       let eof = false;
       // seq_file returns about a page per read(): gather many reads into one chunk.
       while (filled < chunkBytes - 65536) {
+        // Read before the end counts as the end only if the writer had exited before the read.
+        const writerExited = writer === 'growing' && Atomics.load(writerDone!, 0) === 1;
         const bytes = readSync(fd, chunk, filled, chunkBytes - filled, null);
-        if (bytes === 0) {
-          eof = true;
-          break;
+        if (bytes > 0) {
+          filled += bytes;
+          continue;
         }
-        filled += bytes;
+        if (writer === 'growing' && !writerExited) {
+          if (filled >= GROWING_HANDOVER_BYTES) break;
+          Atomics.wait(writerDone!, 0, 0, 2);
+          continue;
+        }
+        eof = true;
+        break;
       }
       if (filled > 0) {
         Atomics.add(window, 0, 1);

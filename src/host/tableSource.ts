@@ -1,15 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { open, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { TableSourceName } from '../core/analysis/analysisRun.js';
 import { CtdoctorError } from '../core/errors.js';
-import { netlinkPermissionError } from './netlinkPermission.js';
-import { requireTool, runTool, toolError } from './childProcess.js';
-import { chunksFromFifo } from './procReader.js';
+import { netlinkDumpChunks } from './netlinkDump.js';
 import type { NetnsFiles } from './netnsFiles.js';
 import { type HostRoots, procPath } from './roots.js';
 
@@ -79,64 +74,7 @@ export function openProcfsTable(files: NetnsFiles): TableSource {
 /** `conntrack -L -o extended`: the netlink dump, same line format as procfs. */
 export function openNetlinkTable(files: NetnsFiles): TableSource {
   const argv = [...files.enterPrefix, 'conntrack', '-L', '-o', 'extended'];
-  return { kind: 'netlink', description: argv.join(' '), stream: netlinkChunks(argv) };
-}
-
-function conntrackFailure(code: number | null, stderr: string): CtdoctorError {
-  const message =
-    stderr
-      .trim()
-      .split('\n')
-      .find((line) => !line.includes('flow entries have been shown')) ?? `exit ${code}`;
-  return (
-    netlinkPermissionError(message, 'the table') ??
-    new CtdoctorError('kernel', `conntrack -L failed: ${message}`)
-  );
-}
-
-/**
- * `conntrack -L -o extended` writes into a FIFO that a reader thread drains with blocking reads:
- * through an ordinary pipe, conntrack stalls whenever the 64 KiB pipe is full while the main thread
- * parses (measured 1.27× its run time to /dev/null; `| cat` alone costs 1.11×).
- */
-async function* netlinkChunks(argv: string[]): AsyncGenerator<Buffer> {
-  // Before the FIFO's own tools: a host without conntrack must hear about conntrack, not mkfifo.
-  for (const tool of new Set([argv[0]!, 'conntrack'])) await requireTool(tool);
-  const dir = await mkdtemp(join(tmpdir(), 'ctdoctor-netlink-'));
-  const fifo = join(dir, 'conntrack.out');
-  let child: ChildProcess | null = null;
-  let stderr = '';
-  let spawnError: Error | null = null;
-  let exited: Promise<number | null> = Promise.resolve(0);
-  try {
-    const made = await runTool('mkfifo', ['-m', '600', fifo]);
-    if (made.exitCode !== 0) throw new CtdoctorError('kernel', `mkfifo ${fifo}: ${made.stderr.trim()}`);
-    yield* chunksFromFifo(fifo, () => {
-      // The reader holds the read end open: opening the write end returns at once.
-      const out = openSync(fifo, 'w');
-      try {
-        child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', out, 'pipe'] });
-      } finally {
-        closeSync(out);
-      }
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      exited = new Promise((resolve) => {
-        child!.on('error', (error) => {
-          spawnError = toolError(argv[0] === 'nsenter' ? 'nsenter' : 'conntrack', error);
-          resolve(null);
-        });
-        child!.on('close', (code) => resolve(code));
-      });
-    });
-    const code = await exited;
-    if (spawnError) throw spawnError;
-    if (code !== 0) throw conntrackFailure(code, stderr);
-  } finally {
-    (child as ChildProcess | null)?.kill();
-    await rm(dir, { recursive: true, force: true });
-  }
+  return { kind: 'netlink', description: argv.join(' '), stream: netlinkDumpChunks(files.enterPrefix) };
 }
 
 async function isGzipFile(path: string): Promise<boolean> {
