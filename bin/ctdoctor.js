@@ -14,8 +14,9 @@ if (!existsSync(entry)) {
 // Stacks in src/*.ts lines (the bundles' source maps): only for --debug, which prints them; Node
 // reads the maps of modules loaded after this, so before the bundles.
 if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
-// Before the CLI loads (~20 ms): an analysis of a large dump gets its parse thread started now.
+// Before the CLI loads (~20 ms): an analysis of a large dump gets its parse thread started now, one
+// of the live table its reader.
 const { prestartForArgs } = await import(new URL('../dist/src/cli/prestart.bundle.js', import.meta.url).href);
-const parseThread = prestartForArgs(argv);
+const prestarted = prestartForArgs(argv);
 const { main } = await import(entry.href);
-process.exitCode = await main(argv, parseThread);
+process.exitCode = await main(argv, prestarted);

@@ -1,4 +1,4 @@
-import type { ParseThread } from '../analysisRuntime/parseThread.js';
+import type { Prestarted } from './prestart.js';
 import { analyzeCommand } from './analyze.js';
 import { runProgram } from './program.js';
 
@@ -7,6 +7,6 @@ import { runProgram } from './program.js';
  * large dump is timed against an awk pipeline, and compiling every other command's code cost it
  * ~25 ms of start-up. The command, its options and its errors are main.ts's own.
  */
-export function main(argv: string[], parseThread?: ParseThread | null): Promise<number> {
-  return runProgram(argv, [analyzeCommand()], parseThread);
+export function main(argv: string[], prestarted: Prestarted = {}): Promise<number> {
+  return runProgram(argv, [analyzeCommand()], prestarted);
 }

@@ -1,4 +1,4 @@
-import type { ParseThread } from '../analysisRuntime/parseThread.js';
+import type { Prestarted } from './prestart.js';
 import { analyzeCommand } from './analyze.js';
 import { blockCommand } from './block.js';
 import { checkCommand } from './check.js';
@@ -17,7 +17,7 @@ import { topCommand } from './top.js';
 import { VERSION, runProgram } from './program.js';
 
 /** The CLI with every command (bin/ctdoctor.js loads analyzeMain.ts instead for `analyze`). */
-export function main(argv: string[], parseThread?: ParseThread | null): Promise<number> {
+export function main(argv: string[], prestarted: Prestarted = {}): Promise<number> {
   const commands = [
     doctorCommand(),
     statusCommand(),
@@ -35,5 +35,5 @@ export function main(argv: string[], parseThread?: ParseThread | null): Promise<
     rollbackCommand(),
     serveCommand(VERSION),
   ];
-  return runProgram(argv, commands, parseThread);
+  return runProgram(argv, commands, prestarted);
 }

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { type ParseThread, offerParseThread } from '../analysisRuntime/parseThread.js';
+import { offerParseThread } from '../analysisRuntime/parseThread.js';
+import { offerTableReader } from '../host/procReader.js';
+import type { Prestarted } from './prestart.js';
 import { colorWanted, useColor } from '../render/colors.js';
 import {
   EXIT,
@@ -48,16 +50,17 @@ function exitQuietlyWhenStdoutCloses(): void {
 }
 
 /**
- * Runs the CLI with `commands` and returns the process exit code; never throws. `parseThread`:
- * started by the launcher for an analysis it saw coming (prestart.ts).
+ * Runs the CLI with `commands` and returns the process exit code; never throws. `prestarted`:
+ * threads the launcher started for an analysis it saw coming (prestart.ts).
  */
 export async function runProgram(
   argv: string[],
   commands: readonly Command[],
-  parseThread?: ParseThread | null,
+  prestarted: Prestarted = {},
 ): Promise<number> {
   exitQuietlyWhenStdoutCloses();
-  if (parseThread) offerParseThread(parseThread);
+  if (prestarted.parseThread) offerParseThread(prestarted.parseThread);
+  if (prestarted.tableReader) offerTableReader(prestarted.tableReader);
   let running: Command | undefined;
   const program = buildProgram(commands).hook('preSubcommand', (_program, subcommand) => {
     running = subcommand;

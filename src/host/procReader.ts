@@ -2,7 +2,11 @@ import { Worker } from 'node:worker_threads';
 import { CtdoctorError } from '../core/errors.js';
 
 const CHUNK_BYTES = 1 << 20;
-const MAX_IN_FLIGHT = 4;
+/**
+ * Chunks the reader may run ahead of the parser: 16 MiB, ~0.1 s of the kernel's dump, so that a
+ * reader the launcher started keeps reading while the CLI loads.
+ */
+const MAX_IN_FLIGHT = 16;
 
 type ChunkMessage = { chunk: Uint8Array; length: number } | { done: true } | { error: string };
 type ReaderMessage = ChunkMessage | { opened: true };
@@ -11,10 +15,13 @@ type ReaderMessage = ChunkMessage | { opened: true };
  * Streams a /proc file read by a dedicated thread. seq_file hands out about one page per read(),
  * so /proc/net/nf_conntrack of 1M entries takes ~40k reads: done asynchronously each costs a
  * thread-pool round trip (measured 2.9–3.2 s vs 1.8 s with blocking reads). A reader thread doing
- * blocking reads overlaps the kernel's dump with parsing on the main thread.
+ * blocking reads overlaps the kernel's dump with parsing on the main thread. A thread the launcher
+ * started for this file (prestartTableReader) is taken over.
  */
 export function readProcInThread(path: string): AsyncGenerator<Buffer> {
-  return chunksFromThread(path);
+  const prestarted = offered?.path === path ? offered : null;
+  if (prestarted) offered = null;
+  return chunksOf(prestarted ?? startReader(path));
 }
 
 /**
@@ -22,7 +29,7 @@ export function readProcInThread(path: string): AsyncGenerator<Buffer> {
  * its end and start; the thread then drains the FIFO as fast as the writer fills it.
  */
 export function chunksFromFifo(path: string, onOpened: () => void): AsyncGenerator<Buffer> {
-  return chunksFromThread(path, { kind: 'fifo', onOpened });
+  return chunksOf(startReader(path, { kind: 'fifo', onOpened }));
 }
 
 /**
@@ -36,7 +43,7 @@ export function chunksFromGrowingFile(
 ): { chunks: AsyncGenerator<Buffer>; writerDone: () => void } {
   const done = new Int32Array(new SharedArrayBuffer(4));
   return {
-    chunks: chunksFromThread(path, { kind: 'growing', onOpened, done }),
+    chunks: chunksOf(startReader(path, { kind: 'growing', onOpened, done })),
     writerDone: () => {
       Atomics.store(done, 0, 1);
       Atomics.notify(done, 0);
@@ -48,9 +55,41 @@ type Writer =
   | { kind: 'fifo'; onOpened: () => void }
   | { kind: 'growing'; onOpened: () => void; done: Int32Array };
 
-async function* chunksFromThread(path: string, writer?: Writer): AsyncGenerator<Buffer> {
+/**
+ * A reader thread and what it has sent so far. Plain fields only: the launcher's bundle starts one
+ * and the CLI's bundle, with its own copy of this code, reads it.
+ */
+export interface ReaderThread {
+  readonly path: string;
+  readonly worker: Worker;
+  /** Chunks sent and not yet given back; the thread waits while MAX_IN_FLIGHT are out. */
+  readonly window: Int32Array;
+  readonly queue: ChunkMessage[];
+  wake: (() => void) | null;
+  failure: Error | null;
+}
+
+let offered: ReaderThread | null = null;
+
+/**
+ * Starts reading the live table before the CLI has loaded (the launcher, for `analyze` of this
+ * namespace's table: prestart.ts); the analysis takes it over through readProcInThread. Until then
+ * it does not keep the process alive, and a thread nobody takes is stopped at exit.
+ */
+export function prestartTableReader(path: string): ReaderThread {
+  const reader = startReader(path);
+  reader.worker.unref();
+  process.once('exit', () => void reader.worker.terminate());
+  return reader;
+}
+
+/** Hands a prestarted reader to the read of its file. */
+export function offerTableReader(reader: ReaderThread): void {
+  offered = reader;
+}
+
+function startReader(path: string, writer?: Writer): ReaderThread {
   const window = new Int32Array(new SharedArrayBuffer(4));
-  const onWriterOpened = writer?.onOpened;
   const worker = new Worker(new URL('../host/procReaderThread.js', import.meta.url), {
     workerData: {
       path,
@@ -61,31 +100,36 @@ async function* chunksFromThread(path: string, writer?: Writer): AsyncGenerator<
       writerDone: writer?.kind === 'growing' ? writer.done : undefined,
     },
   });
-  const queue: ChunkMessage[] = [];
-  let wake: (() => void) | null = null;
-  let failure: Error | null = null;
+  const reader: ReaderThread = { path, worker, window, queue: [], wake: null, failure: null };
   worker.on('message', (message: ReaderMessage) => {
     if ('opened' in message) {
       try {
-        onWriterOpened?.();
+        writer?.onOpened();
       } catch (error) {
-        failure = error as Error;
+        reader.failure = error as Error;
       }
-    } else queue.push(message);
-    wake?.();
+    } else reader.queue.push(message);
+    reader.wake?.();
   });
   worker.on('error', (error) => {
-    failure = error;
-    wake?.();
+    reader.failure = error;
+    reader.wake?.();
   });
+  return reader;
+}
+
+async function* chunksOf(reader: ReaderThread): AsyncGenerator<Buffer> {
+  const { worker, window, queue } = reader;
+  worker.ref();
   try {
     for (;;) {
-      while (queue.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
-      wake = null;
-      if (failure) throw failure;
+      while (queue.length === 0 && !reader.failure)
+        await new Promise<void>((resolve) => (reader.wake = resolve));
+      reader.wake = null;
+      if (reader.failure) throw reader.failure;
       const message = queue.shift()!;
       if ('done' in message) return;
-      if ('error' in message) throw readError(path, message.error);
+      if ('error' in message) throw readError(reader.path, message.error);
       yield Buffer.from(message.chunk.buffer, 0, message.length);
       // Consumed (chunks are valid until the next is asked for): back to the reader for reuse.
       const consumed = message.chunk.buffer as ArrayBuffer;
