@@ -59,6 +59,11 @@ export class ParseThread {
     return this.records.started;
   }
 
+  /** Blocks at most `ms` until the thread is up; whether it is. */
+  waitStarted(ms: number): boolean {
+    return this.records.waitStarted(ms);
+  }
+
   /** The service tallies the thread counted (ChunkPlan.setUp asked it to), once it has posted them. */
   serviceSignals(): Promise<ServiceSignalsState> {
     return this.services;
@@ -108,11 +113,12 @@ export function offerParseThread(thread: ParseThread): void {
   offered = thread;
 }
 
-/** The offered thread, or a new one. */
-export function takeParseThread(module: WebAssembly.Module): ParseThread {
+/** The offered thread (`prestarted`), or a new one. */
+export function takeParseThread(module: WebAssembly.Module): { thread: ParseThread; prestarted: boolean } {
   const thread = offered ?? new ParseThread(module);
+  const prestarted = offered !== null;
   offered = null;
-  return thread;
+  return { thread, prestarted };
 }
 
 /** Stops an offered thread that the analysis does not use. */

@@ -119,10 +119,17 @@ export class SlotRing {
   /** Producer: says it has started, so the consumer can stop doing the work itself. */
   markStarted(): void {
     Atomics.store(this.control, this.layout.slots * this.stride + STARTED, 1);
+    Atomics.notify(this.control, this.layout.slots * this.stride + STARTED);
   }
 
   get started(): boolean {
     return Atomics.load(this.control, this.layout.slots * this.stride + STARTED) === 1;
+  }
+
+  /** Consumer: blocks at most `ms` until the producer has started; whether it has. */
+  waitStarted(ms: number): boolean {
+    Atomics.wait(this.control, this.layout.slots * this.stride + STARTED, 0, ms);
+    return this.started;
   }
 
   get aborted(): boolean {
