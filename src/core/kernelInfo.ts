@@ -24,8 +24,13 @@ export function parseSlabEntrySize(
 
 /** MemTotal from /proc/meminfo, in bytes. */
 export function parseMemTotalBytes(meminfo: string): number {
-  const match = /^MemTotal:\s+(\d+)\s+kB/m.exec(meminfo);
-  if (!match) throw new CtdoctorError('bad-input', '/proc/meminfo has no MemTotal line');
+  return parseMeminfoBytes(meminfo, 'MemTotal');
+}
+
+/** A `Name:  N kB` line of /proc/meminfo, in bytes. */
+export function parseMeminfoBytes(meminfo: string, field: 'MemTotal' | 'MemAvailable'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(meminfo);
+  if (!match) throw new CtdoctorError('bad-input', `/proc/meminfo has no ${field} line`);
   return Number(match[1]) * 1024;
 }
 

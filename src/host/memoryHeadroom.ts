@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { cgroupMemoryFiles, limitHeadroomBytes } from '../core/cgroupMemory.js';
+import { parseMeminfoBytes } from '../core/kernelInfo.js';
 import { type HostRoots, procPath, sysPath } from './roots.js';
 
 /**
@@ -13,7 +14,7 @@ export async function memoryHeadroomBytes(roots: HostRoots): Promise<number> {
     readFile(procPath(roots, 'meminfo'), 'utf8'),
     readFile(procPath(roots, 'self/cgroup'), 'utf8'),
   ]);
-  let headroom = Number(/^MemAvailable:\s+(\d+) kB$/m.exec(meminfo)?.[1] ?? 0) * 1024;
+  let headroom = parseMeminfoBytes(meminfo, 'MemAvailable');
   for (const files of cgroupMemoryFiles(cgroups)) {
     const limit = await readFile(sysPath(roots, files.limit), 'utf8').catch(absentAsUndefined);
     if (limit === undefined) continue;

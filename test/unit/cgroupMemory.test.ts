@@ -28,16 +28,6 @@ describe('cgroupMemoryFiles (/proc/self/cgroup captured on a cgroup v1 + v2 hybr
     assert.deepEqual(cgroupMemoryFiles(v2Only), [
       { limit: 'fs/cgroup/memory.max', usage: 'fs/cgroup/memory.current' },
     ]);
-    assert.deepEqual(
-      cgroupMemoryFiles(v2Only.replace('0::/', '0::/system.slice/ctdoctor-serve.service')).map(
-        (f) => f.limit,
-      ),
-      [
-        'fs/cgroup/system.slice/ctdoctor-serve.service/memory.max',
-        'fs/cgroup/system.slice/memory.max',
-        'fs/cgroup/memory.max',
-      ],
-    );
   });
 
   it('lists nothing for text that is not /proc/self/cgroup', () => {
@@ -53,6 +43,7 @@ describe('limitHeadroomBytes', () => {
 
   it("is no limit for v1's unlimited value (as read on the capture host) and v2's max", () => {
     assert.equal(limitHeadroomBytes(read('v1-unlimited.memory.limit_in_bytes'), '1'), undefined);
+    // v2's unlimited memory.max, as the kernel prints it (this capture host's memory controller is v1's).
     assert.equal(limitHeadroomBytes('max\n', '1'), undefined);
   });
 });
