@@ -10,6 +10,9 @@ import { memoryHeadroomBytes } from './memoryHeadroom.js';
 import { chunksFromFifo, chunksFromGrowingFile } from './procReader.js';
 import { DEFAULT_ROOTS } from './roots.js';
 
+/** The netlink dump, in the same line format as procfs. */
+export const NETLINK_DUMP_COMMAND = ['conntrack', '-L', '-o', 'extended'] as const;
+
 /**
  * `conntrack -L -o extended` as a byte stream, written where a reader thread takes it as it comes:
  * - a deleted file in /dev/shm when memory has room for the largest dump the table can give
@@ -23,7 +26,7 @@ export async function* netlinkDumpChunks(enterPrefix: readonly string[]): AsyncG
   // Before the transport's own tools: a host without conntrack must hear about conntrack, not mkfifo.
   for (const tool of new Set([enterPrefix[0] ?? 'conntrack', 'conntrack'])) await requireTool(tool);
   const buffered = (await hasTool('stdbuf')) ? ['stdbuf', '-o', '1M'] : [];
-  const argv = [...enterPrefix, ...buffered, 'conntrack', '-L', '-o', 'extended'];
+  const argv = [...enterPrefix, ...buffered, ...NETLINK_DUMP_COMMAND];
   const spoolDir = await spoolDirectory();
   const dir = await mkdtemp(join(spoolDir ?? tmpdir(), 'ctdoctor-netlink-'));
   const output = join(dir, 'conntrack.out');

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { TableSourceName } from '../core/analysis/analysisRun.js';
 import { CtdoctorError } from '../core/errors.js';
-import { netlinkDumpChunks } from './netlinkDump.js';
+import { NETLINK_DUMP_COMMAND, netlinkDumpChunks } from './netlinkDump.js';
 import type { NetnsFiles } from './netnsFiles.js';
 import { type HostRoots, procPath } from './roots.js';
 
@@ -73,7 +73,7 @@ export function openProcfsTable(files: NetnsFiles): TableSource {
 
 /** `conntrack -L -o extended`: the netlink dump, same line format as procfs. */
 export function openNetlinkTable(files: NetnsFiles): TableSource {
-  const argv = [...files.enterPrefix, 'conntrack', '-L', '-o', 'extended'];
+  const argv = [...files.enterPrefix, ...NETLINK_DUMP_COMMAND];
   return { kind: 'netlink', description: argv.join(' '), stream: netlinkDumpChunks(files.enterPrefix) };
 }
 
