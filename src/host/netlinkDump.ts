@@ -31,6 +31,7 @@ export async function* netlinkDumpChunks(enterPrefix: readonly string[]): AsyncG
   const dir = await mkdtemp(join(spoolDir ?? tmpdir(), 'ctdoctor-netlink-'));
   const output = join(dir, 'conntrack.out');
   const run = new ConntrackRun(argv, enterPrefix[0] === 'nsenter' ? 'nsenter' : 'conntrack');
+  let linesRead: () => number;
   try {
     if (spoolDir) {
       let writeEnd: number | null = openSync(output, 'wx', 0o600);
@@ -44,6 +45,7 @@ export async function* netlinkDumpChunks(enterPrefix: readonly string[]): AsyncG
         // Both ends are open: the name can go, so nothing is left behind whatever happens next.
         void unlink(output).catch(() => undefined);
       });
+      linesRead = spool.linesRead;
       try {
         yield* spool.chunks;
       } finally {
@@ -52,7 +54,7 @@ export async function* netlinkDumpChunks(enterPrefix: readonly string[]): AsyncG
     } else {
       const made = await runTool('mkfifo', ['-m', '600', output]);
       if (made.exitCode !== 0) throw new CtdoctorError('kernel', `mkfifo ${output}: ${made.stderr.trim()}`);
-      yield* chunksFromFifo(output, () => {
+      const fifo = chunksFromFifo(output, () => {
         // The reader holds the read end open: opening the write end returns at once.
         const writeEnd = openSync(output, 'w');
         try {
@@ -61,8 +63,12 @@ export async function* netlinkDumpChunks(enterPrefix: readonly string[]): AsyncG
           closeSync(writeEnd);
         }
       });
+      linesRead = fifo.linesRead;
+      yield* fifo.chunks;
     }
     await run.succeeded();
+    const shown = run.entriesShown();
+    if (shown !== null && shown !== linesRead()) throw cutShort(shown, linesRead(), spoolDir);
   } finally {
     run.stop();
     await rm(dir, { recursive: true, force: true });
@@ -106,9 +112,29 @@ class ConntrackRun {
     if (code !== 0) throw conntrackFailure(code, this.stderr);
   }
 
+  /** conntrack's own count ("N flow entries have been shown."), null if it printed none. */
+  entriesShown(): number | null {
+    const shown = /(\d+) flow entries have been shown/.exec(this.stderr);
+    return shown ? Number(shown[1]) : null;
+  }
+
   stop(): void {
     this.child?.kill();
   }
+}
+
+/**
+ * conntrack ignores failed writes and still exits 0: into a tmpfs that filled up meanwhile, the
+ * dump ends early and an analysis of it would silently count part of the table.
+ */
+function cutShort(shown: number, read: number, spoolDir: string | null): CtdoctorError {
+  const where = spoolDir
+    ? `${spoolDir} filled up during the dump (df ${spoolDir}): free space there and run it again`
+    : 'run it again';
+  return new CtdoctorError(
+    'kernel',
+    `the netlink dump was cut short: conntrack showed ${shown} entries, ${read} arrived; ${where}`,
+  );
 }
 
 function conntrackFailure(code: number | null, stderr: string): CtdoctorError {

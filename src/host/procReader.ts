@@ -8,7 +8,7 @@ const CHUNK_BYTES = 1 << 20;
  */
 const MAX_IN_FLIGHT = 16;
 
-type ChunkMessage = { chunk: Uint8Array; length: number } | { done: true } | { error: string };
+type ChunkMessage = { chunk: Uint8Array; length: number } | { done: true; lines: number } | { error: string };
 type ReaderMessage = ChunkMessage | { opened: true };
 
 /**
@@ -24,12 +24,18 @@ export function readProcInThread(path: string): AsyncGenerator<Buffer> {
   return chunksOf(prestarted ?? startReader(path));
 }
 
+/** A tool's output as it comes, and how many lines it held once the chunks have ended. */
+export interface ToolOutput {
+  chunks: AsyncGenerator<Buffer>;
+  linesRead: () => number;
+}
+
 /**
  * The same reader thread on a FIFO: `onOpened` runs once the read end exists, so the writer can open
  * its end and start; the thread then drains the FIFO as fast as the writer fills it.
  */
-export function chunksFromFifo(path: string, onOpened: () => void): AsyncGenerator<Buffer> {
-  return chunksOf(startReader(path, { kind: 'fifo', onOpened }));
+export function chunksFromFifo(path: string, onOpened: () => void): ToolOutput {
+  return toolOutput(startReader(path, { kind: 'fifo', onOpened }));
 }
 
 /**
@@ -40,15 +46,19 @@ export function chunksFromFifo(path: string, onOpened: () => void): AsyncGenerat
 export function chunksFromGrowingFile(
   path: string,
   onOpened: () => void,
-): { chunks: AsyncGenerator<Buffer>; writerDone: () => void } {
+): ToolOutput & { writerDone: () => void } {
   const done = new Int32Array(new SharedArrayBuffer(4));
   return {
-    chunks: chunksOf(startReader(path, { kind: 'growing', onOpened, done })),
+    ...toolOutput(startReader(path, { kind: 'growing', onOpened, done })),
     writerDone: () => {
       Atomics.store(done, 0, 1);
       Atomics.notify(done, 0);
     },
   };
+}
+
+function toolOutput(reader: ReaderThread): ToolOutput {
+  return { chunks: chunksOf(reader), linesRead: () => reader.linesRead };
 }
 
 type Writer =
@@ -67,6 +77,8 @@ export interface ReaderThread {
   readonly queue: ChunkMessage[];
   wake: (() => void) | null;
   failure: Error | null;
+  /** Lines in what a tool wrote (a FIFO's or growing file's writer), once the reader is done; else 0. */
+  linesRead: number;
 }
 
 let offered: ReaderThread | null = null;
@@ -100,7 +112,7 @@ function startReader(path: string, writer?: Writer): ReaderThread {
       writerDone: writer?.kind === 'growing' ? writer.done : undefined,
     },
   });
-  const reader: ReaderThread = { path, worker, window, queue: [], wake: null, failure: null };
+  const reader: ReaderThread = { path, worker, window, queue: [], wake: null, failure: null, linesRead: 0 };
   worker.on('message', (message: ReaderMessage) => {
     if ('opened' in message) {
       try {
@@ -128,7 +140,10 @@ async function* chunksOf(reader: ReaderThread): AsyncGenerator<Buffer> {
       reader.wake = null;
       if (reader.failure) throw reader.failure;
       const message = queue.shift()!;
-      if ('done' in message) return;
+      if ('done' in message) {
+        reader.linesRead = message.lines;
+        return;
+      }
       if ('error' in message) throw readError(reader.path, message.error);
       yield Buffer.from(message.chunk.buffer, 0, message.length);
       // Consumed (chunks are valid until the next is asked for): back to the reader for reuse.

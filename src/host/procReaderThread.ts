@@ -48,7 +48,22 @@ function openGrowing(): number {
 /** What a growing file's reader hands over at once when it reaches the file's current end. */
 const GROWING_HANDOVER_BYTES = 256 << 10;
 
+/**
+ * A tool's output (a FIFO's or a growing file's writer) is counted in lines, which the tool's own
+ * count can be checked against: a write that fails (a full tmpfs) is not an error to conntrack.
+ * Counted here, on the reader's thread, where it costs the parser nothing.
+ */
+const countsLines = writer !== 'none';
+
+function linesIn(chunk: Uint8Array, length: number): number {
+  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, length);
+  let lines = 0;
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+  return lines;
+}
+
 try {
+  let lines = 0;
   const fd = writer === 'fifo' ? openFifo() : writer === 'growing' ? openGrowing() : openSync(path, 'r');
   try {
     for (;;) {
@@ -74,6 +89,7 @@ try {
         break;
       }
       if (filled > 0) {
+        if (countsLines) lines += linesIn(chunk, filled);
         Atomics.add(window, 0, 1);
         parentPort!.postMessage({ chunk, length: filled }, [chunk.buffer as ArrayBuffer]);
       }
@@ -82,7 +98,7 @@ try {
   } finally {
     closeSync(fd);
   }
-  parentPort!.postMessage({ done: true });
+  parentPort!.postMessage({ done: true, lines });
 } catch (error) {
   parentPort!.postMessage({ error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
 }

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { withGlobalMax } from '../../src/lab/globalSettings.js';
 import { type LabNamespace, withLabNamespace } from '../../src/lab/labNamespace.js';
 import { requireKernelLab } from '../support/kernelLab.js';
 
@@ -15,14 +16,26 @@ interface Dump {
   text: string;
 }
 
-/** A child that dumps the namespace's table with netlinkDumpChunks and says where it spooled. */
+interface FailedDump {
+  spool: string | null;
+  error: string;
+}
+
+/**
+ * A child that dumps the namespace's table with netlinkDumpChunks and says where it spooled, and
+ * what went wrong if the dump failed.
+ */
 function dumpScript(namespace: string): string {
   return `
     const { netlinkDumpChunks, spoolDirectory } = await import(${JSON.stringify(NETLINK_DUMP)});
     const spool = await spoolDirectory();
     const parts = [];
-    for await (const chunk of netlinkDumpChunks(['nsenter', '--net=/run/netns/${namespace}', '--'])) parts.push(Buffer.from(chunk));
-    process.stdout.write(JSON.stringify({ spool, text: Buffer.concat(parts).toString() }));`;
+    try {
+      for await (const chunk of netlinkDumpChunks(['nsenter', '--net=/run/netns/${namespace}', '--'])) parts.push(Buffer.from(chunk));
+      process.stdout.write(JSON.stringify({ spool, text: Buffer.concat(parts).toString() }));
+    } catch (error) {
+      process.stdout.write(JSON.stringify({ spool, error: error.message }));
+    }`;
 }
 
 /** Runs argv, first moved into the cgroup whose cgroup.procs is given (when one is). */
@@ -100,6 +113,41 @@ describe('the netlink dump', () => {
         ) as Dump;
         assert.equal(limited.spool, null);
         assert.deepEqual(comparable(limited.text), expected);
+      } finally {
+        rmSync(scriptDir, { recursive: true });
+      }
+    });
+  });
+
+  it('fails, naming the full tmpfs, when /dev/shm fills up during the dump instead of returning part of the table', async () => {
+    await withLabNamespace(async (lab) => {
+      await fill(lab);
+      const scriptDir = mkdtempSync(join(tmpdir(), 'ctdoctor-netlink-test-'));
+      try {
+        const scriptFile = join(scriptDir, 'dump.mjs');
+        writeFileSync(scriptFile, dumpScript(lab.name));
+        // A 64 KiB /dev/shm of its own passes the room check for nf_conntrack_max = 100 (40 KB),
+        // and the 3,000 entries already in the table (~570 KB) do not fit in it: as if another
+        // process had filled /dev/shm during the dump. conntrack still exits 0.
+        const failed = (await withGlobalMax(100, async () =>
+          JSON.parse(
+            await run([
+              'unshare',
+              '-m',
+              'sh',
+              '-c',
+              'mount -t tmpfs -o size=64k tmpfs /dev/shm && exec "$@"',
+              'sh',
+              process.execPath,
+              scriptFile,
+            ]),
+          ),
+        )) as FailedDump;
+        assert.equal(failed.spool, '/dev/shm');
+        assert.match(
+          failed.error,
+          /^the netlink dump was cut short: conntrack showed 3000 entries, \d+ arrived; \/dev\/shm filled up during the dump/,
+        );
       } finally {
         rmSync(scriptDir, { recursive: true });
       }
