@@ -1,5 +1,6 @@
 import { RECORD_BYTES } from '../core/analysis/engineAbi.js';
 import type { FallbackSink, ServiceLists } from '../core/analysis/tableEngine.js';
+import { countNewlines } from '../core/table/newlines.js';
 import { readFileAt } from '../host/tableSource.js';
 import type { SlotRing, SlotRingLayout } from './slotRing.js';
 
@@ -297,10 +298,4 @@ export function readRecordSlot(ring: SlotRing, slot: number) {
     linesRead: ring.header(slot, LINES_READ),
     last: ring.header(slot, LAST_SLOT) === 1,
   };
-}
-
-function countNewlines(bytes: Uint8Array): number {
-  let count = 0;
-  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) count++;
-  return count;
 }

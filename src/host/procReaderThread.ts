@@ -5,6 +5,7 @@
  */
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { countNewlines } from '../core/table/newlines.js';
 
 const { path, chunkBytes, window, maxInFlight, writer, writerDone } = workerData as {
   path: string;
@@ -55,13 +56,6 @@ const GROWING_HANDOVER_BYTES = 256 << 10;
  */
 const countsLines = writer !== 'none';
 
-function linesIn(chunk: Uint8Array, length: number): number {
-  const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, length);
-  let lines = 0;
-  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
-  return lines;
-}
-
 try {
   let lines = 0;
   const fd = writer === 'fifo' ? openFifo() : writer === 'growing' ? openGrowing() : openSync(path, 'r');
@@ -89,7 +83,7 @@ try {
         break;
       }
       if (filled > 0) {
-        if (countsLines) lines += linesIn(chunk, filled);
+        if (countsLines) lines += countNewlines(chunk.subarray(0, filled));
         Atomics.add(window, 0, 1);
         parentPort!.postMessage({ chunk, length: filled }, [chunk.buffer as ArrayBuffer]);
       }
