@@ -36,13 +36,27 @@ describe('cgroupMemoryFiles (/proc/self/cgroup captured on a cgroup v1 + v2 hybr
 });
 
 describe('limitHeadroomBytes', () => {
-  it('is the limit minus the usage (a 100M limit as the kernel wrote it)', () => {
-    assert.equal(limitHeadroomBytes(read('v1-limit-100M.memory.limit_in_bytes'), '4857600\n'), 100_000_000);
-    assert.equal(limitHeadroomBytes('104857600\n', '200000000\n'), 0);
+  const limit100M = read('v1-limit-100M.memory.limit_in_bytes');
+
+  it('is the limit minus the usage (a 100M cgroup holding one sleep, both files as the kernel wrote them)', () => {
+    assert.equal(
+      limitHeadroomBytes(limit100M, read('v1-usage-sleep.memory.usage_in_bytes')),
+      104_857_600 - 524_288,
+    );
+  });
+
+  it("is no room, not less, when the usage is above the limit (the host's usage against the 100M limit)", () => {
+    assert.equal(limitHeadroomBytes(limit100M, read('v1-usage-host.memory.usage_in_bytes')), 0);
   });
 
   it("is no limit for v1's unlimited value (as read on the capture host) and v2's max", () => {
-    assert.equal(limitHeadroomBytes(read('v1-unlimited.memory.limit_in_bytes'), '1'), undefined);
+    assert.equal(
+      limitHeadroomBytes(
+        read('v1-unlimited.memory.limit_in_bytes'),
+        read('v1-usage-host.memory.usage_in_bytes'),
+      ),
+      undefined,
+    );
     // v2's unlimited memory.max, as the kernel prints it (this capture host's memory controller is v1's).
     assert.equal(limitHeadroomBytes('max\n', '1'), undefined);
   });
