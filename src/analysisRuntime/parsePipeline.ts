@@ -1,7 +1,7 @@
 import { RECORD_BYTES } from '../core/analysis/engineAbi.js';
 import type { FallbackSink, ServiceLists } from '../core/analysis/tableEngine.js';
 import { countNewlines } from '../core/table/newlines.js';
-import { readFileAt } from '../host/tableSource.js';
+import { readFileAt } from '../host/dumpFileReader.js';
 import type { SlotRing, SlotRingLayout } from './slotRing.js';
 
 /**

@@ -1,6 +1,6 @@
 import { CtdoctorError } from '../core/errors.js';
 import { tableEngineModule } from './tableEngineModule.js';
-import { openFileReader } from '../host/tableSource.js';
+import { openFileReader } from '../host/dumpFileReader.js';
 import { CHUNK_BYTES, readChunk, readRecordSlot, serviceListsAtHandOver } from './parsePipeline.js';
 import { type ParseThread, takeParseThread } from './parseThread.js';
 import type { AnalysisOptions, AnalysisRun, ProgressListener } from '../core/analysis/analysisRun.js';

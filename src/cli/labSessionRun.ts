@@ -7,6 +7,7 @@ import { type LabTuning, changesGlobals } from '../core/lab/labTuning.js';
 import { CtdoctorError } from '../core/errors.js';
 import type { LabPlan, LabProgress } from '../lab/labRun.js';
 import { runLabSession } from '../lab/labSession.js';
+import { formatCount } from '../render/format.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './output.js';
 import { type StateOptions, journalFor } from './stateOptions.js';
@@ -104,7 +105,7 @@ function progressLine(): {
     update(progress) {
       drawn = true;
       process.stderr.write(
-        `\r[${progress.run}/${progress.runs}] ${progress.label}  ${progress.second}/${progress.seconds} s  ${progress.entries.toLocaleString('en-US')} entries  ${progress.drops.toLocaleString('en-US')} drops\x1b[K`,
+        `\r[${progress.run}/${progress.runs}] ${progress.label}  ${progress.second}/${progress.seconds} s  ${formatCount(progress.entries)} entries  ${formatCount(progress.drops)} drops\x1b[K`,
       );
     },
     done() {

@@ -102,7 +102,8 @@ export function offerTableReader(reader: ReaderThread): void {
 
 function startReader(path: string, writer?: Writer): ReaderThread {
   const window = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('../host/procReaderThread.js', import.meta.url), {
+  // Bundled as CommonJS (scripts/bundle-cli.mjs), as the parse thread is: it starts sooner.
+  const worker = new Worker(new URL('../host/procReaderThread.bundle.cjs', import.meta.url), {
     workerData: {
       path,
       chunkBytes: CHUNK_BYTES,

@@ -1,4 +1,5 @@
-import { type TableSource, openFileReader } from './tableSource.js';
+import { openFileReader } from './dumpFileReader.js';
+import type { TableSource } from './tableSource.js';
 
 /** Enough of an input's start to decide what it is: a few dozen lines of either format. */
 const HEAD_BYTES = 64 << 10;

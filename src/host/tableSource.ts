@@ -1,9 +1,10 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { TableSourceName } from '../core/analysis/analysisRun.js';
 import { CtdoctorError } from '../core/errors.js';
+import { cannotReadDump } from './dumpFileReader.js';
 import { NETLINK_DUMP_COMMAND, netlinkDumpChunks } from './netlinkDump.js';
 import type { NetnsFiles } from './netnsFiles.js';
 import { type HostRoots, procPath } from './roots.js';
@@ -110,12 +111,6 @@ export async function openTableFile(path: string): Promise<TableSource & { gzip:
     gzip,
     ...(gzip ? {} : { sizeBytes: size }),
   };
-}
-
-/** "cannot read dump PATH: ENOENT", keeping the cause for --debug. */
-function cannotReadDump(path: string, error: unknown): CtdoctorError {
-  const code = (error as NodeJS.ErrnoException).code ?? 'error';
-  return new CtdoctorError('not-found', `cannot read dump ${path}: ${code}`, { cause: error });
 }
 
 /** A file that cannot seek, read front to back; gunzipped when it starts with the gzip magic. */
@@ -244,51 +239,4 @@ export async function lineAlignedRanges(
 
 export function openFileRange(path: string, start: number, endExclusive: number): AsyncIterable<Buffer> {
   return fileRangeChunks(path, start, endExclusive);
-}
-
-/** Blocking reads of a plain file, straight into the caller's memory (the pipelined analysis). */
-export interface FileReader {
-  /** The open descriptor: another thread of this process may read it too (readFileAt). */
-  readonly descriptor: number;
-  /** Fills `into` from the current position as far as it can; 0 at the end of the file. */
-  read(into: Uint8Array): number;
-  close(): void;
-}
-
-export function openFileReader(path: string): FileReader {
-  let descriptor: number;
-  try {
-    descriptor = openSync(path, 'r');
-  } catch (error) {
-    throw cannotReadDump(path, error);
-  }
-  let position = 0;
-  return {
-    descriptor,
-    read(into) {
-      const filled = readFileAt(descriptor, into, position);
-      position += filled;
-      return filled;
-    },
-    close: () => closeSync(descriptor),
-  };
-}
-
-/** Fills `into` from `position` of an open file as far as it can (positional: no shared offset). */
-export function readFileAt(descriptor: number, into: Uint8Array, position: number): number {
-  let filled = 0;
-  try {
-    while (filled < into.length) {
-      const got = readSync(descriptor, into, filled, into.length - filled, position + filled);
-      if (got === 0) break;
-      filled += got;
-    }
-  } catch (error) {
-    throw new CtdoctorError(
-      'kernel',
-      `reading the dump failed: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-      { cause: error },
-    );
-  }
-  return filled;
 }

@@ -10,8 +10,19 @@ export function formatBytes(bytes: number): string {
   return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${BYTE_UNITS[unit]}`;
 }
 
+/**
+ * 1,234,567. Not `toLocaleString('en-US')`: its first call loads ICU's locale data, ~27 ms of every
+ * run that prints a count (~5 % of `analyze` on a million-entry dump, after the analysis).
+ */
 export function formatCount(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+  const rounded = Math.round(value);
+  // Past 1e21 (and for ∞) String() prints exponents: no count gets there, so ICU may load then.
+  if (!(Math.abs(rounded) < 1e21)) return rounded.toLocaleString('en-US');
+  const digits = String(Math.abs(rounded));
+  const head = digits.length % 3 || 3;
+  let grouped = digits.slice(0, head);
+  for (let at = head; at < digits.length; at += 3) grouped += `,${digits.slice(at, at + 3)}`;
+  return rounded < 0 ? `-${grouped}` : grouped;
 }
 
 export function formatPercent(ratio: number): string {
