@@ -17,6 +17,7 @@ import { mixedInputError, savedInputKind } from '../core/events/savedInputKind.j
 import { peekSavedInput } from '../host/streamHead.js';
 import { type CommonOptions, addCommonOptions, openContext, parseWholeNumber } from './context.js';
 import { EXIT, printJson } from './output.js';
+import { stopOptimizingForExit } from './optimizerOff.js';
 import { progressReporter } from './progress.js';
 
 interface AnalyzeOptions extends CommonOptions {
@@ -126,6 +127,7 @@ async function runAnalyze(
   );
   if (saved && run.counts.events > 0 && run.counts.entries > 0)
     throw mixedInputError(source.description, null, null);
+  stopOptimizingForExit();
   return readableTableReport(run, source, {
     limit: options.top,
     filter: options.filter,
