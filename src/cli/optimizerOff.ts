@@ -12,3 +12,11 @@ import { setFlagsFromString } from 'node:v8';
 export function stopOptimizingForExit(): void {
   setFlagsFromString('--no-turbofan');
 }
+
+/**
+ * Undoes stopOptimizingForExit, for the build's warm-up analyses (scripts/bundle-cli.mjs): V8
+ * refuses a code cache written under other flags than the run's.
+ */
+export function resumeOptimizing(): void {
+  setFlagsFromString('--turbofan');
+}

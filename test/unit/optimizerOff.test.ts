@@ -8,7 +8,7 @@ const MODULE = join(REPO_ROOT, 'dist', 'src', 'cli', 'optimizerOff.js');
 
 /** Whether V8 optimizes a function it is told to, in a fresh node, after `before` ran. */
 function optimizes(before: string): boolean {
-  const script = `const { stopOptimizingForExit } = await import(${JSON.stringify(MODULE)});
+  const script = `const { resumeOptimizing, stopOptimizingForExit } = await import(${JSON.stringify(MODULE)});
 ${before}
 function hot(x) { return x * 2 + 1; }
 %PrepareFunctionForOptimization(hot); hot(1); hot(2); %OptimizeFunctionOnNextCall(hot); hot(3);
@@ -23,9 +23,13 @@ process.stdout.write(String((%GetOptimizationStatus(hot) & 16) !== 0));`;
   return out === 'true';
 }
 
-describe('stopOptimizingForExit', () => {
+describe('stopOptimizingForExit and resumeOptimizing', () => {
   it('leaves V8 no optimization to start (and so none for the exit to wait for)', () => {
     assert.equal(optimizes(''), true, 'the control: V8 optimizes when asked');
     assert.equal(optimizes('stopOptimizingForExit();'), false);
+  });
+
+  it('resumeOptimizing undoes it (the build warms the code cache up under the flags of a run)', () => {
+    assert.equal(optimizes('stopOptimizingForExit(); resumeOptimizing();'), true);
   });
 });
