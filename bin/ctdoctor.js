@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const argv = process.argv.slice(2);
 // `analyze` alone has a bundle of its own: the other commands' code is not compiled for it, and
-// what it needs comes from V8's code cache (src/cli/codeCache.ts).
+// what it needs comes from V8's code cache (src/host/codeCache.ts).
 const analyze = argv[0] === 'analyze';
 const entry = new URL(
   `../dist/src/cli/${analyze ? 'analyze.bundle.cjs' : 'main.bundle.js'}`,
@@ -32,6 +32,6 @@ process.exitCode = await main(argv, prestarted);
 async function loadAnalyze() {
   // Node maps stacks of the modules its loader loads: --debug takes the bundle that way.
   if (argv.includes('--debug')) return createRequire(import.meta.url)(fileURLToPath(entry));
-  const { loadCachedBundle } = await import(new URL('../dist/src/cli/codeCache.js', import.meta.url).href);
+  const { loadCachedBundle } = await import(new URL('../dist/src/host/codeCache.js', import.meta.url).href);
   return loadCachedBundle(fileURLToPath(entry)).exports;
 }

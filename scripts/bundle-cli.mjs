@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
-import { BUILD_MARK, writeCodeCache } from '../dist/src/cli/codeCache.js';
+import { BUILD_MARK, writeCodeCache } from '../dist/src/host/codeCache.js';
 import { resumeOptimizing } from '../dist/src/cli/optimizerOff.js';
 
 const common = {
@@ -64,7 +64,7 @@ await build({
 });
 
 // `analyze` has a bundle of its own (analyzeMain.ts), which holds no other command, in CommonJS: the
-// launcher runs it from V8's code cache (src/cli/codeCache.ts), written here after a warm-up run
+// launcher runs it from V8's code cache (src/host/codeCache.ts), written here after a warm-up run
 // on fixture tables, one of them through the parse thread, so that what they compile is cached
 // too. The bundle ends with its content hash, which the cache must carry.
 const analyzeBundle = resolve('dist/src/cli/analyze.bundle.cjs');

@@ -185,7 +185,7 @@ async function* gunzipIfCompressed(input: Readable, label: string): AsyncGenerat
   }
   // Loaded only for a compressed dump: zlib costs every other run ~5 ms of start-up. Required, not
   // imported: the analyze bundle runs from V8's code cache, where Node 20 has no import()
-  // (src/cli/codeCache.ts).
+  // (src/host/codeCache.ts).
   const { createGunzip } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
   const gunzip = createGunzip();
   const feed = (async () => {

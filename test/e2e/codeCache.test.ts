@@ -4,11 +4,11 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BUILD_MARK } from '../../src/cli/codeCache.js';
+import { BUILD_MARK } from '../../src/host/codeCache.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 const BUNDLE = join(REPO_ROOT, 'dist', 'src', 'cli', 'analyze.bundle.cjs');
-const LOADER = join(REPO_ROOT, 'dist', 'src', 'cli', 'codeCache.js');
+const LOADER = join(REPO_ROOT, 'dist', 'src', 'host', 'codeCache.js');
 
 /** What a fresh node (the flags an operator's has) makes of a bundle: its cache's fate and its main. */
 function load(bundle: string): { cache: string; main: string } {
